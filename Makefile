@@ -1,0 +1,35 @@
+# The two commands of the README's quick start: `make demo` and `make test`.
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(CURDIR)/.tools/bin:$(BIN):$(PATH)
+
+.PHONY: demo test lint install install-test bench
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml .ci/install-tools
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	.ci/install-tools
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Validate the example repository and render its tree (a no-op when environments/ is current).
+demo: $(VENV)/.installed
+	berth validate
+	berth render
+
+lint: $(VENV)/.installed-test
+	ruff check generator tests bench
+	ruff format --check generator tests bench
+	mypy
+
+test: $(VENV)/.installed-test lint
+	pytest
+
+bench: $(VENV)/.installed
+	python bench/render_bench.py

@@ -1,0 +1,100 @@
+"""The `berth` command: argument parsing and the one place that turns failures into exit codes.
+
+Exit codes (contract section 4): 0 fine, 1 invalid input or stale output, 2 usage or
+internal error. Library code raises; only this module prints tracebacks, and only when
+BERTH_DEBUG is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import TextIO, cast
+
+from generator import layout
+from generator.problems import BerthError, UsageError
+from generator.report import FORMATS, Format, render_problems
+
+
+def _default_format() -> Format:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="berth", description="Tenant requests in, a guarded Argo CD tree out.")
+    parser.add_argument("--root", default=".", help="repository root (default: the current directory)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="check requests; exit 1 when any is invalid")
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="only report problems in these files or folders")
+    validate.add_argument("--format", choices=FORMATS, default=None, help="default: github under GitHub Actions, else text")
+
+    render = sub.add_parser("render", help="write environments/ and CODEOWNERS from the requests")
+    render.add_argument("--check", action="store_true", help="write nothing; exit 1 when the committed output is stale")
+    render.add_argument("--format", choices=FORMATS, default=None)
+
+    schema = sub.add_parser("schema", help="write schemas/*.schema.json from the request models")
+    schema.add_argument("--check", action="store_true", help="write nothing; exit 1 when the schemas are stale")
+    return parser
+
+
+def _require_repo(root: str) -> None:
+    if not os.path.isfile(os.path.join(root, layout.PLATFORM_FILE)):
+        raise UsageError(
+            f"no {layout.PLATFORM_FILE} in {os.path.abspath(root)}; run berth at the repository root or pass --root"
+        )
+
+
+def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    fmt = cast(Format, getattr(args, "format", None) or _default_format())
+    if args.command == "validate":
+        from generator.commands import validate
+
+        _require_repo(args.root)
+        return validate.run(args.root, args.paths, fmt, out)
+    if args.command == "render":
+        from generator.commands import render
+
+        _require_repo(args.root)
+        return render.run(args.root, check=args.check, fmt=fmt, out=out, err=err)
+    if args.command == "schema":
+        from generator.commands import schema
+
+        return schema.run(args.root, check=args.check, out=out)
+    raise UsageError(f"unknown command {args.command!r}")
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its usage message
+        return 2 if exc.code not in (0, None) else 0
+    try:
+        return dispatch(args, out, err)
+    except BerthError as exc:
+        err.write(render_problems(exc.problems, "text"))
+        return 1
+    except UsageError as exc:
+        err.write(f"berth: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        err.write("berth: interrupted\n")
+        return 130
+    except Exception as exc:  # a bug in Berth, not in the user's input
+        if os.environ.get("BERTH_DEBUG"):
+            traceback.print_exc(file=err)
+        err.write(
+            f"berth: internal error: {type(exc).__name__}: {exc}\n"
+            "berth: this is a bug in berth; rerun with BERTH_DEBUG=1 for details\n"
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""`berth schema [--check]`: write schemas/*.schema.json from the request models."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, TextIO
+
+from pydantic import BaseModel
+
+from generator import layout
+from generator.models.platform import Platform
+from generator.models.tenant import Tenant
+
+MODELS: dict[str, type[BaseModel]] = {"platform": Platform, "tenant": Tenant}
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    generated = model.model_json_schema()
+    return {"$schema": DIALECT, "$id": generated.pop("$id"), **generated}
+
+
+def schema_files() -> dict[str, str]:
+    return {
+        f"{layout.SCHEMAS_DIR}/{name}.schema.json": json.dumps(schema_of(model), indent=2, ensure_ascii=False) + "\n"
+        for name, model in MODELS.items()
+    }
+
+
+def run(root: str, *, check: bool, out: TextIO) -> int:
+    stale = []
+    for path, text in schema_files().items():
+        full = os.path.join(root, path)
+        try:
+            with open(full, encoding="utf-8") as fh:
+                current: str | None = fh.read()
+        except FileNotFoundError:
+            current = None
+        if current == text:
+            continue
+        stale.append(path)
+        if not check:
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            tmp = f"{full}.tmp-{os.getpid()}"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, full)
+    if check and stale:
+        for path in stale:
+            out.write(f"stale: {path}\n")
+        out.write("berth: schemas are stale; run `berth schema` and commit the result\n")
+        return 1
+    out.write(f"berth: {len(stale)} schema file(s) {'written' if stale else 'up to date'}\n")
+    return 0

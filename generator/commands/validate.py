@@ -1,0 +1,31 @@
+"""`berth validate [PATH...]`: report every problem in the requests; exit 0 valid, 1 invalid."""
+
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from generator.load import load_repo
+from generator.problems import Problem
+from generator.report import Format, render_problems
+from generator.validate import validate_repo
+
+
+def run(root: str, paths: list[str], fmt: Format, out: TextIO) -> int:
+    raw = load_repo(root)
+    valid, problems = validate_repo(raw)
+    if paths:
+        problems = [p for p in problems if _selected(p, root, paths)]
+    out.write(render_problems(problems, fmt))
+    errors = sum(p.severity == "error" for p in problems)
+    if fmt == "text" and not errors:
+        out.write(f"berth: platform.yaml and {len(raw.tenants)} tenant(s) are valid\n")
+    return 1 if errors else 0
+
+
+def _selected(problem: Problem, root: str, paths: list[str]) -> bool:
+    for path in paths:
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root)).replace(os.sep, "/")
+        if rel == "." or problem.file == rel or problem.file.startswith(rel.rstrip("/") + "/"):
+            return True
+    return False

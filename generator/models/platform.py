@@ -1,0 +1,127 @@
+"""`platform.yaml` (kind: Platform): what the platform team offers and enforces."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from generator.models.common import (
+    API_VERSION,
+    ByteQuantity,
+    CpuQuantity,
+    DnsLabel,
+    Metadata,
+    Strict,
+)
+
+Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^(https://|ssh://|git@)\S+$")]
+
+
+class Resources(Strict):
+    """A full set of tenant resources: a size or a ceiling."""
+
+    cpu: CpuQuantity
+    memory: ByteQuantity
+    storage: ByteQuantity
+
+
+class Backup(Strict):
+    schedule: str = Field(
+        description="Cron expression (5 fields) for the Velero Schedule of each tenant namespace.",
+        examples=["0 3 * * *"],
+        pattern=r"^\S+( \S+){4}$",
+    )
+    ttl: str = Field(
+        description="How long Velero keeps each backup, as a Go duration.",
+        examples=["72h", "720h0m0s"],
+        pattern=r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$",
+        min_length=2,
+    )
+
+
+class Environment(Strict):
+    name: DnsLabel = Field(description="Environment name: the suffix of every tenant namespace in it.")
+    server: Url = Field(description="Argo CD destination cluster API URL.")
+    domain: str = Field(
+        description="DNS domain that application hosts in this environment must end in.",
+        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$",
+        max_length=253,
+    )
+    sync: Literal["auto", "manual"] = Field(
+        description="`auto`: Argo CD syncs with prune and self-heal. `manual`: a person syncs."
+    )
+    podSecurity: Literal["privileged", "baseline", "restricted"] = Field(
+        description="Pod Security Standards level enforced, audited and warned on tenant namespaces."
+    )
+    ceiling: Resources = Field(description="The largest quota one tenant may have here, after overrides.")
+    backup: Backup
+    access: Literal["edit", "view"] | None = Field(
+        default=None,
+        description=(
+            "ClusterRole bound to each tenant's group in its namespace. Default: `edit` in the first"
+            " environment (where teams experiment), `view` in the others (changes arrive through Git)."
+        ),
+    )
+
+
+class Ingress(Strict):
+    className: DnsLabel = Field(description="IngressClass for application Ingresses.")
+    namespace: DnsLabel = Field(description="Namespace of the ingress controller, allowed in by network policy.")
+    clusterIssuer: DnsLabel = Field(description="cert-manager ClusterIssuer for TLS certificates.")
+
+
+class Pricing(Strict):
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code.")
+    cpuMonth: float = Field(ge=0, le=1e6, description="Price of one CPU core requested for a month.")
+    memoryGiBMonth: float = Field(ge=0, le=1e6, description="Price of one GiB of memory for a month.")
+    storageGiBMonth: float = Field(ge=0, le=1e6, description="Price of one GiB of storage for a month.")
+
+
+class PlatformSpec(Strict):
+    repoURL: Url = Field(description="The URL Argo CD pulls this repository from.")
+    targetRevision: str = Field(min_length=1, max_length=255, description="Branch, tag or commit Argo CD tracks.")
+    environments: list[Environment] = Field(
+        min_length=1, description="Ordered environments; promotion goes from first to last."
+    )
+    sizes: dict[DnsLabel, Resources] = Field(min_length=1, description="T-shirt sizes a tenant can ask for.")
+    ingress: Ingress
+    secretStore: DnsLabel = Field(description="ClusterSecretStore that ExternalSecrets read from.")
+    monitoringNamespace: DnsLabel = Field(description="Namespace of Prometheus, allowed in by network policy.")
+    registries: list[Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9.-]+(:[0-9]+)?/(\S+/)?$")]] = Field(
+        min_length=1, description="Image prefixes applications may use; each ends with '/'."
+    )
+    pricing: Pricing
+    argocdNamespace: DnsLabel = Field(default="argocd", description="Namespace Argo CD runs in.")
+    backupNamespace: DnsLabel = Field(default="velero", description="Namespace Velero runs in (holds Schedules).")
+    reservedNamespaces: list[DnsLabel] = Field(
+        default_factory=list,
+        description="More namespaces of the platform's own that no tenant namespace may take.",
+    )
+
+    @field_validator("environments")
+    @classmethod
+    def _unique_names(cls, value: list[Environment]) -> list[Environment]:
+        seen: set[str] = set()
+        for env in value:
+            if env.name in seen:
+                raise ValueError(f"environment {env.name!r} is listed twice")
+            seen.add(env.name)
+        return value
+
+    def environment(self, name: str) -> Environment | None:
+        return next((env for env in self.environments if env.name == name), None)
+
+
+class Platform(Strict):
+    """The platform team's settings: environments, sizes, and what every tenant gets."""
+
+    model_config = Strict.model_config | {
+        "title": "Berth Platform",
+        "json_schema_extra": {"$id": "https://berth.dev/schemas/platform.schema.json"},
+    }
+
+    apiVersion: Literal["berth.dev/v1alpha1"] = Field(description=f"Always `{API_VERSION}`.")
+    kind: Literal["Platform"]
+    metadata: Metadata
+    spec: PlatformSpec

@@ -1,0 +1,85 @@
+"""One environment's root: the objects Argo CD syncs from `environments/<env>/` (app of apps).
+
+The root holds only AppProjects and Applications, never a tenant's namespace objects: at
+1,000 tenants a root that pulled in every overlay took minutes to build, far past Argo CD's
+90-second render timeout; AppProjects and Applications alone build in seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator import layout
+from generator.models.platform import Environment, Platform
+from generator.render.tenant import IN_CLUSTER, sync_policy
+
+# What the platform's own Applications (the root and every tenant's guardrails) may create.
+PLATFORM_NAMESPACED_KINDS = (
+    ("argoproj.io", "Application"),
+    ("argoproj.io", "AppProject"),
+    ("", "ResourceQuota"),
+    ("", "LimitRange"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("velero.io", "Schedule"),
+)
+
+
+def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
+    spec = platform.spec
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {
+            "name": layout.platform_project(env.name),
+            "namespace": spec.argocdNamespace,
+            "labels": {"berth.dev/environment": env.name},
+        },
+        "spec": {
+            "description": f"Berth platform objects of {env.name}: its root and every tenant's guardrails",
+            "sourceRepos": [spec.repoURL],
+            "destinations": [
+                # The root's AppProjects and Applications live next to Argo CD itself.
+                {"server": IN_CLUSTER, "namespace": spec.argocdNamespace},
+                {"server": env.server, "namespace": f"*-{env.name}"},
+                {"server": env.server, "namespace": spec.backupNamespace},
+            ],
+            "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
+            "namespaceResourceWhitelist": [{"group": g, "kind": k} for g, k in PLATFORM_NAMESPACED_KINDS],
+        },
+    }
+
+
+def root_application(platform: Platform, env: Environment) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "project": layout.platform_project(env.name),
+        "source": {
+            "repoURL": platform.spec.repoURL,
+            "targetRevision": platform.spec.targetRevision,
+            "path": layout.env_root(env.name),
+        },
+        "destination": {"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
+    }
+    policy = sync_policy(env)
+    if policy:
+        spec["syncPolicy"] = policy
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {
+            "name": layout.root_application(env.name),
+            "namespace": platform.spec.argocdNamespace,
+            "labels": {"berth.dev/environment": env.name},
+        },
+        "spec": spec,
+    }
+
+
+def root_kustomization(env: Environment, tenants: list[str]) -> dict[str, Any]:
+    root = layout.env_root(env.name)
+    files = [layout.bootstrap_file(env.name)] + [layout.tenant_argocd_file(env.name, t) for t in tenants]
+    return {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [f[len(root) + 1 :] for f in files],
+    }

@@ -1,0 +1,42 @@
+"""The README that explains the generated tree to whoever opens `environments/`."""
+
+from __future__ import annotations
+
+from generator import layout
+from generator.models.platform import Platform
+
+
+def environments_readme(platform: Platform) -> str:
+    spec = platform.spec
+    rows = "\n".join(
+        f"| `{env.name}` | `{env.server}` | {env.sync} | {env.podSecurity} |"
+        f" `kubectl apply -n {spec.argocdNamespace} -f {layout.bootstrap_file(env.name)}` |"
+        for env in spec.environments
+    )
+    return f"""<!-- {layout.GENERATED_MARK} from {layout.PLATFORM_FILE}. Do not edit: run `berth render`. -->
+# Generated GitOps tree
+
+Everything under `environments/` is written by `berth render` from `platform.yaml` and
+`tenants/*/tenant.yaml`. Do not edit it by hand: change the request and render again
+(`berth render --check` fails when this tree is stale). Files here that Berth did not write
+are reported and left alone.
+
+| environment | cluster | sync | Pod Security | bootstrap (once, by hand) |
+|---|---|---|---|---|
+{rows}
+
+## Layout
+
+- `<env>/kustomization.yaml`: the environment root that the bootstrap Application syncs. It
+  builds into AppProjects and Argo CD Applications only (app of apps), so it stays fast at
+  thousands of tenants.
+- `<env>/bootstrap.yaml`: the AppProject `platform-<env>` and the root Application
+  `berth-<env>`. Applied once by hand; listed in the root, so it manages itself afterwards.
+- `<env>/tenants/<tenant>/argocd.yaml`: the tenant's AppProject `<tenant>-<env>` (its own
+  namespace only, this repository only, nothing cluster-scoped, no quota, limit range,
+  network policy or RBAC objects) and the Application `<tenant>-<env>` of its guardrails.
+- `<env>/tenants/<tenant>/kustomization.yaml`: the guardrails, an overlay over the
+  platform-owned base `{layout.TENANT_BASE_DIR}/`: Namespace `<tenant>-<env>` with Pod
+  Security labels, ResourceQuota, LimitRange, NetworkPolicies, the team's RoleBinding and a
+  Velero Schedule.
+"""

@@ -1,0 +1,284 @@
+"""A tenant in one environment, as data: its guardrails overlay and its Argo CD root objects.
+
+Pure functions from validated models to plain dicts; `tree.py` serialises them. The overlay
+patches the platform-owned base in `blueprints/tenant` by name, so the names below are that
+base's placeholders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator import layout
+from generator.models.platform import Environment, Platform
+from generator.models.tenant import Tenant
+from generator.validate.rules import effective_quota
+from generator.yaml_emit import dump, scalar
+
+IN_CLUSTER = "https://kubernetes.default.svc"
+FINALIZER = "resources-finalizer.argocd.argoproj.io"
+BASE_BACKUP_NAMESPACE = "velero"  # where blueprints/tenant puts its Schedule
+
+# Kinds a tenant's own Applications may never manage: the guardrails stay the platform's,
+# and RBAC objects would let a team grant itself more than its group has.
+TENANT_DENIED_KINDS = (
+    ("", "ResourceQuota"),
+    ("", "LimitRange"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+)
+
+
+@dataclass(frozen=True)
+class Peers:
+    """Tenants this one exchanges traffic with in one environment (namespaces, sorted)."""
+
+    allowed_in: tuple[str, ...]  # their pods may call ours (our spec.allowFrom)
+    allowed_out: tuple[str, ...]  # our pods may call theirs (they list us in allowFrom)
+
+
+def peers(tenants: dict[str, Tenant], tenant: Tenant, env: str) -> Peers:
+    name = tenant.metadata.name
+    present = {t for t, spec in tenants.items() if env in spec.spec.environments}
+    allowed_in = sorted(layout.tenant_namespace(t, env) for t in tenant.spec.allowFrom if t in present)
+    allowed_out = sorted(
+        layout.tenant_namespace(t, env)
+        for t in present
+        if t != name and name in tenants[t].spec.allowFrom
+    )
+    return Peers(tuple(allowed_in), tuple(allowed_out))
+
+
+def labels(tenant: Tenant, env: str) -> dict[str, str]:
+    return {
+        "berth.dev/tenant": tenant.metadata.name,
+        "berth.dev/environment": env,
+        "berth.dev/cost-center": tenant.spec.costCenter,
+    }
+
+
+def team_role(platform: Platform, env: Environment) -> str:
+    # Teams experiment in the first environment and change the rest through Git only.
+    if env.access is not None:
+        return env.access
+    return "edit" if platform.spec.environments[0].name == env.name else "view"
+
+
+def _smp(
+    api_version: str, kind: str, name: str, body: dict[str, Any], namespace: str | None = None
+) -> dict[str, Any]:
+    """An inline strategic-merge patch of the base object `name`."""
+    metadata = {"name": name} if namespace is None else {"name": name, "namespace": namespace}
+    patch = {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
+    return {"patch": dump(patch)}
+
+
+def _namespace_selector(namespaces: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    return {
+        "namespaceSelector": {
+            "matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(namespaces)}
+            ]
+        }
+    }
+
+
+def overlay(platform: Platform, env: Environment, tenant: Tenant, peer: Peers) -> dict[str, Any]:
+    """`environments/<env>/tenants/<tenant>/kustomization.yaml`."""
+    name = tenant.metadata.name
+    namespace = layout.tenant_namespace(name, env.name)
+    quota = effective_quota(platform, tenant, env.name)
+    level = env.podSecurity
+    base = layout.relative_to_repo_root(layout.tenant_dir(env.name, name)) + "/" + layout.TENANT_BASE_DIR
+    netpol = "networking.k8s.io/v1"
+    patches: list[dict[str, Any]] = [
+        _smp(
+            "v1",
+            "Namespace",
+            "tenant",
+            {
+                "metadata": {
+                    "name": "tenant",
+                    "labels": {
+                        f"pod-security.kubernetes.io/{mode}{suffix}": value
+                        for mode in ("enforce", "audit", "warn")
+                        for suffix, value in (("", level), ("-version", "latest"))
+                    },
+                }
+            },
+        ),
+        _smp(
+            "v1",
+            "ResourceQuota",
+            "quota",
+            {
+                "spec": {
+                    "hard": {
+                        "requests.cpu": quota.cpu,
+                        "requests.memory": quota.memory,
+                        "limits.memory": quota.memory,
+                        "requests.storage": quota.storage,
+                    }
+                }
+            },
+        ),
+        _smp(
+            netpol,
+            "NetworkPolicy",
+            "allow-from-ingress-controller",
+            {"spec": {"ingress": [{"from": [_namespace_selector([platform.spec.ingress.namespace])]}]}},
+        ),
+        _smp(
+            netpol,
+            "NetworkPolicy",
+            "allow-from-monitoring",
+            {"spec": {"ingress": [{"from": [_namespace_selector([platform.spec.monitoringNamespace])]}]}},
+        ),
+    ]
+    if peer.allowed_in:
+        patches.append(
+            _smp(netpol, "NetworkPolicy", "allow-from-tenants",
+                 {"spec": {"ingress": [{"from": [_namespace_selector(peer.allowed_in)]}]}})
+        )
+    if peer.allowed_out:
+        patches.append(
+            _smp(netpol, "NetworkPolicy", "allow-to-tenants",
+                 {"spec": {"egress": [{"to": [_namespace_selector(peer.allowed_out)]}]}})
+        )
+    patches += [
+        _smp(
+            "rbac.authorization.k8s.io/v1",
+            "RoleBinding",
+            "team",
+            {
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": team_role(platform, env),
+                },
+                "subjects": [
+                    {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": tenant.spec.group}
+                ],
+            },
+        ),
+        _smp(
+            "velero.io/v1",
+            "Schedule",
+            "tenant",
+            {
+                "spec": {
+                    "schedule": env.backup.schedule,
+                    "template": {"includedNamespaces": [namespace], "ttl": env.backup.ttl},
+                }
+            },
+            namespace=BASE_BACKUP_NAMESPACE,
+        ),
+        # Renames last: the patches above find the base objects by their placeholder names.
+        {
+            "target": {"kind": "Namespace", "name": "tenant"},
+            "patch": dump_ops([("replace", "/metadata/name", namespace)]),
+        },
+        {
+            "target": {"group": "velero.io", "kind": "Schedule", "name": "tenant"},
+            "patch": dump_ops(
+                [
+                    ("replace", "/metadata/name", namespace),
+                    ("replace", "/metadata/namespace", platform.spec.backupNamespace),
+                ]
+            ),
+        },
+    ]
+    return {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": [base],
+        # Sets the namespace only where the base leaves it unset, so the Velero Schedule stays
+        # in Velero's namespace while everything else lands in the tenant's.
+        "transformers": [
+            dump(
+                {
+                    "apiVersion": "builtin",
+                    "kind": "NamespaceTransformer",
+                    "metadata": {"name": "tenant-namespace", "namespace": namespace},
+                    "unsetOnly": True,
+                }
+            )
+        ],
+        "labels": [{"pairs": labels(tenant, env.name), "includeSelectors": False}],
+        "patches": patches,
+    }
+
+
+def dump_ops(ops: list[tuple[str, str, Any]]) -> str:
+    """A JSON 6902 patch as YAML text."""
+    return "".join(f"- op: {op}\n  path: {path}\n  value: {scalar(value)}\n" for op, path, value in ops)
+
+
+def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:
+    name = tenant.metadata.name
+    project = layout.tenant_project(name, env.name)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {
+            "name": project,
+            "namespace": platform.spec.argocdNamespace,
+            "labels": labels(tenant, env.name),
+            # Argo CD refuses to delete a project while Applications still use it.
+            "finalizers": [FINALIZER],
+        },
+        "spec": {
+            "description": f"{name} in {env.name}: {tenant.spec.description}",
+            "sourceRepos": [platform.spec.repoURL],
+            "destinations": [{"server": env.server, "namespace": layout.tenant_namespace(name, env.name)}],
+            # Nothing cluster-scoped: an empty whitelist allows none, the blacklist says so twice.
+            "clusterResourceWhitelist": [],
+            "clusterResourceBlacklist": [{"group": "*", "kind": "*"}],
+            "namespaceResourceBlacklist": [{"group": g, "kind": k} for g, k in TENANT_DENIED_KINDS],
+            "roles": [
+                {
+                    "name": "team",
+                    "description": f"{tenant.spec.group} may see and sync its applications",
+                    "groups": [tenant.spec.group],
+                    "policies": [
+                        f"p, proj:{project}:team, applications, {action}, {project}/*, allow"
+                        for action in ("get", "sync")
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def sync_policy(env: Environment) -> dict[str, Any]:
+    if env.sync == "auto":
+        return {"automated": {"prune": True, "selfHeal": True}}
+    return {}
+
+
+def guardrails_application(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:
+    name = tenant.metadata.name
+    metadata: dict[str, Any] = {
+        "name": layout.tenant_namespace(name, env.name),
+        "namespace": platform.spec.argocdNamespace,
+        "labels": labels(tenant, env.name),
+    }
+    # Where Argo CD syncs by itself, removing a tenant removes its namespace too. Where a
+    # person syncs (production), removing the Application leaves the namespace and its data.
+    if env.sync == "auto":
+        metadata["finalizers"] = [FINALIZER]
+    spec: dict[str, Any] = {
+        "project": layout.platform_project(env.name),
+        "source": {
+            "repoURL": platform.spec.repoURL,
+            "targetRevision": platform.spec.targetRevision,
+            "path": layout.tenant_dir(env.name, name),
+        },
+        "destination": {"server": env.server, "namespace": layout.tenant_namespace(name, env.name)},
+    }
+    policy = sync_policy(env)
+    if policy:
+        spec["syncPolicy"] = policy
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": metadata, "spec": spec}

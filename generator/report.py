@@ -1,0 +1,52 @@
+"""One list of Problems, several ways to print it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Literal
+
+from generator.problems import Problem
+
+Format = Literal["text", "json", "github"]
+FORMATS: tuple[Format, ...] = ("text", "json", "github")
+
+
+def render_problems(problems: Sequence[Problem], fmt: Format) -> str:
+    if fmt == "json":
+        return json.dumps(
+            {
+                "valid": not any(p.severity == "error" for p in problems),
+                "problems": [
+                    {
+                        "file": p.file,
+                        "line": p.line,
+                        "column": p.col,
+                        "field": p.field,
+                        "message": p.message,
+                        "severity": p.severity,
+                    }
+                    for p in problems
+                ],
+            },
+            indent=2,
+        ) + "\n"
+    if fmt == "github":
+        return "".join(_annotation(p) + "\n" for p in problems)
+    return "".join(f"{p}\n" for p in problems)
+
+
+def _escape_data(text: str) -> str:
+    # The workflow-command escaping of the Actions runner (toolkit's escapeData/escapeProperty).
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(p: Problem) -> str:
+    props = f"file={_escape_property(p.file)},line={p.line},col={p.col}"
+    title = f"{p.field}" if p.field else "berth"
+    message = f"{p.field}: {p.message}" if p.field else p.message
+    return f"::{p.severity} {props},title={_escape_property(title)}::{_escape_data(message)}"

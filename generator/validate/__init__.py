@@ -1,0 +1,57 @@
+"""The second stage: from loaded documents to a valid repository, or every problem found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.load import RawRepo
+from generator.models.platform import Platform
+from generator.models.tenant import Tenant
+from generator.problems import Problem
+from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
+from generator.validate.schema_errors import validate_model
+from generator.yaml_load import Document
+
+
+@dataclass(frozen=True)
+class ValidRepo:
+    """Requests that passed every check; the only input `render` accepts."""
+
+    root: str
+    platform: Platform
+    tenants: dict[str, Tenant]  # by name, sorted
+
+
+def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
+    problems = list(raw.problems)
+    platform: Platform | None = None
+    if raw.platform is not None:
+        platform, found = validate_model(Platform, raw.platform)
+        problems += found
+        if platform is not None:
+            problems += check_platform(platform, raw.platform)
+
+    tenants: dict[str, tuple[Tenant, Document]] = {}
+    for folder, doc in raw.tenants.items():
+        tenant, found = validate_model(Tenant, doc)
+        problems += found
+        if tenant is not None:
+            tenants[folder] = (tenant, doc)
+
+    if platform is not None:
+        # allowFrom may name any tenant folder that exists, valid or not: a broken neighbour
+        # is reported on its own file, not as "unknown tenant" on every file that names it.
+        known = frozenset(raw.tenants) | frozenset(p.file.split("/")[1] for p in raw.problems if p.file.startswith("tenants/"))
+        for folder, (tenant, doc) in tenants.items():
+            problems += check_tenant(platform, folder, tenant, doc, known)
+        problems += check_namespaces_unique(tenants)
+
+    problems = sorted(set(problems))
+    if platform is None or any(p.severity == "error" for p in problems):
+        return None, problems
+    valid = ValidRepo(
+        root=raw.root,
+        platform=platform,
+        tenants={t.metadata.name: t for t, _ in sorted(tenants.values(), key=lambda td: td[0].metadata.name)},
+    )
+    return valid, problems
