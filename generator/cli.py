@@ -24,20 +24,37 @@ def _default_format() -> Format:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="berth", description="Tenant requests in, a guarded Argo CD tree out.")
-    parser.add_argument("--root", default=".", help="repository root (default: the current directory)")
+    parser = argparse.ArgumentParser(
+        prog="berth", description="Tenant requests in, a guarded Argo CD tree out."
+    )
+    parser.add_argument(
+        "--root", default=".", help="repository root (default: the current directory)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check requests; exit 1 when any is invalid")
-    validate.add_argument("paths", nargs="*", metavar="PATH", help="only report problems in these files or folders")
-    validate.add_argument("--format", choices=FORMATS, default=None, help="default: github under GitHub Actions, else text")
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", help="only report problems in these files or folders"
+    )
+    validate.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="default: github under GitHub Actions, else text",
+    )
 
     render = sub.add_parser("render", help="write environments/ and CODEOWNERS from the requests")
-    render.add_argument("--check", action="store_true", help="write nothing; exit 1 when the committed output is stale")
+    render.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when the committed output is stale",
+    )
     render.add_argument("--format", choices=FORMATS, default=None)
 
     schema = sub.add_parser("schema", help="write schemas/*.schema.json from the request models")
-    schema.add_argument("--check", action="store_true", help="write nothing; exit 1 when the schemas are stale")
+    schema.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when the schemas are stale"
+    )
     return parser
 
 
@@ -67,7 +84,9 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     raise UsageError(f"unknown command {args.command!r}")
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()

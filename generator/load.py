@@ -38,12 +38,22 @@ def load_repo(root: str) -> RawRepo:
         if entry.name.startswith("."):
             continue
         if entry.is_symlink():
-            repo.problems.append(Problem(display, 1, 1, "", "is a symbolic link; tenant folders must be real folders"))
+            repo.problems.append(
+                Problem(
+                    display, 1, 1, "", "is a symbolic link; tenant folders must be real folders"
+                )
+            )
             continue
         if not entry.is_dir():
             if entry.name.lower() not in {"readme.md", "readme"}:
                 repo.problems.append(
-                    Problem(display, 1, 1, "", "is a file; tenants/ holds one folder per tenant, with tenant.yaml in it")
+                    Problem(
+                        display,
+                        1,
+                        1,
+                        "",
+                        "is a file; tenants/ holds one folder per tenant, with tenant.yaml in it",
+                    )
                 )
             continue
         path = layout.tenant_file(entry.name)

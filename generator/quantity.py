@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 _QUANTITY = re.compile(
     r"(?P<num>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))"
@@ -38,12 +39,13 @@ class QuantityError(ValueError):
     pass
 
 
+@lru_cache(maxsize=4096)  # requests repeat the same few quantities thousands of times
 def parse_quantity(text: str) -> Fraction:
     """The value of a Kubernetes quantity string, or QuantityError saying what is allowed."""
     match = _QUANTITY.fullmatch(text)
     if match is None:
         raise QuantityError(
-            f"{text!r} is not a Kubernetes quantity (examples: \"2\", \"500m\", \"4Gi\", \"200G\")"
+            f'{text!r} is not a Kubernetes quantity (examples: "2", "500m", "4Gi", "200G")'
         )
     number = Fraction(match["num"])
     suffix = match["suffix"] or ""

@@ -14,23 +14,26 @@ FORMATS: tuple[Format, ...] = ("text", "json", "github")
 
 def render_problems(problems: Sequence[Problem], fmt: Format) -> str:
     if fmt == "json":
-        return json.dumps(
-            {
-                "valid": not any(p.severity == "error" for p in problems),
-                "problems": [
-                    {
-                        "file": p.file,
-                        "line": p.line,
-                        "column": p.col,
-                        "field": p.field,
-                        "message": p.message,
-                        "severity": p.severity,
-                    }
-                    for p in problems
-                ],
-            },
-            indent=2,
-        ) + "\n"
+        return (
+            json.dumps(
+                {
+                    "valid": not any(p.severity == "error" for p in problems),
+                    "problems": [
+                        {
+                            "file": p.file,
+                            "line": p.line,
+                            "column": p.col,
+                            "field": p.field,
+                            "message": p.message,
+                            "severity": p.severity,
+                        }
+                        for p in problems
+                    ],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     if fmt == "github":
         return "".join(_annotation(p) + "\n" for p in problems)
     return "".join(f"{p}\n" for p in problems)

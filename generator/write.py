@@ -22,7 +22,7 @@ import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from generator import layout
 from generator.render.tree import Unit
@@ -57,6 +57,18 @@ def _read(path: str) -> bytes | None:
         return None
 
 
+@dataclass
+class Cache:
+    """What earlier runs learned: unit key -> {path: sha256}, and path -> [size, mtime_ns, sha256].
+
+    The second table lets a file whose size and modification time are unchanged skip being
+    read and hashed, as Git's index does; a fresh clone (CI) has no cache and reads all.
+    """
+
+    units: dict[str, dict[str, str]] = field(default_factory=dict)
+    files: dict[str, list[Any]] = field(default_factory=dict)
+
+
 class Workspace:
     """The repository's `.berth/` folder: cache, staging area and journal."""
 
@@ -77,20 +89,20 @@ class Workspace:
         if os.path.isdir(self.staging):
             shutil.rmtree(self.staging)
 
-    def load_cache(self) -> dict[str, dict[str, str]]:
+    def load_cache(self) -> Cache:
         try:
             with open(self.cache_file, encoding="utf-8") as fh:
                 data = json.load(fh)
         except (FileNotFoundError, ValueError):
-            return {}
+            return Cache()
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-            return {}
-        units = data.get("units")
-        return units if isinstance(units, dict) else {}
+            return Cache()
+        return Cache(units=data.get("units") or {}, files=data.get("files") or {})
 
-    def save_cache(self, units: dict[str, dict[str, str]]) -> None:
+    def save_cache(self, cache: Cache) -> None:
         os.makedirs(self.state, exist_ok=True)
-        _write_atomic(self.cache_file, json.dumps({"version": CACHE_VERSION, "units": units}, sort_keys=True).encode())
+        data = {"version": CACHE_VERSION, "units": cache.units, "files": cache.files}
+        _write_atomic(self.cache_file, json.dumps(data, sort_keys=True).encode())
 
 
 def _write_atomic(path: str, data: bytes) -> None:
@@ -100,39 +112,55 @@ def _write_atomic(path: str, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def plan_tree(root: str, units: Iterable[Unit], extra: dict[str, str], workspace: Workspace) -> tuple[Outcome, dict[str, bytes], dict[str, dict[str, str]]]:
+def plan_tree(
+    root: str, units: Iterable[Unit], extra: dict[str, str], workspace: Workspace
+) -> tuple[Outcome, dict[str, bytes], Cache]:
     """What must change on disk, without changing anything.
 
     Returns the outcome (changes and strays), the new bytes of every created or updated
-    file, and the cache entries for the units of this render.
+    file, and the cache for the next run.
     """
     cache = workspace.load_cache()
+    existing = _existing_files(root, layout.ENVIRONMENTS_DIR)
     outcome = Outcome()
     writes: dict[str, bytes] = {}
-    new_cache: dict[str, dict[str, str]] = {}
+    new_cache = Cache()
     desired: set[str] = set()
+
+    def disk_sha(path: str) -> str | None:
+        stat = existing.get(path)
+        if stat is None:
+            return None
+        known = cache.files.get(path)
+        if known is not None and known[0] == stat[0] and known[1] == stat[1]:
+            sha: str = known[2]
+        else:
+            data = _read(os.path.join(root, path))
+            if data is None:
+                return None
+            sha = _sha(data)
+        new_cache.files[path] = [stat[0], stat[1], sha]
+        return sha
 
     for unit in units:
         desired.update(unit.paths)
-        on_disk = {p: _read(os.path.join(root, p)) for p in unit.paths}
-        expected = cache.get(unit.key)
-        if expected is not None and all(
-            data is not None and _sha(data) == expected.get(p) for p, data in on_disk.items()
-        ):
-            new_cache[unit.key] = expected
+        expected = cache.units.get(unit.key)
+        if expected is not None and all(disk_sha(p) == expected.get(p) for p in unit.paths):
+            new_cache.units[unit.key] = expected
             outcome.cached_units += 1
             continue
         outcome.built_units += 1
         built = {p: text.encode() for p, text in unit.build().items()}
-        new_cache[unit.key] = {p: _sha(data) for p, data in built.items()}
+        new_cache.units[unit.key] = {p: _sha(data) for p, data in built.items()}
         for path, data in built.items():
-            _compare(path, data, on_disk.get(path), outcome, writes)
+            current = _read(os.path.join(root, path)) if path in existing else None
+            _compare(path, data, current, outcome, writes)
 
     for path, text in extra.items():
         desired.add(path)
         _compare(path, text.encode(), _read(os.path.join(root, path)), outcome, writes)
 
-    for path in _existing_files(root, layout.ENVIRONMENTS_DIR):
+    for path in sorted(existing):
         if path in desired:
             continue
         if _is_generated(os.path.join(root, path)):
@@ -140,24 +168,36 @@ def plan_tree(root: str, units: Iterable[Unit], extra: dict[str, str], workspace
         else:
             outcome.strays.append(path)
     outcome.changes.sort()
-    outcome.strays.sort()
     return outcome, writes, new_cache
 
 
-def _compare(path: str, data: bytes, current: bytes | None, outcome: Outcome, writes: dict[str, bytes]) -> None:
+def _compare(
+    path: str, data: bytes, current: bytes | None, outcome: Outcome, writes: dict[str, bytes]
+) -> None:
     if current == data:
         return
     outcome.changes.append(Change(path, "create" if current is None else "update"))
     writes[path] = data
 
 
-def _existing_files(root: str, top: str) -> list[str]:
-    found: list[str] = []
-    start = os.path.join(root, top)
-    for dirpath, dirnames, filenames in os.walk(start):
-        dirnames.sort()
-        rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        found.extend(f"{rel}/{name}" for name in sorted(filenames))
+def _existing_files(root: str, top: str) -> dict[str, tuple[int, int]]:
+    """Every file below `top`: relative path -> (size, mtime_ns). Symlinks count as files."""
+    found: dict[str, tuple[int, int]] = {}
+    pending = [top]
+    while pending:
+        rel = pending.pop()
+        try:
+            entries = os.scandir(os.path.join(root, rel))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with entries:
+            for entry in entries:
+                path = f"{rel}/{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    found[path] = (st.st_size, st.st_mtime_ns)
     return found
 
 
@@ -170,8 +210,10 @@ def _is_generated(path: str) -> bool:
     return layout.GENERATED_MARK.encode() in first
 
 
-def apply_changes(root: str, outcome: Outcome, writes: dict[str, bytes], workspace: Workspace) -> None:
-    """Stage every new file, journal the swap, then swap."""
+def apply_changes(
+    root: str, outcome: Outcome, writes: dict[str, bytes], workspace: Workspace, cache: Cache
+) -> None:
+    """Stage every new file, journal the swap, then swap; then remember what now is on disk."""
     if not outcome.changes:
         return
     os.makedirs(workspace.staging, exist_ok=True)
@@ -188,17 +230,26 @@ def apply_changes(root: str, outcome: Outcome, writes: dict[str, bytes], workspa
     _apply(root, ops)
     os.unlink(workspace.journal)
     shutil.rmtree(workspace.staging, ignore_errors=True)
+    for change in outcome.changes:
+        cache.files.pop(change.path, None)
+        if change.action != "delete":
+            st = os.stat(os.path.join(root, change.path))
+            cache.files[change.path] = [st.st_size, st.st_mtime_ns, _sha(writes[change.path])]
 
 
 def _apply(root: str, ops: list[list[str]]) -> None:
     """Idempotent, so an interrupted run can be finished by running it again."""
     emptied: set[str] = set()
+    made: set[str] = set()
     for op in ops:
         target = os.path.join(root, op[1])
         if op[0] == "replace":
             staged = os.path.join(root, op[2])
             if os.path.exists(staged):
-                os.makedirs(os.path.dirname(target), exist_ok=True)
+                parent = os.path.dirname(target)
+                if parent not in made:  # one mkdir per folder, not per file: mkdir is slow here
+                    os.makedirs(parent, exist_ok=True)
+                    made.add(parent)
                 os.replace(staged, target)
         elif op[0] == "delete":
             if os.path.lexists(target):
@@ -206,6 +257,10 @@ def _apply(root: str, ops: list[list[str]]) -> None:
             emptied.add(os.path.dirname(target))
     top = os.path.join(root, layout.ENVIRONMENTS_DIR)
     for directory in sorted(emptied, key=len, reverse=True):
-        while directory.startswith(top + os.sep) and os.path.isdir(directory) and not os.listdir(directory):
+        while (
+            directory.startswith(top + os.sep)
+            and os.path.isdir(directory)
+            and not os.listdir(directory)
+        ):
             os.rmdir(directory)
             directory = os.path.dirname(directory)

@@ -18,26 +18,33 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 _PLAIN = re.compile(r"(?:[A-Za-z/]|\.\.?/)[A-Za-z0-9_./@+=-]*(?::[A-Za-z0-9_./@+=-]+)*")
 # Words YAML 1.1 resolves to booleans or null; YAML 1.2 adds nothing a letter-led plain
 # string could hit beyond these (numbers need a leading digit, sign or dot, which _PLAIN refuses).
 _RESERVED = frozenset(
-    "y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON off Off OFF "
-    "null Null NULL".split()
+    ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"]
 )
 # Characters that must not appear raw inside a double-quoted scalar: JSON escapes the C0
 # controls, but YAML also treats NEL, LS and PS as line breaks and refuses DEL, C1 and BOM.
 _UNSAFE_IN_QUOTES = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
-_BLOCK_SAFE = re.compile("[^\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*")
+_BLOCK_SAFE = re.compile(
+    "[^\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*"
+)
+
+
+@lru_cache(maxsize=65536)  # generated trees repeat the same keys and values endlessly
+def _string(value: str) -> str:
+    if _PLAIN.fullmatch(value) and value not in _RESERVED:
+        return value
+    return quote(value)
 
 
 def scalar(value: Any) -> str:
     if isinstance(value, str):
-        if _PLAIN.fullmatch(value) and value not in _RESERVED:
-            return value
-        return quote(value)
+        return _string(value)
     if value is True:
         return "true"
     if value is False:

@@ -84,12 +84,20 @@ def read_request_bytes(path: str, display: str) -> bytes:
     except OSError as exc:
         raise LoadError(Problem(display, 1, 1, "", f"cannot read: {exc.strerror}")) from None
     if stat.S_ISLNK(st.st_mode):
-        raise LoadError(Problem(display, 1, 1, "", "is a symbolic link; requests must be regular files"))
+        raise LoadError(
+            Problem(display, 1, 1, "", "is a symbolic link; requests must be regular files")
+        )
     if not stat.S_ISREG(st.st_mode):
         raise LoadError(Problem(display, 1, 1, "", "is not a regular file"))
     if st.st_size > MAX_FILE_BYTES:
         raise LoadError(
-            Problem(display, 1, 1, "", f"is {st.st_size} bytes; a request may be at most {MAX_FILE_BYTES}")
+            Problem(
+                display,
+                1,
+                1,
+                "",
+                f"is {st.st_size} bytes; a request may be at most {MAX_FILE_BYTES}",
+            )
         )
     with open(path, "rb") as fh:
         return fh.read(MAX_FILE_BYTES + 1)
@@ -144,7 +152,9 @@ class _Builder:
         if not docs:
             raise LoadError(Problem(self.display, 1, 1, "", "is empty; expected a mapping"))
         if len(docs) > 1:
-            raise self.fail(events[docs[1]], "holds more than one YAML document; put one request per file")
+            raise self.fail(
+                events[docs[1]], "holds more than one YAML document; put one request per file"
+            )
         self.events = events
         self.i = docs[0] + 1
         first = events[self.i]
@@ -156,18 +166,24 @@ class _Builder:
         return self.doc
 
     def node(self, path: Path_, depth: int) -> Any:
-        ev = self.events[self.i]
+        ev: Any = self.events[self.i]
         self.i += 1
         if depth > MAX_DEPTH:
             raise self.fail(ev, f"nesting deeper than {MAX_DEPTH} levels", path)
         if isinstance(ev, yaml.AliasEvent):
-            raise self.fail(ev, "aliases (*name) are not allowed in requests; write the value out", path)
+            raise self.fail(
+                ev, "aliases (*name) are not allowed in requests; write the value out", path
+            )
         if ev.anchor is not None:
-            raise self.fail(ev, "anchors (&name) are not allowed in requests; write the value out", path)
+            raise self.fail(
+                ev, "anchors (&name) are not allowed in requests; write the value out", path
+            )
         self.doc.values[path] = _pos(ev)
         if isinstance(ev, yaml.ScalarEvent):
             if ev.tag is not None and ev.tag != "!":
-                raise self.fail(ev, f"tags ({ev.tag}) are not allowed; quote the value instead", path)
+                raise self.fail(
+                    ev, f"tags ({ev.tag}) are not allowed; quote the value instead", path
+                )
             if not ev.style and ev.implicit[0] and ev.tag is None:
                 return _resolve_plain(ev.value)
             return ev.value

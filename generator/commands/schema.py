@@ -23,7 +23,10 @@ def schema_of(model: type[BaseModel]) -> dict[str, Any]:
 
 def schema_files() -> dict[str, str]:
     return {
-        f"{layout.SCHEMAS_DIR}/{name}.schema.json": json.dumps(schema_of(model), indent=2, ensure_ascii=False) + "\n"
+        f"{layout.SCHEMAS_DIR}/{name}.schema.json": json.dumps(
+            schema_of(model), indent=2, ensure_ascii=False
+        )
+        + "\n"
         for name, model in MODELS.items()
     }
 

@@ -13,7 +13,7 @@ from generator.validate import validate_repo
 
 def run(root: str, paths: list[str], fmt: Format, out: TextIO) -> int:
     raw = load_repo(root)
-    valid, problems = validate_repo(raw)
+    _valid, problems = validate_repo(raw)
     if paths:
         problems = [p for p in problems if _selected(p, root, paths)]
     out.write(render_problems(problems, fmt))

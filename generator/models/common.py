@@ -12,7 +12,7 @@ from generator.quantity import QuantityError, check_quantity
 API_VERSION = "berth.dev/v1alpha1"
 
 # ASCII only by construction: `[a-z]` in a str pattern never matches look-alike letters such as
-# Cyrillic "а", and nothing is normalised, so a name is exactly the bytes the user typed.
+# Cyrillic a (U+0430), and nothing is normalised, so a name is exactly the bytes the user typed.
 DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
 LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 GIT_USER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
@@ -40,11 +40,17 @@ def _dns_label(max_len: int) -> Any:
     return AfterValidator(check)
 
 
-DnsLabel = Annotated[str, _dns_label(63), Field(description="A DNS-1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.")]
+DnsLabel = Annotated[
+    str,
+    _dns_label(63),
+    Field(description="A DNS-1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters."),
+]
 TenantName = Annotated[
     str,
     _dns_label(MAX_TENANT_NAME),
-    Field(description="A DNS-1123 label of at most 30 characters, so that `<tenant>-<env>` fits in 63."),
+    Field(
+        description="A DNS-1123 label of at most 30 characters, so that `<tenant>-<env>` fits in 63."
+    ),
 ]
 
 

@@ -41,7 +41,9 @@ class Backup(Strict):
 
 
 class Environment(Strict):
-    name: DnsLabel = Field(description="Environment name: the suffix of every tenant namespace in it.")
+    name: DnsLabel = Field(
+        description="Environment name: the suffix of every tenant namespace in it."
+    )
     server: Url = Field(description="Argo CD destination cluster API URL.")
     domain: str = Field(
         description="DNS domain that application hosts in this environment must end in.",
@@ -54,7 +56,9 @@ class Environment(Strict):
     podSecurity: Literal["privileged", "baseline", "restricted"] = Field(
         description="Pod Security Standards level enforced, audited and warned on tenant namespaces."
     )
-    ceiling: Resources = Field(description="The largest quota one tenant may have here, after overrides.")
+    ceiling: Resources = Field(
+        description="The largest quota one tenant may have here, after overrides."
+    )
     backup: Backup
     access: Literal["edit", "view"] | None = Field(
         default=None,
@@ -67,33 +71,49 @@ class Environment(Strict):
 
 class Ingress(Strict):
     className: DnsLabel = Field(description="IngressClass for application Ingresses.")
-    namespace: DnsLabel = Field(description="Namespace of the ingress controller, allowed in by network policy.")
+    namespace: DnsLabel = Field(
+        description="Namespace of the ingress controller, allowed in by network policy."
+    )
     clusterIssuer: DnsLabel = Field(description="cert-manager ClusterIssuer for TLS certificates.")
 
 
 class Pricing(Strict):
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 currency code.")
-    cpuMonth: float = Field(ge=0, le=1e6, description="Price of one CPU core requested for a month.")
-    memoryGiBMonth: float = Field(ge=0, le=1e6, description="Price of one GiB of memory for a month.")
-    storageGiBMonth: float = Field(ge=0, le=1e6, description="Price of one GiB of storage for a month.")
+    cpuMonth: float = Field(
+        ge=0, le=1e6, description="Price of one CPU core requested for a month."
+    )
+    memoryGiBMonth: float = Field(
+        ge=0, le=1e6, description="Price of one GiB of memory for a month."
+    )
+    storageGiBMonth: float = Field(
+        ge=0, le=1e6, description="Price of one GiB of storage for a month."
+    )
 
 
 class PlatformSpec(Strict):
     repoURL: Url = Field(description="The URL Argo CD pulls this repository from.")
-    targetRevision: str = Field(min_length=1, max_length=255, description="Branch, tag or commit Argo CD tracks.")
+    targetRevision: str = Field(
+        min_length=1, max_length=255, description="Branch, tag or commit Argo CD tracks."
+    )
     environments: list[Environment] = Field(
         min_length=1, description="Ordered environments; promotion goes from first to last."
     )
-    sizes: dict[DnsLabel, Resources] = Field(min_length=1, description="T-shirt sizes a tenant can ask for.")
+    sizes: dict[DnsLabel, Resources] = Field(
+        min_length=1, description="T-shirt sizes a tenant can ask for."
+    )
     ingress: Ingress
     secretStore: DnsLabel = Field(description="ClusterSecretStore that ExternalSecrets read from.")
-    monitoringNamespace: DnsLabel = Field(description="Namespace of Prometheus, allowed in by network policy.")
-    registries: list[Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9.-]+(:[0-9]+)?/(\S+/)?$")]] = Field(
-        min_length=1, description="Image prefixes applications may use; each ends with '/'."
+    monitoringNamespace: DnsLabel = Field(
+        description="Namespace of Prometheus, allowed in by network policy."
     )
+    registries: list[
+        Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9.-]+(:[0-9]+)?/(\S+/)?$")]
+    ] = Field(min_length=1, description="Image prefixes applications may use; each ends with '/'.")
     pricing: Pricing
     argocdNamespace: DnsLabel = Field(default="argocd", description="Namespace Argo CD runs in.")
-    backupNamespace: DnsLabel = Field(default="velero", description="Namespace Velero runs in (holds Schedules).")
+    backupNamespace: DnsLabel = Field(
+        default="velero", description="Namespace Velero runs in (holds Schedules)."
+    )
     reservedNamespaces: list[DnsLabel] = Field(
         default_factory=list,
         description="More namespaces of the platform's own that no tenant namespace may take.",

@@ -29,7 +29,8 @@ class QuotaOverride(Strict):
 class TenantEnvironment(Strict):
     size: DnsLabel = Field(description="One of the platform's sizes (platform.yaml spec.sizes).")
     quota: QuotaOverride | None = Field(
-        default=None, description="Overrides single fields of the size; the result must fit the ceiling."
+        default=None,
+        description="Overrides single fields of the size; the result must fit the ceiling.",
     )
 
 
@@ -42,9 +43,13 @@ class TenantMetadata(Strict):
 
 
 class TenantSpec(Strict):
-    description: str = Field(min_length=1, max_length=300, description="What the team runs, in a sentence.")
+    description: str = Field(
+        min_length=1, max_length=300, description="What the team runs, in a sentence."
+    )
     owners: list[GitUser] = Field(
-        min_length=1, max_length=50, description="Git hosting usernames: CODEOWNERS of the tenant folder."
+        min_length=1,
+        max_length=50,
+        description="Git hosting usernames: CODEOWNERS of the tenant folder.",
     )
     group: str = Field(
         min_length=1,
@@ -52,14 +57,18 @@ class TenantSpec(Strict):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._@/:-]*$",
         description="Identity-provider group bound by RBAC in the tenant's namespaces.",
     )
-    costCenter: Annotated[LabelValue, Field(min_length=1, description="Cost center, set as a label on every object.")]
+    costCenter: Annotated[
+        LabelValue, Field(min_length=1, description="Cost center, set as a label on every object.")
+    ]
     environments: dict[DnsLabel, TenantEnvironment] = Field(
         min_length=1, description="A subset of the platform's environments, each with a size."
     )
     allowFrom: list[TenantName] = Field(
         default_factory=list, description="Other tenants whose pods may call this tenant's pods."
     )
-    budget: Budget | None = Field(default=None, description="Optional; an estimate above it is an error.")
+    budget: Budget | None = Field(
+        default=None, description="Optional; an estimate above it is an error."
+    )
 
     @field_validator("owners", "allowFrom")
     @classmethod

@@ -45,7 +45,9 @@ def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
                 {"server": env.server, "namespace": spec.backupNamespace},
             ],
             "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
-            "namespaceResourceWhitelist": [{"group": g, "kind": k} for g, k in PLATFORM_NAMESPACED_KINDS],
+            "namespaceResourceWhitelist": [
+                {"group": g, "kind": k} for g, k in PLATFORM_NAMESPACED_KINDS
+            ],
         },
     }
 
@@ -77,7 +79,9 @@ def root_application(platform: Platform, env: Environment) -> dict[str, Any]:
 
 def root_kustomization(env: Environment, tenants: list[str]) -> dict[str, Any]:
     root = layout.env_root(env.name)
-    files = [layout.bootstrap_file(env.name)] + [layout.tenant_argocd_file(env.name, t) for t in tenants]
+    files = [layout.bootstrap_file(env.name)] + [
+        layout.tenant_argocd_file(env.name, t) for t in tenants
+    ]
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",

@@ -8,6 +8,7 @@ base's placeholders.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from generator import layout
@@ -18,7 +19,9 @@ from generator.yaml_emit import dump, scalar
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
-BASE_BACKUP_NAMESPACE = "velero"  # where blueprints/tenant puts its Schedule
+BASE_BACKUP_NAMESPACE = "velero"
+NETPOL = "networking.k8s.io/v1"
+RBAC = "rbac.authorization.k8s.io"  # where blueprints/tenant puts its Schedule
 
 # Kinds a tenant's own Applications may never manage: the guardrails stay the platform's,
 # and RBAC objects would let a team grant itself more than its group has.
@@ -39,16 +42,19 @@ class Peers:
     allowed_out: tuple[str, ...]  # our pods may call theirs (they list us in allowFrom)
 
 
-def peers(tenants: dict[str, Tenant], tenant: Tenant, env: str) -> Peers:
-    name = tenant.metadata.name
-    present = {t for t, spec in tenants.items() if env in spec.spec.environments}
-    allowed_in = sorted(layout.tenant_namespace(t, env) for t in tenant.spec.allowFrom if t in present)
-    allowed_out = sorted(
-        layout.tenant_namespace(t, env)
-        for t in present
-        if t != name and name in tenants[t].spec.allowFrom
-    )
-    return Peers(tuple(allowed_in), tuple(allowed_out))
+def peers(tenants: dict[str, Tenant], env: str) -> dict[str, Peers]:
+    """Every tenant's peers in `env`, in one pass (allowFrom is read in both directions)."""
+    present = {name for name, t in tenants.items() if env in t.spec.environments}
+    callers: dict[str, list[str]] = {name: [] for name in present}
+    callees: dict[str, list[str]] = {name: [] for name in present}
+    for name in present:
+        for other in tenants[name].spec.allowFrom:
+            if other in present and other != name:
+                callers[name].append(layout.tenant_namespace(other, env))
+                callees[other].append(layout.tenant_namespace(name, env))
+    return {
+        name: Peers(tuple(sorted(callers[name])), tuple(sorted(callees[name]))) for name in present
+    }
 
 
 def labels(tenant: Tenant, env: str) -> dict[str, str]:
@@ -75,7 +81,7 @@ def _smp(
     return {"patch": dump(patch)}
 
 
-def _namespace_selector(namespaces: tuple[str, ...] | list[str]) -> dict[str, Any]:
+def _namespace_selector(namespaces: tuple[str, ...]) -> dict[str, Any]:
     return {
         "namespaceSelector": {
             "matchExpressions": [
@@ -85,94 +91,67 @@ def _namespace_selector(namespaces: tuple[str, ...] | list[str]) -> dict[str, An
     }
 
 
+@lru_cache(maxsize=256)
+def _namespace_patch(level: str) -> dict[str, Any]:
+    labels = {
+        f"pod-security.kubernetes.io/{mode}{suffix}": value
+        for mode in ("enforce", "audit", "warn")
+        for suffix, value in (("", level), ("-version", "latest"))
+    }
+    return _smp("v1", "Namespace", "tenant", {"metadata": {"name": "tenant", "labels": labels}})
+
+
+@lru_cache(maxsize=256)
+def _ingress_from_patch(policy: str, namespace: str) -> dict[str, Any]:
+    return _netpol_patch(policy, "ingress", "from", (namespace,))
+
+
+def _netpol_patch(
+    policy: str, direction: str, peer: str, namespaces: tuple[str, ...]
+) -> dict[str, Any]:
+    rule = {peer: [_namespace_selector(namespaces)]}
+    return _smp(NETPOL, "NetworkPolicy", policy, {"spec": {direction: [rule]}})
+
+
 def overlay(platform: Platform, env: Environment, tenant: Tenant, peer: Peers) -> dict[str, Any]:
     """`environments/<env>/tenants/<tenant>/kustomization.yaml`."""
     name = tenant.metadata.name
     namespace = layout.tenant_namespace(name, env.name)
     quota = effective_quota(platform, tenant, env.name)
-    level = env.podSecurity
-    base = layout.relative_to_repo_root(layout.tenant_dir(env.name, name)) + "/" + layout.TENANT_BASE_DIR
-    netpol = "networking.k8s.io/v1"
+    base = (
+        layout.relative_to_repo_root(layout.tenant_dir(env.name, name))
+        + "/"
+        + layout.TENANT_BASE_DIR
+    )
+    hard = {
+        "requests.cpu": quota.cpu,
+        "requests.memory": quota.memory,
+        "limits.memory": quota.memory,
+        "requests.storage": quota.storage,
+    }
     patches: list[dict[str, Any]] = [
-        _smp(
-            "v1",
-            "Namespace",
-            "tenant",
-            {
-                "metadata": {
-                    "name": "tenant",
-                    "labels": {
-                        f"pod-security.kubernetes.io/{mode}{suffix}": value
-                        for mode in ("enforce", "audit", "warn")
-                        for suffix, value in (("", level), ("-version", "latest"))
-                    },
-                }
-            },
-        ),
-        _smp(
-            "v1",
-            "ResourceQuota",
-            "quota",
-            {
-                "spec": {
-                    "hard": {
-                        "requests.cpu": quota.cpu,
-                        "requests.memory": quota.memory,
-                        "limits.memory": quota.memory,
-                        "requests.storage": quota.storage,
-                    }
-                }
-            },
-        ),
-        _smp(
-            netpol,
-            "NetworkPolicy",
-            "allow-from-ingress-controller",
-            {"spec": {"ingress": [{"from": [_namespace_selector([platform.spec.ingress.namespace])]}]}},
-        ),
-        _smp(
-            netpol,
-            "NetworkPolicy",
-            "allow-from-monitoring",
-            {"spec": {"ingress": [{"from": [_namespace_selector([platform.spec.monitoringNamespace])]}]}},
-        ),
+        _namespace_patch(env.podSecurity),
+        _smp("v1", "ResourceQuota", "quota", {"spec": {"hard": hard}}),
+        _ingress_from_patch("allow-from-ingress-controller", platform.spec.ingress.namespace),
+        _ingress_from_patch("allow-from-monitoring", platform.spec.monitoringNamespace),
     ]
     if peer.allowed_in:
-        patches.append(
-            _smp(netpol, "NetworkPolicy", "allow-from-tenants",
-                 {"spec": {"ingress": [{"from": [_namespace_selector(peer.allowed_in)]}]}})
-        )
+        patches.append(_netpol_patch("allow-from-tenants", "ingress", "from", peer.allowed_in))
     if peer.allowed_out:
-        patches.append(
-            _smp(netpol, "NetworkPolicy", "allow-to-tenants",
-                 {"spec": {"egress": [{"to": [_namespace_selector(peer.allowed_out)]}]}})
-        )
+        patches.append(_netpol_patch("allow-to-tenants", "egress", "to", peer.allowed_out))
+    role_ref = {"apiGroup": RBAC, "kind": "ClusterRole", "name": team_role(platform, env)}
+    subjects = [{"apiGroup": RBAC, "kind": "Group", "name": tenant.spec.group}]
+    schedule = {
+        "schedule": env.backup.schedule,
+        "template": {"includedNamespaces": [namespace], "ttl": env.backup.ttl},
+    }
     patches += [
-        _smp(
-            "rbac.authorization.k8s.io/v1",
-            "RoleBinding",
-            "team",
-            {
-                "roleRef": {
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "ClusterRole",
-                    "name": team_role(platform, env),
-                },
-                "subjects": [
-                    {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": tenant.spec.group}
-                ],
-            },
-        ),
+        _smp(f"{RBAC}/v1", "RoleBinding", "team", {"roleRef": role_ref, "subjects": subjects}),
         _smp(
             "velero.io/v1",
             "Schedule",
             "tenant",
-            {
-                "spec": {
-                    "schedule": env.backup.schedule,
-                    "template": {"includedNamespaces": [namespace], "ttl": env.backup.ttl},
-                }
-            },
+            {"spec": schedule},
             namespace=BASE_BACKUP_NAMESPACE,
         ),
         # Renames last: the patches above find the base objects by their placeholder names.
@@ -213,7 +192,9 @@ def overlay(platform: Platform, env: Environment, tenant: Tenant, peer: Peers) -
 
 def dump_ops(ops: list[tuple[str, str, Any]]) -> str:
     """A JSON 6902 patch as YAML text."""
-    return "".join(f"- op: {op}\n  path: {path}\n  value: {scalar(value)}\n" for op, path, value in ops)
+    return "".join(
+        f"- op: {op}\n  path: {path}\n  value: {scalar(value)}\n" for op, path, value in ops
+    )
 
 
 def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:
@@ -232,7 +213,9 @@ def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict
         "spec": {
             "description": f"{name} in {env.name}: {tenant.spec.description}",
             "sourceRepos": [platform.spec.repoURL],
-            "destinations": [{"server": env.server, "namespace": layout.tenant_namespace(name, env.name)}],
+            "destinations": [
+                {"server": env.server, "namespace": layout.tenant_namespace(name, env.name)}
+            ],
             # Nothing cluster-scoped: an empty whitelist allows none, the blacklist says so twice.
             "clusterResourceWhitelist": [],
             "clusterResourceBlacklist": [{"group": "*", "kind": "*"}],
@@ -281,4 +264,9 @@ def guardrails_application(platform: Platform, env: Environment, tenant: Tenant)
     policy = sync_policy(env)
     if policy:
         spec["syncPolicy"] = policy
-    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": metadata, "spec": spec}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": metadata,
+        "spec": spec,
+    }

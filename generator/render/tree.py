@@ -57,7 +57,9 @@ def header(*sources: str) -> str:
     return HEADER.format(mark=layout.GENERATED_MARK, sources=" and ".join(sources))
 
 
-def tenant_files(platform: Platform, env: Environment, tenant: Tenant, peer: tenant_objects.Peers) -> dict[str, str]:
+def tenant_files(
+    platform: Platform, env: Environment, tenant: Tenant, peer: tenant_objects.Peers
+) -> dict[str, str]:
     name = tenant.metadata.name
     sources = (layout.tenant_file(name), layout.PLATFORM_FILE)
     return {
@@ -84,7 +86,12 @@ def environment_files(platform: Platform, env: Environment, tenants: list[str]) 
         + dump(env_objects.root_kustomization(env, tenants)),
         layout.bootstrap_file(env.name): header(layout.PLATFORM_FILE)
         + bootstrap_note
-        + dump_all([env_objects.platform_project(platform, env), env_objects.root_application(platform, env)]),
+        + dump_all(
+            [
+                env_objects.platform_project(platform, env),
+                env_objects.root_application(platform, env),
+            ]
+        ),
     }
 
 
@@ -92,30 +99,54 @@ def units(repo: ValidRepo) -> list[Unit]:
     platform = repo.platform
     platform_json = platform.model_dump_json()
     out: list[Unit] = []
+    tenant_json = {name: tenant.model_dump_json() for name, tenant in repo.tenants.items()}
     readme_path = f"{layout.ENVIRONMENTS_DIR}/README.md"
-    out.append(Unit(_key("readme", platform_json), (readme_path,), lambda: {readme_path: environments_readme(platform)}))
+    out.append(
+        Unit(
+            _key("readme", platform_json),
+            (readme_path,),
+            lambda: {readme_path: environments_readme(platform)},
+        )
+    )
     for env in platform.spec.environments:
         present = [name for name, t in repo.tenants.items() if env.name in t.spec.environments]
         out.append(_environment_unit(platform, platform_json, env, present))
+        env_peers = tenant_objects.peers(repo.tenants, env.name)
         for name in present:
             tenant = repo.tenants[name]
-            peer = tenant_objects.peers(repo.tenants, tenant, env.name)
-            out.append(_tenant_unit(platform, platform_json, env, tenant, peer))
+            out.append(
+                _tenant_unit(
+                    platform, platform_json, env, tenant, tenant_json[name], env_peers[name]
+                )
+            )
     return out
 
 
-def _environment_unit(platform: Platform, platform_json: str, env: Environment, present: list[str]) -> Unit:
+def _environment_unit(
+    platform: Platform, platform_json: str, env: Environment, present: list[str]
+) -> Unit:
     paths = (layout.root_kustomization(env.name), layout.bootstrap_file(env.name))
     key = _key("env", platform_json, env.name, json.dumps(present))
     return Unit(key, paths, lambda: environment_files(platform, env, present))
 
 
 def _tenant_unit(
-    platform: Platform, platform_json: str, env: Environment, tenant: Tenant, peer: tenant_objects.Peers
+    platform: Platform,
+    platform_json: str,
+    env: Environment,
+    tenant: Tenant,
+    tenant_json: str,
+    peer: tenant_objects.Peers,
 ) -> Unit:
     name = tenant.metadata.name
     paths = (layout.tenant_argocd_file(env.name, name), layout.tenant_overlay_file(env.name, name))
-    key = _key("tenant", platform_json, env.name, tenant.model_dump_json(), json.dumps([peer.allowed_in, peer.allowed_out]))
+    key = _key(
+        "tenant",
+        platform_json,
+        env.name,
+        tenant_json,
+        json.dumps([peer.allowed_in, peer.allowed_out]),
+    )
     return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer))
 
 

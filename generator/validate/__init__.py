@@ -41,7 +41,9 @@ def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
     if platform is not None:
         # allowFrom may name any tenant folder that exists, valid or not: a broken neighbour
         # is reported on its own file, not as "unknown tenant" on every file that names it.
-        known = frozenset(raw.tenants) | frozenset(p.file.split("/")[1] for p in raw.problems if p.file.startswith("tenants/"))
+        known = frozenset(raw.tenants) | frozenset(
+            p.file.split("/")[1] for p in raw.problems if p.file.startswith("tenants/")
+        )
         for folder, (tenant, doc) in tenants.items():
             problems += check_tenant(platform, folder, tenant, doc, known)
         problems += check_namespaces_unique(tenants)
@@ -52,6 +54,9 @@ def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
     valid = ValidRepo(
         root=raw.root,
         platform=platform,
-        tenants={t.metadata.name: t for t, _ in sorted(tenants.values(), key=lambda td: td[0].metadata.name)},
+        tenants={
+            t.metadata.name: t
+            for t, _ in sorted(tenants.values(), key=lambda td: td[0].metadata.name)
+        },
     )
     return valid, problems

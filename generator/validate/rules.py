@@ -17,7 +17,15 @@ RESOURCES = ("cpu", "memory", "storage")
 
 # Namespaces every cluster has or that the platform's own components conventionally use.
 WELL_KNOWN_NAMESPACES = frozenset(
-    {"default", "kube-system", "kube-public", "kube-node-lease", "cert-manager", "external-secrets", "external-dns"}
+    {
+        "default",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "cert-manager",
+        "external-secrets",
+        "external-dns",
+    }
 )
 # Tenant names whose derived Argo CD names would collide with the platform's own
 # (`platform-<env>` AppProject, `berth-<env>` root Application).
@@ -49,7 +57,9 @@ def effective_quota(platform: Platform, tenant: Tenant, env: str) -> Quota:
 def check_platform(platform: Platform, doc: Document) -> Iterator[Problem]:
     for i, env in enumerate(platform.spec.environments):
         if env.name in reserved_namespaces(platform) or env.name.startswith("kube-"):
-            yield doc.problem(("spec", "environments", i, "name"), f"{env.name!r} is a reserved name")
+            yield doc.problem(
+                ("spec", "environments", i, "name"), f"{env.name!r} is a reserved name"
+            )
     for name in platform.spec.sizes:
         if name in {"", "none"}:
             yield doc.problem(("spec", "sizes", name), f"{name!r} cannot be a size name", key=True)
@@ -70,23 +80,35 @@ def check_tenant(
         )
     reserved = reserved_namespaces(platform)
     if name.startswith("kube-") or name in RESERVED_TENANT_NAMES or name in reserved:
-        yield doc.problem(("metadata", "name"), f"{name!r} is reserved for the platform; choose another name")
+        yield doc.problem(
+            ("metadata", "name"), f"{name!r} is reserved for the platform; choose another name"
+        )
 
     for env_name, wanted in tenant.spec.environments.items():
         path = ("spec", "environments", env_name)
         env = platform.spec.environment(env_name)
         if env is None:
             allowed = ", ".join(e.name for e in platform.spec.environments)
-            yield doc.problem(path, f"unknown environment {env_name!r}; the platform has: {allowed}", key=True)
+            yield doc.problem(
+                path, f"unknown environment {env_name!r}; the platform has: {allowed}", key=True
+            )
             continue
         namespace = layout.tenant_namespace(name, env_name)
         if len(namespace) > 63:
-            yield doc.problem(path, f"namespace {namespace!r} would be {len(namespace)} characters; at most 63", key=True)
+            yield doc.problem(
+                path,
+                f"namespace {namespace!r} would be {len(namespace)} characters; at most 63",
+                key=True,
+            )
         if namespace in reserved:
-            yield doc.problem(path, f"namespace {namespace!r} is reserved for the platform", key=True)
+            yield doc.problem(
+                path, f"namespace {namespace!r} is reserved for the platform", key=True
+            )
         if wanted.size not in platform.spec.sizes:
             allowed = ", ".join(platform.spec.sizes)
-            yield doc.problem((*path, "size"), f"unknown size {wanted.size!r}; the platform offers: {allowed}")
+            yield doc.problem(
+                (*path, "size"), f"unknown size {wanted.size!r}; the platform offers: {allowed}"
+            )
             continue
         quota = effective_quota(platform, tenant, env_name)
         for resource in RESOURCES:
@@ -103,11 +125,15 @@ def check_tenant(
                 )
 
     for i, other in enumerate(tenant.spec.allowFrom):
-        path = ("spec", "allowFrom", i)
+        item = ("spec", "allowFrom", i)
         if other == name:
-            yield doc.problem(path, "a tenant cannot list itself; its own pods can always reach each other")
+            yield doc.problem(
+                item, "a tenant cannot list itself; its own pods can always reach each other"
+            )
         elif other not in known_tenants:
-            yield doc.problem(path, f"unknown tenant {other!r}; allowFrom names folders under tenants/")
+            yield doc.problem(
+                item, f"unknown tenant {other!r}; allowFrom names folders under tenants/"
+            )
 
     if tenant.spec.budget is not None:
         estimate = estimate_tenant(platform, tenant)

@@ -17,7 +17,6 @@ from pydantic_core import ErrorDetails
 from generator.problems import Problem
 from generator.yaml_load import Document, Path_, dotted
 
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -116,7 +115,7 @@ def _message(model: type[BaseModel], path: Path_, err: ErrorDetails) -> str:
         return f"{said}; allowed: {', '.join(allowed)}"
     if kind == "string_type":
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return f"expected a string, got {_describe(value)}; quote it: \"{value}\""
+            return f'expected a string, got {_describe(value)}; quote it: "{value}"'
         return f"expected a string, got {_describe(value)}"
     if kind == "bool_type":
         return f"expected true or false, got {_describe(value)} {value!r}"
@@ -136,7 +135,9 @@ def _message(model: type[BaseModel], path: Path_, err: ErrorDetails) -> str:
     if kind == "string_pattern_mismatch":
         node = _node_at(model, path) or {}
         described = node.get("description")
-        return f"{value!r} is not allowed here" + (f": {described}" if described else f" (pattern {ctx.get('pattern')})")
+        return f"{value!r} is not allowed here" + (
+            f": {described}" if described else f" (pattern {ctx.get('pattern')})"
+        )
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:

@@ -1,0 +1,238 @@
+"""GitHub and GitHub Enterprise Server through PyGithub.
+
+Enterprise needs nothing but the API base URL (`GITHUB_API_URL`, e.g.
+`https://ghe.example.com/api/v3`), which Actions sets on both.
+
+Files are proposed through the Git Data API (blobs, one tree, one commit, one ref update)
+rather than the contents API, which would make one commit per file.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+from github import Auth, Github, GithubException, UnknownObjectException
+from github.GitCommit import GitCommit
+from github.GitRef import GitRef
+from github.InputGitTreeElement import InputGitTreeElement
+from github.IssueComment import IssueComment
+from github.Repository import Repository
+
+from .base import GitHostError, Kind, check_proposal, git_blob_sha, hidden_marker, noun, with_marker
+from .retry import WaitBudget, transport_retry
+from .secret import Secret
+
+DEFAULT_API_URL = "https://api.github.com"
+_FILE_MODE = "100644"
+_TIMEOUT = 30  # seconds per request; PyGithub wants an int
+
+
+class GitHubHost:
+    """A GitHub repository (`owner/name`) reached at `api_url` with a token."""
+
+    def __init__(
+        self,
+        *,
+        repository: str,
+        token: Secret,
+        api_url: str = DEFAULT_API_URL,
+        budget: WaitBudget | None = None,
+        throttle: bool = True,
+    ) -> None:
+        if repository.count("/") != 1:
+            raise ValueError(f"GITHUB_REPOSITORY must look like owner/name, not {repository!r}")
+        self.repository = repository
+        self.api_url = api_url.rstrip("/")
+        self._token = token
+        self._budget = budget or WaitBudget()
+        # PyGithub spaces requests (0.25 s) and writes (1 s) as GitHub advises against
+        # secondary rate limits; tests turn that off to stay fast.
+        self._throttle = throttle
+
+    def describe(self) -> str:
+        return f"GitHub repository {self.repository} at {self.api_url}"
+
+    def __repr__(self) -> str:
+        return f"GitHubHost({self.describe()!r})"
+
+    # -- operations -------------------------------------------------------------------
+
+    def upsert_comment(self, kind: Kind, number: int, body: str, *, marker: str) -> str:
+        # Pull requests are issues to this API: one comments endpoint serves both kinds.
+        tag = hidden_marker(marker)
+        text = with_marker(body, tag)
+        target = noun(kind, number)
+        with self._client() as gh:
+            with self._failure(f"reading the comments of {target}"):
+                issue = self._repo(gh).get_issue(number)
+                existing = _first_marked(issue.get_comments(), tag)
+            if existing is None:
+                with self._failure(f"commenting on {target}"):
+                    return issue.create_comment(text).html_url
+            if existing.body != text:
+                with self._failure(f"updating comment {existing.id} on {target}"):
+                    existing.edit(text)
+            return existing.html_url
+
+    def upsert_pull_request(
+        self,
+        *,
+        branch: str,
+        base: str,
+        title: str,
+        body: str,
+        files: dict[str, bytes],
+        message: str,
+    ) -> str:
+        check_proposal(branch, base, files)
+        with self._client() as gh:
+            repo = self._repo(gh)
+            with self._failure(f"reading the base branch {base!r}"):
+                base_sha = repo.get_git_ref(f"heads/{base}").object.sha
+            with self._failure(f"reading the branch {branch!r}"):
+                branch_ref = _ref_or_none(repo, branch)
+            with self._failure(f"committing to the branch {branch!r}"):
+                head = repo.get_git_commit(branch_ref.object.sha if branch_ref else base_sha)
+                changed = self._changed(repo, head, files)
+                if changed:
+                    commit = self._commit(repo, head, changed, message)
+                    if branch_ref is None:
+                        # Creating the ref at the new commit = branching from base + commit,
+                        # and leaves no empty branch behind if a step above failed.
+                        repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
+                    else:
+                        branch_ref.edit(commit.sha, force=False)
+            if not changed and branch_ref is None:
+                raise GitHostError(
+                    f"GitHub: nothing to propose on {self.repository}: "
+                    f"{', '.join(sorted(files)) or 'no files'} already match {base!r}"
+                )
+            with self._failure(f"opening the pull request from {branch!r} to {base!r}"):
+                owner = self.repository.split("/")[0]
+                pull = next(iter(repo.get_pulls(state="open", head=f"{owner}:{branch}")), None)
+                if pull is None:
+                    return repo.create_pull(base=base, head=branch, title=title, body=body).html_url
+                if (pull.title, pull.body or "") != (title, body):
+                    pull.edit(title=title, body=body)
+                return pull.html_url
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _client(self) -> Github:
+        # One client per operation, closed by `with`: no sockets outlive the call.
+        delays: dict[str, Any] = {}
+        if not self._throttle:
+            delays = {"seconds_between_requests": None, "seconds_between_writes": None}
+        return Github(
+            auth=Auth.Token(self._token.reveal()),
+            base_url=self.api_url,
+            timeout=_TIMEOUT,
+            user_agent="berth-githost",
+            per_page=100,
+            retry=transport_retry(self._budget, github=True),
+            **delays,
+        )
+
+    def _repo(self, gh: Github) -> Repository:
+        with self._failure(f"opening the repository {self.repository}"):
+            return gh.get_repo(self.repository)
+
+    def _changed(
+        self, repo: Repository, head: GitCommit, files: dict[str, bytes]
+    ) -> dict[str, tuple[str, bytes]]:
+        """path -> (mode, content) for the files that differ from `head`."""
+        if not files:
+            return {}
+        tree = repo.get_git_tree(head.tree.sha, recursive=True)
+        # A truncated listing (huge trees) cannot prove a file unchanged: propose them all;
+        # Git stores identical content once, so at worst the commit changes nothing.
+        listed = {} if tree.raw_data.get("truncated") else {e.path: e for e in tree.tree}
+        changed: dict[str, tuple[str, bytes]] = {}
+        for path, content in sorted(files.items()):
+            entry = listed.get(path)
+            if entry is None or entry.type != "blob" or entry.sha != git_blob_sha(content):
+                mode = entry.mode if entry is not None and entry.type == "blob" else _FILE_MODE
+                changed[path] = (mode, content)
+        return changed
+
+    def _commit(
+        self,
+        repo: Repository,
+        head: GitCommit,
+        changed: dict[str, tuple[str, bytes]],
+        message: str,
+    ) -> GitCommit:
+        elements = []
+        for path, (mode, content) in changed.items():
+            # base64 blobs: the contents may be any bytes, not only UTF-8 text.
+            blob = repo.create_git_blob(base64.b64encode(content).decode("ascii"), "base64")
+            elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))
+        tree = repo.create_git_tree(elements, base_tree=head.tree)
+        return repo.create_git_commit(message, tree, [head])
+
+    @contextmanager
+    def _failure(self, action: str) -> Iterator[None]:
+        """Turn library and transport errors into one `GitHostError` with a full message."""
+        try:
+            yield
+        except GithubException as exc:
+            raise GitHostError(self._token.scrub(_explain(self.repository, action, exc))) from None
+        except requests.RequestException as exc:
+            text = f"GitHub: {action} failed: could not reach {self.api_url}: {exc}"
+            raise GitHostError(self._token.scrub(text)) from None
+
+
+def _first_marked(comments: Iterable[IssueComment], tag: str) -> IssueComment | None:
+    return next((c for c in comments if tag in (c.body or "")), None)
+
+
+def _ref_or_none(repo: Repository, branch: str) -> GitRef | None:
+    try:
+        # The GET happens here or, for a lazy client, at `.object`: cover both.
+        ref = repo.get_git_ref(f"heads/{branch}")
+        _ = ref.object.sha
+    except UnknownObjectException:
+        return None
+    return ref
+
+
+def _explain(repository: str, action: str, exc: GithubException) -> str:
+    status = exc.status
+    data = exc.data
+    said = ""
+    if isinstance(data, dict):
+        said = str(data.get("message") or "")
+        details = [
+            str(e.get("message") or e.get("code") or "") if isinstance(e, dict) else str(e)
+            for e in data.get("errors") or []
+        ]
+        if any(details):
+            said = f"{said} ({'; '.join(d for d in details if d)})"
+    elif data:
+        said = str(data)
+    text = f"GitHub: {action} in {repository} failed: HTTP {status}"
+    if said:
+        text += f": {said}"
+    hint = _hint(status, {k.lower(): v for k, v in (exc.headers or {}).items()})
+    return f"{text}. {hint}" if hint else text
+
+
+def _hint(status: int, headers: dict[str, str]) -> str:
+    if status == 429 or (
+        status == 403 and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0")
+    ):
+        return "Rate limited by GitHub; gave up after retrying within the wait budget."
+    if status == 401:
+        return "The token was rejected (GITHUB_TOKEN expired or wrong)."
+    if status == 403:
+        return (
+            "The token may not do this: give the workflow `permissions:` contents: write,"
+            " pull-requests: write, issues: write."
+        )
+    if status == 404:
+        return "It does not exist, or the token cannot see it."
+    return ""

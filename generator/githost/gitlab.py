@@ -1,0 +1,257 @@
+"""GitLab (gitlab.com or self-managed) through python-gitlab.
+
+Comments are notes: on merge requests for `kind="pull"`, on issues for `kind="issue"`
+(GitLab numbers the two separately). Files are proposed with the commits API, whose
+`actions` put many files in one commit and whose `start_branch` creates the branch in the
+same request.
+
+Tokens: `CI_JOB_TOKEN` can read the project but cannot write notes, commits or merge
+requests, so a real run needs a project access token (role Developer, scope `api`) in the
+CI/CD variable `BERTH_GITLAB_TOKEN`. With only the job token, writes fail with HTTP 403 and
+the error says so.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import gitlab
+import requests
+from gitlab.exceptions import GitlabError
+from gitlab.v4.objects import Project
+
+from .base import GitHostError, Kind, check_proposal, git_blob_sha, hidden_marker, noun, with_marker
+from .retry import WaitBudget, transport_retry
+from .secret import Secret
+
+TokenKind = Literal["private", "job"]
+_TIMEOUT = 30.0
+
+
+class _TransportRetriedGitlab(gitlab.Gitlab):
+    """python-gitlab with its own retry loop switched off: the session's urllib3 Retry
+    (retry.py) already retried with a capped budget, and python-gitlab would otherwise
+    sleep again on the 429 it finally gets, uncapped."""
+
+    def http_request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs["obey_rate_limit"] = False
+        kwargs["retry_transient_errors"] = False
+        return super().http_request(*args, **kwargs)
+
+
+class GitLabHost:
+    """A GitLab project (numeric id or `group/name`) behind `api_url` (`.../api/v4`)."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        project: str,
+        token: Secret,
+        token_kind: TokenKind = "private",
+        budget: WaitBudget | None = None,
+    ) -> None:
+        # python-gitlab wants the instance URL and appends /api/v4 itself.
+        self.url = api_url.rstrip("/").removesuffix("/api/v4")
+        self.project = project
+        self._token = token
+        self._token_kind: TokenKind = token_kind
+        self._budget = budget or WaitBudget()
+
+    def describe(self) -> str:
+        via = "CI_JOB_TOKEN" if self._token_kind == "job" else "a project access token"
+        return f"GitLab project {self.project} at {self.url} (via {via})"
+
+    def __repr__(self) -> str:
+        return f"GitLabHost({self.describe()!r})"
+
+    # -- operations -------------------------------------------------------------------
+
+    def upsert_comment(self, kind: Kind, number: int, body: str, *, marker: str) -> str:
+        tag = hidden_marker(marker)
+        text = with_marker(body, tag)
+        target = noun(kind, number, gitlab=True)
+        with self._client() as gl:
+            with self._failure(f"reading the notes of {target}"):
+                project = self._project(gl)
+                owner = (project.mergerequests if kind == "pull" else project.issues).get(number)
+                existing = _first_marked(owner.notes.list(iterator=True, per_page=100), tag)
+            if existing is None:
+                with self._failure(f"commenting on {target}"):
+                    note = owner.notes.create({"body": text})
+            else:
+                note = existing
+                if note.body != text:
+                    with self._failure(f"updating note {note.id} on {target}"):
+                        note.body = text
+                        note.save()
+            # Notes have no URL of their own in the API; this anchor is what GitLab links.
+            return f"{owner.web_url}#note_{note.id}"
+
+    def upsert_pull_request(
+        self,
+        *,
+        branch: str,
+        base: str,
+        title: str,
+        body: str,
+        files: dict[str, bytes],
+        message: str,
+    ) -> str:
+        check_proposal(branch, base, files)
+        with self._client() as gl:
+            with self._failure(f"reading the branch {branch!r}"):
+                project = self._project(gl)
+                exists = _branch_exists(project, branch)
+                if not exists and not _branch_exists(project, base):
+                    raise GitHostError(
+                        f"GitLab: the base branch {base!r} does not exist in {self.project}"
+                    )
+            with self._failure(f"committing to the branch {branch!r}"):
+                actions = _actions(project, branch if exists else base, files)
+                if actions:
+                    data: dict[str, Any] = {
+                        "branch": branch,
+                        "commit_message": message,
+                        "actions": actions,
+                    }
+                    if not exists:
+                        data["start_branch"] = base  # creates the branch with this commit
+                    project.commits.create(data)
+            if not actions and not exists:
+                raise GitHostError(
+                    f"GitLab: nothing to propose on {self.project}: "
+                    f"{', '.join(sorted(files)) or 'no files'} already match {base!r}"
+                )
+            with self._failure(f"opening the merge request from {branch!r} to {base!r}"):
+                found = project.mergerequests.list(
+                    source_branch=branch, state="opened", get_all=True
+                )
+                if not found:
+                    request = project.mergerequests.create(
+                        {
+                            "source_branch": branch,
+                            "target_branch": base,
+                            "title": title,
+                            "description": body,
+                            "remove_source_branch": True,
+                        }
+                    )
+                    return str(request.web_url)
+                request = found[0]
+                if (request.title, request.description or "") != (title, body):
+                    request.title = title
+                    request.description = body
+                    request.save()
+                return str(request.web_url)
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _client(self) -> gitlab.Gitlab:
+        # One client per operation, closed by `with`: no sockets outlive the call.
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(
+            max_retries=transport_retry(self._budget, github=False)
+        )
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        token = self._token.reveal()
+        job = self._token_kind == "job"
+        return _TransportRetriedGitlab(
+            self.url,
+            private_token=None if job else token,
+            job_token=token if job else None,
+            timeout=_TIMEOUT,
+            user_agent="berth-githost",
+            session=session,
+        )
+
+    def _project(self, gl: gitlab.Gitlab) -> Project:
+        return gl.projects.get(self.project)
+
+    @contextmanager
+    def _failure(self, action: str) -> Iterator[None]:
+        """Turn library and transport errors into one `GitHostError` with a full message."""
+        try:
+            yield
+        except GitlabError as exc:
+            text = _explain(self.project, action, exc, job_token=self._token_kind == "job")
+            raise GitHostError(self._token.scrub(text)) from None
+        except requests.RequestException as exc:
+            text = f"GitLab: {action} failed: could not reach {self.url}: {exc}"
+            raise GitHostError(self._token.scrub(text)) from None
+
+
+def _first_marked(notes: Iterable[Any], tag: str) -> Any:
+    # System notes ("added 1 commit") are GitLab's, never ours.
+    return next((n for n in notes if not n.system and tag in (n.body or "")), None)
+
+
+def _branch_exists(project: Project, branch: str) -> bool:
+    try:
+        project.branches.get(branch)
+    except GitlabError as exc:
+        if exc.response_code == 404:
+            return False
+        raise
+    return True
+
+
+def _actions(project: Project, ref: str, files: dict[str, bytes]) -> list[dict[str, str]]:
+    """Commit actions for the files whose content differs on `ref`."""
+    actions = []
+    for path, content in sorted(files.items()):
+        try:
+            current = project.files.get(file_path=path, ref=ref)
+        except GitlabError as exc:
+            if exc.response_code != 404:
+                raise
+            action = "create"
+        else:
+            if current.blob_id == git_blob_sha(content):
+                continue
+            action = "update"
+        actions.append(
+            {
+                "action": action,
+                "file_path": path,
+                # base64: the contents may be any bytes, not only UTF-8 text.
+                "encoding": "base64",
+                "content": base64.b64encode(content).decode("ascii"),
+            }
+        )
+    return actions
+
+
+def _explain(project: str, action: str, exc: GitlabError, *, job_token: bool) -> str:
+    status = exc.response_code
+    said = exc.error_message
+    if isinstance(said, list):
+        said = "; ".join(str(s) for s in said)
+    elif isinstance(said, dict):
+        said = "; ".join(f"{k} {v}" for k, v in said.items())
+    text = f"GitLab: {action} in project {project} failed"
+    text += f": HTTP {status}" if status else ""
+    text += f": {said}" if said else ""
+    hint = _hint(status, job_token=job_token)
+    return f"{text}. {hint}" if hint else text
+
+
+def _hint(status: int | None, *, job_token: bool) -> str:
+    if status in (401, 403) and job_token:
+        return (
+            "CI_JOB_TOKEN cannot write notes, commits or merge requests: set the CI/CD"
+            " variable BERTH_GITLAB_TOKEN to a project access token (role Developer, scope api)."
+        )
+    if status == 401:
+        return "The token was rejected (BERTH_GITLAB_TOKEN expired or wrong)."
+    if status == 403:
+        return "The token may not do this: it needs the api scope and the Developer role."
+    if status == 404:
+        return "It does not exist, or the token cannot see it."
+    if status == 429:
+        return "Rate limited by GitLab; gave up after retrying within the wait budget."
+    return ""
