@@ -162,6 +162,8 @@ def check_namespaces_unique(tenants: dict[str, tuple[Tenant, Document]]) -> Iter
     owner: dict[str, str] = {}
     for folder in sorted(tenants):
         tenant, doc = tenants[folder]
+        if tenant.metadata.name != folder:
+            continue  # reported as a folder mismatch; its namespaces would be a false alarm
         for env_name in tenant.spec.environments:
             namespace = layout.tenant_namespace(tenant.metadata.name, env_name)
             if namespace in owner and owner[namespace] != folder:

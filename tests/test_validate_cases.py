@@ -1,0 +1,95 @@
+"""Invalid tenant requests: each case folder is one rule, with the exact lines it must print.
+
+A case's files are laid over `tests/cases/tenants/_base` (see the README there). Every case
+also proves that `render` refuses the broken tree and leaves environments/ untouched.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.support.trees import snapshot
+
+CASES = Path(__file__).parent / "cases" / "tenants"
+BLUEPRINTS = Path(__file__).resolve().parents[1] / "blueprints"
+UPDATE = bool(os.environ.get("BERTH_UPDATE_GOLDEN"))
+
+
+def case_names() -> list[str]:
+    return sorted(p.name for p in CASES.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+def lay_over(case: Path, repo: Path) -> None:
+    for src in sorted(case.rglob("*")):
+        rel = src.relative_to(case)
+        if src.is_dir() or rel.name == "expected.txt":
+            continue
+        dest = repo / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if src.name.endswith(".bytes.b64"):
+            dest.with_name(src.name.removesuffix(".bytes.b64")).write_bytes(base64.b64decode(src.read_text()))
+        elif src.name.endswith(".oversize"):
+            text = src.read_text()
+            padding = "# padding\n" * (300 * 1024 // 10)
+            dest.with_name(src.name.removesuffix(".oversize")).write_text(text + padding)
+        elif src.name.startswith("symlink-"):
+            link = dest.with_name(src.name.removeprefix("symlink-"))
+            link.unlink(missing_ok=True)
+            link.symlink_to(src.read_text().strip())
+        else:
+            shutil.copy(src, dest)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def base_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(CASES / "_base", repo)
+    shutil.copytree(BLUEPRINTS / "tenant", repo / "blueprints" / "tenant")
+    code, _, err = run("--root", str(repo), "render")
+    assert code == 0, err
+    return repo
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_invalid_case(name: str, base_repo: Path) -> None:
+    before = snapshot(base_repo / "environments")
+    lay_over(CASES / name, base_repo)
+
+    code, out, err = run("--root", str(base_repo), "validate", "--format", "text")
+    expected_file = CASES / name / "expected.txt"
+    if UPDATE:
+        expected_file.write_text(out)
+    assert code == 1, out + err
+    assert out == expected_file.read_text()
+    assert err == ""
+
+    code, _, err = run("--root", str(base_repo), "render")
+    assert code == 1
+    assert "nothing was written" in err
+    assert snapshot(base_repo / "environments") == before
+
+
+def test_every_case_has_expected_lines() -> None:
+    for name in case_names():
+        lines = (CASES / name / "expected.txt").read_text().splitlines()
+        assert lines, f"{name}: expected.txt is empty"
+        assert all(line.startswith("tenants/") or line.startswith("platform.yaml") for line in lines), name
+
+
+def test_base_is_valid(base_repo: Path) -> None:
+    code, out, _ = run("--root", str(base_repo), "validate")
+    assert code == 0
+    assert out == "berth: platform.yaml and 2 tenant(s) are valid\n"
