@@ -86,6 +86,8 @@ def _block(value: str, indent: str) -> str | None:
 
 def dump(value: dict[str, Any]) -> str:
     """One YAML document for a mapping, ending in a newline."""
+    if not value:
+        return "{}\n"
     out: list[str] = []
     _mapping(value, "", out)
     return "".join(out)
