@@ -1,0 +1,41 @@
+"""The JSON Schemas in schemas/ are the models', and the example files pass them."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import jsonschema
+import yaml
+
+from generator.cli import main
+from generator.commands.schema import schema_files
+from tests.support.tools import REPO
+
+
+def test_committed_schemas_match_the_models() -> None:
+    for path, text in schema_files().items():
+        assert (REPO / path).read_text() == text, f"{path} is stale: run `berth schema`"
+    out = io.StringIO()
+    assert main(["--root", str(REPO), "schema", "--check"], out=out, err=io.StringIO()) == 0
+
+
+def test_schemas_are_2020_12_with_ids_and_descriptions() -> None:
+    for path in schema_files():
+        schema = json.loads((REPO / path).read_text())
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert schema["$id"].startswith("https://berth.dev/schemas/")
+        assert schema["title"].startswith("Berth ")
+
+
+def test_example_requests_pass_their_schema_and_point_editors_at_it() -> None:
+    schemas = {p.split("/")[-1].split(".")[0]: json.loads((REPO / p).read_text()) for p in schema_files()}
+    files = [REPO / "platform.yaml", *sorted(REPO.glob("tenants/*/tenant.yaml"))]
+    for path in files:
+        kind = "platform" if path.name == "platform.yaml" else "tenant"
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.split("=", 1)[1]).resolve()
+        assert target == (REPO / "schemas" / f"{kind}.schema.json").resolve(), path
+        jsonschema.Draft202012Validator(schemas[kind]).validate(yaml.safe_load(path.read_text()))
