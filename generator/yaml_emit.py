@@ -25,7 +25,33 @@ _PLAIN = re.compile(r"(?:[A-Za-z/]|\.\.?/)[A-Za-z0-9_./@+=-]*(?::[A-Za-z0-9_./@+
 # Words YAML 1.1 resolves to booleans or null; YAML 1.2 adds nothing a letter-led plain
 # string could hit beyond these (numbers need a leading digit, sign or dot, which _PLAIN refuses).
 _RESERVED = frozenset(
-    ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"]
+    [
+        "y",
+        "Y",
+        "yes",
+        "Yes",
+        "YES",
+        "n",
+        "N",
+        "no",
+        "No",
+        "NO",
+        "true",
+        "True",
+        "TRUE",
+        "false",
+        "False",
+        "FALSE",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+        "null",
+        "Null",
+        "NULL",
+    ]
 )
 # Characters that must not appear raw inside a double-quoted scalar: JSON escapes the C0
 # controls, but YAML also treats NEL, LS and PS as line breaks and refuses DEL, C1 and BOM.

@@ -146,7 +146,9 @@ class _Builder:
             message = f"YAML syntax error: {exc.problem or exc}"
             if exc.context and exc.context_mark is not None:
                 start = exc.context_mark
-                message += f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+                message += (
+                    f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+                )
             raise LoadError(Problem(self.display, line, col, "", message)) from None
         except yaml.YAMLError as exc:  # reader errors: control characters and the like
             raise LoadError(Problem(self.display, 1, 1, "", f"YAML error: {exc}")) from None

@@ -42,7 +42,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_validate_text_is_the_contract_format(repo: Path) -> None:
-    code, out, err = berth("--root", str(repo), "validate", "--format", "text")
+    code, out, _ = berth("--root", str(repo), "validate", "--format", "text")
     assert code == 1
     assert out == (
         "tenants/search/tenant.yaml:11:38: spec.environments.prod.quota.cpu:"
@@ -53,7 +53,9 @@ def test_validate_text_is_the_contract_format(repo: Path) -> None:
 def test_validate_github_annotations(repo: Path) -> None:
     code, out, _ = berth("--root", str(repo), "validate", "--format", "github")
     assert code == 1
-    assert out.startswith("::error file=tenants/search/tenant.yaml,line=11,col=38,title=spec.environments.prod.quota.cpu::")
+    assert out.startswith(
+        "::error file=tenants/search/tenant.yaml,line=11,col=38,title=spec.environments.prod.quota.cpu::"
+    )
 
 
 def test_validate_json(repo: Path) -> None:
@@ -64,11 +66,15 @@ def test_validate_json(repo: Path) -> None:
 
 
 def test_validate_paths_limit_the_report(repo: Path) -> None:
-    code, out, _ = berth("--root", str(repo), "validate", "--format", "text", str(repo / "tenants" / "payments"))
+    code, out, _ = berth(
+        "--root", str(repo), "validate", "--format", "text", str(repo / "tenants" / "payments")
+    )
     assert (code, out) == (0, "berth: platform.yaml and 4 tenant(s) are valid\n")
 
 
-def test_github_format_is_the_default_under_actions(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_format_is_the_default_under_actions(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     assert berth("--root", str(repo), "validate")[1].startswith("::error ")
 
@@ -83,7 +89,9 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert berth("frobnicate")[0] == 2
 
 
-def test_internal_errors_exit_2_without_a_traceback(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_errors_exit_2_without_a_traceback(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.commands import validate
 
     def boom(*_: object, **__: object) -> int:

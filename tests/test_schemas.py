@@ -30,7 +30,9 @@ def test_schemas_are_2020_12_with_ids_and_descriptions() -> None:
 
 
 def test_example_requests_pass_their_schema_and_point_editors_at_it() -> None:
-    schemas = {p.split("/")[-1].split(".")[0]: json.loads((REPO / p).read_text()) for p in schema_files()}
+    schemas = {
+        p.split("/")[-1].split(".")[0]: json.loads((REPO / p).read_text()) for p in schema_files()
+    }
     files = [REPO / "platform.yaml", *sorted(REPO.glob("tenants/*/tenant.yaml"))]
     for path in files:
         kind = "platform" if path.name == "platform.yaml" else "tenant"

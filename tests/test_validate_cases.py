@@ -34,7 +34,9 @@ def lay_over(case: Path, repo: Path) -> None:
         dest = repo / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         if src.name.endswith(".bytes.b64"):
-            dest.with_name(src.name.removesuffix(".bytes.b64")).write_bytes(base64.b64decode(src.read_text()))
+            dest.with_name(src.name.removesuffix(".bytes.b64")).write_bytes(
+                base64.b64decode(src.read_text())
+            )
         elif src.name.endswith(".oversize"):
             text = src.read_text()
             padding = "# padding\n" * (300 * 1024 // 10)
@@ -86,7 +88,9 @@ def test_every_case_has_expected_lines() -> None:
     for name in case_names():
         lines = (CASES / name / "expected.txt").read_text().splitlines()
         assert lines, f"{name}: expected.txt is empty"
-        assert all(line.startswith("tenants/") or line.startswith("platform.yaml") for line in lines), name
+        assert all(
+            line.startswith("tenants/") or line.startswith("platform.yaml") for line in lines
+        ), name
 
 
 def test_base_is_valid(base_repo: Path) -> None:

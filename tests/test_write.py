@@ -38,7 +38,9 @@ class Crash(Exception):
     pass
 
 
-def test_crash_while_staging_leaves_the_old_tree(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_while_staging_leaves_the_old_tree(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = snapshot(repo / "environments")
     change_every_quota(repo)
     real_open = open
@@ -66,7 +68,9 @@ def test_crash_while_staging_leaves_the_old_tree(repo: Path, monkeypatch: pytest
     assert berth(repo, "render", "--check")[0] == 0
 
 
-def test_crash_during_the_swap_is_finished_by_the_next_run(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_during_the_swap_is_finished_by_the_next_run(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     change_every_quota(repo)
     real_replace = write.os.replace
     swapped = 0
@@ -84,14 +88,16 @@ def test_crash_during_the_swap_is_finished_by_the_next_run(repo: Path, monkeypat
         write.apply_changes(*_plan(repo))
     monkeypatch.undo()
     assert (repo / ".berth" / "journal.json").exists()
-    code, out, _ = berth(repo, "render", "--check")
+    code, _out, _ = berth(repo, "render", "--check")
     assert code == 1  # a half-swapped tree is never reported as current
 
-    code, out, _ = berth(repo, "render")
+    code, _, _ = berth(repo, "render")
     assert code == 0
     assert not (repo / ".berth" / "journal.json").exists()
     assert berth(repo, "render", "--check")[0] == 0
-    quota = (repo / "environments" / "dev" / "tenants" / "checkout" / "kustomization.yaml").read_text()
+    quota = (
+        repo / "environments" / "dev" / "tenants" / "checkout" / "kustomization.yaml"
+    ).read_text()
     assert 'requests.cpu: "3"' in quota
 
 

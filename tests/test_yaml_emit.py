@@ -13,14 +13,49 @@ from generator.yaml_emit import dump
 keys = st.text(min_size=1, max_size=20)
 scalars = st.one_of(
     st.text(max_size=40),
-    st.sampled_from(["yes", "no", "on", "off", "null", "~", "1.0", "0123", "1e3", ".inf", "2024-01-01", "12:30", "=", "*a", "&b", "!t", "- x", "a: b", "#c", "'q'", '"d"', "|", ">", "@x", "`y`", "%z", "\u2028", "\x85", "\ufeff"]),
+    st.sampled_from(
+        [
+            "yes",
+            "no",
+            "on",
+            "off",
+            "null",
+            "~",
+            "1.0",
+            "0123",
+            "1e3",
+            ".inf",
+            "2024-01-01",
+            "12:30",
+            "=",
+            "*a",
+            "&b",
+            "!t",
+            "- x",
+            "a: b",
+            "#c",
+            "'q'",
+            '"d"',
+            "|",
+            ">",
+            "@x",
+            "`y`",
+            "%z",
+            "\u2028",
+            "\x85",
+            "\ufeff",
+        ]
+    ),
     st.integers(min_value=-(2**62), max_value=2**62),
     st.booleans(),
     st.none(),
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4).filter(lambda v: not any(isinstance(i, list) and i for i in v)), st.dictionaries(keys, inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).filter(lambda v: not any(isinstance(i, list) and i for i in v)),
+        st.dictionaries(keys, inner, max_size=4),
+    ),
     max_leaves=20,
 )
 

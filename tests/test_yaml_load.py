@@ -46,13 +46,22 @@ def test_positions_of_values_and_keys() -> None:
     ("text", "expected"),
     [
         ("a: 1\na: 2\n", "t.yaml:2:1: duplicate key 'a' (first defined on line 1)"),
-        ("a: &x 1\nb: *x\n", "t.yaml:1:4: a: anchors (&name) are not allowed in requests; write the value out"),
-        ("a: !!str 1\n", "t.yaml:1:4: a: tags (tag:yaml.org,2002:str) are not allowed; quote the value instead"),
+        (
+            "a: &x 1\nb: *x\n",
+            "t.yaml:1:4: a: anchors (&name) are not allowed in requests; write the value out",
+        ),
+        (
+            "a: !!str 1\n",
+            "t.yaml:1:4: a: tags (tag:yaml.org,2002:str) are not allowed; quote the value instead",
+        ),
         ("a: !Ref x\n", "t.yaml:1:4: a: tags (!Ref) are not allowed; quote the value instead"),
         ("<<: {a: 1}\n", "t.yaml:1:1: merge keys (<<) are not allowed in requests"),
         ("[1, 2]\n", "t.yaml:1:1: the document must be a mapping (key: value pairs)"),
         ("just text\n", "t.yaml:1:1: the document must be a mapping (key: value pairs)"),
-        ("a: 1\n---\nb: 2\n", "t.yaml:2:1: holds more than one YAML document; put one request per file"),
+        (
+            "a: 1\n---\nb: 2\n",
+            "t.yaml:2:1: holds more than one YAML document; put one request per file",
+        ),
         ("", "t.yaml:1:1: is empty; expected a mapping"),
         ("? [a, b]\n: 1\n", "t.yaml:1:3: keys must be plain strings"),
         ("a: " + "[" * 30 + "]" * 30 + "\n", "nesting deeper than 24 levels"),
@@ -64,7 +73,8 @@ def test_refused(text: str, expected: str) -> None:
 
 def test_alias_bomb_is_refused_before_expansion() -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8)
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
     )
     assert "anchors (&name) are not allowed" in error(bomb)
 

@@ -41,7 +41,9 @@ def reference(*parts: str) -> Path:
     return path
 
 
-def run(args: list[str], *, cwd: Path | str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], *, cwd: Path | str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600)
     if check and proc.returncode != 0:
         raise AssertionError(
