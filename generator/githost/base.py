@@ -102,6 +102,17 @@ def check_proposal(branch: str, base: str, files: dict[str, bytes]) -> None:
             raise ValueError(f"file path {path!r} must be relative, without '.' or '..'")
 
 
+def unreachable(host: str, action: str, url: str, exc: Exception) -> str:
+    """The message for a request that never got an HTTP answer (DNS, refused, timeout)."""
+    # requests wraps urllib3's MaxRetryError, whose `reason` is the useful part; its text
+    # starts with a connection object's repr ("HTTPConnection(host=..., port=...): ").
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None) or exc
+    text = str(reason)
+    if text.startswith("HTTP") and "): " in text:
+        text = text.split("): ", 1)[1]
+    return f"{host}: {action} failed: could not reach {url}: {text}"
+
+
 def noun(kind: Kind, number: int, *, gitlab: bool = False) -> str:
     """How a user would name the target: `pull request #3`, `merge request !3`, `issue #3`."""
     if kind == "issue":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -22,7 +23,16 @@ from github.InputGitTreeElement import InputGitTreeElement
 from github.IssueComment import IssueComment
 from github.Repository import Repository
 
-from .base import GitHostError, Kind, check_proposal, git_blob_sha, hidden_marker, noun, with_marker
+from .base import (
+    GitHostError,
+    Kind,
+    check_proposal,
+    git_blob_sha,
+    hidden_marker,
+    noun,
+    unreachable,
+    with_marker,
+)
 from .retry import WaitBudget, transport_retry
 from .secret import Secret
 
@@ -44,7 +54,8 @@ class GitHubHost:
         throttle: bool = True,
     ) -> None:
         if repository.count("/") != 1:
-            raise ValueError(f"GITHUB_REPOSITORY must look like owner/name, not {repository!r}")
+            # A configuration error the user must fix: reported like any host error.
+            raise GitHostError(f"GITHUB_REPOSITORY must look like owner/name, not {repository!r}")
         self.repository = repository
         self.api_url = api_url.rstrip("/")
         self._token = token
@@ -97,19 +108,17 @@ class GitHubHost:
                 branch_ref = _ref_or_none(repo, branch)
             with self._failure(f"committing to the branch {branch!r}"):
                 head = repo.get_git_commit(branch_ref.object.sha if branch_ref else base_sha)
-                changed = self._changed(repo, head, files)
-                if changed:
-                    commit = self._commit(repo, head, changed, message)
-                    if branch_ref is None:
-                        # Creating the ref at the new commit = branching from base + commit,
-                        # and leaves no empty branch behind if a step above failed.
-                        repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
-                    else:
-                        branch_ref.edit(commit.sha, force=False)
-            if not changed and branch_ref is None:
+                commit = self._commit(repo, head, self._changed(repo, head, files), message)
+                if commit is not None and branch_ref is None:
+                    # Creating the ref at the new commit = branching from base + committing,
+                    # and leaves no empty branch behind if a step above failed.
+                    repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
+                elif commit is not None and branch_ref is not None:
+                    branch_ref.edit(commit.sha, force=False)  # fast-forward only
+            if commit is None and branch_ref is None:
                 raise GitHostError(
-                    f"GitHub: nothing to propose on {self.repository}: "
-                    f"{', '.join(sorted(files)) or 'no files'} already match {base!r}"
+                    f"GitHub: nothing to propose on {self.repository}: the files"
+                    f" ({', '.join(sorted(files)) or 'none given'}) already match {base!r}"
                 )
             with self._failure(f"opening the pull request from {branch!r} to {base!r}"):
                 owner = self.repository.split("/")[0]
@@ -149,7 +158,7 @@ class GitHubHost:
             return {}
         tree = repo.get_git_tree(head.tree.sha, recursive=True)
         # A truncated listing (huge trees) cannot prove a file unchanged: propose them all;
-        # Git stores identical content once, so at worst the commit changes nothing.
+        # `_commit` then notices if the resulting tree is the one we started from.
         listed = {} if tree.raw_data.get("truncated") else {e.path: e for e in tree.tree}
         changed: dict[str, tuple[str, bytes]] = {}
         for path, content in sorted(files.items()):
@@ -165,13 +174,18 @@ class GitHubHost:
         head: GitCommit,
         changed: dict[str, tuple[str, bytes]],
         message: str,
-    ) -> GitCommit:
+    ) -> GitCommit | None:
+        """One commit on `head` with the `changed` files; None if the tree stays the same."""
+        if not changed:
+            return None
         elements = []
         for path, (mode, content) in changed.items():
             # base64 blobs: the contents may be any bytes, not only UTF-8 text.
             blob = repo.create_git_blob(base64.b64encode(content).decode("ascii"), "base64")
             elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))
         tree = repo.create_git_tree(elements, base_tree=head.tree)
+        if tree.sha == head.tree.sha:
+            return None  # after a truncated listing, "changed" files may have been equal
         return repo.create_git_commit(message, tree, [head])
 
     @contextmanager
@@ -182,7 +196,7 @@ class GitHubHost:
         except GithubException as exc:
             raise GitHostError(self._token.scrub(_explain(self.repository, action, exc))) from None
         except requests.RequestException as exc:
-            text = f"GitHub: {action} failed: could not reach {self.api_url}: {exc}"
+            text = unreachable("GitHub", action, self.api_url, exc)
             raise GitHostError(self._token.scrub(text)) from None
 
 
@@ -216,15 +230,26 @@ def _explain(repository: str, action: str, exc: GithubException) -> str:
         said = str(data)
     text = f"GitHub: {action} in {repository} failed: HTTP {status}"
     if said:
-        text += f": {said}"
+        text += f": {said.rstrip('.')}"
     hint = _hint(status, {k.lower(): v for k, v in (exc.headers or {}).items()})
     return f"{text}. {hint}" if hint else text
 
 
 def _hint(status: int, headers: dict[str, str]) -> str:
-    if status == 429 or (
-        status == 403 and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0")
-    ):
+    used_up = headers.get("x-ratelimit-remaining") == "0"
+    if status == 429 or (status == 403 and ("retry-after" in headers or used_up)):
+        reset = headers.get("x-ratelimit-reset", "")
+        if used_up and reset.isdigit():
+            when = datetime.fromtimestamp(int(reset), UTC).strftime("%H:%M:%S UTC")
+            return (
+                f"The token's GitHub rate limit is used up until {when}; waiting that long"
+                " would exceed the retry budget."
+            )
+        if "retry-after" in headers:
+            return (
+                f"Rate limited by GitHub (Retry-After: {headers['retry-after']}s); gave up"
+                " after retrying within the wait budget."
+            )
         return "Rate limited by GitHub; gave up after retrying within the wait budget."
     if status == 401:
         return "The token was rejected (GITHUB_TOKEN expired or wrong)."

@@ -23,7 +23,16 @@ import requests
 from gitlab.exceptions import GitlabError
 from gitlab.v4.objects import Project
 
-from .base import GitHostError, Kind, check_proposal, git_blob_sha, hidden_marker, noun, with_marker
+from .base import (
+    GitHostError,
+    Kind,
+    check_proposal,
+    git_blob_sha,
+    hidden_marker,
+    noun,
+    unreachable,
+    with_marker,
+)
 from .retry import WaitBudget, transport_retry
 from .secret import Secret
 
@@ -108,7 +117,7 @@ class GitLabHost:
                 exists = _branch_exists(project, branch)
                 if not exists and not _branch_exists(project, base):
                     raise GitHostError(
-                        f"GitLab: the base branch {base!r} does not exist in {self.project}"
+                        f"GitLab: the base branch {base!r} does not exist in project {self.project}"
                     )
             with self._failure(f"committing to the branch {branch!r}"):
                 actions = _actions(project, branch if exists else base, files)
@@ -123,8 +132,8 @@ class GitLabHost:
                     project.commits.create(data)
             if not actions and not exists:
                 raise GitHostError(
-                    f"GitLab: nothing to propose on {self.project}: "
-                    f"{', '.join(sorted(files)) or 'no files'} already match {base!r}"
+                    f"GitLab: nothing to propose on project {self.project}: the files"
+                    f" ({', '.join(sorted(files)) or 'none given'}) already match {base!r}"
                 )
             with self._failure(f"opening the merge request from {branch!r} to {base!r}"):
                 found = project.mergerequests.list(
@@ -181,7 +190,7 @@ class GitLabHost:
             text = _explain(self.project, action, exc, job_token=self._token_kind == "job")
             raise GitHostError(self._token.scrub(text)) from None
         except requests.RequestException as exc:
-            text = f"GitLab: {action} failed: could not reach {self.url}: {exc}"
+            text = unreachable("GitLab", action, self.url, exc)
             raise GitHostError(self._token.scrub(text)) from None
 
 
@@ -235,7 +244,7 @@ def _explain(project: str, action: str, exc: GitlabError, *, job_token: bool) ->
         said = "; ".join(f"{k} {v}" for k, v in said.items())
     text = f"GitLab: {action} in project {project} failed"
     text += f": HTTP {status}" if status else ""
-    text += f": {said}" if said else ""
+    text += f": {str(said).rstrip('.')}" if said else ""
     hint = _hint(status, job_token=job_token)
     return f"{text}. {hint}" if hint else text
 

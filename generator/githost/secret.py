@@ -24,8 +24,12 @@ class Secret:
         return self._value
 
     def scrub(self, text: str) -> str:
-        """`text` with every occurrence of the token masked (for host error messages)."""
-        return text.replace(self._value, "***")
+        """`text` with every occurrence of the token masked (for host error messages).
+
+        Values under 8 characters are left alone: no real token is that short, and masking
+        one would mangle every word that contains it.
+        """
+        return text.replace(self._value, "***") if len(self._value) >= 8 else text
 
     def __repr__(self) -> str:
         return "Secret('***')"

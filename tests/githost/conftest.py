@@ -1,0 +1,53 @@
+"""Fakes of GitHub and GitLab on 127.0.0.1, and hosts wired to them that never really sleep."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from generator.githost import GitHubHost, GitLabHost, Secret
+from generator.githost.retry import WaitBudget
+from tests.support.fake_github import FakeGitHub
+from tests.support.fake_gitlab import FakeGitLab
+
+BUDGET = 60.0
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as fake:
+        yield fake
+
+
+@pytest.fixture
+def gitlab() -> Iterator[FakeGitLab]:
+    with FakeGitLab(job_token="job-token-456") as fake:
+        yield fake
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """Every wait a host asked for, in seconds (recorded instead of slept)."""
+    return []
+
+
+@pytest.fixture
+def github_host(github: FakeGitHub, sleeps: list[float]) -> GitHubHost:
+    return GitHubHost(
+        repository=github.full_name,
+        token=Secret(github.token),
+        api_url=github.api_url,
+        budget=WaitBudget(BUDGET, sleeps.append),
+        throttle=False,
+    )
+
+
+@pytest.fixture
+def gitlab_host(gitlab: FakeGitLab, sleeps: list[float]) -> GitLabHost:
+    return GitLabHost(
+        api_url=gitlab.api_url,
+        project=str(gitlab.project_id),
+        token=Secret(gitlab.token),
+        budget=WaitBudget(BUDGET, sleeps.append),
+    )
