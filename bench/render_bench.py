@@ -1,12 +1,15 @@
 """Benchmark: validate and render N synthetic tenants (3 environments each).
 
-Run: `make bench` or `.venv/bin/python bench/render_bench.py [--tenants 100 1000] [--kustomize]`
+Run: `make bench` or
+`.venv/bin/python bench/render_bench.py [--tenants 100 1000] [--apps 2] [--kustomize]`
 
 For each N it prints CPU and wall time of: validate (load + every check), a full render into
 an empty tree, a no-op `render --check`, and a re-render after changing one tenant; next to
 the floor, the time PyYAML's C dumper takes merely to serialise the same objects. Peak
 memory is the process's maximum resident set size. With --kustomize it also times
-`kubectl kustomize` of one environment root at the largest N.
+`kubectl kustomize` of one environment root at the largest N. With --apps A every tenant also
+gets A applications in every environment (a web-service with a host and, for every other
+tenant, a database; a worker; a cronjob; in turn), each a values file and an Argo CD Application.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from generator.commands import render as render_command  # noqa: E402
 from generator.load import load_repo  # noqa: E402
+from generator.render import app as app_objects  # noqa: E402
 from generator.render import environment as env_objects  # noqa: E402
 from generator.render import tenant as tenant_objects  # noqa: E402
 from generator.validate import ValidRepo, validate_repo  # noqa: E402
@@ -38,13 +42,63 @@ from generator.validate import ValidRepo, validate_repo  # noqa: E402
 SIZES = ("small", "medium", "large")
 
 
-def make_repo(root: Path, n: int) -> None:
+def make_repo(root: Path, n: int, apps: int = 0) -> None:
     shutil.copy(REPO / "platform.yaml", root / "platform.yaml")
-    shutil.copytree(REPO / "blueprints" / "tenant", root / "blueprints" / "tenant")
+    shutil.copytree(REPO / "blueprints", root / "blueprints")
     for i in range(n):
         name = f"team{i:04d}"
         peers = [f"team{(i + k) % n:04d}" for k in (1, 7) if (i + k) % n != i]
         write_tenant(root, name, SIZES[i % 3], peers, description=f"Synthetic team number {i}")
+        for k in range(apps):
+            write_app(root, name, k, database=i % 2 == 0)
+
+
+APP_SPECS = (
+    """  blueprint: web-service
+  image: ghcr.io/acme/{tenant}-app{k}
+  port: 8080
+  resources: {{cpu: 250m, memory: 256Mi}}
+  env: {{LOG_LEVEL: info}}
+  secrets: [{{name: API_TOKEN, key: app{k}/api-token}}]
+{database}  environments:
+    dev: {{tag: "1.0.{k}", replicas: 1, host: app{k}-{tenant}.dev.acme.example}}
+    staging: {{tag: "1.0.{k}", replicas: 2, host: app{k}-{tenant}.staging.acme.example}}
+    prod: {{tag: "1.0.{k}", host: app{k}-{tenant}.acme.example,
+           autoscale: {{min: 2, max: 4, cpuPercent: 70}}}}
+""",
+    """  blueprint: worker
+  image: registry.acme.example/{tenant}/app{k}
+  resources: {{cpu: 100m, memory: 128Mi}}
+  env: {{QUEUE: {tenant}-events}}
+  environments:
+    dev: {{tag: "2.0.{k}"}}
+    staging: {{tag: "2.0.{k}", replicas: 2}}
+    prod: {{tag: "2.0.{k}", replicas: 2}}
+""",
+    """  blueprint: cronjob
+  image: ghcr.io/acme/{tenant}-app{k}
+  schedule: "{k} 2 * * *"
+  resources: {{cpu: 100m, memory: 128Mi}}
+  environments:
+    dev: {{tag: "3.0.{k}"}}
+    staging: {{tag: "3.0.{k}"}}
+    prod: {{tag: "3.0.{k}"}}
+""",
+)
+
+
+def write_app(root: Path, tenant: str, k: int, database: bool) -> None:
+    folder = root / "tenants" / tenant / "apps"
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = APP_SPECS[k % len(APP_SPECS)].format(
+        tenant=tenant,
+        k=k,
+        database="  database: {engine: postgres, size: small}\n" if database and k == 0 else "",
+    )
+    (folder / f"app{k}.yaml").write_text(
+        "apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata:\n"
+        f"  name: app{k}\nspec:\n{spec}"
+    )
 
 
 def write_tenant(root: Path, name: str, size: str, peers: list[str], description: str) -> None:
@@ -100,6 +154,12 @@ def all_objects(repo: ValidRepo) -> list[dict[str, Any]]:
                 tenant_objects.guardrails_application(platform, env, tenant),
                 tenant_objects.overlay(platform, env, tenant, env_peers[name]),
             ]
+            for app in repo.apps.get(name, {}).values():
+                blueprint = repo.blueprints[app.spec.blueprint]
+                objects += [
+                    app_objects.application(platform, env, tenant, app, blueprint),
+                    app_objects.values(platform, env, tenant, app, blueprint),
+                ]
     return objects
 
 
@@ -109,10 +169,10 @@ def render(root: Path, check: bool = False) -> int:
     )
 
 
-def bench(n: int, kustomize: bool) -> None:
+def bench(n: int, apps: int, kustomize: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="berth-bench-") as tmp:
         root = Path(tmp)
-        make_repo(root, n)
+        make_repo(root, n, apps)
         v_cpu, v_wall, repo = timed(lambda: validated(root))
         objects = all_objects(repo)
         f_cpu, f_wall, _ = timed(
@@ -130,8 +190,10 @@ def bench(n: int, kustomize: bool) -> None:
         o_cpu, o_wall, rc = timed(lambda: render(root))
         assert rc == 0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with_apps = f" x {apps} applications" if apps else ""
         print(
-            f"\nN = {n} tenants x 3 environments: {len(objects)} objects, {files} files, {size / 1e6:.1f} MB"
+            f"\nN = {n} tenants{with_apps} x 3 environments: {len(objects)} objects, {files} files,"
+            f" {size / 1e6:.1f} MB"
         )
         print(f"  {'step':<34}{'cpu s':>8}{'wall s':>8}{'x floor':>9}")
         rows = [
@@ -169,10 +231,11 @@ def bench(n: int, kustomize: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tenants", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--apps", type=int, default=0, help="applications per tenant")
     parser.add_argument("--kustomize", action="store_true")
     args = parser.parse_args()
     for n in args.tenants:
-        bench(n, args.kustomize and n == max(args.tenants))
+        bench(n, args.apps, args.kustomize and n == max(args.tenants))
 
 
 if __name__ == "__main__":

@@ -55,6 +55,39 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 when the schemas are stale"
     )
+
+    verify = sub.add_parser(
+        "verify", help="build environments/ as Argo CD would (kubectl, helm) and check every object"
+    )
+    verify.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this environment (repeatable)",
+    )
+
+    plan = sub.add_parser("plan", help="what the working tree changes against --base, and its cost")
+    plan.add_argument("--base", required=True, metavar="REF", help="Git revision to compare with")
+    plan.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    plan.add_argument(
+        "--output", metavar="FILE", help="write the plan here; the full text plan goes to stdout"
+    )
+    plan.add_argument(
+        "--fail-on-delete",
+        action="store_true",
+        help="exit 1 when namespaces or applications are deleted in a sync: manual environment,"
+        " unless the pull request has the label berth/approve-deletion",
+    )
+
+    comment = sub.add_parser("comment", help="post or update the sticky comment on this PR/MR")
+    comment.add_argument("--file", required=True, metavar="FILE", help="the comment's Markdown")
+    comment.add_argument("--marker", default="berth:plan", help="default: berth:plan")
+
+    intake = sub.add_parser("intake", help="turn a request issue into a pull request")
+    intake.add_argument(
+        "--event", metavar="FILE", help="issue event payload (default: $GITHUB_EVENT_PATH)"
+    )
     return parser
 
 
@@ -81,6 +114,34 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from generator.commands import schema
 
         return schema.run(args.root, check=args.check, out=out)
+    if args.command == "verify":
+        from generator.commands import verify
+
+        _require_repo(args.root)
+        return verify.run(args.root, envs=args.env, out=out, err=err)
+    if args.command == "plan":
+        from generator.commands import plan
+
+        _require_repo(args.root)
+        return plan.run(
+            args.root,
+            base=args.base,
+            fmt=args.format,
+            output=args.output,
+            fail_on_delete=args.fail_on_delete,
+            env=os.environ,
+            out=out,
+            err=err,
+        )
+    if args.command == "comment":
+        from generator.commands import comment
+
+        return comment.run(args.file, marker=args.marker, env=os.environ, out=out, err=err)
+    if args.command == "intake":
+        from generator.commands import intake
+
+        _require_repo(args.root)
+        return intake.run(args.root, event_path=args.event, env=os.environ, out=out, err=err)
     raise UsageError(f"unknown command {args.command!r}")
 
 

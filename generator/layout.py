@@ -66,3 +66,34 @@ def tenant_project(tenant: str, env: str) -> str:
 
 def tenant_namespace(tenant: str, env: str) -> str:
     return f"{tenant}-{env}"
+
+
+# Applications (tenants/<tenant>/apps/<app>.yaml) and what they render to.
+APP_SUFFIX = ".yaml"
+BLUEPRINT_FILE = "blueprint.yaml"
+
+
+def apps_dir(tenant: str) -> str:
+    return f"{TENANTS_DIR}/{tenant}/{APPS_DIR}"
+
+
+def app_file(tenant: str, app: str) -> str:
+    return f"{apps_dir(tenant)}/{app}{APP_SUFFIX}"
+
+
+def blueprint_dir(blueprint: str) -> str:
+    return f"{BLUEPRINTS_DIR}/{blueprint}"
+
+
+def blueprint_file(blueprint: str) -> str:
+    return f"{blueprint_dir(blueprint)}/{BLUEPRINT_FILE}"
+
+
+def app_values_file(env: str, tenant: str, app: str) -> str:
+    """The Helm values of one application in one environment."""
+    return f"{tenant_dir(env, tenant)}/{APPS_DIR}/{app}.values.yaml"
+
+
+def app_application(tenant: str, app: str, env: str) -> str:
+    """The Argo CD Application of one application in one environment."""
+    return f"{tenant}-{app}-{env}"

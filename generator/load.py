@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from generator import layout
 from generator.problems import Problem
 from generator.yaml_load import Document, LoadError, load_request
+
+if TYPE_CHECKING:
+    from generator.blueprints import Blueprint
 
 
 @dataclass
@@ -23,6 +27,8 @@ class RawRepo:
     platform: Document | None
     tenants: dict[str, Document] = field(default_factory=dict)  # by folder name
     problems: list[Problem] = field(default_factory=list)
+    apps: dict[str, dict[str, Document]] = field(default_factory=dict)  # tenant folder -> stem
+    blueprints: dict[str, Blueprint | None] = field(default_factory=dict)  # None: broken
 
 
 def load_repo(root: str) -> RawRepo:
@@ -63,7 +69,48 @@ def load_repo(root: str) -> RawRepo:
         doc = _load(root, path, repo.problems)
         if doc is not None:
             repo.tenants[entry.name] = doc
+        apps = _load_apps(root, entry.name, repo.problems)
+        if apps:
+            repo.apps[entry.name] = apps
+    # Imported here: blueprints.py reuses validate/'s error translation, which imports this module.
+    from generator.blueprints import load_blueprints
+
+    repo.blueprints, found = load_blueprints(root)
+    repo.problems += found
     return repo
+
+
+def _load_apps(root: str, tenant: str, problems: list[Problem]) -> dict[str, Document]:
+    """`tenants/<tenant>/apps/*.yaml`, by file name without `.yaml` (which must be the app's name)."""
+    folder = layout.apps_dir(tenant)
+    full = os.path.join(root, folder)
+    if os.path.islink(full) or (os.path.lexists(full) and not os.path.isdir(full)):
+        problems.append(Problem(folder, 1, 1, "", "must be a real folder, not a link or a file"))
+        return {}
+    try:
+        entries = sorted(os.scandir(full), key=lambda e: e.name)
+    except FileNotFoundError:
+        return {}
+    apps: dict[str, Document] = {}
+    for entry in entries:
+        display = f"{folder}/{entry.name}"
+        if entry.name.startswith(".") or entry.name.lower() in {"readme.md", "readme"}:
+            continue
+        if entry.is_dir(follow_symlinks=False) or not entry.name.endswith(layout.APP_SUFFIX):
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "",
+                    f"{folder}/ holds one <app>{layout.APP_SUFFIX} file per application and nothing else",
+                )
+            )
+            continue
+        doc = _load(root, display, problems)
+        if doc is not None:
+            apps[entry.name[: -len(layout.APP_SUFFIX)]] = doc
+    return apps
 
 
 def _load(root: str, path: str, problems: list[Problem]) -> Document | None:

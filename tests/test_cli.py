@@ -37,6 +37,7 @@ def berth(*args: str) -> tuple[int, str, str]:
 def repo(tmp_path: Path) -> Path:
     shutil.copy(REPO / "platform.yaml", tmp_path / "platform.yaml")
     shutil.copytree(REPO / "tenants", tmp_path / "tenants")
+    shutil.copytree(REPO / "blueprints", tmp_path / "blueprints")
     (tmp_path / "tenants" / "search" / "tenant.yaml").write_text(BROKEN)
     return tmp_path
 

@@ -9,10 +9,15 @@ from typing import Any, TextIO
 from pydantic import BaseModel
 
 from generator import layout
+from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 
-MODELS: dict[str, type[BaseModel]] = {"platform": Platform, "tenant": Tenant}
+MODELS: dict[str, type[BaseModel]] = {
+    "platform": Platform,
+    "tenant": Tenant,
+    "application": Application,
+}
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 

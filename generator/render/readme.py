@@ -16,8 +16,8 @@ def environments_readme(platform: Platform) -> str:
     return f"""<!-- {layout.GENERATED_MARK} from {layout.PLATFORM_FILE}. Do not edit: run `berth render`. -->
 # Generated GitOps tree
 
-Everything under `environments/` is written by `berth render` from `platform.yaml` and
-`tenants/*/tenant.yaml`. Do not edit it by hand: change the request and render again
+Everything under `environments/` is written by `berth render` from `platform.yaml`,
+`tenants/*/tenant.yaml`, `tenants/*/apps/*.yaml` and `blueprints/`. Do not edit it by hand: change the request and render again
 (`berth render --check` fails when this tree is stale). Files here that Berth did not write
 are reported and left alone.
 
@@ -33,8 +33,13 @@ are reported and left alone.
 - `<env>/bootstrap.yaml`: the AppProject `platform-<env>` and the root Application
   `berth-<env>`. Applied once by hand; listed in the root, so it manages itself afterwards.
 - `<env>/tenants/<tenant>/argocd.yaml`: the tenant's AppProject `<tenant>-<env>` (its own
-  namespace only, this repository only, nothing cluster-scoped, no quota, limit range,
-  network policy or RBAC objects) and the Application `<tenant>-<env>` of its guardrails.
+  namespace only, this repository only, nothing cluster-scoped, only the kinds the
+  blueprints' chart renders, no quota, limit range, network policy or RBAC objects), the
+  Application `<tenant>-<env>` of its guardrails, and one Application
+  `<tenant>-<app>-<env>` per application, in the tenant's project, that renders the
+  blueprint's chart (`blueprints/chart`) with the values file below.
+- `<env>/tenants/<tenant>/apps/<app>.values.yaml`: the Helm values of one application in
+  this environment, from its request and the blueprint's `values.yaml.j2`.
 - `<env>/tenants/<tenant>/kustomization.yaml`: the guardrails, an overlay over the
   platform-owned base `{layout.TENANT_BASE_DIR}/`: Namespace `<tenant>-<env>` with Pod
   Security labels, ResourceQuota, LimitRange, NetworkPolicies, the team's RoleBinding and a

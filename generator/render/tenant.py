@@ -34,6 +34,23 @@ TENANT_DENIED_KINDS = (
 )
 
 
+# Exactly the kinds the blueprints' chart (blueprints/chart) renders: a tenant's Applications
+# may create these in its own namespace and nothing else. None of them is cluster-scoped.
+APP_KINDS = (
+    ("", "ServiceAccount"),
+    ("", "Service"),
+    ("apps", "Deployment"),
+    ("batch", "CronJob"),
+    ("networking.k8s.io", "Ingress"),
+    ("autoscaling", "HorizontalPodAutoscaler"),
+    ("policy", "PodDisruptionBudget"),
+    ("monitoring.coreos.com", "ServiceMonitor"),
+    ("external-secrets.io", "ExternalSecret"),
+    ("postgresql.cnpg.io", "Cluster"),
+    ("postgresql.cnpg.io", "ScheduledBackup"),
+)
+
+
 @dataclass(frozen=True)
 class Peers:
     """Tenants this one exchanges traffic with in one environment (namespaces, sorted)."""
@@ -219,6 +236,7 @@ def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict
             # Nothing cluster-scoped: an empty whitelist allows none, the blacklist says so twice.
             "clusterResourceWhitelist": [],
             "clusterResourceBlacklist": [{"group": "*", "kind": "*"}],
+            "namespaceResourceWhitelist": [{"group": g, "kind": k} for g, k in APP_KINDS],
             "namespaceResourceBlacklist": [{"group": g, "kind": k} for g, k in TENANT_DENIED_KINDS],
             "roles": [
                 {

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from generator import layout
+from generator.blueprints import Blueprint
+from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.render import app as app_objects
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
 from generator.render.readme import environments_readme
@@ -57,22 +60,45 @@ def header(*sources: str) -> str:
     return HEADER.format(mark=layout.GENERATED_MARK, sources=" and ".join(sources))
 
 
+AppsInEnv = Sequence[tuple[Application, Blueprint]]  # a tenant's applications in one environment
+
+
 def tenant_files(
-    platform: Platform, env: Environment, tenant: Tenant, peer: tenant_objects.Peers
+    platform: Platform,
+    env: Environment,
+    tenant: Tenant,
+    peer: tenant_objects.Peers,
+    apps: AppsInEnv = (),
 ) -> dict[str, str]:
     name = tenant.metadata.name
     sources = (layout.tenant_file(name), layout.PLATFORM_FILE)
-    return {
-        layout.tenant_argocd_file(env.name, name): header(*sources)
+    argocd_sources = (
+        (
+            layout.tenant_file(name),
+            f"{layout.apps_dir(name)}/*{layout.APP_SUFFIX}",
+            layout.PLATFORM_FILE,
+        )
+        if apps
+        else sources
+    )
+    files = {
+        layout.tenant_argocd_file(env.name, name): header(*argocd_sources)
         + dump_all(
             [
                 tenant_objects.tenant_project(platform, env, tenant),
                 tenant_objects.guardrails_application(platform, env, tenant),
+                *(app_objects.application(platform, env, tenant, a, bp) for a, bp in apps),
             ]
         ),
         layout.tenant_overlay_file(env.name, name): header(*sources)
         + dump(tenant_objects.overlay(platform, env, tenant, peer)),
     }
+    for app, blueprint in apps:
+        app_name = app.metadata.name
+        files[layout.app_values_file(env.name, name, app_name)] = header(
+            layout.app_file(name, app_name), blueprint.values_path, layout.PLATFORM_FILE
+        ) + dump(app_objects.values(platform, env, tenant, app, blueprint))
+    return files
 
 
 def environment_files(platform: Platform, env: Environment, tenants: list[str]) -> dict[str, str]:
@@ -114,9 +140,14 @@ def units(repo: ValidRepo) -> list[Unit]:
         env_peers = tenant_objects.peers(repo.tenants, env.name)
         for name in present:
             tenant = repo.tenants[name]
+            apps = [
+                (app, repo.blueprints[app.spec.blueprint])
+                for app in repo.apps.get(name, {}).values()
+                if env.name in app.spec.environments
+            ]
             out.append(
                 _tenant_unit(
-                    platform, platform_json, env, tenant, tenant_json[name], env_peers[name]
+                    platform, platform_json, env, tenant, tenant_json[name], env_peers[name], apps
                 )
             )
     return out
@@ -137,17 +168,24 @@ def _tenant_unit(
     tenant: Tenant,
     tenant_json: str,
     peer: tenant_objects.Peers,
+    apps: AppsInEnv = (),
 ) -> Unit:
     name = tenant.metadata.name
-    paths = (layout.tenant_argocd_file(env.name, name), layout.tenant_overlay_file(env.name, name))
+    paths = (
+        layout.tenant_argocd_file(env.name, name),
+        layout.tenant_overlay_file(env.name, name),
+        *(layout.app_values_file(env.name, name, app.metadata.name) for app, _ in apps),
+    )
     key = _key(
         "tenant",
         platform_json,
         env.name,
         tenant_json,
         json.dumps([peer.allowed_in, peer.allowed_out]),
+        # A changed blueprint (template or chart) re-renders every application using it.
+        json.dumps([[app.model_dump_json(), bp.digest] for app, bp in apps]),
     )
-    return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer))
+    return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer, apps))
 
 
 def render_all(repo: ValidRepo) -> dict[str, str]:

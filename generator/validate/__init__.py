@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from generator.load import RawRepo
+from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
+from generator.validate.app_rules import check_apps
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
 from generator.validate.schema_errors import validate_model
 from generator.yaml_load import Document
+
+if TYPE_CHECKING:
+    from generator.blueprints import Blueprint
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,8 @@ class ValidRepo:
     root: str
     platform: Platform
     tenants: dict[str, Tenant]  # by name, sorted
+    apps: dict[str, dict[str, Application]] = field(default_factory=dict)  # tenant -> name, sorted
+    blueprints: dict[str, Blueprint] = field(default_factory=dict)  # by name
 
 
 def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
@@ -48,6 +56,18 @@ def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
             problems += check_tenant(platform, folder, tenant, doc, known)
         problems += check_namespaces_unique(tenants)
 
+    apps: dict[str, dict[str, tuple[Application, Document]]] = {}
+    for folder, docs in raw.apps.items():
+        for stem, doc in docs.items():
+            app, found = validate_model(Application, doc)
+            problems += found
+            if app is not None:
+                apps.setdefault(folder, {})[stem] = (app, doc)
+    if platform is not None and raw.platform is not None:
+        problems += check_apps(
+            platform, raw.platform, tenants, apps, raw.blueprints, frozenset(raw.tenants)
+        )
+
     problems = sorted(set(problems))
     if platform is None or any(p.severity == "error" for p in problems):
         return None, problems
@@ -58,5 +78,10 @@ def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
             t.metadata.name: t
             for t, _ in sorted(tenants.values(), key=lambda td: td[0].metadata.name)
         },
+        apps={
+            folder: {stem: app for stem, (app, _) in sorted(apps[folder].items())}
+            for folder in sorted(apps)
+        },
+        blueprints={name: b for name, b in raw.blueprints.items() if b is not None},
     )
     return valid, problems

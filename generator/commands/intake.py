@@ -1,0 +1,147 @@
+"""`berth intake [--event FILE]`: a request issue becomes one branch and one pull request.
+
+The issue comes from the event payload (`--event FILE`, else `$GITHUB_EVENT_PATH`). Issues
+without the `tenant-request` or `app-request` label are left alone (exit 0). Otherwise the
+request is validated (generator/intake/proposal.py) and either
+
+- its problems are posted on the issue, in the words of `berth validate` (exit 1), or
+- the request file and the generated files it changes are committed to the branch
+  `berth/issue-<number>` with one pull request to the default branch, and the issue gets the
+  link (exit 0).
+
+Both comments are one sticky comment (marker `berth:intake`), updated in place, and editing
+the issue updates the same branch and pull request. Without a token this is a dry run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TextIO
+
+from generator import ci
+from generator.githost import GitHost, GitHostError, host_from_environment
+from generator.intake.event import IssueEvent, issue_event
+from generator.intake.forms import FORMS
+from generator.intake.proposal import Proposal, Rejection, propose
+from generator.mdsafe import fence
+from generator.problems import UsageError
+
+MARKER = "berth:intake"
+MAX_LINES = 100  # problem lines quoted in a comment
+MAX_LINE = 1000  # characters of each
+MAX_REQUEST = 16_000  # characters of the request file shown with them
+
+
+def branch_name(number: int) -> str:
+    return f"berth/issue-{number}"
+
+
+def run(
+    root: str, *, event_path: str | None, env: Mapping[str, str], out: TextIO, err: TextIO
+) -> int:
+    path = event_path or env.get("GITHUB_EVENT_PATH", "").strip()
+    if not path:
+        raise UsageError("no issue event: pass --event FILE, or run where GITHUB_EVENT_PATH is set")
+    event = issue_event(ci.read_event(path))
+    skip = _skip_reason(event)
+    if skip:
+        out.write(f"berth: issue #{event.number} {skip}; nothing to do\n")
+        return 0
+    host = host_from_environment(env, out=out)
+    try:
+        return _intake(root, event, host, out)
+    except GitHostError as exc:
+        err.write(f"berth: error: {exc}\n")
+        return 2
+
+
+def _skip_reason(event: IssueEvent) -> str:
+    if event.pull_request:
+        return "is a pull request"
+    if not event.open:
+        return "is closed"
+    if not {form.label for form in FORMS} & set(event.labels):
+        wanted = " or ".join(repr(form.label) for form in FORMS)
+        return f"has no {wanted} label"
+    return ""
+
+
+def _intake(root: str, event: IssueEvent, host: GitHost, out: TextIO) -> int:
+    result = propose(root, event)
+    if isinstance(result, Rejection):
+        url = host.upsert_comment("issue", event.number, rejection_comment(result), marker=MARKER)
+        out.write(f"berth: the request in issue #{event.number} is invalid; commented: {url}\n")
+        return 1
+    if result.unchanged:
+        body = (
+            f"`{result.request_path}` on `{event.default_branch}` is this request already:"
+            " there is nothing to change.\n"
+        )
+        url = host.upsert_comment("issue", event.number, body, marker=MARKER)
+        out.write(f"berth: issue #{event.number} asks for nothing new; commented: {url}\n")
+        return 0
+    what = "tenant" if result.kind == "Tenant" else f"application {result.name} of tenant"
+    verb = "update" if result.updates else "add"
+    url = host.upsert_pull_request(
+        branch=branch_name(event.number),
+        base=event.default_branch,
+        title=f"berth: {verb} {what} {result.tenant}",
+        body=pull_request_body(result, event),
+        files=result.files,
+        message=f"berth: {verb} {what} {result.tenant} (issue #{event.number})",
+    )
+    host.upsert_comment("issue", event.number, success_comment(result, url), marker=MARKER)
+    out.write(f"berth: issue #{event.number} -> {url}\n")
+    return 0
+
+
+def pull_request_body(proposal: Proposal, event: IssueEvent) -> str:
+    lines = [
+        f"{'Updates' if proposal.updates else 'Adds'} `{proposal.request_path}` as requested in"
+        f" #{event.number}, and the {proposal.generated} generated file(s) it changes.",
+        "",
+        "Edit the issue to change the request: this pull request follows. Merging it closes"
+        f" the issue.\n\nCloses #{event.number}",
+    ]
+    if proposal.updates:
+        lines += [
+            "",
+            f"This changes an existing request: the owners of `{proposal.request_path}`"
+            " (CODEOWNERS) review it.",
+        ]
+    if proposal.stale:
+        lines += [
+            "",
+            f"The change deletes {len(proposal.stale)} generated file(s), which cannot be"
+            " committed through the API: run `berth render` on this branch (the pull request"
+            " checks do so) to remove them:",
+            "",
+            *(f"- `{path}`" for path in proposal.stale),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def success_comment(proposal: Proposal, url: str) -> str:
+    verb = "updates" if proposal.updates else "adds"
+    return (
+        f"**Pull request:** {url}\n\n"
+        f"It {verb} `{proposal.request_path}` and the generated files it changes. It is"
+        " reviewed and merged like any other change. Edit this issue to change the request:"
+        " the same pull request is updated.\n"
+    )
+
+
+def rejection_comment(rejection: Rejection) -> str:
+    lines = [line[:MAX_LINE] for line in rejection.lines[:MAX_LINES]]
+    if len(rejection.lines) > MAX_LINES:
+        lines.append(f"... and {len(rejection.lines) - MAX_LINES} more")
+    text = (
+        "**This request cannot become a pull request yet.** Edit the issue to fix these"
+        " problems; Berth checks it again after every edit.\n\n" + fence("\n".join(lines), "text")
+    )
+    if rejection.request is not None and len(rejection.request) <= MAX_REQUEST:
+        text += (
+            "\n<details><summary>The request file built from this issue (the line numbers above"
+            " refer to it)</summary>\n\n" + fence(rejection.request, "yaml") + "\n</details>\n"
+        )
+    return text

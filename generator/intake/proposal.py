@@ -1,0 +1,222 @@
+"""From a request issue to the files of its pull request, or to the problems that stop it.
+
+The order matters for safety: the names from the form are checked by the request models (the
+same validators and messages as `berth validate`) before any path is built from them; the
+request is then written into a temporary copy of the repository (never into the checkout),
+checked by the whole pipeline (load -> validate), and rendered there. Nothing here runs a
+process or evaluates the issue text: it is data from the parser to the YAML emitter.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from generator import layout
+from generator.intake.event import IssueEvent
+from generator.intake.forms import RequestDraft, request_from_issue
+from generator.load import load_repo
+from generator.models.application import Application, AppName
+from generator.models.common import TenantName
+from generator.models.tenant import Tenant
+from generator.plan.snapshot import INPUTS
+from generator.render.codeowners import codeowners
+from generator.render.tree import units
+from generator.validate import validate_repo
+from generator.validate.schema_errors import validate_model
+from generator.write import Workspace, plan_tree
+from generator.yaml_emit import dump
+from generator.yaml_load import LoadError, load_request, parse_request
+
+_TENANT_NAME: TypeAdapter[str] = TypeAdapter(TenantName)
+_APP_NAME: TypeAdapter[str] = TypeAdapter(AppName)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The pull request to open: the request file and the generated files it changes."""
+
+    kind: str  # Tenant | Application
+    tenant: str
+    name: str
+    request_path: str
+    files: dict[str, bytes]
+    generated: int  # generated files that differ from the default branch
+    unchanged: bool  # the default branch has this request already, byte for byte
+    updates: bool  # the request file exists on the default branch already
+    stale: tuple[str, ...]  # generated files the change deletes (`berth render` on the branch)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why there is no pull request: CLI-style problem lines, or form errors."""
+
+    lines: tuple[str, ...]
+    request: str | None = None  # the request file built from the issue, which lines refer to
+
+
+def propose(root: str, event: IssueEvent) -> Proposal | Rejection:
+    draft = request_from_issue(event.body, event.labels, domains=_domains(root))
+    if not isinstance(draft, RequestDraft):
+        return Rejection((str(draft),))
+    if draft.document is None or draft.tenant is None or draft.name is None:
+        return Rejection(tuple(str(e) for e in draft.errors))
+    text = request_text(draft.document, event.number)
+    problems = _model_problems(draft, draft.tenant, draft.name, text)
+    if problems:
+        return Rejection(problems, text)
+    # From here on both names are valid DNS labels: now they may become a path.
+    path = _request_path(draft.kind, draft.tenant, draft.name)
+    if draft.kind == "Application" and not os.path.isfile(
+        os.path.join(root, layout.tenant_file(draft.tenant))
+    ):
+        return Rejection(
+            (f"Tenant: there is no tenant {draft.tenant!r}; request it with the tenant form first",)
+        )
+    with tempfile.TemporaryDirectory(prefix="berth-intake-") as tmp:
+        _copy_repo(root, tmp)
+        target = _inside(tmp, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return _validate_and_render(root, tmp, draft, path, text)
+
+
+def request_text(document: dict[str, Any], issue: int) -> str:
+    schema = (
+        "../../schemas/tenant"
+        if document.get("kind") == "Tenant"
+        else "../../../schemas/application"
+    )
+    return (
+        f"# yaml-language-server: $schema={schema}.schema.json\n"
+        f"# Requested in issue #{issue}. Editing the issue updates this file on the branch\n"
+        f"# berth/issue-{issue} until its pull request is merged.\n" + dump(document)
+    )
+
+
+def _request_path(kind: str, tenant: str, name: str) -> str:
+    return layout.tenant_file(tenant) if kind == "Tenant" else layout.app_file(tenant, name)
+
+
+def _model_problems(draft: RequestDraft, tenant: str, name: str, text: str) -> tuple[str, ...]:
+    """What the request model says about the request (names included), as the CLI says it."""
+    tenant_errors = _errors(_TENANT_NAME, tenant)
+    # An application's tenant is a form field, not a field of the file: reported by its label.
+    lines = [f"Tenant: {e}" for e in tenant_errors] if draft.kind == "Application" else []
+    names_ok = not tenant_errors and (draft.kind == "Tenant" or not _errors(_APP_NAME, name))
+    # Problems name the file the request would become; a name that is not valid yet does not
+    # go into it, not even as text.
+    display = (
+        _request_path(draft.kind, tenant, name)
+        if names_ok
+        else _request_path(draft.kind, "<tenant>", "<app>")
+    )
+    try:
+        doc = parse_request(text.encode("utf-8", "surrogatepass"), display)
+    except LoadError as exc:
+        return (*lines, str(exc.problem))
+    model = Tenant if draft.kind == "Tenant" else Application
+    _, problems = validate_model(model, doc)
+    return (*lines, *(str(p) for p in problems))
+
+
+def _errors(adapter: TypeAdapter[str], value: str) -> list[str]:
+    try:
+        adapter.validate_python(value)
+    except ValidationError as exc:
+        return [str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()]
+    return []
+
+
+def _validate_and_render(
+    root: str, tmp: str, draft: RequestDraft, path: str, text: str
+) -> Proposal | Rejection:
+    valid, problems = validate_repo(load_repo(tmp))
+    if valid is None:
+        return Rejection(tuple(str(p) for p in problems if p.severity == "error"), text)
+    tenant, name = draft.tenant or "", draft.name or ""
+    extra = {
+        layout.CODEOWNERS_FILE: codeowners(
+            _read(os.path.join(tmp, layout.CODEOWNERS_FILE)), valid.tenants
+        )
+    }
+    tree = units(valid)
+    outcome, writes, _ = plan_tree(tmp, tree, extra, Workspace(tmp))
+    changed = {c.path: writes[c.path] for c in outcome.changes if c.action != "delete"}
+    # Also this tenant's generated files and the environment roots where unchanged from the
+    # default branch: an edited issue must undo what an earlier version of the request
+    # changed on the branch. The host skips the files the branch already has.
+    files = {path: text.encode(), **{p: t.encode() for p, t in extra.items()}}
+    for unit in tree:
+        if any(_in_scope(p, tenant) for p in unit.paths):
+            files |= {p: t.encode() for p, t in unit.build().items() if _in_scope(p, tenant)}
+    files |= changed
+    return Proposal(
+        kind=draft.kind,
+        tenant=tenant,
+        name=name,
+        request_path=path,
+        files=dict(sorted(files.items())),
+        generated=len(changed),
+        unchanged=not changed and _read(os.path.join(root, path)) == text,
+        updates=os.path.isfile(os.path.join(root, path)),
+        stale=tuple(c.path for c in outcome.changes if c.action == "delete"),
+    )
+
+
+def _in_scope(path: str, tenant: str) -> bool:
+    parts = path.split("/")
+    if len(parts) == 3:  # an environment's root, which lists its tenants
+        return parts[2] == "kustomization.yaml"
+    return len(parts) >= 4 and parts[2] == "tenants" and parts[3] == tenant
+
+
+def _domains(root: str) -> dict[str, str]:
+    """Environment -> domain from platform.yaml, for application hosts; {} if unreadable."""
+    try:
+        doc = load_request(os.path.join(root, layout.PLATFORM_FILE), layout.PLATFORM_FILE)
+    except LoadError:
+        return {}
+    spec = doc.data.get("spec")
+    envs = spec.get("environments") if isinstance(spec, dict) else None
+    return {
+        env["name"]: env["domain"]
+        for env in (envs if isinstance(envs, list) else [])
+        if isinstance(env, dict)
+        and isinstance(env.get("name"), str)
+        and isinstance(env.get("domain"), str)
+    }
+
+
+def _copy_repo(root: str, tmp: str) -> None:
+    """The inputs and the generated tree of the checkout, symbolic links kept as links (the
+    loader reports them)."""
+    for name in sorted(INPUTS | {layout.ENVIRONMENTS_DIR}):
+        source = os.path.join(root, name)
+        if os.path.isdir(source) and not os.path.islink(source):
+            shutil.copytree(source, os.path.join(tmp, name), symlinks=True)
+        elif os.path.lexists(source):
+            shutil.copy2(source, os.path.join(tmp, name), follow_symlinks=False)
+
+
+def _inside(tmp: str, path: str) -> str:
+    """The absolute path of `path` in `tmp`, refusing anything that would leave tmp/tenants."""
+    tenants = os.path.realpath(os.path.join(tmp, layout.TENANTS_DIR))
+    target = os.path.realpath(os.path.join(tmp, path))
+    if not target.startswith(tenants + os.sep):
+        raise ValueError(f"refusing to write {path!r} outside {layout.TENANTS_DIR}/")
+    return target
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None

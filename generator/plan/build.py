@@ -1,0 +1,90 @@
+"""Comparing two rendered snapshots into a Plan."""
+
+from __future__ import annotations
+
+from generator.plan.cost import ZERO, Cost, Where, tenant_costs
+from generator.plan.diff import file_changes, object_changes, owner
+from generator.plan.model import DELETION_KINDS, Deletion, EnvironmentPlan, Plan, Row
+from generator.plan.snapshot import Snapshot, snapshot_of, snapshot_of_revision
+
+
+def make_plan(repo_root: str, base_ref: str) -> Plan:
+    """What the working tree at `repo_root` changes against the Git revision `base_ref`."""
+    head = snapshot_of(repo_root)
+    if head.valid is None:  # nothing to compare; the problems are the plan
+        return Plan(base_ref, "", head.problems)
+    base_sha, base = snapshot_of_revision(repo_root, base_ref)
+    return compare(base, head, base_ref=base_ref, base_sha=base_sha)
+
+
+def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> Plan:
+    plan = Plan(base_ref, base_sha, head.problems)
+    if head.valid is None:
+        return plan
+    if base.valid is None:
+        plan.base_problems = base.problems
+    platform = head.valid.platform
+    plan.currency = platform.spec.pricing.currency
+
+    rows: dict[tuple[str | None, str | None], Row] = {}
+    for change in file_changes(base.files, head.files):
+        env, tenant = owner(change.path)
+        row = rows.setdefault((env, tenant), Row(env or "", tenant))
+        row.files.append(change)
+        row.objects += object_changes(change, base.tenant_base, head.tenant_base)
+
+    base_costs, head_costs = tenant_costs(base), tenant_costs(head)
+    plan.has_apps = any(c.apps for c in (*base_costs.values(), *head_costs.values()))
+    plan.base_total = sum(base_costs.values(), ZERO)
+    plan.head_total = sum(head_costs.values(), ZERO)
+    for where in base_costs.keys() | head_costs.keys():
+        if base_costs.get(where) != head_costs.get(where):
+            rows.setdefault(where, Row(*where))
+    for (env, tenant), row in rows.items():
+        row.objects.sort()
+        if env is not None and tenant is not None:
+            row.base, row.head = base_costs.get((env, tenant)), head_costs.get((env, tenant))
+
+    order = [e.name for e in platform.spec.environments]
+    if base.valid is not None:
+        order += [e.name for e in base.valid.platform.spec.environments if e.name not in order]
+    order += sorted({env for env, _ in rows if env is not None and env not in order})
+    for env in order:
+        env_rows = sorted(
+            (row for (e, _), row in rows.items() if e == env),
+            key=lambda r: (r.tenant is not None, r.tenant or ""),
+        )
+        if not env_rows:
+            continue
+        plan.environments.append(
+            EnvironmentPlan(
+                name=env,
+                sync=_sync(env, head, base),
+                rows=env_rows,
+                base_total=_total(base_costs, env),
+                head_total=_total(head_costs, env),
+                tenants=sum(e == env for e, _ in head_costs),
+            )
+        )
+    plan.other = [row for (env, _), row in rows.items() if env is None]
+    plan.deletions = [
+        Deletion(env.name, row.tenant, o.kind, o.name)
+        for env in plan.environments
+        if env.sync == "manual"
+        for row in env.rows
+        for o in row.objects
+        if o.action == "remove" and o.kind in DELETION_KINDS
+    ]
+    return plan
+
+
+def _sync(env: str, head: Snapshot, base: Snapshot) -> str:
+    for snapshot in (head, base):
+        found = snapshot.valid.platform.spec.environment(env) if snapshot.valid else None
+        if found is not None:
+            return found.sync
+    return "unknown"
+
+
+def _total(costs: dict[Where, Cost], env: str) -> Cost:
+    return sum((cost for (e, _), cost in costs.items() if e == env), ZERO)

@@ -1,0 +1,90 @@
+"""Monthly cost of each tenant in each environment of a snapshot, priced by its platform.
+
+Two figures, both with `generator.cost`:
+- `quota`: the tenant's ResourceQuota (what the platform reserves for it; the budget rule of
+  `validate` uses the same number);
+- `apps`: what its applications request, read from their generated Helm values files:
+  resources x replicas, plus a managed database's instances x (cpu, memory, storage).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import yaml
+
+from generator.cost import Quota, monthly_cost
+from generator.models.platform import Pricing
+from generator.plan.diff import owner
+from generator.plan.objects import VALUES_SUFFIX
+from generator.plan.snapshot import Snapshot
+from generator.quantity import QuantityError
+from generator.validate.rules import effective_quota
+
+Where = tuple[str, str]  # (environment, tenant)
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Cost:
+    quota: Fraction
+    apps: Fraction
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.quota + other.quota, self.apps + other.apps)
+
+
+ZERO = Cost(Fraction(0), Fraction(0))
+
+
+def tenant_costs(snapshot: Snapshot) -> dict[Where, Cost]:
+    valid = snapshot.valid
+    if valid is None:
+        return {}
+    pricing = valid.platform.spec.pricing
+    costs: dict[Where, Cost] = {}
+    for name, tenant in valid.tenants.items():
+        for env in tenant.spec.environments:
+            quota = monthly_cost(effective_quota(valid.platform, tenant, env), pricing)
+            costs[(env, name)] = Cost(quota, Fraction(0))
+    for path, text in snapshot.files.items():
+        env_name, tenant_name = owner(path)
+        if env_name is None or tenant_name is None or not path.endswith(VALUES_SUFFIX):
+            continue
+        if posixpath.basename(posixpath.dirname(path)) != "apps":
+            continue
+        where = (env_name, tenant_name)
+        costs[where] = costs.get(where, ZERO) + Cost(Fraction(0), app_cost(text, pricing))
+    return costs
+
+
+def app_cost(values_text: str, pricing: Pricing) -> Fraction:
+    """Requests x replicas of one application's values file; 0 for what cannot be read."""
+    try:
+        values = yaml.load(values_text, Loader=_Loader)
+        total = _priced(values.get("resources"), _count(values.get("replicas")), pricing)
+        database = values.get("database")
+        if isinstance(database, dict) and database.get("enabled") is True:
+            total += _priced(database, _count(database.get("instances")), pricing)
+        return total
+    except (yaml.YAMLError, AttributeError, QuantityError, TypeError, ValueError):
+        return Fraction(0)
+
+
+def _count(value: Any) -> int:
+    # A cronjob has no replicas: one run at a time.
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 1
+
+
+def _priced(resources: Any, count: int, pricing: Pricing) -> Fraction:
+    if not isinstance(resources, dict):
+        return Fraction(0)
+    quota = Quota(
+        cpu=str(resources.get("cpu", "0")),
+        memory=str(resources.get("memory", "0")),
+        storage=str(resources.get("storage", "0")),
+    )
+    return monthly_cost(quota, pricing) * count

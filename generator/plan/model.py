@@ -1,0 +1,105 @@
+"""A plan as data: what a change does to each environment, for the reporters to print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from generator.plan.cost import ZERO, Cost
+from generator.plan.diff import FileChange, ObjectChange
+from generator.problems import Problem
+
+# A pull request carrying this label may delete tenants' namespaces and applications in
+# environments that sync by hand (`berth plan --fail-on-delete` lets it pass). Documented in
+# the plan comment itself, which names it whenever it is needed.
+APPROVE_DELETION_LABEL = "berth/approve-deletion"
+
+# Removing one of these removes a tenant's namespace or a workload: what `sync: manual`
+# environments (production) must not lose by accident.
+DELETION_KINDS = frozenset({"Namespace", "Application"})
+
+
+@dataclass
+class Row:
+    """One tenant in one environment (tenant None: the environment's own root objects)."""
+
+    env: str
+    tenant: str | None
+    objects: list[ObjectChange] = field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)
+    base: Cost | None = None  # None: the tenant is not in this environment there
+    head: Cost | None = None
+
+    def count(self, action: str) -> int:
+        return sum(o.action == action for o in self.objects)
+
+    @property
+    def delta(self) -> Cost:
+        before, after = self.base or ZERO, self.head or ZERO
+        return Cost(after.quota - before.quota, after.apps - before.apps)
+
+    @property
+    def status(self) -> str:
+        if self.tenant is None:
+            return "root"
+        if self.base is None and self.head is not None:
+            return "new"
+        if self.head is None and self.base is not None:
+            return "removed"
+        return "changed"
+
+
+@dataclass
+class EnvironmentPlan:
+    name: str
+    sync: str  # auto | manual, from the working tree's platform (else the base's)
+    rows: list[Row]
+    base_total: Cost
+    head_total: Cost
+    tenants: int  # in the working tree
+
+
+@dataclass(frozen=True)
+class Deletion:
+    env: str
+    tenant: str | None
+    kind: str
+    name: str
+
+
+@dataclass
+class Plan:
+    base_ref: str
+    base_sha: str
+    problems: list[Problem]  # of the working tree; with an error, nothing else is planned
+    base_problems: list[Problem] = field(default_factory=list)
+    currency: str = ""
+    environments: list[EnvironmentPlan] = field(default_factory=list)
+    other: list[Row] = field(default_factory=list)  # files of no environment
+    deletions: list[Deletion] = field(default_factory=list)  # in sync: manual environments
+    has_apps: bool = False
+    base_total: Cost = ZERO  # every tenant in every environment
+    head_total: Cost = ZERO
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for env in self.environments for row in env.rows] + self.other
+
+    @property
+    def files(self) -> list[FileChange]:
+        return sorted((f for row in self.rows for f in row.files), key=lambda f: f.path)
+
+    def total(self, action: str) -> int:
+        return sum(row.count(action) for row in self.rows)
+
+    @property
+    def cost_delta(self) -> Fraction:
+        return self.head_total.quota - self.base_total.quota
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.rows)

@@ -1,0 +1,152 @@
+"""A plan as text (the job log: everything, diffs included) and as JSON (for other tools)."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from typing import Any
+
+from generator.cost import money
+from generator.plan.cost import Cost
+from generator.plan.model import APPROVE_DELETION_LABEL, Plan, Row
+from generator.report import render_problems
+
+SYMBOL = {"add": "+", "change": "~", "remove": "-"}
+
+
+def signed(value: Fraction, currency: str) -> str:
+    if value == 0:
+        return f"±0.00 {currency}"
+    return ("+" if value > 0 else "-") + money(abs(value), currency)
+
+
+def counts(row_or_plan: Row | Plan) -> str:
+    if isinstance(row_or_plan, Plan):
+        add, change, remove = (row_or_plan.total(a) for a in ("add", "change", "remove"))
+    else:
+        add, change, remove = (row_or_plan.count(a) for a in ("add", "change", "remove"))
+    return f"+{add} ~{change} -{remove}"
+
+
+def row_title(row: Row) -> str:
+    if row.tenant is None:
+        return f"{row.env} (environment root)" if row.env else "other generated files"
+    return f"{row.env} / {row.tenant}" + (f" ({row.status})" if row.status != "changed" else "")
+
+
+def render_text(plan: Plan) -> str:
+    out = [f"berth plan: the working tree against {plan.base_ref} ({plan.base_sha[:7]})\n"]
+    if not plan.valid:
+        out.append("The working tree has problems; nothing was planned:\n")
+        out.append(render_problems(plan.problems, "text"))
+        return "".join(out)
+    if plan.problems:  # warnings only: errors stop the plan above
+        out.append(render_problems(plan.problems, "text"))
+    if plan.base_problems:
+        out.append(
+            f"warning: {plan.base_ref} does not validate; everything is compared with nothing\n"
+        )
+    if plan.deletions:
+        out.append(
+            "WARNING: this change deletes in environments that sync by hand (sync: manual):\n"
+        )
+        out += [f"  {d.env}: {d.kind}/{d.name}\n" for d in plan.deletions]
+        out.append(f"  approve with the pull request label {APPROVE_DELETION_LABEL!r}\n")
+    if not plan.changed:
+        out.append("No changes to the generated files.\n")
+        return "".join(out)
+    out.append(
+        f"{counts(plan)} objects; quota cost {money(plan.head_total.quota, plan.currency)} a month"
+        f" ({signed(plan.cost_delta, plan.currency)})\n"
+    )
+    for env in plan.environments:
+        total = money(env.head_total.quota, plan.currency)
+        delta = signed(env.head_total.quota - env.base_total.quota, plan.currency)
+        out.append(f"\n{env.name} (sync: {env.sync}): {total} a month ({delta})\n")
+        out += [_text_row(row, plan) for row in env.rows]
+    if plan.other:
+        out.append("\nother\n")
+        out += [_text_row(row, plan) for row in plan.other]
+    for change in plan.files:
+        out.append(f"\n{change.diff}")
+    return "".join(out)
+
+
+def _text_row(row: Row, plan: Plan) -> str:
+    line = f"  {row_title(row)}: {counts(row)}"
+    if row.tenant is not None:
+        line += f", quota {money(row.head.quota, plan.currency) if row.head else 'none'}"
+        line += f" ({signed(row.delta.quota, plan.currency)})"
+        if plan.has_apps:
+            line += f", apps {signed(row.delta.apps, plan.currency)}"
+    lines = [line + "\n"]
+    lines += [f"    {SYMBOL[o.action]} {o.label}\n" for o in row.objects]
+    return "".join(lines)
+
+
+def render_json(plan: Plan) -> str:
+    data: dict[str, Any] = {
+        "base": {"ref": plan.base_ref, "sha": plan.base_sha},
+        "valid": plan.valid,
+        "problems": _problems(plan.problems),
+    }
+    if plan.valid:
+        data |= {
+            "baseProblems": _problems(plan.base_problems),
+            "currency": plan.currency,
+            "summary": {
+                "added": plan.total("add"),
+                "changed": plan.total("change"),
+                "removed": plan.total("remove"),
+                "monthlyQuotaCost": _number(plan.head_total.quota),
+                "monthlyQuotaCostDelta": _number(plan.cost_delta),
+            },
+            "environments": [
+                {
+                    "name": env.name,
+                    "sync": env.sync,
+                    "tenants": env.tenants,
+                    "monthlyCost": {"base": _cost(env.base_total), "head": _cost(env.head_total)},
+                    "rows": [_json_row(row) for row in env.rows],
+                }
+                for env in plan.environments
+            ],
+            "other": [_json_row(row) for row in plan.other],
+            "deletions": [
+                {"environment": d.env, "tenant": d.tenant, "kind": d.kind, "name": d.name}
+                for d in plan.deletions
+            ],
+            "approvalLabel": APPROVE_DELETION_LABEL,
+            "files": [{"path": f.path, "action": f.action, "diff": f.diff} for f in plan.files],
+        }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _problems(problems: list[Any]) -> list[Any]:
+    found: list[Any] = json.loads(render_problems(problems, "json"))["problems"]
+    return found
+
+
+def _json_row(row: Row) -> dict[str, Any]:
+    return {
+        "tenant": row.tenant,
+        "status": row.status,
+        "added": row.count("add"),
+        "changed": row.count("change"),
+        "removed": row.count("remove"),
+        "objects": [
+            {"action": o.action, "kind": o.kind, "name": o.name, "path": o.path}
+            for o in row.objects
+        ],
+        "monthlyCost": {"base": _cost(row.base), "head": _cost(row.head)},
+    }
+
+
+def _cost(cost: Cost | None) -> dict[str, float] | None:
+    if cost is None:
+        return None
+    return {"quota": _number(cost.quota), "apps": _number(cost.apps)}
+
+
+def _number(value: Fraction) -> float:
+    return round(float(value), 2)

@@ -1,0 +1,120 @@
+"""An application in one environment, as data: its Helm values and its Argo CD Application.
+
+The values come from the blueprint's template (`Blueprint.render`), fed the context built
+here; the Argo CD Application is built as a plain dict like the tenant's objects.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from generator import layout
+from generator.blueprints import Blueprint
+from generator.models.application import DATABASE_SIZES, Application
+from generator.models.platform import Environment, Platform
+from generator.models.tenant import Tenant
+from generator.render.tenant import FINALIZER, labels, sync_policy
+
+DEFAULT_HEALTH_PATH = "/healthz"
+
+
+def database_backup_schedule(env: Environment) -> str:
+    """CloudNativePG's six-field cron (seconds first), at the environment's backup time."""
+    return f"0 {env.backup.schedule}"
+
+
+def values_context(
+    platform: Platform, env: Environment, tenant: Tenant, app: Application
+) -> dict[str, Any]:
+    """What a blueprint's values template sees: `app` and `platform` (see the templates)."""
+    spec = app.spec
+    wanted = spec.environments[env.name]
+    name = tenant.metadata.name
+    database: dict[str, Any] | None = None
+    if spec.database is not None:
+        size = DATABASE_SIZES[spec.database.size]
+        database = {
+            "instances": size.instances,
+            "storage": size.storage,
+            "cpu": size.cpu,
+            "memory": size.memory,
+            "backupSchedule": database_backup_schedule(env),
+        }
+    context_app: dict[str, Any] = {
+        "name": app.metadata.name,
+        "tenant": name,
+        "environment": env.name,
+        "costCenter": tenant.spec.costCenter,
+        "repository": spec.image,
+        "tag": wanted.tag,
+        "digest": wanted.digest,
+        "replicas": 1 if wanted.replicas is None else wanted.replicas,
+        "port": spec.port or 0,
+        "resources": {"cpu": spec.resources.cpu, "memory": spec.resources.memory},
+        "healthPath": spec.healthPath or DEFAULT_HEALTH_PATH,
+        "env": dict(spec.env),
+        "secrets": [{"name": s.name, "key": f"/{name}/{s.key}"} for s in spec.secrets],
+        "host": wanted.host,
+        "autoscale": wanted.autoscale.model_dump() if wanted.autoscale else None,
+        "schedule": spec.schedule,
+        "database": database,
+    }
+    return {
+        "app": context_app,
+        "platform": {
+            "ingressClass": platform.spec.ingress.className,
+            "clusterIssuer": platform.spec.ingress.clusterIssuer,
+            "secretStore": platform.spec.secretStore,
+        },
+    }
+
+
+def values(
+    platform: Platform, env: Environment, tenant: Tenant, app: Application, blueprint: Blueprint
+) -> dict[str, Any]:
+    where = f"{layout.app_file(tenant.metadata.name, app.metadata.name)} in {env.name}"
+    return blueprint.render(values_context(platform, env, tenant, app), where)
+
+
+def application(
+    platform: Platform, env: Environment, tenant: Tenant, app: Application, blueprint: Blueprint
+) -> dict[str, Any]:
+    """The Argo CD Application, in the tenant's project, that renders the blueprint's chart."""
+    tenant_name, app_name = tenant.metadata.name, app.metadata.name
+    values_file = layout.app_values_file(env.name, tenant_name, app_name)
+    metadata: dict[str, Any] = {
+        "name": layout.app_application(tenant_name, app_name, env.name),
+        "namespace": platform.spec.argocdNamespace,
+        "labels": {**labels(tenant, env.name), "berth.dev/application": app_name},
+    }
+    # As for the guardrails: where Argo CD syncs by itself, removing the application removes
+    # its objects; where a person syncs, they stay until that person deletes them.
+    if env.sync == "auto":
+        metadata["finalizers"] = [FINALIZER]
+    spec: dict[str, Any] = {
+        "project": layout.tenant_project(tenant_name, env.name),
+        "source": {
+            "repoURL": platform.spec.repoURL,
+            "targetRevision": platform.spec.targetRevision,
+            "path": blueprint.chart,
+            "helm": {
+                "releaseName": app_name,
+                # Argo CD resolves value files relative to the chart, and allows any inside the repo.
+                "valueFiles": [posixpath.relpath(values_file, blueprint.chart)],
+            },
+        },
+        "destination": {
+            "server": env.server,
+            "namespace": layout.tenant_namespace(tenant_name, env.name),
+        },
+    }
+    policy = sync_policy(env)
+    if policy:
+        spec["syncPolicy"] = policy
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": metadata,
+        "spec": spec,
+    }

@@ -1,0 +1,112 @@
+"""Helm values from a blueprint's Jinja2 template, safe by construction.
+
+The one Jinja2 environment of Berth is made here. Its `finalize` turns every `{{ expr }}`
+into ONE complete YAML flow value on one line: a string becomes a double-quoted scalar with
+escapes (`yaml_emit.quote`), numbers and booleans their literal, None `null`, and mappings and
+lists flow collections of the same. So no value from a request can change the document's
+structure: a newline plus `evil: true`, `{{ 7*7 }}`, `*alias`, `: `, `#` all stay inside one
+string. The text is parsed back, checked against the chart's values.schema.json, and written
+out again by `yaml_emit` so that Helm reads exactly the data that was checked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
+from jsonschema.protocols import Validator
+
+from generator.yaml_emit import quote
+
+
+class BlueprintError(Exception):
+    """A blueprint renders values its chart refuses: the blueprint is broken, not the request.
+
+    Valid requests are checked against everything the chart's values schema demands, so this
+    never points at a request; it surfaces as an internal error (exit 2).
+    """
+
+
+def flow(value: Any) -> str:
+    """`value` as one YAML flow value on one line (the environment's `finalize`)."""
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError, naming what is missing
+    if isinstance(value, str):
+        return quote(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("values must not hold NaN or infinity")
+        text = repr(value)
+        # YAML 1.1 readers (PyYAML, Helm's) need a dot in a float with an exponent.
+        return text.replace("e", ".0e") if "e" in text and "." not in text else text
+    if isinstance(value, Mapping):
+        items = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"mapping keys in values must be strings, not {key!r}")
+            items.append(f"{quote(key)}: {flow(item)}")
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(flow(item) for item in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} into a values file")
+
+
+def make_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    """The Jinja2 environment every blueprint template is compiled in, configured only here.
+
+    Sandboxed: the templates are the platform team's, but nothing in them needs Python's
+    internals either.
+    """
+    return SandboxedEnvironment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        finalize=flow,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+def render_values(
+    origin: str,
+    template: jinja2.Template,
+    validator: Validator,
+    context: Mapping[str, Any],
+    where: str,
+) -> dict[str, Any]:
+    """Render, parse back and check one values file.
+
+    `origin` names the blueprint and `where` the application, for the error messages.
+    """
+    try:
+        text = template.render(context)
+    except jinja2.TemplateError as exc:
+        raise BlueprintError(f"{origin} fails to render {where}: {exc}") from None
+    try:
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        raise BlueprintError(f"{origin} renders invalid YAML for {where}: {exc}") from None
+    if not isinstance(data, dict):
+        raise BlueprintError(f"{origin} renders no mapping for {where}")
+    error = next(iter(validator.iter_errors(data)), None)
+    if error is not None:
+        path = "/" + "/".join(str(p) for p in error.absolute_path)
+        raise BlueprintError(
+            f"{origin} renders values for {where} that the chart's values.schema.json"
+            f" rejects at {path}: {error.message}; the blueprint is broken, not the request"
+        )
+    return data

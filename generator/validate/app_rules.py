@@ -1,0 +1,260 @@
+"""Rules for one application that need more than its own file: the platform, its tenant and
+its blueprint. `check_apps` runs them on every application, then the rules across all of them
+(`app_global.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from generator import layout
+from generator.models.application import Application
+from generator.models.blueprint import ENVIRONMENT_FIELDS
+from generator.models.platform import Platform
+from generator.models.tenant import Tenant
+from generator.problems import Problem
+from generator.validate.app_global import (
+    Apps,
+    Tenants,
+    check_argocd_names,
+    check_backup_schedules,
+    check_database_names,
+    check_hosts_unique,
+    check_quotas,
+)
+from generator.validate.credentials import credential_in, sensitive_name
+from generator.validate.cron import cron_problem
+from generator.yaml_load import Document
+
+if TYPE_CHECKING:  # blueprints.py imports validate/ (for its error messages)
+    from generator.blueprints import Blueprint
+
+DATABASE_URL = "DATABASE_URL"  # set by the chart from the database's own Secret
+MAX_CRONJOB_NAME = 52  # a CronJob's Jobs append an 11-character suffix to its name
+MAX_DATABASE_APP_NAME = 50  # CloudNativePG derives `<app>-db-1-initdb`
+
+
+def check_apps(
+    platform: Platform,
+    platform_doc: Document,
+    tenants: Tenants,
+    apps: Apps,
+    blueprints: Mapping[str, Blueprint | None],
+    tenant_folders: frozenset[str],
+) -> Iterator[Problem]:
+    for folder in sorted(apps):
+        tenant = tenants[folder][0] if folder in tenants else None
+        for stem, (app, doc) in sorted(apps[folder].items()):
+            yield from check_app(
+                platform, folder, tenant, stem, app, doc, blueprints, tenant_folders
+            )
+    yield from check_hosts_unique(apps)
+    yield from check_argocd_names(platform, tenants, apps)
+    yield from check_quotas(platform, tenants, apps)
+    yield from check_database_names(apps)
+    yield from check_backup_schedules(platform, platform_doc, apps)
+
+
+def check_app(
+    platform: Platform,
+    folder: str,
+    tenant: Tenant | None,
+    stem: str,
+    app: Application,
+    doc: Document,
+    blueprints: Mapping[str, Blueprint | None],
+    tenant_folders: frozenset[str],
+) -> Iterator[Problem]:
+    name, spec = app.metadata.name, app.spec
+    if name != stem:
+        yield doc.problem(
+            ("metadata", "name"),
+            f"{name!r} must equal its file name {stem!r} ({layout.app_file(folder, stem)})",
+        )
+    blueprint = blueprints.get(spec.blueprint)
+    if blueprint is None and spec.blueprint not in blueprints:
+        allowed = ", ".join(sorted(blueprints)) or f"none ({layout.BLUEPRINTS_DIR}/ has none)"
+        yield doc.problem(
+            ("spec", "blueprint"), f"unknown blueprint {spec.blueprint!r}; available: {allowed}"
+        )
+    elif blueprint is not None:  # None: broken, and reported on the blueprint's own files
+        yield from _blueprint_fields(app, doc, blueprint)
+    if tenant is not None:
+        for env_name in spec.environments:
+            if env_name not in tenant.spec.environments:
+                yield doc.problem(
+                    ("spec", "environments", env_name),
+                    f"tenant {folder!r} has no environment {env_name!r}; it has:"
+                    f" {', '.join(tenant.spec.environments)}",
+                    key=True,
+                )
+    if not any(spec.image.startswith(prefix) for prefix in platform.spec.registries):
+        yield doc.problem(
+            ("spec", "image"),
+            f"{spec.image!r} is not from an allowed registry; the platform allows:"
+            f" {', '.join(platform.spec.registries)}",
+        )
+    yield from _environments(platform, app, doc, blueprint)
+    yield from _secrets(folder, app, doc, tenant_folders)
+    yield from _env_vars(folder, app, doc)
+    if spec.schedule is not None:
+        problem = cron_problem(spec.schedule)
+        if problem:
+            yield doc.problem(("spec", "schedule"), problem)
+    yield from _derived_names(app, doc, blueprint)
+
+
+def _is_set(value: object) -> bool:
+    return value is not None and value != {} and value != []
+
+
+def _blueprint_fields(app: Application, doc: Document, blueprint: Blueprint) -> Iterator[Problem]:
+    spec = app.spec
+    source = layout.blueprint_file(blueprint.name)
+    for field in blueprint.requires:
+        if field in ENVIRONMENT_FIELDS:
+            for env_name, env in spec.environments.items():
+                if not _is_set(getattr(env, field)):
+                    yield doc.problem(
+                        ("spec", "environments", env_name),
+                        f"{field} is required for a {blueprint.name} ({source})",
+                        key=True,
+                    )
+        elif not _is_set(getattr(spec, field)):
+            line, col = doc.where(("spec",), key=True)
+            yield Problem(
+                doc.path,
+                line,
+                col,
+                f"spec.{field}",
+                f"is required for a {blueprint.name} ({source})",
+            )
+    for field in blueprint.forbids:
+        if field in ENVIRONMENT_FIELDS:
+            for env_name, env in spec.environments.items():
+                if _is_set(getattr(env, field)):
+                    yield doc.problem(
+                        ("spec", "environments", env_name, field),
+                        f"a {blueprint.name} takes no {field} ({source}); remove it",
+                        key=True,
+                    )
+        elif _is_set(getattr(spec, field)):
+            yield doc.problem(
+                ("spec", field), f"a {blueprint.name} takes no {field} ({source}); remove it"
+            )
+
+
+def _environments(
+    platform: Platform, app: Application, doc: Document, blueprint: Blueprint | None
+) -> Iterator[Problem]:
+    host_allowed = blueprint is None or "host" not in blueprint.forbids
+    for env_name, env in app.spec.environments.items():
+        path = ("spec", "environments", env_name)
+        if env.tag is None and env.digest is None:
+            yield doc.problem(
+                path, 'needs the image tag to run (tag: "1.4.0") or its digest', key=True
+            )
+        environment = platform.spec.environment(env_name)
+        if env.host is None or environment is None or not host_allowed:
+            continue
+        domain = environment.domain
+        if not env.host.endswith("." + domain):
+            yield doc.problem(
+                (*path, "host"),
+                f"{env.host!r} is not in the {env_name} domain: use <name>.{domain}",
+            )
+            continue
+        for other in platform.spec.environments:
+            if len(other.domain) > len(domain) and env.host.endswith("." + other.domain):
+                yield doc.problem(
+                    (*path, "host"),
+                    f"{env.host!r} is in {other.domain}, the domain of {other.name}; a"
+                    f" {env_name} host must not be",
+                )
+
+
+def _secrets(
+    tenant: str, app: Application, doc: Document, tenant_folders: frozenset[str]
+) -> Iterator[Problem]:
+    spec = app.spec
+    seen: set[str] = set()
+    for i, secret in enumerate(spec.secrets):
+        if secret.name in seen:
+            yield doc.problem(("spec", "secrets", i, "name"), f"{secret.name} is listed twice")
+        seen.add(secret.name)
+        if secret.name in spec.env:
+            yield doc.problem(
+                ("spec", "secrets", i, "name"), f"{secret.name} is also set in env; keep one"
+            )
+        if secret.name == DATABASE_URL and spec.database is not None:
+            yield doc.problem(
+                ("spec", "secrets", i, "name"),
+                f"{DATABASE_URL} is set from the database; remove it or rename it",
+            )
+        problem = secret_key_problem(tenant, app.metadata.name, secret.key, tenant_folders)
+        if problem:
+            yield doc.problem(("spec", "secrets", i, "key"), problem)
+
+
+def secret_key_problem(
+    tenant: str, app: str, key: str, tenant_folders: frozenset[str]
+) -> str | None:
+    """Keys are read from `/<tenant>/<key>`: they must stay below the tenant's own path.
+
+    A first segment naming another tenant reads as a reach into its secrets and is refused,
+    unless it is the application's own name (`<app>/<name>` is the usual layout).
+    """
+    where = f"keys are read under /{tenant}/"
+    if key.startswith("/"):
+        rest = key.removeprefix(f"/{tenant}/").lstrip("/")
+        return f"{key!r} must not start with '/': {where}, so write {rest!r}"
+    if not all(c.isascii() and (c.isalnum() or c in "_.-/") for c in key):
+        return f"{key!r} may hold ASCII letters, digits, '_', '.', '-' and '/' only"
+    parts = key.split("/")
+    if "" in parts:
+        return f"{key!r} has an empty path segment"
+    if "." in parts or ".." in parts:
+        return f"{key!r} must not contain '.' or '..' segments: {where}"
+    if parts[0] not in (tenant, app) and parts[0] in tenant_folders and len(parts) > 1:
+        return (
+            f"{key!r} starts with the name of tenant {parts[0]!r}, but {where} (this would read"
+            f" /{tenant}/{key}); another tenant's secrets are out of reach"
+        )
+    return None
+
+
+def _env_vars(tenant: str, app: Application, doc: Document) -> Iterator[Problem]:
+    spec = app.spec
+    for name, value in spec.env.items():
+        path = ("spec", "env", name)
+        advice = (
+            "a value here is plain text in Git: put it in the secret store under"
+            f" /{tenant}/ and list it in `secrets` ({{name: {name}, key: <path>}})"
+        )
+        if name == DATABASE_URL and spec.database is not None:
+            yield doc.problem(path, f"{DATABASE_URL} is set from the database; remove it")
+        elif value and sensitive_name(name):
+            yield doc.problem(path, f"{name} names a credential; {advice}")
+        else:
+            what = credential_in(value)
+            if what:
+                yield doc.problem(path, f"looks like {what}; {advice}")
+
+
+def _derived_names(
+    app: Application, doc: Document, blueprint: Blueprint | None
+) -> Iterator[Problem]:
+    name = app.metadata.name
+    if app.spec.database is not None and len(name) > MAX_DATABASE_APP_NAME:
+        yield doc.problem(
+            ("metadata", "name"),
+            f"{name!r} is {len(name)} characters; with a database at most"
+            f" {MAX_DATABASE_APP_NAME} (CloudNativePG names objects {name}-db-1-initdb)",
+        )
+    if blueprint is not None and "schedule" in blueprint.requires and len(name) > MAX_CRONJOB_NAME:
+        yield doc.problem(
+            ("metadata", "name"),
+            f"{name!r} is {len(name)} characters; a {blueprint.name} at most {MAX_CRONJOB_NAME}"
+            " (its Jobs add an 11-character suffix)",
+        )

@@ -1,0 +1,126 @@
+"""Throwaway Berth repositories for tests: platform.yaml and blueprints/ copied from this
+repository, tenants written inline by the test, committed with real Git when asked."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from generator import cli
+
+REPO = Path(__file__).resolve().parents[2]
+
+PAYMENTS = """\
+apiVersion: berth.dev/v1alpha1
+kind: Tenant
+metadata:
+  name: payments
+spec:
+  description: Card payments and refunds
+  owners: [alice, bob]
+  group: acme/payments
+  costCenter: CC-1042
+  environments:
+    dev: {size: small}
+    staging: {size: medium}
+    prod: {size: large, quota: {cpu: "12"}}
+  allowFrom: [checkout]
+"""
+
+CHECKOUT = """\
+apiVersion: berth.dev/v1alpha1
+kind: Tenant
+metadata:
+  name: checkout
+spec:
+  description: The checkout pages
+  owners: [carol]
+  group: acme/checkout
+  costCenter: CC-2001
+  environments:
+    dev: {size: small}
+    prod: {size: small}
+"""
+
+SEARCH = """\
+apiVersion: berth.dev/v1alpha1
+kind: Tenant
+metadata:
+  name: search
+spec:
+  description: Product search
+  owners: [frank]
+  group: acme/search
+  costCenter: CC-4000
+  environments:
+    dev: {size: small}
+    prod: {size: medium}
+"""
+
+BASE_TENANTS = {"payments": PAYMENTS, "checkout": CHECKOUT, "search": SEARCH}
+
+
+def git(root: Path, *args: str) -> str:
+    """Git in `root`, with fixed dates so that commit ids do not depend on the clock."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": "2024-01-01T00:00:00+00:00",
+        "GIT_COMMITTER_DATE": "2024-01-01T00:00:00+00:00",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    proc = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, env=env, check=True
+    )
+    return proc.stdout
+
+
+def write(root: Path, files: dict[str, str | None]) -> None:
+    """Write (or, for None, delete, with folders left empty) files relative to `root`."""
+    for path, text in files.items():
+        target = root / path
+        if text is None:
+            target.unlink()
+            parent = target.parent
+            while parent != root and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
+def make_repo(
+    root: Path, tenants: dict[str, str] = BASE_TENANTS, *, commit: bool = True, render: bool = False
+) -> Path:
+    """platform.yaml, blueprints/ and `tenants`; rendered and/or committed (on `main`)."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "platform.yaml", root / "platform.yaml")
+    shutil.copytree(REPO / "blueprints", root / "blueprints")
+    write(root, {f"tenants/{name}/tenant.yaml": text for name, text in tenants.items()})
+    if render:
+        code, out, err = berth(root, "render")
+        assert code == 0, out + err
+    if commit:
+        git(root, "-c", "init.defaultBranch=main", "init", "-q")
+        git(root, "add", "-A")
+        git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    return root
+
+
+def berth(root: Path, *args: str) -> tuple[int, str, str]:
+    """`berth --root root ARGS...` in-process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(["--root", str(root), *args], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file below `root` but .git and .berth, for before/after comparisons."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not {".git", ".berth"} & set(p.relative_to(root).parts)
+    }
