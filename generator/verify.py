@@ -127,6 +127,26 @@ def _inside(path: str) -> bool:
     return not (normal.startswith("../") or normal == ".." or posixpath.isabs(normal))
 
 
+def read_directory(root: str, app: dict[str, Any]) -> list[dict[str, Any]]:
+    """What Argo CD's plain-directory source reads: the YAML files matching `include`."""
+    source = (app.get("spec") or {}).get("source") or {}
+    path = str(source.get("path", ""))
+    if not path or not _inside(path) or not os.path.isdir(os.path.join(root, path)):
+        raise BuildError(f"source path {path!r} is not a folder of this repository")
+    include = str((source.get("directory") or {}).get("include") or "*.yaml")
+    objects: list[dict[str, Any]] = []
+    for name in sorted(os.listdir(os.path.join(root, path))):
+        full = os.path.join(root, path, name)
+        if os.path.isfile(full) and fnmatchcase(name, include):
+            with open(full, encoding="utf-8") as fh:
+                try:
+                    docs = list(yaml.load_all(fh, Loader=yaml.CSafeLoader))
+                except yaml.YAMLError as exc:
+                    raise BuildError(f"{path}/{name} is not valid YAML: {exc}") from None
+            objects += [d for d in docs if isinstance(d, dict)]
+    return objects
+
+
 def build_command(root: str, app: dict[str, Any], tools: Tools) -> list[str]:
     """The command Argo CD's repo server would run for the Application's source."""
     spec = app.get("spec") or {}
@@ -224,6 +244,8 @@ def verify(
     workers: int = 2,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[Finding], Summary]:
+    """Build level by level, as Argo CD syncs: the root, the Applications it holds, the
+    Applications those hold (a tenant's `argocd.yaml`), and so on."""
     findings: list[Finding] = []
     summary = Summary()
     root_app = {env: layout.root_application(env) for env in envs}
@@ -231,40 +253,69 @@ def verify(
         root_builds = pool.map(
             lambda env: _attempt([tools.kubectl, "kustomize", layout.env_root(env)], root), envs
         )
-        roots = dict(zip(envs, root_builds, strict=True))
-        jobs: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
-        for env in envs:
-            built = roots[env]
+        projects: dict[str, dict[str, dict[str, Any]]] = {env: {} for env in envs}
+        seen: set[tuple[str, str]] = set()
+        level: list[tuple[str, dict[str, Any]]] = []
+        for env, built in zip(envs, root_builds, strict=True):
             if isinstance(built, BuildError):
                 findings.append(Finding(env, root_app[env], str(built)))
                 continue
             summary.environments += 1
-            projects = {o["metadata"]["name"]: o for o in built if o.get("kind") == "AppProject"}
-            for obj in built:
-                if obj.get("kind") == "Application":
-                    project = projects.get(str((obj.get("spec") or {}).get("project")))
-                    jobs.append((env, obj, project))
+            level += _collect(env, built, projects[env], seen)
 
-        def run(job: tuple[str, dict[str, Any], dict[str, Any] | None]) -> Built:
-            env, app, _project = job
+        def run(job: tuple[str, dict[str, Any]]) -> Built:
+            env, app = job
             if app["metadata"]["name"] == root_app[env]:
-                return roots[env]  # the root Application builds the root, built already
+                return []  # the root itself, built and collected already
+            if "directory" in ((app.get("spec") or {}).get("source") or {}):
+                try:
+                    return read_directory(root, app)
+                except BuildError as exc:
+                    return exc
             try:
                 return _attempt(build_command(root, app, tools), root)
             except BuildError as exc:
                 return exc
 
-        for (env, app, project), built in zip(jobs, pool.map(run, jobs), strict=True):
-            name = app["metadata"]["name"]
-            summary.applications += 1
-            if progress:
-                progress(name)
-            findings += [
-                Finding(env, name, m) for m in _app_problems(platform, env, app, project, built)
-            ]
-            if not isinstance(built, BuildError):
-                summary.objects += len(built)
+        while level:
+            builds = list(pool.map(run, level))
+            next_level: list[tuple[str, dict[str, Any]]] = []
+            for (env, _app), built in zip(level, builds, strict=True):
+                if not isinstance(built, BuildError):
+                    next_level += _collect(env, built, projects[env], seen)
+            for (env, app), built in zip(level, builds, strict=True):
+                name = app["metadata"]["name"]
+                if name == root_app[env]:
+                    continue
+                summary.applications += 1
+                if progress:
+                    progress(name)
+                project = projects[env].get(str((app.get("spec") or {}).get("project")))
+                findings += [
+                    Finding(env, name, m) for m in _app_problems(platform, env, app, project, built)
+                ]
+                if not isinstance(built, BuildError):
+                    summary.objects += len(built)
+            level = next_level
     return findings, summary
+
+
+def _collect(
+    env: str,
+    built: list[dict[str, Any]],
+    projects: dict[str, dict[str, Any]],
+    seen: set[tuple[str, str]],
+) -> list[tuple[str, dict[str, Any]]]:
+    """Register the AppProjects of a build; return its Applications not yet followed."""
+    for obj in built:
+        if obj.get("kind") == "AppProject":
+            projects[obj["metadata"]["name"]] = obj
+    found = []
+    for obj in built:
+        if obj.get("kind") == "Application" and (env, obj["metadata"]["name"]) not in seen:
+            seen.add((env, obj["metadata"]["name"]))
+            found.append((env, obj))
+    return found
 
 
 def _attempt(args: list[str], root: str) -> Built:

@@ -91,7 +91,7 @@ def tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_verify_passes_on_the_example() -> None:
     code, out, err = berth("--root", str(REPO), "verify")
     assert (code, err) == (0, ""), out
-    assert out.startswith("berth: 3 environment(s), 21 Applications, ")
+    assert out.startswith("berth: 3 environment(s), 28 Applications, ")
     assert out.endswith(" objects: each in its destination namespace and allowed by its project\n")
 
 

@@ -321,14 +321,14 @@ def test_text_and_json_formats(tmp_path: Path) -> None:
     assert code == 0
     assert "  dev / billing (new): +14 ~0 -0, quota 62.80 USD (+62.80 USD)\n" in text
     assert "    + Namespace/billing-dev\n" in text
-    assert "+++ b/environments/dev/tenants/billing/kustomization.yaml\n" in text
+    assert "+++ b/environments/dev/tenants/billing/guardrails/kustomization.yaml\n" in text
 
     code, out, _ = berth(root, "plan", "--base", "main", "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["valid"] is True
     assert data["summary"] == {
-        "added": 28,
-        "changed": 3,
+        "added": 30,
+        "changed": 1,
         "removed": 0,
         "monthlyQuotaCost": 1040.4,
         "monthlyQuotaCostDelta": 125.6,
@@ -350,7 +350,7 @@ def test_output_file_and_the_full_plan_in_the_log(tmp_path: Path) -> None:
     )
 
     assert code == 0
-    assert json.loads(output.read_text())["summary"]["added"] == 28
+    assert json.loads(output.read_text())["summary"]["added"] == 30
     assert out.startswith("berth plan: the working tree against main (")
 
 

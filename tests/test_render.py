@@ -39,15 +39,31 @@ def copy_example(dest: Path, *, with_output: bool) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
-    """`kustomize build` of every environment root and tenant overlay of the example."""
+def built() -> dict[str, list[dict[str, Any]]]:
+    """What Argo CD builds from the example: `kustomize build` of every environment root and
+    guardrails overlay, and each tenant's plain-directory `argocd.yaml`."""
     results: dict[str, list[dict[str, Any]]] = {}
     env_dir = REPO / "environments"
-    targets = [env_dir / e for e in ENVIRONMENTS] + sorted(env_dir.glob("*/tenants/*"))
+    targets = [env_dir / e for e in ENVIRONMENTS] + sorted(env_dir.glob("*/tenants/*/guardrails"))
     for target in targets:
         rel = target.relative_to(REPO).as_posix()
         results[rel] = [d for d in yaml.safe_load_all(kustomize_build(target)) if d]
+    for path in sorted(env_dir.glob("*/tenants/*/argocd.yaml")):
+        results[path.relative_to(REPO).as_posix()] = [
+            d for d in yaml.safe_load_all(path.read_text()) if d
+        ]
     return results
+
+
+def argocd_objects(built: dict[str, list[dict[str, Any]]], env: str) -> list[dict[str, Any]]:
+    """Every AppProject and Application of an environment, at every level."""
+    return [
+        o
+        for target, objects in built.items()
+        if target == f"environments/{env}"
+        or (target.startswith(f"environments/{env}/") and target.endswith("argocd.yaml"))
+        for o in objects
+    ]
 
 
 def test_example_renders_to_the_committed_tree(tmp_path: Path) -> None:
@@ -72,25 +88,33 @@ def test_every_generated_file_says_it_is_generated() -> None:
 def test_every_root_and_overlay_builds_and_validates(
     built: dict[str, list[dict[str, Any]]],
 ) -> None:
-    assert len(built) == 3 + 10  # three roots, ten tenant-environment overlays
+    assert len(built) == 3 + 10 + 10  # three roots, ten overlays, ten tenant argocd.yaml files
     for target, objects in built.items():
         assert objects, target
         assert validate_objects(objects) == [], target
 
 
-def test_roots_hold_only_argo_cd_objects(built: dict[str, list[dict[str, Any]]]) -> None:
+def test_roots_hold_one_application_per_tenant(built: dict[str, list[dict[str, Any]]]) -> None:
     for env in ENVIRONMENTS:
         kinds = {(o["apiVersion"], o["kind"]) for o in built[f"environments/{env}"]}
         assert kinds == {
             ("argoproj.io/v1alpha1", "AppProject"),
             ("argoproj.io/v1alpha1", "Application"),
         }
-    names = {
-        o["metadata"]["name"] for o in built["environments/prod"] if o["kind"] == "Application"
-    }
-    # analytics is not in prod; payments and checkout each run one application there
-    assert names == {
+    root = {o["metadata"]["name"] for o in built["environments/prod"]}
+    # analytics is not in prod
+    assert root == {
+        "platform-prod",
         "berth-prod",
+        "payments-prod-argocd",
+        "checkout-prod-argocd",
+        "search-prod-argocd",
+    }
+    names = {
+        o["metadata"]["name"] for o in argocd_objects(built, "prod") if o["kind"] == "Application"
+    }
+    # payments and checkout each run one application in prod
+    assert names - root == {
         "payments-prod",
         "checkout-prod",
         "search-prod",
@@ -104,7 +128,7 @@ def by_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 
 
 def test_tenant_namespace_guardrails(built: dict[str, list[dict[str, Any]]]) -> None:
-    objects = built["environments/prod/tenants/payments"]
+    objects = built["environments/prod/tenants/payments/guardrails"]
     (namespace,) = by_kind(objects, "Namespace")
     assert namespace["metadata"]["name"] == "payments-prod"
     labels = namespace["metadata"]["labels"]
@@ -127,7 +151,9 @@ def test_tenant_namespace_guardrails(built: dict[str, list[dict[str, Any]]]) -> 
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "acme/payments"}
     ]
     assert (
-        by_kind(built["environments/dev/tenants/payments"], "RoleBinding")[0]["roleRef"]["name"]
+        by_kind(built["environments/dev/tenants/payments/guardrails"], "RoleBinding")[0]["roleRef"][
+            "name"
+        ]
         == "edit"
     )
     (schedule,) = by_kind(objects, "Schedule")
@@ -161,7 +187,7 @@ def selected_namespaces(rules: list[dict[str, Any]], peer: str) -> list[str]:
 def test_network_policies_default_deny_and_allow_only_peers(
     built: dict[str, list[dict[str, Any]]],
 ) -> None:
-    dev = policies(built["environments/dev/tenants/payments"])
+    dev = policies(built["environments/dev/tenants/payments/guardrails"])
     assert dev["default-deny-all"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     assert dev["allow-dns"]["egress"][0]["ports"] == [
         {"protocol": "UDP", "port": 53},
@@ -175,7 +201,7 @@ def test_network_policies_default_deny_and_allow_only_peers(
     # analytics lets payments in, so payments may call out to analytics (and only there).
     assert selected_namespaces(dev["allow-to-tenants"]["egress"], "to") == ["analytics-dev"]
     # checkout lists nobody, and nobody but payments/analytics/search list checkout:
-    checkout = policies(built["environments/dev/tenants/checkout"])
+    checkout = policies(built["environments/dev/tenants/checkout/guardrails"])
     assert checkout["allow-from-tenants"].get("ingress", []) == []
     assert selected_namespaces(checkout["allow-to-tenants"]["egress"], "to") == [
         "analytics-dev",
@@ -183,7 +209,7 @@ def test_network_policies_default_deny_and_allow_only_peers(
         "search-dev",
     ]
     # search is not in staging, so its peers there are not named.
-    staging = policies(built["environments/staging/tenants/checkout"])
+    staging = policies(built["environments/staging/tenants/checkout/guardrails"])
     assert selected_namespaces(staging["allow-to-tenants"]["egress"], "to") == [
         "analytics-staging",
         "payments-staging",
@@ -196,7 +222,7 @@ def test_network_policies_default_deny_and_allow_only_peers(
 
 def test_tenant_app_project_is_confined(built: dict[str, list[dict[str, Any]]]) -> None:
     projects = {
-        o["metadata"]["name"]: o for o in built["environments/prod"] if o["kind"] == "AppProject"
+        o["metadata"]["name"]: o for o in argocd_objects(built, "prod") if o["kind"] == "AppProject"
     }
     spec = projects["payments-prod"]["spec"]
     assert spec["destinations"] == [
@@ -216,7 +242,7 @@ def test_sync_policy_follows_the_environment(built: dict[str, list[dict[str, Any
     def app(env: str, name: str) -> dict[str, Any]:
         return next(
             o
-            for o in built[f"environments/{env}"]
+            for o in argocd_objects(built, env)
             if o["kind"] == "Application" and o["metadata"]["name"] == name
         )
 
@@ -289,13 +315,13 @@ def test_removing_a_tenant_prunes_exactly_its_files(tmp_path: Path) -> None:
     assert removed == {
         f"{e}/tenants/search/{f}"
         for e in ("dev", "prod")
-        for f in ("argocd.yaml", "kustomization.yaml")
+        for f in ("argocd.yaml", "guardrails/kustomization.yaml")
     }
     changed = {p for p in after if after[p] != before[p]}
-    assert changed == {"dev/kustomization.yaml", "prod/kustomization.yaml"} | {
+    assert changed == {"dev/tenants.yaml", "prod/tenants.yaml"} | {
         # checkout may no longer call out to search's namespaces
-        "dev/tenants/checkout/kustomization.yaml",
-        "prod/tenants/checkout/kustomization.yaml",
+        "dev/tenants/checkout/guardrails/kustomization.yaml",
+        "prod/tenants/checkout/guardrails/kustomization.yaml",
     }
     assert not (repo / "environments" / "prod" / "tenants" / "search").exists()
     assert "/tenants/search/" not in (repo / "CODEOWNERS").read_text()
@@ -319,8 +345,13 @@ def test_hand_written_files_are_reported_and_kept(tmp_path: Path) -> None:
 def test_check_reports_a_hand_edit_of_a_generated_file(tmp_path: Path) -> None:
     repo = copy_example(tmp_path, with_output=True)
     assert berth(repo, "render", "--check")[0] == 0  # fills the cache
-    target = repo / "environments" / "dev" / "tenants" / "payments" / "kustomization.yaml"
+    target = (
+        repo / "environments" / "dev" / "tenants" / "payments" / "guardrails" / "kustomization.yaml"
+    )
     target.write_text(target.read_text().replace('requests.cpu: "2"', 'requests.cpu: "200"'))
     code, out, _ = berth(repo, "render", "--check")
     assert code == 1
-    assert "stale: environments/dev/tenants/payments/kustomization.yaml (would update)" in out
+    assert (
+        "stale: environments/dev/tenants/payments/guardrails/kustomization.yaml (would update)"
+        in out
+    )

@@ -96,7 +96,7 @@ def test_crash_during_the_swap_is_finished_by_the_next_run(
     assert not (repo / ".berth" / "journal.json").exists()
     assert berth(repo, "render", "--check")[0] == 0
     quota = (
-        repo / "environments" / "dev" / "tenants" / "checkout" / "kustomization.yaml"
+        repo / "environments" / "dev" / "tenants" / "checkout" / "guardrails" / "kustomization.yaml"
     ).read_text()
     assert 'requests.cpu: "3"' in quota
 

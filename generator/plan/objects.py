@@ -3,7 +3,7 @@
 Comparing fingerprints of two revisions says which objects a change adds, changes and
 removes, which reads better in a review than file names. Three shapes are known:
 
-- a tenant's guardrails overlay (`environments/<env>/tenants/<tenant>/kustomization.yaml`)
+- a tenant's guardrails overlay (`environments/<env>/tenants/<tenant>/guardrails/kustomization.yaml`)
   builds the objects of `blueprints/tenant`, renamed and patched: each object's fingerprint is
   the overlay's shared parts (labels, namespace) plus the patches that target it;
 - an application's Helm values file (`.../apps/<app>.values.yaml`) is one `Values/<app>`;
@@ -62,12 +62,7 @@ def objects_of(
 
 def is_overlay(path: str) -> bool:
     parts = path.split("/")
-    return (
-        len(parts) == 5
-        and parts[0] == layout.ENVIRONMENTS_DIR
-        and parts[2] == "tenants"
-        and parts[4] == "kustomization.yaml"
-    )
+    return len(parts) == 6 and path == layout.tenant_overlay_file(parts[1], parts[3])
 
 
 def _whole(key: Key, text: str | None) -> dict[Key, str]:
@@ -77,6 +72,7 @@ def _whole(key: Key, text: str | None) -> dict[Key, str]:
 # -- yaml_emit's layout ---------------------------------------------------------------------
 
 _DOCUMENT = re.compile(r"^---\n", re.M)
+_LEADING_COMMENTS = re.compile(r"\A(?:#.*\n)+")
 _KIND = re.compile(r"^kind: (.+)$", re.M)
 _NAME = re.compile(r"^name: (.+)$", re.M)
 _METADATA_NAME = re.compile(r"^metadata:\n(?:  .*\n)*?  name: (.+)$", re.M)
@@ -89,6 +85,7 @@ _RENAME = re.compile(r"^- op: replace\n  path: /metadata/name\n  value: (.+)$", 
 def _documents_emitted(path: str, text: str, _: TenantBase) -> dict[Key, str] | None:
     found: dict[Key, str] = {}
     for doc in _DOCUMENT.split(text):
+        doc = _LEADING_COMMENTS.sub("", doc)  # the file's header belongs to no object
         kind = _scalar(_KIND.search(doc))
         name = _METADATA_NAME.search(doc)
         if kind is None or (name is not None and _scalar(name) is None):

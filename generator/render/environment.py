@@ -1,17 +1,20 @@
 """One environment's root: the objects Argo CD syncs from `environments/<env>/` (app of apps).
 
-The root holds only AppProjects and Applications, never a tenant's namespace objects: at
-1,000 tenants a root that pulled in every overlay took minutes to build, far past Argo CD's
-90-second render timeout; AppProjects and Applications alone build in seconds.
+The root holds the platform's AppProject and root Application and one Application per tenant,
+never a tenant's own objects: `kustomize build` grows much faster than linearly with the
+objects of one build, so at 1,000 tenants only a root of about one object per tenant still
+builds in a few seconds (Argo CD gives a render 90).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from generator import layout
 from generator.models.platform import Environment, Platform
-from generator.render.tenant import IN_CLUSTER, sync_policy
+from generator.models.tenant import Tenant
+from generator.render.tenant import IN_CLUSTER, sync_policy, tenant_argocd_application
 
 # What the platform's own Applications (the root and every tenant's guardrails) may create.
 PLATFORM_NAMESPACED_KINDS = (
@@ -77,13 +80,17 @@ def root_application(platform: Platform, env: Environment) -> dict[str, Any]:
     }
 
 
-def root_kustomization(env: Environment, tenants: list[str]) -> dict[str, Any]:
+def root_kustomization(env: Environment) -> dict[str, Any]:
     root = layout.env_root(env.name)
-    files = [layout.bootstrap_file(env.name)] + [
-        layout.tenant_argocd_file(env.name, t) for t in tenants
-    ]
+    files = [layout.bootstrap_file(env.name), layout.tenants_file(env.name)]
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": [f[len(root) + 1 :] for f in files],
     }
+
+
+def tenant_applications(
+    platform: Platform, env: Environment, tenants: Sequence[Tenant]
+) -> list[dict[str, Any]]:
+    return [tenant_argocd_application(platform, env, tenant) for tenant in tenants]

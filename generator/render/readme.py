@@ -27,21 +27,24 @@ are reported and left alone.
 
 ## Layout
 
-- `<env>/kustomization.yaml`: the environment root that the bootstrap Application syncs. It
-  builds into AppProjects and Argo CD Applications only (app of apps), so it stays fast at
-  thousands of tenants.
+- `<env>/kustomization.yaml`: the environment root that the bootstrap Application syncs:
+  `bootstrap.yaml` and `tenants.yaml`. It holds about one object per tenant, because
+  `kustomize build` slows down much faster than the objects of one build grow, and Argo CD
+  gives a render 90 seconds.
 - `<env>/bootstrap.yaml`: the AppProject `platform-<env>` and the root Application
   `berth-<env>`. Applied once by hand; listed in the root, so it manages itself afterwards.
+- `<env>/tenants.yaml`: one Application `<tenant>-<env>-argocd` per tenant (project
+  `platform-<env>`) that syncs the tenant's `argocd.yaml` as a plain directory.
 - `<env>/tenants/<tenant>/argocd.yaml`: the tenant's AppProject `<tenant>-<env>` (its own
   namespace only, this repository only, nothing cluster-scoped, only the kinds the
   blueprints' chart renders, no quota, limit range, network policy or RBAC objects), the
   Application `<tenant>-<env>` of its guardrails, and one Application
   `<tenant>-<app>-<env>` per application, in the tenant's project, that renders the
   blueprint's chart (`blueprints/chart`) with the values file below.
-- `<env>/tenants/<tenant>/apps/<app>.values.yaml`: the Helm values of one application in
-  this environment, from its request and the blueprint's `values.yaml.j2`.
-- `<env>/tenants/<tenant>/kustomization.yaml`: the guardrails, an overlay over the
-  platform-owned base `{layout.TENANT_BASE_DIR}/`: Namespace `<tenant>-<env>` with Pod
+- `<env>/tenants/<tenant>/guardrails/kustomization.yaml`: the guardrails, an overlay over
+  the platform-owned base `{layout.TENANT_BASE_DIR}/`: Namespace `<tenant>-<env>` with Pod
   Security labels, ResourceQuota, LimitRange, NetworkPolicies, the team's RoleBinding and a
   Velero Schedule.
+- `<env>/tenants/<tenant>/apps/<app>.values.yaml`: the Helm values of one application in
+  this environment, from its request and the blueprint's `values.yaml.j2`.
 """

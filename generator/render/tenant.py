@@ -131,12 +131,12 @@ def _netpol_patch(
 
 
 def overlay(platform: Platform, env: Environment, tenant: Tenant, peer: Peers) -> dict[str, Any]:
-    """`environments/<env>/tenants/<tenant>/kustomization.yaml`."""
+    """`environments/<env>/tenants/<tenant>/guardrails/kustomization.yaml`."""
     name = tenant.metadata.name
     namespace = layout.tenant_namespace(name, env.name)
     quota = effective_quota(platform, tenant, env.name)
     base = (
-        layout.relative_to_repo_root(layout.tenant_dir(env.name, name))
+        layout.relative_to_repo_root(layout.guardrails_dir(env.name, name))
         + "/"
         + layout.TENANT_BASE_DIR
     )
@@ -275,9 +275,45 @@ def guardrails_application(platform: Platform, env: Environment, tenant: Tenant)
         "source": {
             "repoURL": platform.spec.repoURL,
             "targetRevision": platform.spec.targetRevision,
-            "path": layout.tenant_dir(env.name, name),
+            "path": layout.guardrails_dir(env.name, name),
         },
         "destination": {"server": env.server, "namespace": layout.tenant_namespace(name, env.name)},
+    }
+    policy = sync_policy(env)
+    if policy:
+        spec["syncPolicy"] = policy
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": metadata,
+        "spec": spec,
+    }
+
+
+def tenant_argocd_application(
+    platform: Platform, env: Environment, tenant: Tenant
+) -> dict[str, Any]:
+    """The one object a tenant adds to its environment's root: it syncs the tenant's
+    `argocd.yaml` (AppProject, guardrails and application Applications) next to Argo CD."""
+    name = tenant.metadata.name
+    metadata: dict[str, Any] = {
+        "name": layout.tenant_argocd_application(name, env.name),
+        "namespace": platform.spec.argocdNamespace,
+        "labels": labels(tenant, env.name),
+    }
+    if env.sync == "auto":  # cascades to the guardrails, and so to the namespace (see above)
+        metadata["finalizers"] = [FINALIZER]
+    spec: dict[str, Any] = {
+        "project": layout.platform_project(env.name),
+        "source": {
+            "repoURL": platform.spec.repoURL,
+            "targetRevision": platform.spec.targetRevision,
+            "path": layout.tenant_dir(env.name, name),
+            # A plain directory of one file: the guardrails and the Helm values below it
+            # are built by their own Applications, not by this one.
+            "directory": {"include": layout.TENANT_ARGOCD_FILE},
+        },
+        "destination": {"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
     }
     policy = sync_policy(env)
     if policy:

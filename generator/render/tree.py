@@ -101,15 +101,18 @@ def tenant_files(
     return files
 
 
-def environment_files(platform: Platform, env: Environment, tenants: list[str]) -> dict[str, str]:
+def environment_files(
+    platform: Platform, env: Environment, tenants: Sequence[Tenant]
+) -> dict[str, str]:
     bootstrap_note = (
         f"# Apply once by hand to bootstrap {env.name}:"
         f" kubectl apply -n {platform.spec.argocdNamespace} -f {layout.bootstrap_file(env.name)}\n"
         "# From then on the root Application manages itself and everything below it.\n"
     )
+    tenant_apps = env_objects.tenant_applications(platform, env, tenants)
     return {
-        layout.root_kustomization(env.name): header(layout.PLATFORM_FILE, "tenants/*/tenant.yaml")
-        + dump(env_objects.root_kustomization(env, tenants)),
+        layout.root_kustomization(env.name): header(layout.PLATFORM_FILE)
+        + dump(env_objects.root_kustomization(env)),
         layout.bootstrap_file(env.name): header(layout.PLATFORM_FILE)
         + bootstrap_note
         + dump_all(
@@ -118,6 +121,8 @@ def environment_files(platform: Platform, env: Environment, tenants: list[str]) 
                 env_objects.root_application(platform, env),
             ]
         ),
+        layout.tenants_file(env.name): header(layout.PLATFORM_FILE, "tenants/*/tenant.yaml")
+        + (dump_all(tenant_apps) if tenant_apps else "[]\n"),
     }
 
 
@@ -136,7 +141,9 @@ def units(repo: ValidRepo) -> list[Unit]:
     )
     for env in platform.spec.environments:
         present = [name for name, t in repo.tenants.items() if env.name in t.spec.environments]
-        out.append(_environment_unit(platform, platform_json, env, present))
+        out.append(
+            _environment_unit(platform, platform_json, env, [repo.tenants[n] for n in present])
+        )
         env_peers = tenant_objects.peers(repo.tenants, env.name)
         for name in present:
             tenant = repo.tenants[name]
@@ -154,11 +161,17 @@ def units(repo: ValidRepo) -> list[Unit]:
 
 
 def _environment_unit(
-    platform: Platform, platform_json: str, env: Environment, present: list[str]
+    platform: Platform, platform_json: str, env: Environment, tenants: list[Tenant]
 ) -> Unit:
-    paths = (layout.root_kustomization(env.name), layout.bootstrap_file(env.name))
+    paths = (
+        layout.root_kustomization(env.name),
+        layout.bootstrap_file(env.name),
+        layout.tenants_file(env.name),
+    )
+    # The tenants' Applications carry each tenant's name and cost-center label.
+    present = [[t.metadata.name, t.spec.costCenter] for t in tenants]
     key = _key("env", platform_json, env.name, json.dumps(present))
-    return Unit(key, paths, lambda: environment_files(platform, env, present))
+    return Unit(key, paths, lambda: environment_files(platform, env, tenants))
 
 
 def _tenant_unit(

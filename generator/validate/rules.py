@@ -94,10 +94,13 @@ def check_tenant(
             )
             continue
         namespace = layout.tenant_namespace(name, env_name)
-        if len(namespace) > 63:
+        argocd_name = layout.tenant_argocd_application(name, env_name)
+        if len(argocd_name) > 63:
             yield doc.problem(
                 path,
-                f"namespace {namespace!r} would be {len(namespace)} characters; at most 63",
+                f"{len(name)} characters of tenant name and {len(env_name)} of environment are too"
+                f" many: the Argo CD Application {argocd_name!r} would be {len(argocd_name)}"
+                " characters; at most 63",
                 key=True,
             )
         if namespace in reserved:
