@@ -78,6 +78,7 @@ class Workspace:
         self.staging = os.path.join(self.state, "staging")
         self.journal = os.path.join(self.state, "journal.json")
         self.cache_file = os.path.join(self.state, "cache.json")
+        self.loaded: Cache | None = None
 
     def recover(self) -> None:
         """Finish an interrupted swap, then drop whatever an interrupted staging left."""
@@ -97,9 +98,12 @@ class Workspace:
             return Cache()
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
             return Cache()
-        return Cache(units=data.get("units") or {}, files=data.get("files") or {})
+        self.loaded = Cache(units=data.get("units") or {}, files=data.get("files") or {})
+        return Cache(units=dict(self.loaded.units), files=dict(self.loaded.files))
 
     def save_cache(self, cache: Cache) -> None:
+        if cache == self.loaded:
+            return  # nothing learned: skip re-writing a megabyte of JSON
         os.makedirs(self.state, exist_ok=True)
         data = {"version": CACHE_VERSION, "units": cache.units, "files": cache.files}
         _write_atomic(self.cache_file, json.dumps(data, sort_keys=True).encode())

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from generator import layout
 from generator.blueprints import Blueprint
@@ -48,12 +49,22 @@ def generator_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _key(*parts: object) -> str:
-    digest = hashlib.sha256(generator_fingerprint().encode())
+def _key(*parts: object, base: Any = None) -> str:
+    """Digest of the generator's code and `parts`; `base` continues a hasher made by `_hasher`."""
+    digest = base.copy() if base is not None else _hasher()
     for part in parts:
         digest.update(b"\0")
         digest.update(part if isinstance(part, bytes) else str(part).encode())
-    return digest.hexdigest()
+    return str(digest.hexdigest())
+
+
+def _hasher(*parts: object) -> Any:
+    """A sha256 already fed the generator's fingerprint and `parts`, to be copied per unit."""
+    digest = hashlib.sha256(generator_fingerprint().encode())
+    for part in parts:
+        digest.update(b"\0")
+        digest.update(str(part).encode())
+    return digest
 
 
 def header(*sources: str) -> str:
@@ -131,6 +142,11 @@ def units(repo: ValidRepo) -> list[Unit]:
     platform_json = platform.model_dump_json()
     out: list[Unit] = []
     tenant_json = {name: tenant.model_dump_json() for name, tenant in repo.tenants.items()}
+    app_json = {
+        (tenant, name): app.model_dump_json()
+        for tenant, apps in repo.apps.items()
+        for name, app in apps.items()
+    }
     readme_path = f"{layout.ENVIRONMENTS_DIR}/README.md"
     out.append(
         Unit(
@@ -145,6 +161,7 @@ def units(repo: ValidRepo) -> list[Unit]:
             _environment_unit(platform, platform_json, env, [repo.tenants[n] for n in present])
         )
         env_peers = tenant_objects.peers(repo.tenants, env.name)
+        base = _hasher("tenant", platform_json, env.name)  # shared by the env's tenant units
         for name in present:
             tenant = repo.tenants[name]
             apps = [
@@ -152,11 +169,15 @@ def units(repo: ValidRepo) -> list[Unit]:
                 for app in repo.apps.get(name, {}).values()
                 if env.name in app.spec.environments
             ]
-            out.append(
-                _tenant_unit(
-                    platform, platform_json, env, tenant, tenant_json[name], env_peers[name], apps
-                )
+            # A changed blueprint (template or chart) re-renders every application using it.
+            apps_key = json.dumps([[app_json[name, a.metadata.name], bp.digest] for a, bp in apps])
+            key = _key(
+                tenant_json[name],
+                json.dumps([env_peers[name].allowed_in, env_peers[name].allowed_out]),
+                apps_key,
+                base=base,
             )
+            out.append(_tenant_unit(key, platform, env, tenant, env_peers[name], apps))
     return out
 
 
@@ -175,11 +196,10 @@ def _environment_unit(
 
 
 def _tenant_unit(
+    key: str,
     platform: Platform,
-    platform_json: str,
     env: Environment,
     tenant: Tenant,
-    tenant_json: str,
     peer: tenant_objects.Peers,
     apps: AppsInEnv = (),
 ) -> Unit:
@@ -188,15 +208,6 @@ def _tenant_unit(
         layout.tenant_argocd_file(env.name, name),
         layout.tenant_overlay_file(env.name, name),
         *(layout.app_values_file(env.name, name, app.metadata.name) for app, _ in apps),
-    )
-    key = _key(
-        "tenant",
-        platform_json,
-        env.name,
-        tenant_json,
-        json.dumps([peer.allowed_in, peer.allowed_out]),
-        # A changed blueprint (template or chart) re-renders every application using it.
-        json.dumps([[app.model_dump_json(), bp.digest] for app, bp in apps]),
     )
     return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer, apps))
 
