@@ -6,12 +6,14 @@ rest. Every file that cannot be read becomes a Problem, so one run reports them 
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from generator import layout
+from generator.fingerprint import generator_fingerprint
 from generator.problems import Problem
 from generator.yaml_load import Document, LoadError, load_request
 
@@ -29,11 +31,53 @@ class RawRepo:
     problems: list[Problem] = field(default_factory=list)
     apps: dict[str, dict[str, Document]] = field(default_factory=dict)  # tenant folder -> stem
     blueprints: dict[str, Blueprint | None] = field(default_factory=dict)  # None: broken
+    cache: RequestCache | None = None
 
 
-def load_repo(root: str) -> RawRepo:
-    repo = RawRepo(root=root, platform=None)
-    repo.platform = _load(root, layout.PLATFORM_FILE, repo.problems)
+class RequestCache:
+    """`.berth/requests.json`: the model JSON of request files that passed their schema.
+
+    An unchanged file (same size and modification time, same generator code) is not parsed
+    again: its model is rebuilt from the JSON, and its YAML is read only if a cross-file rule
+    needs a line number. A fresh clone (CI) has no cache and parses everything.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.file = os.path.join(root, layout.STATE_DIR, "requests.json")
+        self.old: dict[str, list[object]] = {}
+        self.new: dict[str, list[object]] = {}
+        try:
+            with open(self.file, encoding="utf-8") as fh:
+                data = json.load(fh)
+            if isinstance(data, dict) and data.get("fingerprint") == generator_fingerprint():
+                self.old = data.get("files") or {}
+        except (OSError, ValueError):
+            pass
+
+    def lookup(self, path: str, st: tuple[int, int]) -> str | None:
+        entry = self.old.get(path)
+        if entry is not None and entry[0] == st[0] and entry[1] == st[1]:
+            self.new[path] = entry
+            return str(entry[2])
+        return None
+
+    def learn(self, doc: Document, model_json: str) -> None:
+        if doc.stat is not None:
+            self.new[doc.path] = [doc.stat[0], doc.stat[1], model_json]
+
+    def save(self) -> None:
+        if self.new == self.old:
+            return
+        os.makedirs(os.path.dirname(self.file), exist_ok=True)
+        tmp = f"{self.file}.tmp-{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"fingerprint": generator_fingerprint(), "files": self.new}, fh)
+        os.replace(tmp, self.file)
+
+
+def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:
+    repo = RawRepo(root=root, platform=None, cache=cache)
+    repo.platform = _load(root, layout.PLATFORM_FILE, repo.problems, cache)
     tenants_dir = os.path.join(root, layout.TENANTS_DIR)
     try:
         entries = sorted(os.scandir(tenants_dir), key=lambda e: e.name)
@@ -66,10 +110,10 @@ def load_repo(root: str) -> RawRepo:
         if not os.path.lexists(os.path.join(root, path)):
             repo.problems.append(Problem(display, 1, 1, "", f"has no {layout.TENANT_FILE}"))
             continue
-        doc = _load(root, path, repo.problems)
+        doc = _load(root, path, repo.problems, cache)
         if doc is not None:
             repo.tenants[entry.name] = doc
-        apps = _load_apps(root, entry.name, repo.problems)
+        apps = _load_apps(root, entry.name, repo.problems, cache)
         if apps:
             repo.apps[entry.name] = apps
     # Imported here: blueprints.py reuses validate/'s error translation, which imports this module.
@@ -80,7 +124,9 @@ def load_repo(root: str) -> RawRepo:
     return repo
 
 
-def _load_apps(root: str, tenant: str, problems: list[Problem]) -> dict[str, Document]:
+def _load_apps(
+    root: str, tenant: str, problems: list[Problem], cache: RequestCache | None
+) -> dict[str, Document]:
     """`tenants/<tenant>/apps/*.yaml`, by file name without `.yaml` (which must be the app's name)."""
     folder = layout.apps_dir(tenant)
     full = os.path.join(root, folder)
@@ -107,19 +153,36 @@ def _load_apps(root: str, tenant: str, problems: list[Problem]) -> dict[str, Doc
                 )
             )
             continue
-        doc = _load(root, display, problems)
+        doc = _load(root, display, problems, cache)
         if doc is not None:
             apps[entry.name[: -len(layout.APP_SUFFIX)]] = doc
     return apps
 
 
-def _load(root: str, path: str, problems: list[Problem]) -> Document | None:
+def _load(
+    root: str, path: str, problems: list[Problem], cache: RequestCache | None = None
+) -> Document | None:
     full = os.path.join(root, path)
+    st: tuple[int, int] | None = None
+    if cache is not None:
+        try:
+            info = os.lstat(full)
+        except OSError:
+            info = None
+        if info is not None and stat.S_ISREG(info.st_mode):
+            st = (info.st_size, info.st_mtime_ns)
+            hit = cache.lookup(path, st)
+            if hit is not None:
+                return Document(
+                    path, {}, model_json=hit, reload=lambda: load_request(full, path), stat=st
+                )
     try:
-        return load_request(full, path)
+        doc = load_request(full, path)
     except LoadError as exc:
         problems.append(exc.problem)
         return None
+    doc.stat = st
+    return doc
 
 
 def is_regular_file(path: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,9 +45,22 @@ class Document:
     data: dict[str, Any]
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # An unchanged file that was valid last time (see load.py's RequestCache) arrives as the
+    # JSON of its model; the YAML is parsed only if a problem needs a line and column.
+    model_json: str | None = field(default=None, compare=False, repr=False)
+    reload: Callable[[], Document] | None = field(default=None, compare=False, repr=False)
+    stat: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+
+    def materialize(self) -> Document:
+        if self.reload is not None:
+            real = self.reload()
+            self.reload = None
+            self.data, self.values, self.keys = real.data, real.values, real.keys
+        return self
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Line and column of `path`, falling back to the nearest ancestor that exists."""
+        self.materialize()
         table = self.keys if key else self.values
         probe = tuple(path)
         while probe:

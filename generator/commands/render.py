@@ -6,7 +6,7 @@ import os
 from typing import TextIO
 
 from generator import layout
-from generator.load import load_repo
+from generator.load import RequestCache, load_repo
 from generator.render.codeowners import codeowners
 from generator.render.tree import units
 from generator.report import Format, render_problems
@@ -21,8 +21,11 @@ def run(root: str, *, check: bool, fmt: Format, out: TextIO, err: TextIO) -> int
         return 1
     if not check:
         workspace.recover()
-    raw = load_repo(root)
+    requests = RequestCache(root)
+    raw = load_repo(root, requests)
     valid, problems = validate_repo(raw)
+    if valid is not None:  # on invalid input nothing at all is written, not even the cache
+        requests.save()
     if problems:
         err.write(render_problems(problems, fmt))
     if valid is None:

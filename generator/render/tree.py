@@ -12,12 +12,11 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from generator import layout
 from generator.blueprints import Blueprint
+from generator.fingerprint import generator_fingerprint
 from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
@@ -36,17 +35,6 @@ class Unit:
     key: str
     paths: tuple[str, ...]
     build: Callable[[], dict[str, str]]
-
-
-@cache
-def generator_fingerprint() -> str:
-    """A digest of Berth's own code: output built by other code is never trusted from cache."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _key(*parts: object, base: Any = None) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel
+
 from generator.load import RawRepo
 from generator.models.application import Application
 from generator.models.platform import Platform
@@ -30,11 +32,17 @@ class ValidRepo:
     blueprints: dict[str, Blueprint] = field(default_factory=dict)  # by name
 
 
+def _learn(raw: RawRepo, doc: Document, model: BaseModel | None) -> None:
+    if raw.cache is not None and model is not None and doc.model_json is None:
+        raw.cache.learn(doc, model.model_dump_json())
+
+
 def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
     problems = list(raw.problems)
     platform: Platform | None = None
     if raw.platform is not None:
         platform, found = validate_model(Platform, raw.platform)
+        _learn(raw, raw.platform, platform)
         problems += found
         if platform is not None:
             problems += check_platform(platform, raw.platform)
@@ -42,6 +50,7 @@ def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
     tenants: dict[str, tuple[Tenant, Document]] = {}
     for folder, doc in raw.tenants.items():
         tenant, found = validate_model(Tenant, doc)
+        _learn(raw, doc, tenant)
         problems += found
         if tenant is not None:
             tenants[folder] = (tenant, doc)
@@ -60,6 +69,7 @@ def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
     for folder, docs in raw.apps.items():
         for stem, doc in docs.items():
             app, found = validate_model(Application, doc)
+            _learn(raw, doc, app)
             problems += found
             if app is not None:
                 apps.setdefault(folder, {})[stem] = (app, doc)

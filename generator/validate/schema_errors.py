@@ -21,6 +21,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def validate_model(model: type[M], doc: Document) -> tuple[M | None, list[Problem]]:
+    if doc.model_json is not None:
+        try:
+            return model.model_validate_json(doc.model_json), []
+        except ValidationError:
+            pass  # the model changed since it was cached: validate the YAML itself
+    doc.materialize()
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
