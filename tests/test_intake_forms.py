@@ -283,7 +283,8 @@ def test_cronjob_without_port_or_host() -> None:
     spec = draft.document["spec"]
     assert spec["schedule"] == "0 3 * * *"
     assert "port" not in spec and "healthPath" not in spec
-    assert spec["environments"]["dev"] == {"tag": "1.4.0", "replicas": 2}
+    # the cronjob blueprint forbids replicas: one pod per scheduled run
+    assert spec["environments"]["dev"] == {"tag": "1.4.0"}
 
 
 def test_app_host_needs_a_known_environment_domain() -> None:

@@ -457,7 +457,9 @@ def build_application_request(
     prefix = v.text("host_prefix")
     environments: dict[str, Any] = {}
     for env in v.options("environments"):
-        entry: dict[str, Any] = {"tag": tag, "replicas": replicas}
+        entry: dict[str, Any] = {"tag": tag}
+        if spec["blueprint"] != "cronjob":  # a cronjob runs one pod per schedule, not replicas
+            entry["replicas"] = replicas
         if prefix is not None:
             domain = (domains or {}).get(env)
             if domain is None:
