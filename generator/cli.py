@@ -38,10 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=(*FORMATS, "junit"),
         default=None,
-        help="default: github under GitHub Actions, else text",
+        help="default: github under GitHub Actions, else text; junit for CI test reports",
     )
+    validate.add_argument("--output", metavar="FILE", help="write the report to FILE instead")
 
     render = sub.add_parser("render", help="write environments/ and CODEOWNERS from the requests")
     render.add_argument(
@@ -104,6 +105,9 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from generator.commands import validate
 
         _require_repo(args.root)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as report:
+                return validate.run(args.root, args.paths, fmt, report)
         return validate.run(args.root, args.paths, fmt, out)
     if args.command == "render":
         from generator.commands import render

@@ -114,3 +114,20 @@ def test_console_script_runs(repo: Path) -> None:
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_validate_junit_report_for_gitlab(repo: Path, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    report = tmp_path / "report.xml"
+    code, out, _ = berth(
+        "--root", str(repo), "validate", "--format", "junit", "--output", str(report)
+    )
+    assert (code, out) == (1, "")
+    suite = ET.fromstring(report.read_text())
+    assert suite.get("failures") == "1"
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert "platform.yaml" in cases and "tenants/payments/tenant.yaml" in cases
+    assert cases["tenants/payments/tenant.yaml"].find("failure") is None
+    failure = cases["tenants/search/tenant.yaml"].find("failure")
+    assert failure is not None and "80 exceeds the prod ceiling of 64" in (failure.text or "")
