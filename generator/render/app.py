@@ -14,7 +14,7 @@ from generator.blueprints import Blueprint
 from generator.models.application import DATABASE_SIZES, Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
-from generator.render.tenant import FINALIZER, labels, sync_policy
+from generator.render.tenant import argocd_application, labels
 
 DEFAULT_HEALTH_PATH = "/healthz"
 
@@ -83,20 +83,13 @@ def application(
     """The Argo CD Application, in the tenant's project, that renders the blueprint's chart."""
     tenant_name, app_name = tenant.metadata.name, app.metadata.name
     values_file = layout.app_values_file(env.name, tenant_name, app_name)
-    metadata: dict[str, Any] = {
-        "name": layout.app_application(tenant_name, app_name, env.name),
-        "namespace": platform.spec.argocdNamespace,
-        "labels": {**labels(tenant, env.name), "berth.dev/application": app_name},
-    }
-    # As for the guardrails: where Argo CD syncs by itself, removing the application removes
-    # its objects; where a person syncs, they stay until that person deletes them.
-    if env.sync == "auto":
-        metadata["finalizers"] = [FINALIZER]
-    spec: dict[str, Any] = {
-        "project": layout.tenant_project(tenant_name, env.name),
-        "source": {
-            "repoURL": platform.spec.repoURL,
-            "targetRevision": platform.spec.targetRevision,
+    return argocd_application(
+        platform,
+        env,
+        name=layout.app_application(tenant_name, app_name, env.name),
+        labels={**labels(tenant, env.name), "berth.dev/application": app_name},
+        project=layout.tenant_project(tenant_name, env.name),
+        source={
             "path": blueprint.chart,
             "helm": {
                 "releaseName": app_name,
@@ -104,17 +97,8 @@ def application(
                 "valueFiles": [posixpath.relpath(values_file, blueprint.chart)],
             },
         },
-        "destination": {
+        destination={
             "server": env.server,
             "namespace": layout.tenant_namespace(tenant_name, env.name),
         },
-    }
-    policy = sync_policy(env)
-    if policy:
-        spec["syncPolicy"] = policy
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Application",
-        "metadata": metadata,
-        "spec": spec,
-    }
+    )

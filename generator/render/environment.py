@@ -14,7 +14,7 @@ from typing import Any
 from generator import layout
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
-from generator.render.tenant import IN_CLUSTER, sync_policy, tenant_argocd_application
+from generator.render.tenant import IN_CLUSTER, argocd_application, tenant_argocd_application
 
 # What the platform's own Applications (the root and every tenant's guardrails) may create.
 PLATFORM_NAMESPACED_KINDS = (
@@ -56,28 +56,16 @@ def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
 
 
 def root_application(platform: Platform, env: Environment) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "project": layout.platform_project(env.name),
-        "source": {
-            "repoURL": platform.spec.repoURL,
-            "targetRevision": platform.spec.targetRevision,
-            "path": layout.env_root(env.name),
-        },
-        "destination": {"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
-    }
-    policy = sync_policy(env)
-    if policy:
-        spec["syncPolicy"] = policy
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Application",
-        "metadata": {
-            "name": layout.root_application(env.name),
-            "namespace": platform.spec.argocdNamespace,
-            "labels": {"berth.dev/environment": env.name},
-        },
-        "spec": spec,
-    }
+    return argocd_application(
+        platform,
+        env,
+        name=layout.root_application(env.name),
+        labels={"berth.dev/environment": env.name},
+        project=layout.platform_project(env.name),
+        source={"path": layout.env_root(env.name)},
+        destination={"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
+        cascade=False,  # deleting the root by mistake must not take every tenant with it
+    )
 
 
 def root_kustomization(env: Environment) -> dict[str, Any]:

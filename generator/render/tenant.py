@@ -259,25 +259,37 @@ def sync_policy(env: Environment) -> dict[str, Any]:
     return {}
 
 
-def guardrails_application(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:
-    name = tenant.metadata.name
+def argocd_application(
+    platform: Platform,
+    env: Environment,
+    *,
+    name: str,
+    labels: dict[str, str],
+    project: str,
+    source: dict[str, Any],
+    destination: dict[str, str],
+    cascade: bool = True,
+) -> dict[str, Any]:
+    """An Argo CD Application of this repository, synced as the environment says.
+
+    With `cascade`, where Argo CD syncs by itself, removing the Application removes what it
+    deployed (the finalizer); where a person syncs (production), it stays for that person.
+    """
     metadata: dict[str, Any] = {
-        "name": layout.tenant_namespace(name, env.name),
+        "name": name,
         "namespace": platform.spec.argocdNamespace,
-        "labels": labels(tenant, env.name),
+        "labels": labels,
     }
-    # Where Argo CD syncs by itself, removing a tenant removes its namespace too. Where a
-    # person syncs (production), removing the Application leaves the namespace and its data.
-    if env.sync == "auto":
+    if cascade and env.sync == "auto":
         metadata["finalizers"] = [FINALIZER]
     spec: dict[str, Any] = {
-        "project": layout.platform_project(env.name),
+        "project": project,
         "source": {
             "repoURL": platform.spec.repoURL,
             "targetRevision": platform.spec.targetRevision,
-            "path": layout.guardrails_dir(env.name, name),
+            **source,
         },
-        "destination": {"server": env.server, "namespace": layout.tenant_namespace(name, env.name)},
+        "destination": destination,
     }
     policy = sync_policy(env)
     if policy:
@@ -288,6 +300,20 @@ def guardrails_application(platform: Platform, env: Environment, tenant: Tenant)
         "metadata": metadata,
         "spec": spec,
     }
+
+
+def guardrails_application(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:
+    name = tenant.metadata.name
+    namespace = layout.tenant_namespace(name, env.name)
+    return argocd_application(
+        platform,
+        env,
+        name=namespace,
+        labels=labels(tenant, env.name),
+        project=layout.platform_project(env.name),
+        source={"path": layout.guardrails_dir(env.name, name)},
+        destination={"server": env.server, "namespace": namespace},
+    )
 
 
 def tenant_argocd_application(
@@ -296,31 +322,17 @@ def tenant_argocd_application(
     """The one object a tenant adds to its environment's root: it syncs the tenant's
     `argocd.yaml` (AppProject, guardrails and application Applications) next to Argo CD."""
     name = tenant.metadata.name
-    metadata: dict[str, Any] = {
-        "name": layout.tenant_argocd_application(name, env.name),
-        "namespace": platform.spec.argocdNamespace,
-        "labels": labels(tenant, env.name),
-    }
-    if env.sync == "auto":  # cascades to the guardrails, and so to the namespace (see above)
-        metadata["finalizers"] = [FINALIZER]
-    spec: dict[str, Any] = {
-        "project": layout.platform_project(env.name),
-        "source": {
-            "repoURL": platform.spec.repoURL,
-            "targetRevision": platform.spec.targetRevision,
+    return argocd_application(
+        platform,
+        env,
+        name=layout.tenant_argocd_application(name, env.name),
+        labels=labels(tenant, env.name),
+        project=layout.platform_project(env.name),
+        source={
             "path": layout.tenant_dir(env.name, name),
             # A plain directory of one file: the guardrails and the Helm values below it
             # are built by their own Applications, not by this one.
             "directory": {"include": layout.TENANT_ARGOCD_FILE},
         },
-        "destination": {"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
-    }
-    policy = sync_policy(env)
-    if policy:
-        spec["syncPolicy"] = policy
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Application",
-        "metadata": metadata,
-        "spec": spec,
-    }
+        destination={"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
+    )
