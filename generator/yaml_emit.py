@@ -16,6 +16,7 @@ is just as deterministic.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -71,6 +72,11 @@ def _string(value: str) -> str:
 def scalar(value: Any) -> str:
     if isinstance(value, str):
         return _string(value)
+    return non_string(value)
+
+
+def non_string(value: Any) -> str:
+    """A boolean, null or number, written the same way for every YAML reader."""
     if value is True:
         return "true"
     if value is False:
@@ -80,9 +86,11 @@ def scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise ValueError("generated data must not hold NaN or infinity")
-        return repr(value)
+        text = repr(value)
+        # YAML 1.1 readers (PyYAML, Helm's) need a dot in a float with an exponent.
+        return text.replace("e", ".0e") if "e" in text and "." not in text else text
     raise TypeError(f"cannot emit {type(value).__name__} as YAML")
 
 

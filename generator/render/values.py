@@ -11,7 +11,6 @@ out again by `yaml_emit` so that Helm reads exactly the data that was checked.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +19,7 @@ import yaml
 from jinja2.sandbox import SandboxedEnvironment
 from jsonschema.protocols import Validator
 
-from generator.yaml_emit import quote
+from generator.yaml_emit import non_string, quote
 
 
 class BlueprintError(Exception):
@@ -36,21 +35,9 @@ def flow(value: Any) -> str:
     if isinstance(value, jinja2.Undefined):
         str(value)  # StrictUndefined raises UndefinedError, naming what is missing
     if isinstance(value, str):
-        return quote(value)
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("values must not hold NaN or infinity")
-        text = repr(value)
-        # YAML 1.1 readers (PyYAML, Helm's) need a dot in a float with an exponent.
-        return text.replace("e", ".0e") if "e" in text and "." not in text else text
+        return quote(value)  # always quoted, however plain it looks
+    if value is None or isinstance(value, bool | int | float):
+        return non_string(value)
     if isinstance(value, Mapping):
         items = []
         for key, item in value.items():
