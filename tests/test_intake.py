@@ -1,6 +1,6 @@
 """`berth intake` and `berth comment` against the fake GitHub and GitLab on 127.0.0.1.
 
-The events are the real webhook payloads of /work/shared/reference with the body and labels
+The events are the real webhook payloads vendored in tests/upstream, with the body and labels
 replaced by a test's issue form; the checkout is a throwaway repository rendered by Berth.
 Tests assert the exact requests a Git host receives, what ends up on the branch, and, for
 hostile issue bodies, that the outcome is a clean request or a validation error: never a

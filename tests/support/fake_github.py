@@ -1,6 +1,6 @@
 """A fake GitHub REST API on 127.0.0.1, for the endpoints Berth's GitHub host uses.
 
-It serves the real webhook payload objects of /work/shared/reference (octokit/webhooks:
+It serves the real webhook payload objects vendored in tests/upstream (octokit/webhooks:
 the `Codertocat/Hello-World` repository, issue #1 with one comment, pull request #2) with
 their URLs pointed at the fake, keeps real Git objects (SHA-1 ids computed like Git does,
 so unchanged files are recognised by blob id), records every request, and can be told to

@@ -1,7 +1,7 @@
 """A fake GitLab REST API (v4) on 127.0.0.1, for the endpoints Berth's GitLab host uses.
 
 Its project (`gitlab-org/gitlab-test`, id 5), merge request !1, issue #17 and their first
-notes come from the GitLab documentation's note-event payloads in /work/shared/reference.
+notes come from the GitLab documentation's note-event payloads vendored in tests/upstream.
 Repository content is kept as real Git objects (`GitStore` from fake_github), so
 `blob_id` is what GitLab would report. Like GitLab, it accepts `PRIVATE-TOKEN` for
 everything but `JOB-TOKEN` only for reads.

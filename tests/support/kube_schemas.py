@@ -2,7 +2,7 @@
 
 Core kinds are checked against the strict (unknown fields rejected) JSON Schemas shipped by the
 `kubernetes-validate` package; custom resources against the upstream CRDs in
-`shared/reference/crds`, translated from Kubernetes structural schemas to JSON Schema so that the
+`generator/crds`, translated from Kubernetes structural schemas to JSON Schema so that the
 API server's pruning becomes an error here instead of a silently dropped field in the cluster.
 Every object's metadata is also checked against the rules the API server applies to names,
 labels and annotations, which neither kind of schema expresses.
@@ -19,7 +19,6 @@ import datetime
 import functools
 import ipaddress
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -105,11 +104,8 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def crd_dir() -> Path:
-    """Where the upstream CRDs live: `$BERTH_SHARED/reference/crds`, else next to the repo."""
-    shared = os.environ.get("BERTH_SHARED")
-    if shared:
-        return Path(shared) / "reference" / "crds"
-    return Path(__file__).resolve().parents[3] / "shared" / "reference" / "crds"
+    """The upstream CRDs shipped inside the package (generator/crds, with their provenance)."""
+    return Path(__file__).resolve().parents[2] / "generator" / "crds"
 
 
 def validate_objects(objects: list[dict[str, Any]]) -> list[str]:
@@ -401,7 +397,7 @@ def _crd_index(directory: str) -> dict[tuple[str, str, str], _CrdVersion]:
     """Every CRD version under `directory`, by (group, version, kind)."""
     root = Path(directory)
     if not root.is_dir():
-        raise FileNotFoundError(f"upstream CRDs not found at {root} (set BERTH_SHARED)")
+        raise FileNotFoundError(f"upstream CRDs not found at {root}")
     index: dict[tuple[str, str, str], _CrdVersion] = {}
     for path in sorted([*root.rglob("*.yaml"), *root.rglob("*.yml")]):
         for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_BASE_LOADER):

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("BERTH_SHARED", REPO.parent / "shared"))
-REFERENCE = SHARED / "reference"
+# Upstream webhook payloads and JSON Schemas, vendored with their provenance (tests/upstream/README.md).
+REFERENCE = REPO / "tests" / "upstream"
+# The CRDs ship inside the package: `berth verify` validates against them.
+CRDS = REPO / "generator" / "crds"
 _SEARCH_PATH = os.pathsep.join(
     [str(REPO / ".tools" / "bin"), str(REPO / ".venv" / "bin"), os.environ.get("PATH", "")]
 )
@@ -32,12 +34,11 @@ def tool(name: str) -> str:
 
 
 def reference(*parts: str) -> Path:
-    path = REFERENCE.joinpath(*parts)
+    """A vendored upstream file: `crds/...` from the package, the rest from tests/upstream."""
+    path = CRDS.joinpath(*parts[1:]) if parts[:1] == ("crds",) else REFERENCE.joinpath(*parts)
     if not path.exists():
-        message = f"shared reference data missing: {path}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        # Vendored in the repository, so a missing file is a broken checkout: never a skip.
+        pytest.fail(f"vendored upstream data missing: {path}")
     return path
 
 
