@@ -1,8 +1,8 @@
 """The `berth` command: argument parsing and the one place that turns failures into exit codes.
 
-Exit codes (contract section 4): 0 fine, 1 invalid input or stale output, 2 usage or
-internal error. Library code raises; only this module prints tracebacks, and only when
-BERTH_DEBUG is set.
+Exit codes: 0 fine, 1 invalid input, stale output or a failed check, 2 usage error, 3 a bug
+in Berth. Library code raises; only this module prints tracebacks, and only when BERTH_DEBUG
+is set.
 """
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ from typing import TextIO, cast
 from generator import layout
 from generator.problems import BerthError, UsageError
 from generator.report import FORMATS, Format, render_problems
+
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_BUG = 3
 
 
 def _default_format() -> Format:
@@ -158,15 +163,15 @@ def main(
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed its usage message
-        return 2 if exc.code not in (0, None) else 0
+        return EXIT_USAGE if exc.code not in (0, None) else 0
     try:
         return dispatch(args, out, err)
     except BerthError as exc:
         err.write(render_problems(exc.problems, "text"))
-        return 1
+        return EXIT_INVALID
     except UsageError as exc:
         err.write(f"berth: error: {exc}\n")
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("berth: interrupted\n")
         return 130
@@ -175,9 +180,11 @@ def main(
             traceback.print_exc(file=err)
         err.write(
             f"berth: internal error: {type(exc).__name__}: {exc}\n"
-            "berth: this is a bug in berth; rerun with BERTH_DEBUG=1 for details\n"
+            "berth: this is a bug in berth or in a platform file it reads (blueprints/), not in"
+            " your request; report it to the owners of generator/ (CODEOWNERS) with the output"
+            " of the same command run with BERTH_DEBUG=1\n"
         )
-        return 2
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

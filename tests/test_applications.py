@@ -311,7 +311,7 @@ def test_a_broken_blueprint_is_an_internal_error_naming_it(base_repo: Path) -> N
     template = base_repo / "blueprints/web-service/values.yaml.j2"
     template.write_text(template.read_text().replace("port: {{ app.port }}", 'port: "8080"'))
     code, out, err = run("--root", str(base_repo), "render")
-    assert code == 2, out + err
+    assert code == 3, out + err
     assert err.startswith(
         "berth: internal error: BlueprintError: blueprint 'web-service'"
         " (blueprints/web-service/values.yaml.j2) renders values for"
@@ -326,6 +326,6 @@ def test_a_template_with_an_undefined_name_is_an_internal_error(base_repo: Path)
     template = base_repo / "blueprints/web-service/values.yaml.j2"
     template.write_text(template.read_text().replace("app.costCenter", "app.cost_center"))
     code, _, err = run("--root", str(base_repo), "render")
-    assert code == 2
+    assert code == 3
     assert "blueprint 'web-service'" in err
     assert "'dict object' has no attribute 'cost_center'" in err

@@ -100,8 +100,9 @@ def test_internal_errors_exit_2_without_a_traceback(
 
     monkeypatch.setattr(validate, "run", boom)
     code, _, err = berth("--root", str(repo), "validate")
-    assert code == 2
+    assert code == 3
     assert "berth: internal error: RuntimeError: disk on fire" in err
+    assert "report it to the owners of generator/" in err
     assert "Traceback" not in err
 
 
