@@ -18,7 +18,6 @@ from generator import layout
 from generator.problems import BerthError, UsageError
 from generator.report import FORMATS, Format, render_problems
 
-
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_BUG = 3
