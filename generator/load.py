@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from generator import layout
+from generator.atomic import write_atomic
 from generator.fingerprint import generator_fingerprint
 from generator.problems import Problem
 from generator.yaml_load import Document, LoadError, load_request
@@ -68,11 +69,8 @@ class RequestCache:
     def save(self) -> None:
         if self.new == self.old:
             return
-        os.makedirs(os.path.dirname(self.file), exist_ok=True)
-        tmp = f"{self.file}.tmp-{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"fingerprint": generator_fingerprint(), "files": self.new}, fh)
-        os.replace(tmp, self.file)
+        data = {"fingerprint": generator_fingerprint(), "files": self.new}
+        write_atomic(self.file, json.dumps(data))
 
 
 def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:

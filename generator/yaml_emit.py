@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -127,6 +127,15 @@ def dump(value: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def dump_sequence(items: list[Any]) -> str:
+    """One YAML document for a list (a JSON 6902 patch, say), ending in a newline."""
+    if not items:
+        return "[]\n"
+    out: list[str] = []
+    _sequence(items, "", out)
+    return "".join(out)
+
+
 def dump_all(values: Iterable[dict[str, Any]]) -> str:
     return "---\n".join(dump(v) for v in values)
 
@@ -184,3 +193,22 @@ def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
             out.append(indent + "- []\n")
         else:
             out.append(indent + "- " + scalar(item) + "\n")
+
+
+def flow(value: Any) -> str:
+    """`value` as one YAML flow value on one line: the `finalize` of the blueprints' Jinja
+    environment, so that no interpolated value can change a values file's structure."""
+    if isinstance(value, str):
+        return quote(value)  # always quoted, however plain it looks
+    if value is None or isinstance(value, bool | int | float):
+        return non_string(value)
+    if isinstance(value, Mapping):
+        items = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"mapping keys in values must be strings, not {key!r}")
+            items.append(f"{quote(key)}: {flow(item)}")
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(flow(item) for item in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} into a values file")

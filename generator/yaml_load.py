@@ -1,4 +1,8 @@
-"""Loading request files: strict YAML that keeps line and column for every value.
+"""Reading YAML: strict for requests, trusted for Berth's own output and for tools' output.
+
+This is the one module that parses YAML. Requests get the strict loader below; text that
+Berth itself wrote (rendered values, generated files) and text that kubectl or helm printed
+get `load_trusted` / `load_all_trusted` (libyaml, no positions, no limits).
 
 A request never needs anchors, aliases, tags, several documents or deep nesting, and each
 of those is a way to smuggle in surprises (alias bombs, `!!python/object`, a second document
@@ -16,7 +20,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -135,6 +139,50 @@ def parse_request(raw: bytes, display: str) -> Document:
     if text.startswith("\ufeff"):
         text = text[1:]
     return _Builder(display).build(text)
+
+
+# --- trusted YAML: Berth's own output and the tools' ---------------------------------------
+
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN_TAG = "tag:berth.dev,2024:plain"
+
+
+class _OwnOutputLoader(_SAFE_LOADER):  # type: ignore[misc]
+    """libyaml's safe loader with the requests' scalar rules (YAML 1.2 core): what Berth
+    wrote is read back exactly as a request with the same text would be."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+
+_OwnOutputLoader.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.DOTALL), None)
+_OwnOutputLoader.add_constructor(_PLAIN_TAG, lambda _loader, node: _resolve_plain(node.value))
+
+
+class _KubernetesLoader(_SAFE_LOADER):  # type: ignore[misc]
+    """How the API server reads manifests (sigs.k8s.io/yaml, YAML 1.1 scalars), except that
+    timestamp-like and `=` scalars stay strings, as they do when Go decodes into JSON."""
+
+
+def _keep_text(_loader: Any, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_KubernetesLoader.add_constructor("tag:yaml.org,2002:timestamp", _keep_text)
+_KubernetesLoader.add_constructor("tag:yaml.org,2002:value", _keep_text)
+
+
+def load_trusted(text: str, *, kubernetes: bool = False) -> Any:
+    """One document of trusted YAML; `kubernetes` for manifests a tool printed."""
+    return yaml.load(text, Loader=_KubernetesLoader if kubernetes else _OwnOutputLoader)
+
+
+def load_all_trusted(text: str, *, kubernetes: bool = False) -> list[Any]:
+    """Every document of a trusted stream (kustomize build, helm template), empty ones dropped."""
+    loader = _KubernetesLoader if kubernetes else _OwnOutputLoader
+    return [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
+
+
+TrustedYAMLError = yaml.YAMLError
 
 
 def _pos(event: Any) -> tuple[int, int]:

@@ -129,3 +129,21 @@ def _plan(repo: Path) -> tuple[str, write.Outcome, dict[str, bytes], write.Works
     outcome, writes, cache = write.plan_tree(str(repo), units(valid), {}, workspace)
     assert outcome.changes
     return str(repo), outcome, writes, workspace, cache
+
+
+def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import atomic
+
+    target = tmp_path / "cache.json"
+    target.write_text("old")
+
+    def full_disk(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        atomic.write_atomic(str(target), "new")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache.json"]

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 from pydantic import BaseModel
 
 from generator import layout
+from generator.atomic import write_atomic
 from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
@@ -49,11 +50,7 @@ def run(root: str, *, check: bool, out: TextIO) -> int:
             continue
         stale.append(path)
         if not check:
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            tmp = f"{full}.tmp-{os.getpid()}"
-            with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, full)
+            write_atomic(full, text)
     if check and stale:
         for path in stale:
             out.write(f"stale: {path}\n")

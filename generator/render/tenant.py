@@ -15,7 +15,7 @@ from generator import layout
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.validate.rules import effective_quota
-from generator.yaml_emit import dump, scalar
+from generator.yaml_emit import dump, dump_sequence
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
@@ -209,9 +209,7 @@ def overlay(platform: Platform, env: Environment, tenant: Tenant, peer: Peers) -
 
 def dump_ops(ops: list[tuple[str, str, Any]]) -> str:
     """A JSON 6902 patch as YAML text."""
-    return "".join(
-        f"- op: {op}\n  path: {path}\n  value: {scalar(value)}\n" for op, path, value in ops
-    )
+    return dump_sequence([{"op": op, "path": path, "value": value} for op, path, value in ops])
 
 
 def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:

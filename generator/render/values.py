@@ -1,8 +1,8 @@
 """Helm values from a blueprint's Jinja2 template, safe by construction.
 
 The one Jinja2 environment of Berth is made here. Its `finalize` turns every `{{ expr }}`
-into ONE complete YAML flow value on one line: a string becomes a double-quoted scalar with
-escapes (`yaml_emit.quote`), numbers and booleans their literal, None `null`, and mappings and
+into ONE complete YAML flow value on one line (`yaml_emit.flow`): a string becomes a
+double-quoted scalar with escapes, numbers and booleans their literal, None `null`, and mappings and
 lists flow collections of the same. So no value from a request can change the document's
 structure: a newline plus `evil: true`, `{{ 7*7 }}`, `*alias`, `: `, `#` all stay inside one
 string. The text is parsed back, checked against the chart's values.schema.json, and written
@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import jinja2
-import yaml
 from jinja2.sandbox import SandboxedEnvironment
 from jsonschema.protocols import Validator
 
-from generator.yaml_emit import non_string, quote
+from generator.yaml_emit import flow
+from generator.yaml_load import TrustedYAMLError, load_trusted
 
 
 class BlueprintError(Exception):
@@ -30,24 +30,10 @@ class BlueprintError(Exception):
     """
 
 
-def flow(value: Any) -> str:
-    """`value` as one YAML flow value on one line (the environment's `finalize`)."""
+def _finalize(value: Any) -> str:
     if isinstance(value, jinja2.Undefined):
         str(value)  # StrictUndefined raises UndefinedError, naming what is missing
-    if isinstance(value, str):
-        return quote(value)  # always quoted, however plain it looks
-    if value is None or isinstance(value, bool | int | float):
-        return non_string(value)
-    if isinstance(value, Mapping):
-        items = []
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"mapping keys in values must be strings, not {key!r}")
-            items.append(f"{quote(key)}: {flow(item)}")
-        return "{" + ", ".join(items) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(flow(item) for item in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} into a values file")
+    return flow(value)
 
 
 def make_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
@@ -59,7 +45,7 @@ def make_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     return SandboxedEnvironment(
         loader=loader,
         undefined=jinja2.StrictUndefined,
-        finalize=flow,
+        finalize=_finalize,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -84,8 +70,8 @@ def render_values(
     except jinja2.TemplateError as exc:
         raise BlueprintError(f"{origin} fails to render {where}: {exc}") from None
     try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
+        data = load_trusted(text)
+    except TrustedYAMLError as exc:
         raise BlueprintError(f"{origin} renders invalid YAML for {where}: {exc}") from None
     if not isinstance(data, dict):
         raise BlueprintError(f"{origin} renders no mapping for {where}")
