@@ -215,7 +215,10 @@ def test_application_objects(base_repo: Path) -> None:
             },
         },
         "destination": {"server": "https://kubernetes.default.svc", "namespace": "payments-dev"},
-        "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        "syncPolicy": {
+            "automated": {"prune": True, "selfHeal": True},
+            "retry": {"limit": 8, "backoff": {"duration": "15s", "factor": 2, "maxDuration": "5m"}},
+        },
     }
     prod = list(
         yaml.safe_load_all(

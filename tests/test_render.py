@@ -16,6 +16,7 @@ import yaml
 
 from generator.cli import main
 from tests.support.kube_schemas import validate_objects
+from tests.support.repo import CHECKOUT, PAYMENTS, make_repo
 from tests.support.tools import REPO, kustomize_build, run, tool
 from tests.support.trees import snapshot
 
@@ -246,14 +247,69 @@ def test_sync_policy_follows_the_environment(built: dict[str, list[dict[str, Any
             if o["kind"] == "Application" and o["metadata"]["name"] == name
         )
 
+    retry = {"limit": 8, "backoff": {"duration": "15s", "factor": 2, "maxDuration": "5m"}}
     assert app("dev", "payments-dev")["spec"]["syncPolicy"] == {
-        "automated": {"prune": True, "selfHeal": True}
+        "automated": {"prune": True, "selfHeal": True},
+        "retry": retry,
     }
     assert "syncPolicy" not in app("prod", "payments-prod")["spec"]
     assert (
         "finalizers" not in app("prod", "payments-prod")["metadata"]
     )  # removing it keeps prod data
     assert app("prod", "berth-prod")["spec"]["source"]["path"] == "environments/prod"
+
+
+def test_applications_wait_for_the_project_and_namespace_they_need(
+    built: dict[str, list[dict[str, Any]]],
+) -> None:
+    def waves(env: str) -> dict[tuple[str, str], int]:
+        return {
+            (o["kind"], o["metadata"]["name"]): int(
+                o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+            )
+            for o in argocd_objects(built, env)
+            if o["kind"] in ("Application", "AppProject")
+        }
+
+    for env in ("dev", "prod"):
+        found = waves(env)
+        project = found[("AppProject", f"payments-{env}")]
+        guardrails = found[("Application", f"payments-{env}")]  # creates the namespace
+        app = found[("Application", f"payments-api-{env}")]
+        assert project < guardrails < app, (env, project, guardrails, app)
+        # In the root's batch: the platform's project first, the tenants' Applications after.
+        assert (
+            found[("AppProject", f"platform-{env}")]
+            < found[("Application", f"payments-{env}-argocd")]
+        )
+
+
+def test_the_retry_policy_is_the_platforms(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"checkout": CHECKOUT, "payments": PAYMENTS}, commit=False)
+    platform = repo / "platform.yaml"
+    platform.write_text(
+        platform.read_text()
+        + "  syncRetry: {limit: 3, backoff: {duration: 1m, factor: 3, maxDuration: 20m}}\n"
+    )
+    assert berth(repo, "render")[0] == 0
+    text = (repo / "environments/dev/tenants/payments/argocd.yaml").read_text()
+    assert '    retry:\n      limit: 3\n      backoff:\n        duration: "1m"\n' in text
+    assert '        factor: 3\n        maxDuration: "20m"\n' in text
+    assert "retry:" not in (repo / "environments/prod/tenants/payments/argocd.yaml").read_text()
+
+
+def test_a_retry_policy_out_of_range_is_refused(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"checkout": CHECKOUT, "payments": PAYMENTS}, commit=False)
+    platform = repo / "platform.yaml"
+    lines = platform.read_text().splitlines()
+    platform.write_text(
+        "\n".join([*lines, "  syncRetry: {limit: 0, backoff: {duration: soon}}", ""])
+    )
+    code, out, _ = berth(repo, "validate", "--format", "text")
+    assert code == 1
+    line = len(lines) + 1
+    assert f"platform.yaml:{line}:22: spec.syncRetry.limit: " in out
+    assert f"platform.yaml:{line}:45: spec.syncRetry.backoff.duration: " in out
 
 
 def test_codeowners_gives_each_tenant_folder_to_its_owners() -> None:

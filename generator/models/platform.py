@@ -40,6 +40,36 @@ class Backup(Strict):
     )
 
 
+# Argo CD's retry durations: a number with a unit, or several ("1m30s"); seconds at least.
+ArgoDuration = Annotated[
+    str,
+    Field(pattern=r"^([0-9]+h)?([0-9]+m)?([0-9]+s)?$", min_length=2, examples=["15s", "5m"]),
+]
+
+
+class RetryBackoff(Strict):
+    duration: ArgoDuration = Field(default="15s", description="Wait before the first retry.")
+    factor: int = Field(
+        default=2, ge=1, le=10, description="Each wait is the previous one times this."
+    )
+    maxDuration: ArgoDuration = Field(default="5m", description="The longest wait between tries.")
+
+
+class SyncRetry(Strict):
+    """How often Argo CD retries a failed automated sync, and how long it waits in between."""
+
+    limit: int = Field(
+        default=8,
+        ge=1,
+        le=100,
+        description="Retries after a failed sync. The default (8, waiting 15s, 30s, 1m, 2m, 4m,"
+        " then 5m) keeps trying for about 23 minutes: long enough for a namespace created in an"
+        " earlier wave, or a webhook (cert-manager, external-secrets, CloudNativePG) that is"
+        " not ready yet after a cluster restart.",
+    )
+    backoff: RetryBackoff = Field(default_factory=RetryBackoff)
+
+
 class Environment(Strict):
     name: DnsLabel = Field(
         description="Environment name: the suffix of every tenant namespace in it."
@@ -117,6 +147,11 @@ class PlatformSpec(Strict):
     reservedNamespaces: list[DnsLabel] = Field(
         default_factory=list,
         description="More namespaces of the platform's own that no tenant namespace may take.",
+    )
+    syncRetry: SyncRetry = Field(
+        default_factory=SyncRetry,
+        description="`syncPolicy.retry` of every Application in `sync: auto` environments: a"
+        " failed automated sync of the same commit is not tried again without it.",
     )
 
     @field_validator("environments")

@@ -14,7 +14,7 @@ from generator.blueprints import Blueprint
 from generator.models.application import DATABASE_SIZES, Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
-from generator.render.tenant import argocd_application, labels
+from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
 
 DEFAULT_HEALTH_PATH = "/healthz"
 
@@ -101,4 +101,6 @@ def application(
             "server": env.server,
             "namespace": layout.tenant_namespace(tenant_name, env.name),
         },
+        # After the tenant's project and the guardrails that create the namespace.
+        sync_wave=WAVE_WORKLOAD,
     )

@@ -14,7 +14,14 @@ from typing import Any
 from generator import layout
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
-from generator.render.tenant import IN_CLUSTER, argocd_application, tenant_argocd_application
+from generator.render.tenant import (
+    IN_CLUSTER,
+    WAVE_NAMESPACE,
+    WAVE_PROJECT,
+    argocd_application,
+    tenant_argocd_application,
+    wave,
+)
 
 # What the platform's own Applications (the root and every tenant's guardrails) may create.
 PLATFORM_NAMESPACED_KINDS = (
@@ -37,6 +44,7 @@ def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
             "name": layout.platform_project(env.name),
             "namespace": spec.argocdNamespace,
             "labels": {"berth.dev/environment": env.name},
+            "annotations": wave(WAVE_PROJECT),
         },
         "spec": {
             "description": f"Berth platform objects of {env.name}: its root and every tenant's guardrails",
@@ -64,6 +72,8 @@ def root_application(platform: Platform, env: Environment) -> dict[str, Any]:
         project=layout.platform_project(env.name),
         source={"path": layout.env_root(env.name)},
         destination={"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
+        # The root is in its own batch: a later wave would wait on the tenants' health.
+        sync_wave=WAVE_NAMESPACE,
         cascade=False,  # deleting the root by mistake must not take every tenant with it
     )
 

@@ -25,6 +25,11 @@ are reported and left alone.
 |---|---|---|---|---|
 {rows}
 
+Before the first bootstrap, Argo CD must assess the health of Applications (an
+`argocd-cm` setting), or the sync waves that order a tenant's Applications wait for
+nothing: `docs/generated-tree.md` ("How Argo CD converges") has the setting, how to check
+it, and the rest of the bootstrap checklist.
+
 ## Layout
 
 - `<env>/kustomization.yaml`: the environment root that the bootstrap Application syncs:

@@ -222,7 +222,10 @@ def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict
             "name": project,
             "namespace": platform.spec.argocdNamespace,
             "labels": labels(tenant, env.name),
-            # Argo CD refuses to delete a project while Applications still use it.
+            "annotations": wave(WAVE_PROJECT),
+            # Argo CD refuses to delete a project while Applications still use it, so when a
+            # tenant goes, its project outlives its Applications and they never end up
+            # orphaned (an Application without its project cannot be deleted).
             "finalizers": [FINALIZER],
         },
         "spec": {
@@ -251,10 +254,36 @@ def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict
     }
 
 
-def sync_policy(env: Environment) -> dict[str, Any]:
-    if env.sync == "auto":
-        return {"automated": {"prune": True, "selfHeal": True}}
-    return {}
+# Sync waves within one batch of objects that one Application syncs (Argo CD applies a wave
+# only once the earlier ones are healthy, given the Application health check of docs/): the
+# AppProjects first, then what needs only them (the guardrails, which create the namespace),
+# then what deploys into that namespace.
+WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
+WAVE_PROJECT = -1
+WAVE_NAMESPACE = 0
+WAVE_WORKLOAD = 1
+
+
+def wave(value: int) -> dict[str, str]:
+    return {WAVE_ANNOTATION: str(value)}
+
+
+def sync_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+    if env.sync != "auto":
+        return {}
+    retry = platform.spec.syncRetry
+    return {
+        "automated": {"prune": True, "selfHeal": True},
+        # Without a retry Argo CD never tries a failed automated sync of the same commit again.
+        "retry": {
+            "limit": retry.limit,
+            "backoff": {
+                "duration": retry.backoff.duration,
+                "factor": retry.backoff.factor,
+                "maxDuration": retry.backoff.maxDuration,
+            },
+        },
+    }
 
 
 def argocd_application(
@@ -266,6 +295,7 @@ def argocd_application(
     project: str,
     source: dict[str, Any],
     destination: dict[str, str],
+    sync_wave: int,
     cascade: bool = True,
 ) -> dict[str, Any]:
     """An Argo CD Application of this repository, synced as the environment says.
@@ -277,6 +307,7 @@ def argocd_application(
         "name": name,
         "namespace": platform.spec.argocdNamespace,
         "labels": labels,
+        "annotations": wave(sync_wave),
     }
     if cascade and env.sync == "auto":
         metadata["finalizers"] = [FINALIZER]
@@ -289,7 +320,7 @@ def argocd_application(
         },
         "destination": destination,
     }
-    policy = sync_policy(env)
+    policy = sync_policy(platform, env)
     if policy:
         spec["syncPolicy"] = policy
     return {
@@ -311,6 +342,7 @@ def guardrails_application(platform: Platform, env: Environment, tenant: Tenant)
         project=layout.platform_project(env.name),
         source={"path": layout.guardrails_dir(env.name, name)},
         destination={"server": env.server, "namespace": namespace},
+        sync_wave=WAVE_NAMESPACE,
     )
 
 
@@ -333,4 +365,5 @@ def tenant_argocd_application(
             "directory": {"include": layout.TENANT_ARGOCD_FILE},
         },
         destination={"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
+        sync_wave=WAVE_NAMESPACE,  # after the platform's project (bootstrap.yaml)
     )
