@@ -61,9 +61,9 @@ APP_SPECS = (
   env: {{LOG_LEVEL: info}}
   secrets: [{{name: API_TOKEN, key: app{k}/api-token}}]
 {database}  environments:
-    dev: {{tag: "1.0.{k}", replicas: 1, host: app{k}-{tenant}.dev.acme.example}}
-    staging: {{tag: "1.0.{k}", replicas: 2, host: app{k}-{tenant}.staging.acme.example}}
-    prod: {{tag: "1.0.{k}", host: app{k}-{tenant}.acme.example,
+    dev: {{tag: "1.0.{k}", replicas: 1, host: app{k}.{tenant}.dev.acme.example}}
+    staging: {{tag: "1.0.{k}", replicas: 2, host: app{k}.{tenant}.staging.acme.example}}
+    prod: {{tag: "1.0.{k}", host: app{k}.{tenant}.acme.example,
            autoscale: {{min: 2, max: 4, cpuPercent: 70}}}}
 """,
     """  blueprint: worker

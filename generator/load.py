@@ -6,6 +6,7 @@ rest. Every file that cannot be read becomes a Problem, so one run reports them 
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import stat
@@ -106,7 +107,13 @@ def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:
             continue
         path = layout.tenant_file(entry.name)
         if not os.path.lexists(os.path.join(root, path)):
-            repo.problems.append(Problem(display, 1, 1, "", f"has no {layout.TENANT_FILE}"))
+            others = [
+                e.name
+                for e in entries
+                if e.name != entry.name
+                and os.path.lexists(os.path.join(root, layout.tenant_file(e.name)))
+            ]
+            repo.problems += _without_tenant_file(root, entry.name, others)
             continue
         doc = _load(root, path, repo.problems, cache)
         if doc is not None:
@@ -120,6 +127,29 @@ def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:
     repo.blueprints, found = load_blueprints(root)
     repo.problems += found
     return repo
+
+
+def _without_tenant_file(root: str, tenant: str, others: list[str]) -> list[Problem]:
+    """A folder without tenant.yaml: reported on its application files when it has some (an app
+    added under a misspelt or not yet requested tenant), so the annotation lands on a file of
+    the pull request; on the folder otherwise."""
+    message = (
+        f"{layout.TENANTS_DIR}/{tenant} has no {layout.TENANT_FILE}: an application belongs to"
+        f" a requested tenant; request {layout.tenant_file(tenant)} first, or move this file to"
+        " the folder of an existing tenant"
+    )
+    close = difflib.get_close_matches(tenant, others, n=1)
+    if close:
+        message += f" (did you mean {layout.apps_dir(close[0])}/?)"
+    folder = layout.apps_dir(tenant)
+    try:
+        names = sorted(e.name for e in os.scandir(os.path.join(root, folder)))
+    except (FileNotFoundError, NotADirectoryError):
+        names = []
+    apps = [n for n in names if n.endswith(layout.APP_SUFFIX) and not n.startswith(".")]
+    if not apps:
+        return [Problem(f"{layout.TENANTS_DIR}/{tenant}", 1, 1, "", f"has no {layout.TENANT_FILE}")]
+    return [Problem(f"{folder}/{name}", 1, 1, "", message) for name in apps]
 
 
 def _load_apps(

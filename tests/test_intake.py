@@ -101,7 +101,7 @@ def app_form(*, tenant: str = "payments", name: str = "web") -> str:
         ("Environments", "- [X] dev\n- [ ] staging\n- [X] prod"),
         ("Image tag", "1.0.0"),
         ("Replicas", "2"),
-        ("Host prefix", "web"),
+        ("Host prefix", "web.payments"),  # hosts are <name>.<tenant>.<domain>
     ]
     return "".join(f"### {label}\n\n{value}\n\n" for label, value in fields)
 
@@ -440,7 +440,7 @@ def test_an_application_request(checkout: Path, tmp_path: Path) -> None:
     assert request["spec"]["environments"]["prod"] == {
         "tag": "1.0.0",
         "replicas": 2,
-        "host": "web.acme.example",
+        "host": "web.payments.acme.example",
     }
 
     unknown = issue_event(

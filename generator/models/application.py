@@ -89,7 +89,8 @@ AppName = Annotated[
     AfterValidator(_app_name),
     Field(
         description="Application name: a DNS-1035 label ([a-z]([-a-z0-9]*[a-z0-9])?), at most 53"
-        " characters; names the Deployment or CronJob, its Service and Helm release."
+        " characters (45 with a database, 52 for a cronjob); names the Deployment or CronJob,"
+        " its Service and Helm release."
     ),
 ]
 
@@ -252,8 +253,10 @@ class AppEnvironment(Strict):
         | None
     ) = Field(
         default=None,
-        description="Public host of a web-service (an Ingress with TLS); must end in the"
-        " environment's domain. Without it the service is reachable inside the cluster only.",
+        description="Public host of a web-service (an Ingress with TLS), in the tenant's own"
+        " space: `<tenant>.<domain>` or `<name>.<tenant>.<domain>` of the environment's domain,"
+        " or a host the platform grants the tenant; never one it reserves. Without it the"
+        " service is reachable inside the cluster only.",
     )
     autoscale: Autoscale | None = Field(
         default=None, description="Autoscale between min and max replicas on CPU use."

@@ -16,6 +16,16 @@ from generator.models.common import (
 )
 
 Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^(https://|ssh://|git@)\S+$")]
+# A host name, or a pattern where `*` stands for any run of characters, dots included.
+HostPattern = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=253,
+        pattern=r"^[a-z0-9*][-a-z0-9*]*(\.[a-z0-9*][-a-z0-9*]*)+$",
+        examples=["argocd.acme.example", "*.internal.acme.example"],
+    ),
+]
 
 
 class Resources(Strict):
@@ -152,6 +162,20 @@ class PlatformSpec(Strict):
         default_factory=SyncRetry,
         description="`syncPolicy.retry` of every Application in `sync: auto` environments: a"
         " failed automated sync of the same commit is not tried again without it.",
+    )
+    reservedHosts: list[HostPattern] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Hosts of the platform's own services that no application may use, not even"
+        " inside its tenant's host space: exact names or patterns where `*` stands for any run of"
+        " characters, dots included (`*.internal.acme.example`).",
+    )
+    hostGrants: dict[DnsLabel, list[HostPattern]] = Field(
+        default_factory=dict,
+        description="Hosts outside a tenant's own space that the platform gives to that tenant,"
+        " by tenant name: exact names or `*` patterns, each in one environment's domain. A granted"
+        " host belongs to that tenant only. A tenant's own space is `<tenant>.<domain>` and"
+        " `<name>.<tenant>.<domain>` in every environment.",
     )
 
     @field_validator("environments")

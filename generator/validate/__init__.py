@@ -13,6 +13,7 @@ from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.validate.app_rules import check_apps
+from generator.validate.hosts import check_platform_hosts
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
 from generator.validate.schema_errors import validate_model
 from generator.yaml_load import Document
@@ -46,6 +47,7 @@ def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
         problems += found
         if platform is not None:
             problems += check_platform(platform, raw.platform)
+            problems += check_platform_hosts(platform, raw.platform)
 
     tenants: dict[str, tuple[Tenant, Document]] = {}
     for folder, doc in raw.tenants.items():

@@ -1,4 +1,4 @@
-"""Rules across all applications: unique hosts and Argo CD names, tenant quotas, names that
+"""Rules across all applications: unique Argo CD names, tenant quotas, names that
 clash with database objects, and the backup schedules databases inherit.
 
 Each reports on the application where the clash or the excess first appears, in the order of
@@ -29,22 +29,6 @@ def _sorted_apps(apps: Apps) -> Iterator[tuple[str, str, Application, Document]]
         for stem in sorted(apps[folder]):
             app, doc = apps[folder][stem]
             yield folder, stem, app, doc
-
-
-def check_hosts_unique(apps: Apps) -> Iterator[Problem]:
-    owner: dict[str, str] = {}
-    for folder, stem, app, doc in _sorted_apps(apps):
-        for env_name, env in app.spec.environments.items():
-            if env.host is None:
-                continue
-            here = f"{layout.app_file(folder, stem)} ({env_name})"
-            if env.host in owner:
-                yield doc.problem(
-                    ("spec", "environments", env_name, "host"),
-                    f"{env.host!r} is already the host of {owner[env.host]}",
-                )
-            else:
-                owner[env.host] = here
 
 
 def check_argocd_names(platform: Platform, tenants: Tenants, apps: Apps) -> Iterator[Problem]:

@@ -20,11 +20,11 @@ from generator.validate.app_global import (
     check_argocd_names,
     check_backup_schedules,
     check_database_names,
-    check_hosts_unique,
     check_quotas,
 )
 from generator.validate.credentials import credential_in, sensitive_name
 from generator.validate.cron import cron_problem
+from generator.validate.hosts import check_grant_tenants, check_hosts_unique, host_problem
 from generator.yaml_load import Document
 
 if TYPE_CHECKING:  # blueprints.py imports validate/ (for its error messages)
@@ -32,7 +32,17 @@ if TYPE_CHECKING:  # blueprints.py imports validate/ (for its error messages)
 
 DATABASE_URL = "DATABASE_URL"  # set by the chart from the database's own Secret
 MAX_CRONJOB_NAME = 52  # a CronJob's Jobs append an 11-character suffix to its name
-MAX_DATABASE_APP_NAME = 50  # CloudNativePG derives `<app>-db-1-initdb`
+# The chart names an app's CloudNativePG Cluster and ScheduledBackup `<app>-db`. CloudNativePG's
+# webhook refuses a Cluster name over 50 characters, and each Backup a ScheduledBackup creates is
+# named `<scheduledbackup>-<YYYYMMDDhhmmss>` and carried in a label value (63 at most). The second
+# rule is the tighter one: 63 - 15 - 3 = 45 (the first allows 47).
+DATABASE_SUFFIX = "-db"
+CNPG_MAX_CLUSTER_NAME = 50
+LABEL_VALUE_MAX = 63
+BACKUP_TIME_SUFFIX = len("-20060102150405")
+MAX_DATABASE_APP_NAME = min(CNPG_MAX_CLUSTER_NAME, LABEL_VALUE_MAX - BACKUP_TIME_SUFFIX) - len(
+    DATABASE_SUFFIX
+)
 
 
 def check_apps(
@@ -50,6 +60,7 @@ def check_apps(
                 platform, folder, tenant, stem, app, doc, blueprints, tenant_folders
             )
     yield from check_hosts_unique(apps)
+    yield from check_grant_tenants(platform, platform_doc, tenant_folders)
     yield from check_argocd_names(platform, tenants, apps)
     yield from check_quotas(platform, tenants, apps)
     yield from check_database_names(apps)
@@ -95,7 +106,7 @@ def check_app(
             f"{spec.image!r} is not from an allowed registry; the platform allows:"
             f" {', '.join(platform.spec.registries)}",
         )
-    yield from _environments(platform, app, doc, blueprint)
+    yield from _environments(platform, folder, app, doc, blueprint, tenant_folders)
     yield from _secrets(folder, app, doc, tenant_folders)
     yield from _env_vars(folder, app, doc)
     if spec.schedule is not None:
@@ -146,7 +157,12 @@ def _blueprint_fields(app: Application, doc: Document, blueprint: Blueprint) -> 
 
 
 def _environments(
-    platform: Platform, app: Application, doc: Document, blueprint: Blueprint | None
+    platform: Platform,
+    folder: str,
+    app: Application,
+    doc: Document,
+    blueprint: Blueprint | None,
+    tenant_folders: frozenset[str],
 ) -> Iterator[Problem]:
     host_allowed = blueprint is None or "host" not in blueprint.forbids
     for env_name, env in app.spec.environments.items():
@@ -158,20 +174,10 @@ def _environments(
         environment = platform.spec.environment(env_name)
         if env.host is None or environment is None or not host_allowed:
             continue
-        domain = environment.domain
-        if not env.host.endswith("." + domain):
-            yield doc.problem(
-                (*path, "host"),
-                f"{env.host!r} is not in the {env_name} domain: use <name>.{domain}",
-            )
-            continue
-        for other in platform.spec.environments:
-            if len(other.domain) > len(domain) and env.host.endswith("." + other.domain):
-                yield doc.problem(
-                    (*path, "host"),
-                    f"{env.host!r} is in {other.domain}, the domain of {other.name}; a"
-                    f" {env_name} host must not be",
-                )
+        # The folder is the tenant's name (a tenant.yaml that says otherwise is refused).
+        problem = host_problem(platform, folder, environment, env.host, tenant_folders)
+        if problem:
+            yield doc.problem((*path, "host"), problem)
 
 
 def _secrets(
@@ -250,7 +256,10 @@ def _derived_names(
         yield doc.problem(
             ("metadata", "name"),
             f"{name!r} is {len(name)} characters; with a database at most"
-            f" {MAX_DATABASE_APP_NAME} (CloudNativePG names objects {name}-db-1-initdb)",
+            f" {MAX_DATABASE_APP_NAME}: its CloudNativePG ScheduledBackup {name}{DATABASE_SUFFIX}"
+            f" would create Backups named {name}{DATABASE_SUFFIX}-<14-digit time>, over the"
+            f" {LABEL_VALUE_MAX} characters of a label value (and a Cluster name may have at most"
+            f" {CNPG_MAX_CLUSTER_NAME})",
         )
     if blueprint is not None and "schedule" in blueprint.requires and len(name) > MAX_CRONJOB_NAME:
         yield doc.problem(
