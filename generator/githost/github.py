@@ -26,6 +26,7 @@ from github.Repository import Repository
 from .base import (
     GitHostError,
     Kind,
+    Reviews,
     check_proposal,
     git_blob_sha,
     hidden_marker,
@@ -39,6 +40,8 @@ from .secret import Secret
 DEFAULT_API_URL = "https://api.github.com"
 _FILE_MODE = "100644"
 _TIMEOUT = 30  # seconds per request; PyGithub wants an int
+# Review states that replace a user's earlier verdict (a dismissal withdraws an approval).
+_DECIDING = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
 
 
 class GitHubHost:
@@ -128,6 +131,24 @@ class GitHubHost:
                 if (pull.title, pull.body or "") != (title, body):
                     pull.edit(title=title, body=body)
                 return pull.html_url
+
+    def reviews(self, number: int) -> Reviews:
+        action = f"reading the reviews of pull request #{number}"
+        with self._client() as gh, self._failure(action):
+            pull = self._repo(gh).get_pull(number)
+            head = pull.head.sha
+            latest: dict[str, tuple[str, str]] = {}
+            for review in pull.get_reviews():  # oldest first
+                # COMMENTED and PENDING reviews neither give nor take an approval.
+                if review.user is not None and review.state in _DECIDING:
+                    latest[review.user.login.lower()] = (review.state, review.commit_id)
+            author = pull.user.login if pull.user is not None else ""
+        approvers = frozenset(
+            user
+            for user, (state, commit) in latest.items()
+            if state == "APPROVED" and commit == head
+        )
+        return Reviews(author=author, head_sha=head, approvers=approvers)
 
     # -- helpers ----------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from gitlab.v4.objects import Project
 from .base import (
     GitHostError,
     Kind,
+    Reviews,
     check_proposal,
     git_blob_sha,
     hidden_marker,
@@ -156,6 +157,20 @@ class GitLabHost:
                     request.description = body
                     request.save()
                 return str(request.web_url)
+
+    def reviews(self, number: int) -> Reviews:
+        action = f"reading the approvals of merge request !{number}"
+        with self._client() as gl, self._failure(action):
+            request = self._project(gl).mergerequests.get(number)
+            approvals = request.approvals.get()
+        users = [entry.get("user") for entry in approvals.approved_by or []]
+        approvers = frozenset(
+            str(user["username"]).lower()
+            for user in users
+            if isinstance(user, dict) and user.get("username")
+        )
+        author = request.author.get("username", "") if isinstance(request.author, dict) else ""
+        return Reviews(author=str(author), head_sha=str(request.sha), approvers=approvers)
 
     # -- helpers ----------------------------------------------------------------------
 

@@ -77,6 +77,7 @@ class FakeGitLab(FakeServer):
         self.issues[issue["iid"]] = issue
         # (kind, iid) -> notes, kind being "merge_requests" or "issues" as in the URL
         self.notes: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.approvals: dict[int, list[str]] = {}  # merge request iid -> usernames
         self._note_id = 1240
         for kind, event in (("merge_requests", on_mr), ("issues", on_issue)):
             attributes = event["object_attributes"]
@@ -121,6 +122,19 @@ class FakeGitLab(FakeServer):
         self.notes.setdefault((kind, iid), []).append(note)
         return note
 
+    def approve(self, iid: int, username: str) -> None:
+        self.approvals.setdefault(iid, []).append(username)
+
+    def push(self, iid: int, files: dict[str, bytes], *, reset_approvals: bool = True) -> str:
+        """Test setup: a commit on the merge request's source branch; GitLab's "reset
+        approvals on push" setting drops the approvals."""
+        request = self.merge_requests[iid]
+        sha = self.git.commit_files(request["source_branch"], files, "Another change")
+        request["sha"] = sha
+        if reset_approvals:
+            self.approvals.pop(iid, None)
+        return sha
+
     def open_merge_requests(self, branch: str) -> list[dict[str, Any]]:
         return [
             mr
@@ -159,6 +173,7 @@ class FakeGitLab(FakeServer):
             ("GET", r"/merge_requests", self._list_mrs),
             ("POST", r"/merge_requests", self._create_mr),
             ("PUT", r"/merge_requests/(\d+)", self._update_mr),
+            ("GET", r"/merge_requests/(\d+)/approvals", self._get_approvals),
         ]:
             self.route(method, project + pattern, handler)
 
@@ -320,6 +335,39 @@ class FakeGitLab(FakeServer):
             force_remove_source_branch=body.get("remove_source_branch", False),
         )
         return Reply(201, self._store_mr(request_json))
+
+    def _get_approvals(self, request: Request, match: re.Match[str]) -> Reply:
+        found = self.merge_requests.get(int(match[1]))
+        if found is None:
+            return Reply(404, {"message": "404 Merge Request Not Found"})
+        users = [
+            {
+                "user": {
+                    "id": 100 + index,
+                    "name": name.title(),
+                    "username": name,
+                    "state": "active",
+                    "avatar_url": None,
+                    "web_url": f"http://example.com/{name}",
+                }
+            }
+            for index, name in enumerate(self.approvals.get(found["iid"], []))
+        ]
+        return Reply(
+            200,
+            {
+                "id": found["id"],
+                "iid": found["iid"],
+                "project_id": self.project_id,
+                "title": found["title"],
+                "state": found["state"],
+                "merge_status": "can_be_merged",
+                "approved": bool(users),
+                "approvals_required": 0,
+                "approvals_left": 0,
+                "approved_by": users,
+            },
+        )
 
     def _update_mr(self, request: Request, match: re.Match[str]) -> Reply:
         found = self.merge_requests.get(int(match[1]))
