@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,9 +160,10 @@ def test_pr_workflow_grants_per_job() -> None:
     assert jobs["check"]["permissions"] == {"contents": "read"}
     assert jobs["comment"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert jobs["commit-back"]["permissions"] == {"contents": "write"}
+    assert jobs["approvals"]["permissions"] == {"contents": "read", "pull-requests": "read"}
     for job_id, job in jobs.items():
         grants = job["permissions"]
-        if job_id != "comment":
+        if job_id not in ("comment", "approvals"):
             assert "pull-requests" not in grants, job_id
         if job_id != "commit-back":
             assert grants.get("contents") == "read", job_id
@@ -271,6 +274,8 @@ def test_fork_pull_requests_fail_with_the_render_check_message() -> None:
 
 def test_pr_workflow_triggers_and_concurrency() -> None:
     workflow = _load(PR_WORKFLOW)
+    assert set(_triggers(workflow)) == {"pull_request", "pull_request_review"}
+    assert _triggers(workflow)["pull_request_review"]["types"] == ["submitted", "dismissed"]
     pull_request = _triggers(workflow)["pull_request"]
     assert set(pull_request["types"]) == {"opened", "synchronize", "reopened", "labeled"}
     for path in (
@@ -284,10 +289,55 @@ def test_pr_workflow_triggers_and_concurrency() -> None:
         ".github/workflows/**",
     ):
         assert path in pull_request["paths"], path
+    # A review must not cancel the checks of the same pull request: the event is in the group.
     assert workflow["concurrency"] == {
-        "group": "berth-pr-${{ github.event.pull_request.number }}",
+        "group": "berth-pr-${{ github.event.pull_request.number }}-${{ github.event_name }}",
         "cancel-in-progress": True,
     }
+
+
+def test_a_review_event_runs_only_the_approvals_job() -> None:
+    jobs = _jobs(_load(PR_WORKFLOW))
+    only_pull_request = "github.event_name == 'pull_request'"
+    assert only_pull_request in jobs["check"]["if"]
+    assert only_pull_request in jobs["deletions"]["if"]
+    # comment and commit-back need `check`, so they are skipped with it
+    for job_id in ("comment", "commit-back"):
+        assert jobs[job_id]["needs"] == "check", job_id
+    assert "if" not in jobs["approvals"] and "needs" not in jobs["approvals"]
+    step = jobs["approvals"]["steps"][-1]
+    assert "berth plan --base" in step["run"] and "--require-approvals" in step["run"]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+
+
+def test_every_job_running_berth_on_pull_request_files_refuses_a_tracked_berth_dir() -> None:
+    jobs = _jobs(_load(PR_WORKFLOW))
+    running = [
+        j
+        for j, job in jobs.items()
+        if any(".venv/bin/berth " in s.get("run", "") for s in job["steps"])
+    ]
+    pr_code = [j for j in running if j != "comment"]  # comment installs the base's Berth
+    assert sorted(pr_code) == ["approvals", "check", "deletions"]
+    for job_id in pr_code:
+        steps = jobs[job_id]["steps"]
+        assert steps[0]["uses"].startswith(CHECKOUT), job_id
+        assert "git ls-files .berth" in steps[1]["run"] and "exit 1" in steps[1]["run"], job_id
+
+
+def test_verify_findings_follow_the_plan_in_the_comment_and_still_fail_the_job() -> None:
+    check = _jobs(_load(PR_WORKFLOW))["check"]
+    steps = {s.get("id") or s["name"]: s for s in check["steps"]}
+    verify = steps["verify"]["run"]
+    assert "berth verify --format github" in verify
+    assert 'berth verify --format markdown --output "$RUNNER_TEMP/verify.md"' in verify
+    assert 'cat "$RUNNER_TEMP/verify.md" >>"$RUNNER_TEMP/plan.md"' in steps["plan"]["run"]
+    names = [s.get("id") or s["name"] for s in check["steps"]]
+    assert names[-1] == "Verify failed"
+    assert names.index("plan") < names.index("Keep the plan for the comment job") < len(names) - 1
+    assert check["steps"][-1]["if"] == "steps.verify.outputs.status != '0'"
+    comment_if = _jobs(_load(PR_WORKFLOW))["comment"]["if"]
+    assert "!cancelled()" in comment_if and "needs.check.outputs.planned == 'true'" in comment_if
 
 
 def test_intake_workflow_triggers_on_labelled_request_issues() -> None:
@@ -320,36 +370,150 @@ def _script(job: dict[str, Any]) -> str:
     return "\n".join(_flat(job.get("before_script", [])) + _flat(job.get("script", [])))
 
 
+def _rules(ci: dict[str, Any], job_id: str) -> list[str]:
+    job = ci[job_id]
+    rules = job.get("rules") or [
+        r for parent in job.get("extends", []) for r in ci[parent]["rules"]
+    ]
+    return [rule["if"] for rule in rules]
+
+
+def _jobs_of(ci: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        k: v
+        for k, v in ci.items()
+        if isinstance(v, dict) and not k.startswith(".") and "script" in v
+    }
+
+
+MR_EVENT = '$CI_PIPELINE_SOURCE == "merge_request_event"'
+TRUSTED = (
+    '$CI_PIPELINE_SOURCE == "trigger" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'
+    ' && $CI_COMMIT_REF_PROTECTED == "true"'
+)
+
+
 def test_gitlab_merge_request_pipeline() -> None:
     ci = _gitlab()
-    for job_id in ("validate", "render", "verify", "plan"):
-        rules = ci[job_id].get("rules") or ci[ci[job_id]["extends"][0]]["rules"]
-        assert rules == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}], job_id
+    jobs = _jobs_of(ci)
+    merge_request_jobs = {j for j in jobs if any("merge_request_event" in r for r in _rules(ci, j))}
+    assert merge_request_jobs == {"validate", "render", "verify", "plan", "approvals"}
+    for job_id in merge_request_jobs:
+        assert _rules(ci, job_id) == [MR_EVENT], job_id
     assert ci["validate"]["artifacts"]["reports"]["junit"] == "berth-validate.xml"
-    assert "berth plan --base" in _script(ci["plan"])
-    assert "berth comment --file plan.md" in _script(ci["comment"])
+    assert "berth plan --base" in _script(ci["plan"]) and "--fail-on-delete" in _script(ci["plan"])
+    assert "--require-approvals" in _script(ci["approvals"])
+    verify = _script(ci["verify"])
+    assert ".venv/bin/berth verify ||" in verify
+    assert "berth verify --format markdown --output verify.md" in verify
+    assert ci["verify"]["artifacts"]["paths"] == ["verify.md"]
 
 
-def test_gitlab_token_jobs_run_no_merge_request_code() -> None:
+def test_gitlab_no_merge_request_job_can_reach_the_write_token() -> None:
+    # A merge request pipeline runs the source branch's .gitlab-ci.yml, so what matters is
+    # that the token is never available there: protected, used only by jobs of protected
+    # default-branch pipelines, and no job or environment scope hands it out.
     ci = _gitlab()
-    same_project = ci[".same-project-merge-request"]["rules"][0]["if"]
-    assert "$CI_MERGE_REQUEST_SOURCE_PROJECT_ID == $CI_PROJECT_ID" in same_project
-    token_jobs = {k for k, v in ci.items() if isinstance(v, dict) and "environment" in v}
-    assert token_jobs == {"commit-back", "comment", "intake"}
-    for job_id in ("commit-back", "comment"):
-        assert ci[job_id]["extends"] == [".same-project-merge-request"], job_id
-    commit_back = _script(ci["commit-back"])
-    assert "pip install" not in commit_back and ".venv/bin/berth" not in commit_back
-    assert "BERTH_GITLAB_TOKEN" in commit_back and "push" in commit_back
-    # comment installs Berth only after checking out the merge base.
-    comment = _script(ci["comment"])
-    assert comment.index("git checkout") < comment.index("pip install")
+    text = GITLAB_CI.read_text(encoding="utf-8")
+    assert "PROTECTED" in text and "masked and PROTECTED" in text
+    for job_id, job in _jobs_of(ci).items():
+        rules = _rules(ci, job_id)
+        uses_token = "BERTH_GITLAB_TOKEN" in json.dumps(job) or job_id in ("publish", "intake")
+        if any("merge_request_event" in r for r in rules):
+            assert "BERTH_GITLAB_TOKEN" not in json.dumps(job), job_id
+            assert "bash .gitlab/publish.sh" not in _script(job), job_id
+        if uses_token:
+            assert all("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" in r for r in rules), job_id
+        assert "environment" not in job, job_id  # no environment scope to widen access
+    assert _rules(ci, "publish") == [TRUSTED]
+    assert _rules(ci, "intake")[0] == TRUSTED
+
+
+def test_gitlab_publish_runs_only_the_default_branchs_code() -> None:
+    ci = _gitlab()
+    publish = ci["publish"]
+    assert publish["before_script"] == [
+        ci[".install-berth"]
+    ]  # Berth first, from the default branch
+    assert "bash .gitlab/publish.sh" in _script(publish)
+    script = (REPO / ".gitlab" / "publish.sh").read_text(encoding="utf-8")
+    fetch = script.index("refs/merge-requests/$iid/head")
+    assert "pip install" not in script and "install-tools" not in script
+    # Every Berth run after the fetch reads the merge request's files through --root.
+    calls = [line for line in script[fetch:].splitlines() if '"$berth"' in line]
+    assert len(calls) == 4
+    for line in calls:
+        assert '"$berth" --root "$work"' in line or line.strip().startswith("CI_MERGE_REQUEST_IID")
+    assert 'git ls-tree -r --name-only "$sha" -- .berth' in script
+    assert '"120000"' in script  # symbolic links refused
+    assert "':!tenants'" in script  # commit-back only for changes of tenant requests
+    assert 'push "$CI_PROJECT_URL.git" "HEAD:refs/heads/$source_branch"' in script
+    assert "credential.helper" in script and "BERTH_GITLAB_TOKEN" in script
+
+
+def test_gitlab_merge_request_jobs_refuse_a_tracked_berth_dir() -> None:
+    ci = _gitlab()
+    check = ci[".no-berth-dir"][0]
+    assert "git ls-files .berth" in check and "exit 1" in check
+    for job_id in ("validate", "render", "verify", "plan", "approvals"):
+        before = _flat(ci[job_id]["before_script"])
+        install = before.index(_flat(ci[".install-berth"])[0])
+        assert check in before[:install], job_id
+
+
+def _helper(
+    script: str, mode: str, event: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, script, mode, str(event)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_gitlab_event_helper_reads_the_merge_request_back_from_the_api(tmp_path: Path) -> None:
+    from tests.support.fake_gitlab import FakeGitLab
+
+    payload = json.loads(
+        reference("gitlab", "docs-webhook-events", "merge_request_event.json").read_text()
+    )
+    payload["object_attributes"]["iid"] = 1
+    payload["object_attributes"]["source_branch"] = "evil; rm -rf /"  # ignored: read from the API
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(payload))
+    helper = str(REPO / ".gitlab" / "berth_event.py")
+    with FakeGitLab() as gitlab:
+        env = {
+            "CI_API_V4_URL": gitlab.api_url,
+            "CI_PROJECT_ID": str(gitlab.project_id),
+            "BERTH_GITLAB_TOKEN": gitlab.token,
+            "PATH": "/usr/bin:/bin",
+        }
+        kind = _helper(helper, "kind", event, env)
+        assert kind.stdout == "merge_request\n"
+        found = _helper(helper, "merge-request", event, env)
+        request = gitlab.merge_requests[1]
+        assert found.returncode == 0, found.stderr
+        assert found.stdout.splitlines() == [
+            "iid=1",
+            f"sha={request['sha']}",
+            f"source_branch={request['source_branch']}",
+            f"target_branch={request['target_branch']}",
+            "same_project=true",
+        ]
+        request["state"] = "merged"
+        closed = _helper(helper, "merge-request", event, env)
+        assert closed.returncode == 3 and closed.stdout == ""
+    issue = reference("gitlab", "docs-webhook-events", "issue_event.json")
+    assert _helper(helper, "kind", issue, {"PATH": "/usr/bin:/bin"}).stdout == "issue\n"
 
 
 def test_gitlab_intake_reads_the_event_from_a_file() -> None:
     ci = _gitlab()
-    rules = [rule["if"] for rule in ci["intake"]["rules"]]
-    assert '$CI_PIPELINE_SOURCE == "trigger"' in rules
     script = _script(ci["intake"])
     assert 'berth intake --event "$event"' in script
     assert "TRIGGER_PAYLOAD" in script and "BERTH_EVENT" in script
+    assert 'berth_event.py kind "$event")" != "issue"' in script

@@ -145,9 +145,11 @@ class FakeGitLab(FakeServer):
     # -- routing ------------------------------------------------------------------------
 
     def authorize(self, request: Request) -> Reply | None:
-        if self.token and request.headers.get("PRIVATE-TOKEN") == self.token:
+        # Header names are case-insensitive (urllib sends `Private-token`).
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if self.token and headers.get("private-token") == self.token:
             return None
-        if self.job_token and request.headers.get("JOB-TOKEN") == self.job_token:
+        if self.job_token and headers.get("job-token") == self.job_token:
             if request.method in ("GET", "HEAD"):
                 return None
             return Reply(403, {"message": "403 Forbidden"})  # what GitLab says to job tokens
