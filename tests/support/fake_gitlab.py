@@ -176,6 +176,7 @@ class FakeGitLab(FakeServer):
             ("POST", r"/merge_requests", self._create_mr),
             ("PUT", r"/merge_requests/(\d+)", self._update_mr),
             ("GET", r"/merge_requests/(\d+)/approvals", self._get_approvals),
+            ("GET", r"/repository/compare", self._compare),
         ]:
             self.route(method, project + pattern, handler)
 
@@ -283,6 +284,8 @@ class FakeGitLab(FakeServer):
         body = request.body or {}
         branch, start = body.get("branch"), body.get("start_branch")
         head = self.git.refs.get(f"refs/heads/{branch}")
+        if body.get("force") and start is not None:
+            head = None  # "force": the branch is replaced by a commit on start_branch
         if head is None and start is None:
             message = "You can only create or edit files when you are on a branch"
             return Reply(400, {"message": message})
@@ -337,6 +340,32 @@ class FakeGitLab(FakeServer):
             force_remove_source_branch=body.get("remove_source_branch", False),
         )
         return Reply(201, self._store_mr(request_json))
+
+    def _compare(self, request: Request, match: re.Match[str]) -> Reply:
+        ends = [request.query.get(k, [""])[0] for k in ("from", "to")]
+        shas = [self.git.refs.get(f"refs/heads/{e}", e) for e in ends]
+        if any(sha not in self.git.commits for sha in shas):
+            return Reply(404, {"message": "404 Ref Not Found"})
+        old, new = (self.git.flatten(self.git.commits[s].tree) for s in shas)
+        diffs = [
+            {
+                "old_path": path,
+                "new_path": path,
+                "new_file": path not in old,
+                "deleted_file": path not in new,
+                "renamed_file": False,
+                "diff": "",
+            }
+            for path in sorted(old.keys() | new.keys())
+            if old.get(path) != new.get(path)
+        ]
+        commits, pending = [], [shas[1]]
+        while pending and (current := pending.pop()) != shas[0]:
+            commits.append(self._commit_json(current))
+            pending += self.git.commits[current].parents[:1]
+        return Reply(
+            200, {"commit": commits[0] if commits else None, "commits": commits, "diffs": diffs}
+        )
 
     def _get_approvals(self, request: Request, match: re.Match[str]) -> Reply:
         found = self.merge_requests.get(int(match[1]))
