@@ -371,33 +371,16 @@ class FakeGitLab(FakeServer):
         found = self.merge_requests.get(int(match[1]))
         if found is None:
             return Reply(404, {"message": "404 Merge Request Not Found"})
+        names = self.approvals.get(found["iid"], [])
         users = [
-            {
-                "user": {
-                    "id": 100 + index,
-                    "name": name.title(),
-                    "username": name,
-                    "state": "active",
-                    "avatar_url": None,
-                    "web_url": f"http://example.com/{name}",
-                }
-            }
-            for index, name in enumerate(self.approvals.get(found["iid"], []))
+            {"user": {"id": 100 + i, "username": name, "name": name.title(), "state": "active"}}
+            for i, name in enumerate(names)
         ]
+        keys = ("id", "iid", "title", "state")
         return Reply(
             200,
-            {
-                "id": found["id"],
-                "iid": found["iid"],
-                "project_id": self.project_id,
-                "title": found["title"],
-                "state": found["state"],
-                "merge_status": "can_be_merged",
-                "approved": bool(users),
-                "approvals_required": 0,
-                "approvals_left": 0,
-                "approved_by": users,
-            },
+            {key: found[key] for key in keys}
+            | {"project_id": self.project_id, "approved": bool(users), "approved_by": users},
         )
 
     def _update_mr(self, request: Request, match: re.Match[str]) -> Reply:
