@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 when namespaces or applications are deleted in a sync: manual environment,"
         " unless the pull request has the label berth/approve-deletion",
     )
+    plan.add_argument(
+        "--require-approvals",
+        action="store_true",
+        help="exit 1 unless every existing tenant whose generated files change is approved by"
+        " one of its owners in the pull request's reviews (read from the Git host)",
+    )
 
     comment = sub.add_parser("comment", help="post or update the sticky comment on this PR/MR")
     comment.add_argument("--file", required=True, metavar="FILE", help="the comment's Markdown")
@@ -137,6 +143,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             fmt=args.format,
             output=args.output,
             fail_on_delete=args.fail_on_delete,
+            require_approvals=args.require_approvals,
             env=os.environ,
             out=out,
             err=err,

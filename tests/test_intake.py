@@ -296,9 +296,12 @@ def test_github_issue_becomes_one_branch_and_one_pull_request_updated_on_edit(
         ("GET", GH),
         ("GET", f"{GH}/git/ref/heads/master"),
         ("GET", f"{GH}/git/ref/heads/berth/issue-1"),
-        ("GET", f"{GH}/git/commits/{head}"),
+        ("GET", f"{GH}/git/commits/{master}"),
+        ("GET", f"{GH}/git/trees/{master_tree}"),
+        ("GET", f"{GH}/git/commits/{head}"),  # is the branch current already? no
         ("GET", f"{GH}/git/trees/{github.git.commits[head].tree}"),
-        *[("POST", f"{GH}/git/blobs")] * 3,  # the request and the two AppProjects
+        # Rebuilt from the base: every file of the request again, on master, forced.
+        *[("POST", f"{GH}/git/blobs")] * len(BILLING_FILES),
         ("POST", f"{GH}/git/trees"),
         ("POST", f"{GH}/git/commits"),
         ("PATCH", f"{GH}/git/refs/heads/berth/issue-1"),
@@ -309,11 +312,11 @@ def test_github_issue_becomes_one_branch_and_one_pull_request_updated_on_edit(
         ("PATCH", f"{GH}/issues/comments/{comment['id']}"),
     ]
     [new_tree] = [b for m, p, _, b in trace if (m, p) == ("POST", f"{GH}/git/trees")]
-    assert {e["path"] for e in new_tree["tree"]} == {
-        "tenants/billing/tenant.yaml",
-        "environments/dev/tenants/billing/argocd.yaml",
-        "environments/prod/tenants/billing/argocd.yaml",
-    }
+    assert new_tree["base_tree"] == master_tree
+    assert {e["path"] for e in new_tree["tree"]} == BILLING_FILES
+    [ref] = [b for m, p, _, b in trace if m == "PATCH" and "/git/refs/" in p]
+    assert ref["force"] is True
+    assert github.git.commits[github.git.refs["refs/heads/berth/issue-1"]].parents == [master]
     assert len(github.open_pulls("berth/issue-1")) == 1
     assert [
         c["body"].startswith(f"{INTAKE}\n**Pull request:**") for c in github.comments_on(1)
@@ -502,19 +505,18 @@ def test_gitlab_issue_becomes_one_branch_and_one_merge_request(
     assert [(m, p) for m, p in methods_and_paths(trace) if "/repository/files/" not in p] == [
         ("GET", GL),
         ("GET", f"{GL}/repository/branches/{branch}"),
+        ("GET", f"{GL}/repository/branches/master"),
+        ("GET", f"{GL}/repository/compare"),  # is the branch current already? no
         ("POST", f"{GL}/repository/commits"),
         ("GET", f"{GL}/merge_requests"),
         ("GET", GL),
         ("GET", f"{GL}/issues/23"),
         ("GET", f"{GL}/issues/23/notes"),
     ]
+    # Rebuilt from the base and forced over the branch: what anyone pushed there is gone.
     commit = trace[[m for m, *_ in trace].index("POST")][3]
-    assert "start_branch" not in commit
-    assert {(a["action"], a["file_path"]) for a in commit["actions"]} == {
-        ("update", "tenants/billing/tenant.yaml"),
-        ("update", "environments/dev/tenants/billing/argocd.yaml"),
-        ("update", "environments/prod/tenants/billing/argocd.yaml"),
-    }
+    assert (commit["start_branch"], commit["force"]) == ("master", True)
+    assert {a["file_path"] for a in commit["actions"]} == BILLING_FILES
     assert len(gitlab.open_merge_requests("berth/issue-23")) == 1
     assert [n["body"].startswith(INTAKE) for n in gitlab.notes[("issues", 23)]] == [True]
 

@@ -158,9 +158,10 @@ def test_pr_workflow_grants_per_job() -> None:
     assert jobs["check"]["permissions"] == {"contents": "read"}
     assert jobs["comment"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert jobs["commit-back"]["permissions"] == {"contents": "write"}
+    assert jobs["approvals"]["permissions"] == {"contents": "read", "pull-requests": "read"}
     for job_id, job in jobs.items():
         grants = job["permissions"]
-        if job_id != "comment":
+        if job_id not in ("comment", "approvals"):
             assert "pull-requests" not in grants, job_id
         if job_id != "commit-back":
             assert grants.get("contents") == "read", job_id
@@ -271,6 +272,8 @@ def test_fork_pull_requests_fail_with_the_render_check_message() -> None:
 
 def test_pr_workflow_triggers_and_concurrency() -> None:
     workflow = _load(PR_WORKFLOW)
+    assert set(_triggers(workflow)) == {"pull_request", "pull_request_review"}
+    assert _triggers(workflow)["pull_request_review"]["types"] == ["submitted", "dismissed"]
     pull_request = _triggers(workflow)["pull_request"]
     assert set(pull_request["types"]) == {"opened", "synchronize", "reopened", "labeled"}
     for path in (
@@ -284,10 +287,55 @@ def test_pr_workflow_triggers_and_concurrency() -> None:
         ".github/workflows/**",
     ):
         assert path in pull_request["paths"], path
+    # A review must not cancel the checks of the same pull request: the event is in the group.
     assert workflow["concurrency"] == {
-        "group": "berth-pr-${{ github.event.pull_request.number }}",
+        "group": "berth-pr-${{ github.event.pull_request.number }}-${{ github.event_name }}",
         "cancel-in-progress": True,
     }
+
+
+def test_a_review_event_runs_only_the_approvals_job() -> None:
+    jobs = _jobs(_load(PR_WORKFLOW))
+    only_pull_request = "github.event_name == 'pull_request'"
+    assert only_pull_request in jobs["check"]["if"]
+    assert only_pull_request in jobs["deletions"]["if"]
+    # comment and commit-back need `check`, so they are skipped with it
+    for job_id in ("comment", "commit-back"):
+        assert jobs[job_id]["needs"] == "check", job_id
+    assert "if" not in jobs["approvals"] and "needs" not in jobs["approvals"]
+    step = jobs["approvals"]["steps"][-1]
+    assert "berth plan --base" in step["run"] and "--require-approvals" in step["run"]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+
+
+def test_every_job_running_berth_on_pull_request_files_refuses_a_tracked_berth_dir() -> None:
+    jobs = _jobs(_load(PR_WORKFLOW))
+    running = [
+        j
+        for j, job in jobs.items()
+        if any(".venv/bin/berth " in s.get("run", "") for s in job["steps"])
+    ]
+    pr_code = [j for j in running if j != "comment"]  # comment installs the base's Berth
+    assert sorted(pr_code) == ["approvals", "check", "deletions"]
+    for job_id in pr_code:
+        steps = jobs[job_id]["steps"]
+        assert steps[0]["uses"].startswith(CHECKOUT), job_id
+        assert "git ls-files .berth" in steps[1]["run"] and "exit 1" in steps[1]["run"], job_id
+
+
+def test_verify_findings_follow_the_plan_in_the_comment_and_still_fail_the_job() -> None:
+    check = _jobs(_load(PR_WORKFLOW))["check"]
+    steps = {s.get("id") or s["name"]: s for s in check["steps"]}
+    verify = steps["verify"]["run"]
+    assert "berth verify --format github" in verify
+    assert 'berth verify --format markdown --output "$RUNNER_TEMP/verify.md"' in verify
+    assert 'cat "$RUNNER_TEMP/verify.md" >>"$RUNNER_TEMP/plan.md"' in steps["plan"]["run"]
+    names = [s.get("id") or s["name"] for s in check["steps"]]
+    assert names[-1] == "Verify failed"
+    assert names.index("plan") < names.index("Keep the plan for the comment job") < len(names) - 1
+    assert check["steps"][-1]["if"] == "steps.verify.outputs.status != '0'"
+    comment_if = _jobs(_load(PR_WORKFLOW))["comment"]["if"]
+    assert "!cancelled()" in comment_if and "needs.check.outputs.planned == 'true'" in comment_if
 
 
 def test_intake_workflow_triggers_on_labelled_request_issues() -> None:
@@ -299,57 +347,3 @@ def test_intake_workflow_triggers_on_labelled_request_issues() -> None:
         assert f"contains(github.event.issue.labels.*.name, '{label}')" in condition
     scripts = [s.get("run", "") for _, s in _steps(workflow)]
     assert any(s.strip() == ".venv/bin/berth intake" for s in scripts)
-
-
-# --- GitLab CI --------------------------------------------------------------------------------
-
-
-def _gitlab() -> dict[str, Any]:
-    return _load(GITLAB_CI)
-
-
-def _flat(lines: Any) -> list[str]:
-    if isinstance(lines, str):
-        return [lines]
-    if isinstance(lines, list):
-        return [line for item in lines for line in _flat(item)]
-    return []
-
-
-def _script(job: dict[str, Any]) -> str:
-    return "\n".join(_flat(job.get("before_script", [])) + _flat(job.get("script", [])))
-
-
-def test_gitlab_merge_request_pipeline() -> None:
-    ci = _gitlab()
-    for job_id in ("validate", "render", "verify", "plan"):
-        rules = ci[job_id].get("rules") or ci[ci[job_id]["extends"][0]]["rules"]
-        assert rules == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}], job_id
-    assert ci["validate"]["artifacts"]["reports"]["junit"] == "berth-validate.xml"
-    assert "berth plan --base" in _script(ci["plan"])
-    assert "berth comment --file plan.md" in _script(ci["comment"])
-
-
-def test_gitlab_token_jobs_run_no_merge_request_code() -> None:
-    ci = _gitlab()
-    same_project = ci[".same-project-merge-request"]["rules"][0]["if"]
-    assert "$CI_MERGE_REQUEST_SOURCE_PROJECT_ID == $CI_PROJECT_ID" in same_project
-    token_jobs = {k for k, v in ci.items() if isinstance(v, dict) and "environment" in v}
-    assert token_jobs == {"commit-back", "comment", "intake"}
-    for job_id in ("commit-back", "comment"):
-        assert ci[job_id]["extends"] == [".same-project-merge-request"], job_id
-    commit_back = _script(ci["commit-back"])
-    assert "pip install" not in commit_back and ".venv/bin/berth" not in commit_back
-    assert "BERTH_GITLAB_TOKEN" in commit_back and "push" in commit_back
-    # comment installs Berth only after checking out the merge base.
-    comment = _script(ci["comment"])
-    assert comment.index("git checkout") < comment.index("pip install")
-
-
-def test_gitlab_intake_reads_the_event_from_a_file() -> None:
-    ci = _gitlab()
-    rules = [rule["if"] for rule in ci["intake"]["rules"]]
-    assert '$CI_PIPELINE_SOURCE == "trigger"' in rules
-    script = _script(ci["intake"])
-    assert 'berth intake --event "$event"' in script
-    assert "TRIGGER_PAYLOAD" in script and "BERTH_EVENT" in script

@@ -5,9 +5,12 @@ without the `tenant-request` or `app-request` label are left alone (exit 0). Oth
 request is validated (generator/intake/proposal.py) and either
 
 - its problems are posted on the issue, in the words of `berth validate` (exit 1), or
+- for an existing tenant, the issue's author or the user who sent the event is neither an
+  owner of it nor a platform maintainer (generator/intake/authority.py; exit 1), or
 - the request file and the generated files it changes are committed to the branch
   `berth/issue-<number>` with one pull request to the default branch, and the issue gets the
-  link (exit 0).
+  link (exit 0). The branch is rebuilt from the default branch every time, so nothing else
+  pushed to it survives.
 
 Both comments are one sticky comment (marker `berth:intake`), updated in place, and editing
 the issue updates the same branch and pull request. Without a token this is a dry run.
@@ -20,6 +23,7 @@ from typing import TextIO
 
 from generator import ci
 from generator.githost import GitHost, GitHostError, host_from_environment
+from generator.intake.authority import refusal
 from generator.intake.event import IssueEvent, issue_event
 from generator.intake.forms import FORMS
 from generator.intake.proposal import Proposal, Rejection, propose
@@ -80,6 +84,12 @@ def _intake(root: str, event: IssueEvent, host: GitHost, out: TextIO) -> int:
         url = host.upsert_comment("issue", event.number, body, marker=MARKER)
         out.write(f"berth: issue #{event.number} asks for nothing new; commented: {url}\n")
         return 0
+    refused = refusal(root, event, result.tenant)
+    if refused is not None:
+        body = f"**This request cannot become a pull request.** {refused}\n"
+        url = host.upsert_comment("issue", event.number, body, marker=MARKER)
+        out.write(f"berth: issue #{event.number} may not change this tenant; commented: {url}\n")
+        return 1
     what = "tenant" if result.kind == "Tenant" else f"application {result.name} of tenant"
     verb = "update" if result.updates else "add"
     url = host.upsert_pull_request(

@@ -1,8 +1,10 @@
 """`berth plan --base REF`: what the working tree changes against REF, and what it costs.
 
 Exit codes: 0 planned; 1 the working tree is invalid, or `--fail-on-delete` and the plan
-deletes namespaces or applications in a `sync: manual` environment without the pull request
-label `berth/approve-deletion` (APPROVE_DELETION_LABEL); 2 usage or internal error.
+deletes namespaces, applications or databases in a `sync: manual` environment without the
+pull request label `berth/approve-deletion` (APPROVE_DELETION_LABEL), or `--require-approvals`
+and a tenant whose generated files change lacks its owners' approval (plan/approvals.py);
+2 usage or internal error (also: the host could not be asked about reviews).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections.abc import Mapping
 from typing import Literal, TextIO
 
 from generator import ci
-from generator.plan import APPROVE_DELETION_LABEL, Plan, make_plan
+from generator.githost import GitHostError, host_from_environment
+from generator.plan import APPROVE_DELETION_LABEL, Plan, approvals, make_plan
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
 
@@ -28,6 +31,7 @@ def run(
     output: str | None,
     fail_on_delete: bool,
     env: Mapping[str, str],
+    require_approvals: bool = False,
     out: TextIO,
     err: TextIO,
 ) -> int:
@@ -42,17 +46,27 @@ def run(
     if not plan.valid:
         err.write("berth: the working tree is invalid; run `berth validate`\n")
         return 1
+    status = 0
     if fail_on_delete and plan.deletions:
         if APPROVE_DELETION_LABEL in ci.pull_request_labels(env):
             err.write(f"berth: deletions approved by the label {APPROVE_DELETION_LABEL!r}\n")
-            return 0
-        err.write(
-            f"berth: this change deletes {len(plan.deletions)} namespace(s) or application(s) in"
-            f" sync: manual environments; add the label {APPROVE_DELETION_LABEL!r} to the pull"
-            " request to approve\n"
-        )
-        return 1
-    return 0
+        else:
+            err.write(
+                f"berth: this change deletes {len(plan.deletions)} namespace(s), application(s)"
+                f" or database object(s) in sync: manual environments; add the label"
+                f" {APPROVE_DELETION_LABEL!r} to the pull request to approve\n"
+            )
+            status = 1
+    if require_approvals:
+        try:
+            agreed = approvals.check(
+                plan.approvals, host_from_environment(env, out=out), env, out, err
+            )
+        except GitHostError as exc:
+            err.write(f"berth: error: {exc}\n")
+            return 2
+        status = status or (0 if agreed else 1)
+    return status
 
 
 def _render(plan: Plan, fmt: PlanFormat, env: Mapping[str, str]) -> str:

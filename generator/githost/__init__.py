@@ -9,8 +9,10 @@ Variables read:
 - GitHub Actions: `GITHUB_ACTIONS`, `GITHUB_REPOSITORY` (owner/name), `GITHUB_TOKEN`,
   `GITHUB_API_URL` (REST base URL; GitHub Enterprise Server works through it alone).
 - GitLab CI: `GITLAB_CI`, `CI_API_V4_URL`, `CI_PROJECT_ID`, and a token:
-  `BERTH_GITLAB_TOKEN` (project access token, scope `api`; needed to write) or else
-  `CI_JOB_TOKEN` (reads only: GitLab refuses notes, commits and merge requests with it).
+  `BERTH_GITLAB_TOKEN` (project access token, scope `api`; needed to write; a protected
+  variable, so only default-branch pipelines have it), else `BERTH_GITLAB_READ_TOKEN`
+  (scope `read_api`: what merge-request pipelines get, enough to read approvals), else
+  `CI_JOB_TOKEN` (reads only, and not merge-request approvals).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, TextIO
 
-from .base import GitHost, GitHostError, Kind, hidden_marker
+from .base import GitHost, GitHostError, Kind, Reviews, hidden_marker
 from .dryrun import DryRunHost
 from .github import DEFAULT_API_URL, GitHubHost
 from .gitlab import GitLabHost
@@ -31,6 +33,7 @@ __all__ = [
     "GitHubHost",
     "GitLabHost",
     "Kind",
+    "Reviews",
     "Secret",
     "hidden_marker",
     "host_from_environment",
@@ -79,12 +82,14 @@ def _gitlab(env: Mapping[str, str], out: TextIO) -> GitHost:
     if not api_url or not project:
         return DryRunHost(out, target="GitLab", reason="CI_API_V4_URL or CI_PROJECT_ID is not set")
     target = f"GitLab project {project} at {api_url}"
-    if token := _get(env, "BERTH_GITLAB_TOKEN"):
+    if token := _get(env, "BERTH_GITLAB_TOKEN") or _get(env, "BERTH_GITLAB_READ_TOKEN"):
         return GitLabHost(api_url=api_url, project=project, token=Secret(token))
     if token := _get(env, "CI_JOB_TOKEN"):
         return GitLabHost(api_url=api_url, project=project, token=Secret(token), token_kind="job")
     return DryRunHost(
-        out, target=target, reason="neither BERTH_GITLAB_TOKEN nor CI_JOB_TOKEN is set"
+        out,
+        target=target,
+        reason="none of BERTH_GITLAB_TOKEN, BERTH_GITLAB_READ_TOKEN, CI_JOB_TOKEN is set",
     )
 
 

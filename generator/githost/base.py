@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 # GitHub numbers issues and pull requests in one sequence; GitLab gives merge requests and
@@ -26,6 +27,23 @@ class GitHostError(Exception):
     words, and a hint), so the CLI prints `str(error)` and no traceback. It never contains
     a token.
     """
+
+
+@dataclass(frozen=True)
+class Reviews:
+    """Who approved a PR/MR, as the host says it now.
+
+    `approvers` holds lower-case usernames (both hosts compare them case-insensitively) whose
+    approval stands on `head_sha`, the PR's head as the host sees it: on GitHub each user's
+    latest approving or change-requesting review, counted only if it was given on that commit
+    (so a push makes earlier approvals stale even without "dismiss stale approvals"); on
+    GitLab the merge request's current approvals (GitLab resets them on push when the project
+    says so, see docs/ci.md).
+    """
+
+    author: str
+    head_sha: str
+    approvers: frozenset[str]
 
 
 @runtime_checkable
@@ -58,6 +76,10 @@ class GitHost(Protocol):
         one commit with `message`, opens a PR/MR if none is open from `branch`, else updates
         its title and body. Returns the PR/MR URL.
         """
+        ...
+
+    def reviews(self, number: int) -> Reviews:
+        """The author, head commit and standing approvals of PR/MR `number` (read only)."""
         ...
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from .base import Kind, check_proposal, hidden_marker, noun, with_marker
+from .base import GitHostError, Kind, Reviews, check_proposal, hidden_marker, noun, with_marker
 
 
 class DryRunHost:
@@ -62,6 +62,14 @@ class DryRunHost:
             _indent(body),
         )
         return f"dry-run://pull/{branch}"
+
+    def reviews(self, number: int) -> Reviews:
+        # A check must not pass because it could not look: no token, no answer.
+        raise GitHostError(
+            f"cannot read the reviews of {noun('pull', number)} of {self.target}"
+            f" ({self.reason or 'no token'}); the approvals check needs a token that can read"
+            " them (GitHub: GITHUB_TOKEN with pull-requests: read; GitLab: BERTH_GITLAB_READ_TOKEN)"
+        )
 
     def _say(self, headline: str, *block: str) -> None:
         # Resolved at call time so a redirected or captured stdout is honoured.

@@ -26,6 +26,7 @@ from github.Repository import Repository
 from .base import (
     GitHostError,
     Kind,
+    Reviews,
     check_proposal,
     git_blob_sha,
     hidden_marker,
@@ -39,6 +40,8 @@ from .secret import Secret
 DEFAULT_API_URL = "https://api.github.com"
 _FILE_MODE = "100644"
 _TIMEOUT = 30  # seconds per request; PyGithub wants an int
+# Review states that replace a user's earlier verdict (a dismissal withdraws an approval).
+_DECIDING = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
 
 
 class GitHubHost:
@@ -107,19 +110,23 @@ class GitHubHost:
             with self._failure(f"reading the branch {branch!r}"):
                 branch_ref = _ref_or_none(repo, branch)
             with self._failure(f"committing to the branch {branch!r}"):
-                head = repo.get_git_commit(branch_ref.object.sha if branch_ref else base_sha)
-                commit = self._commit(repo, head, self._changed(repo, head, files), message)
-                if commit is not None and branch_ref is None:
-                    # Creating the ref at the new commit = branching from base + committing,
-                    # and leaves no empty branch behind if a step above failed.
-                    repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
-                elif commit is not None and branch_ref is not None:
-                    branch_ref.edit(commit.sha, force=False)  # fast-forward only
-            if commit is None and branch_ref is None:
-                raise GitHostError(
-                    f"GitHub: nothing to propose on {self.repository}: the files"
-                    f" ({', '.join(sorted(files)) or 'none given'}) already match {base!r}"
-                )
+                # Always rebuilt from the base: one commit of `files` on the base's head, so
+                # nothing anyone else pushed to the branch survives into the pull request.
+                start = repo.get_git_commit(base_sha)
+                listed = self._listing(repo, start.tree.sha)
+                if branch_ref is not None and self._current(repo, branch_ref, start, listed, files):
+                    commit = None
+                else:
+                    commit = self._commit(repo, start, self._changed(listed, files), message)
+                    if commit is None:
+                        raise GitHostError(
+                            f"GitHub: nothing to propose on {self.repository}: the files"
+                            f" ({', '.join(sorted(files)) or 'none given'}) already match {base!r}"
+                        )
+                    if branch_ref is None:
+                        repo.create_git_ref(f"refs/heads/{branch}", commit.sha)
+                    else:
+                        branch_ref.edit(commit.sha, force=True)
             with self._failure(f"opening the pull request from {branch!r} to {base!r}"):
                 owner = self.repository.split("/")[0]
                 pull = next(iter(repo.get_pulls(state="open", head=f"{owner}:{branch}")), None)
@@ -128,6 +135,24 @@ class GitHubHost:
                 if (pull.title, pull.body or "") != (title, body):
                     pull.edit(title=title, body=body)
                 return pull.html_url
+
+    def reviews(self, number: int) -> Reviews:
+        action = f"reading the reviews of pull request #{number}"
+        with self._client() as gh, self._failure(action):
+            pull = self._repo(gh).get_pull(number)
+            head = pull.head.sha
+            latest: dict[str, tuple[str, str]] = {}
+            for review in pull.get_reviews():  # oldest first
+                # COMMENTED and PENDING reviews neither give nor take an approval.
+                if review.user is not None and review.state in _DECIDING:
+                    latest[review.user.login.lower()] = (review.state, review.commit_id)
+            author = pull.user.login if pull.user is not None else ""
+        approvers = frozenset(
+            user
+            for user, (state, commit) in latest.items()
+            if state == "APPROVED" and commit == head
+        )
+        return Reviews(author=author, head_sha=head, approvers=approvers)
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -150,21 +175,41 @@ class GitHubHost:
         with self._failure(f"opening the repository {self.repository}"):
             return gh.get_repo(self.repository)
 
+    def _listing(self, repo: Repository, tree_sha: str) -> dict[str, tuple[str, str]] | None:
+        """path -> (mode, blob sha) of every blob below a tree; None if GitHub truncated it."""
+        tree = repo.get_git_tree(tree_sha, recursive=True)
+        if tree.raw_data.get("truncated"):
+            return None
+        return {e.path: (e.mode, e.sha) for e in tree.tree if e.type == "blob"}
+
+    def _current(
+        self,
+        repo: Repository,
+        branch_ref: GitRef,
+        start: GitCommit,
+        listed: dict[str, tuple[str, str]] | None,
+        files: dict[str, bytes],
+    ) -> bool:
+        """The branch is already exactly one commit of `files` on the base's head."""
+        head = repo.get_git_commit(branch_ref.object.sha)
+        if listed is None or [p.sha for p in head.parents] != [start.sha]:
+            return False
+        wanted = {
+            p: (listed.get(p, (_FILE_MODE, ""))[0], git_blob_sha(c)) for p, c in files.items()
+        }
+        return self._listing(repo, head.tree.sha) == listed | wanted
+
+    @staticmethod
     def _changed(
-        self, repo: Repository, head: GitCommit, files: dict[str, bytes]
+        listed: dict[str, tuple[str, str]] | None, files: dict[str, bytes]
     ) -> dict[str, tuple[str, bytes]]:
-        """path -> (mode, content) for the files that differ from `head`."""
-        if not files:
-            return {}
-        tree = repo.get_git_tree(head.tree.sha, recursive=True)
+        """path -> (mode, content) for the files that differ from the listing."""
         # A truncated listing (huge trees) cannot prove a file unchanged: propose them all;
         # `_commit` then notices if the resulting tree is the one we started from.
-        listed = {} if tree.raw_data.get("truncated") else {e.path: e for e in tree.tree}
         changed: dict[str, tuple[str, bytes]] = {}
         for path, content in sorted(files.items()):
-            entry = listed.get(path)
-            if entry is None or entry.type != "blob" or entry.sha != git_blob_sha(content):
-                mode = entry.mode if entry is not None and entry.type == "blob" else _FILE_MODE
+            mode, sha = (listed or {}).get(path, (_FILE_MODE, ""))
+            if sha != git_blob_sha(content):
                 changed[path] = (mode, content)
         return changed
 

@@ -26,6 +26,7 @@ from gitlab.v4.objects import Project
 from .base import (
     GitHostError,
     Kind,
+    Reviews,
     check_proposal,
     git_blob_sha,
     hidden_marker,
@@ -114,27 +115,32 @@ class GitLabHost:
         with self._client() as gl:
             with self._failure(f"reading the branch {branch!r}"):
                 project = self._project(gl)
-                exists = _branch_exists(project, branch)
-                if not exists and not _branch_exists(project, base):
+                existing = _branch(project, branch)
+                start = _branch(project, base)
+                if start is None:
                     raise GitHostError(
                         f"GitLab: the base branch {base!r} does not exist in project {self.project}"
                     )
             with self._failure(f"committing to the branch {branch!r}"):
-                actions = _actions(project, branch if exists else base, files)
-                if actions:
+                # Always rebuilt from the base: one commit of `files` on the base's head
+                # (`force` replaces the branch), so nothing anyone else pushed to the branch
+                # survives into the merge request.
+                actions = _actions(project, base, files)
+                if not actions:
+                    raise GitHostError(
+                        f"GitLab: nothing to propose on project {self.project}: the files"
+                        f" ({', '.join(sorted(files)) or 'none given'}) already match {base!r}"
+                    )
+                if existing is None or not _current(project, existing, start, base, files):
                     data: dict[str, Any] = {
                         "branch": branch,
+                        "start_branch": base,
                         "commit_message": message,
                         "actions": actions,
                     }
-                    if not exists:
-                        data["start_branch"] = base  # creates the branch with this commit
+                    if existing is not None:
+                        data["force"] = True
                     project.commits.create(data)
-            if not actions and not exists:
-                raise GitHostError(
-                    f"GitLab: nothing to propose on project {self.project}: the files"
-                    f" ({', '.join(sorted(files)) or 'none given'}) already match {base!r}"
-                )
             with self._failure(f"opening the merge request from {branch!r} to {base!r}"):
                 found = project.mergerequests.list(
                     source_branch=branch, state="opened", get_all=True
@@ -156,6 +162,20 @@ class GitLabHost:
                     request.description = body
                     request.save()
                 return str(request.web_url)
+
+    def reviews(self, number: int) -> Reviews:
+        action = f"reading the approvals of merge request !{number}"
+        with self._client() as gl, self._failure(action):
+            request = self._project(gl).mergerequests.get(number)
+            approvals = request.approvals.get()
+        users = [entry.get("user") for entry in approvals.approved_by or []]
+        approvers = frozenset(
+            str(user["username"]).lower()
+            for user in users
+            if isinstance(user, dict) and user.get("username")
+        )
+        author = request.author.get("username", "") if isinstance(request.author, dict) else ""
+        return Reviews(author=str(author), head_sha=str(request.sha), approvers=approvers)
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -199,14 +219,26 @@ def _first_marked(notes: Iterable[Any], tag: str) -> Any:
     return next((n for n in notes if not n.system and tag in (n.body or "")), None)
 
 
-def _branch_exists(project: Project, branch: str) -> bool:
+def _branch(project: Project, branch: str) -> Any:
+    """The branch (with its head `commit`), or None if there is none of that name."""
     try:
-        project.branches.get(branch)
+        return project.branches.get(branch)
     except GitlabError as exc:
         if exc.response_code == 404:
-            return False
+            return None
         raise
-    return True
+
+
+def _current(
+    project: Project, existing: Any, start: Any, base: str, files: dict[str, bytes]
+) -> bool:
+    """The branch is already exactly one commit of `files` on the base's head."""
+    if existing.commit.get("parent_ids") != [start.commit["id"]]:
+        return False
+    compare = project.repository_compare(base, existing.name)
+    diffs = compare.get("diffs", []) if isinstance(compare, dict) else []
+    changed = {d.get("new_path") for d in diffs} | {d.get("old_path") for d in diffs}
+    return changed <= set(files) and not _actions(project, existing.name, files)
 
 
 def _actions(project: Project, ref: str, files: dict[str, bytes]) -> list[dict[str, str]]:

@@ -21,6 +21,11 @@ class IssueEvent:
     open: bool
     default_branch: str  # where the request's pull request goes
     pull_request: bool  # GitHub sends pull requests as issues too
+    # Who stands behind the issue's text: its author and the user whose action sent this event
+    # (an edit by someone else changes the request). "" when the payload does not say: GitLab
+    # gives the author only as a numeric id.
+    author: str = ""
+    sender: str = ""
 
 
 def issue_event(payload: dict[str, Any]) -> IssueEvent:
@@ -44,6 +49,8 @@ def _github(payload: dict[str, Any]) -> IssueEvent:
         open=issue.get("state") == "open",
         default_branch=_branch(repository),
         pull_request=isinstance(issue.get("pull_request"), dict),
+        author=_login(issue.get("user"), "login"),
+        sender=_login(payload.get("sender"), "login"),
     )
 
 
@@ -58,7 +65,13 @@ def _gitlab(payload: dict[str, Any]) -> IssueEvent:
         open=issue.get("state") == "opened",
         default_branch=_branch(payload.get("project")),
         pull_request=False,
+        sender=_login(payload.get("user"), "username"),
     )
+
+
+def _login(user: Any, key: str) -> str:
+    name = user.get(key) if isinstance(user, dict) else None
+    return name if isinstance(name, str) else ""
 
 
 def _number(value: Any) -> int:

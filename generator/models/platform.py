@@ -11,6 +11,7 @@ from generator.models.common import (
     ByteQuantity,
     CpuQuantity,
     DnsLabel,
+    GitUser,
     Metadata,
     Strict,
 )
@@ -153,6 +154,15 @@ class PlatformSpec(Strict):
     argocdNamespace: DnsLabel = Field(default="argocd", description="Namespace Argo CD runs in.")
     backupNamespace: DnsLabel = Field(
         default="velero", description="Namespace Velero runs in (holds Schedules)."
+    )
+    maintainers: list[GitUser] = Field(
+        default_factory=list,
+        max_length=100,
+        description=(
+            "Git hosting usernames of the platform team: besides a tenant's owners, the only"
+            " people whose request issues `berth intake` turns into a pull request for an"
+            " existing tenant."
+        ),
     )
     reservedNamespaces: list[DnsLabel] = Field(
         default_factory=list,

@@ -7,7 +7,8 @@ Markdown of the pull request comment.
 
 from __future__ import annotations
 
+from generator.plan import approvals
 from generator.plan.build import compare, make_plan
-from generator.plan.model import APPROVE_DELETION_LABEL, Plan
+from generator.plan.model import APPROVE_DELETION_LABEL, Approval, Plan
 
-__all__ = ["APPROVE_DELETION_LABEL", "Plan", "compare", "make_plan"]
+__all__ = ["APPROVE_DELETION_LABEL", "Approval", "Plan", "approvals", "compare", "make_plan"]

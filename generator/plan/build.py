@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from generator.plan.cost import ZERO, Cost, Where, tenant_costs
 from generator.plan.diff import file_changes, object_changes, owner
-from generator.plan.model import DELETION_KINDS, Deletion, EnvironmentPlan, Plan, Row
+from generator.plan.model import DELETION_KINDS, Approval, Deletion, EnvironmentPlan, Plan, Row
 from generator.plan.snapshot import Snapshot, snapshot_of, snapshot_of_revision
 
 
@@ -75,7 +77,22 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
         for o in row.objects
         if o.action == "remove" and o.kind in DELETION_KINDS
     ]
+    plan.approvals = approvals(base, rows.values())
     return plan
+
+
+def approvals(base: Snapshot, rows: Iterable[Row]) -> list[Approval]:
+    """Each tenant of the base whose generated files change, with the base's owners."""
+    envs: dict[str, set[str]] = {}
+    for row in rows:
+        if row.tenant is not None and row.files:
+            envs.setdefault(row.tenant, set()).add(row.env)
+    tenants = base.valid.tenants if base.valid is not None else {}
+    return [
+        Approval(name, tuple(tenants[name].spec.owners), tuple(sorted(envs[name])))
+        for name in sorted(envs)
+        if name in tenants
+    ]
 
 
 def _sync(env: str, head: Snapshot, base: Snapshot) -> str:

@@ -22,7 +22,14 @@ from generator.ci import COMMENT_LIMIT
 from generator.cost import money
 from generator.mdsafe import code, fence
 from generator.plan.diff import FileChange
-from generator.plan.model import APPROVE_DELETION_LABEL, Deletion, EnvironmentPlan, Plan, Row
+from generator.plan.model import (
+    APPROVE_DELETION_LABEL,
+    Approval,
+    Deletion,
+    EnvironmentPlan,
+    Plan,
+    Row,
+)
 from generator.plan.report import SYMBOL, counts, signed
 
 MARKER = "<!-- berth:plan -->"
@@ -64,6 +71,8 @@ def _head(plan: Plan) -> str:
         return "".join(out)
     if plan.deletions:
         out.append(_deletion_warning(plan.deletions))
+    if plan.approvals:
+        out.append(_approvals(plan.approvals))
     if plan.problems:  # warnings only: errors stop the plan above
         out.append(f"`berth validate` warns ({len(plan.problems)}):\n\n{_problem_block(plan)}\n")
     if plan.base_problems:
@@ -110,8 +119,9 @@ def _deletion_warning(deletions: list[Deletion]) -> str:
         groups.setdefault((d.env, d.tenant), []).append(d)
     lines = [
         "> [!CAUTION]\n",
-        "> **This change deletes namespaces or applications in environments that Argo CD syncs"
-        " by hand (`sync: manual`).** Once synced, they are deleted with what runs in them.\n>\n",
+        "> **This change deletes namespaces, applications or databases in environments that"
+        " Argo CD syncs by hand (`sync: manual`).** Once synced, they are deleted with what runs"
+        " in them and, for a database, its volumes.\n>\n",
     ]
     for (env, tenant), items in list(groups.items())[:MAX_LISTED]:
         what = ", ".join(f"{d.kind} {code(d.name)}" for d in items)
@@ -124,6 +134,24 @@ def _deletion_warning(deletions: list[Deletion]) -> str:
         " to the pull request.\n\n"
     )
     return "".join(lines)
+
+
+def _approvals(approvals: list[Approval]) -> str:
+    # Owners in code spans, not @-mentions: an update of this comment must not ping anyone.
+    lines = [
+        "**Approvals.** The generated files of these tenants change; each needs an approving"
+        " review from one of its owners (as the base lists them), checked by"
+        " `berth plan --require-approvals`:\n\n"
+    ]
+    for need in approvals[:MAX_LISTED]:
+        owners = ", ".join(code(o) for o in need.owners)
+        envs = ", ".join(need.envs)
+        lines.append(
+            f"- needs approval from the owners of {code(need.tenant)} ({owners}): {envs}\n"
+        )
+    if len(approvals) > MAX_LISTED:
+        lines.append(f"- ... and {len(approvals) - MAX_LISTED} more tenants\n")
+    return "".join(lines) + "\n"
 
 
 # -- tables -------------------------------------------------------------------------------

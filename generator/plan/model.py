@@ -14,9 +14,11 @@ from generator.problems import Problem
 # the plan comment itself, which names it whenever it is needed.
 APPROVE_DELETION_LABEL = "berth/approve-deletion"
 
-# Removing one of these removes a tenant's namespace or a workload: what `sync: manual`
-# environments (production) must not lose by accident.
-DELETION_KINDS = frozenset({"Namespace", "Application"})
+# Removing one of these removes a tenant's namespace, a workload or a database with its
+# volumes: what `sync: manual` environments (production) must not lose by accident. An app's
+# CloudNativePG Cluster and ScheduledBackup come from its values file (objects.py), so turning
+# `database:` off counts as deleting them even though the Application stays.
+DELETION_KINDS = frozenset({"Namespace", "Application", "Cluster", "ScheduledBackup"})
 
 
 @dataclass
@@ -67,6 +69,21 @@ class Deletion:
     name: str
 
 
+@dataclass(frozen=True)
+class Approval:
+    """A tenant whose generated files the change touches: its owners must agree.
+
+    CODEOWNERS gives each tenant's request folder to its owners, but the generated files are
+    the platform's, so a change that reaches into another tenant (an `allowFrom` that adds an
+    egress rule to that tenant's NetworkPolicy) would need nobody from that tenant.
+    `berth plan --require-approvals` closes that gap with the host's reviews.
+    """
+
+    tenant: str
+    owners: tuple[str, ...]  # as the base revision lists them: the change cannot pick them
+    envs: tuple[str, ...]
+
+
 @dataclass
 class Plan:
     base_ref: str
@@ -77,6 +94,9 @@ class Plan:
     environments: list[EnvironmentPlan] = field(default_factory=list)
     other: list[Row] = field(default_factory=list)  # files of no environment
     deletions: list[Deletion] = field(default_factory=list)  # in sync: manual environments
+    # Tenants of the base whose generated files change (new tenants have nobody to ask yet:
+    # their folder falls to the platform's catch-all in CODEOWNERS).
+    approvals: list[Approval] = field(default_factory=list)
     has_apps: bool = False
     base_total: Cost = ZERO  # every tenant in every environment
     head_total: Cost = ZERO

@@ -6,7 +6,10 @@ removes, which reads better in a review than file names. Three shapes are known:
 - a tenant's guardrails overlay (`environments/<env>/tenants/<tenant>/guardrails/kustomization.yaml`)
   builds the objects of `blueprints/tenant`, renamed and patched: each object's fingerprint is
   the overlay's shared parts (labels, namespace) plus the patches that target it;
-- an application's Helm values file (`.../apps/<app>.values.yaml`) is one `Values/<app>`;
+- an application's Helm values file (`.../apps/<app>.values.yaml`) is one `Values/<app>`,
+  plus the CloudNativePG `Cluster/<app>-db` and `ScheduledBackup/<app>-db` the chart makes
+  of it while `database.enabled` is true (fingerprint: the `database` block), so that turning
+  a database off shows as removing them, which `--fail-on-delete` guards;
 - any other YAML file holds its documents, each `Kind/metadata.name` (the Argo CD AppProjects
   and Applications of `argocd.yaml` and `bootstrap.yaml`; a root kustomization, which has no
   name, is named after its folder); a file that is not YAML is `File/<path>`.
@@ -43,8 +46,9 @@ def objects_of(
 ) -> tuple[dict[Key, str], dict[Key, str]]:
     """The objects of a file before and after (None: the file is absent there)."""
     if path.endswith(VALUES_SUFFIX):
-        key = ("Values", posixpath.basename(path).removesuffix(VALUES_SUFFIX))
-        return _whole(key, old), _whole(key, new)
+        app = posixpath.basename(path).removesuffix(VALUES_SUFFIX)
+        key = ("Values", app)
+        return _whole(key, old) | _database(app, old), _whole(key, new) | _database(app, new)
     if path.endswith((".yaml", ".yml")):
         overlay = is_overlay(path)
         readers: tuple[Reader, ...] = (
@@ -67,6 +71,29 @@ def is_overlay(path: str) -> bool:
 
 def _whole(key: Key, text: str | None) -> dict[Key, str]:
     return {} if text is None else {key: text}
+
+
+# The names blueprints/chart/templates/database.yaml gives both objects.
+DATABASE_KINDS = ("Cluster", "ScheduledBackup")
+
+
+def _database(app: str, text: str | None) -> dict[Key, str]:
+    """The database objects the chart renders from a values file, if it enables one.
+
+    A values file that does not parse is judged enabled: it then shows as unchanged rather
+    than as a silent deletion (render validates values files, so this is not expected).
+    """
+    if text is None or "database:" not in text:
+        return {}
+    try:
+        values = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return {(kind, f"{app}-db"): text for kind in DATABASE_KINDS}
+    database = values.get("database") if isinstance(values, dict) else None
+    if not isinstance(database, dict) or database.get("enabled") is not True:
+        return {}
+    fingerprint = _canonical(database)
+    return {(kind, f"{app}-db"): fingerprint for kind in DATABASE_KINDS}
 
 
 # -- yaml_emit's layout ---------------------------------------------------------------------

@@ -52,6 +52,11 @@ def render_text(plan: Plan) -> str:
         )
         out += [f"  {d.env}: {d.kind}/{d.name}\n" for d in plan.deletions]
         out.append(f"  approve with the pull request label {APPROVE_DELETION_LABEL!r}\n")
+    for need in plan.approvals:
+        out.append(
+            f"needs approval from the owners of {need.tenant} ({', '.join(need.owners)}):"
+            f" {', '.join(need.envs)}\n"
+        )
     if not plan.changed:
         out.append("No changes to the generated files.\n")
         return "".join(out)
@@ -117,6 +122,10 @@ def render_json(plan: Plan) -> str:
                 for d in plan.deletions
             ],
             "approvalLabel": APPROVE_DELETION_LABEL,
+            "approvals": [
+                {"tenant": a.tenant, "owners": list(a.owners), "environments": list(a.envs)}
+                for a in plan.approvals
+            ],
             "files": [{"path": f.path, "action": f.action, "diff": f.diff} for f in plan.files],
         }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

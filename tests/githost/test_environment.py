@@ -94,7 +94,7 @@ def test_gitlab_falls_back_to_the_job_token(gitlab: FakeGitLab) -> None:
         ({"GITHUB_REPOSITORY": "a/b", "GITHUB_TOKEN": " \n"}, "GITHUB_TOKEN is not set"),
         (
             {"GITLAB_CI": "true", "CI_API_V4_URL": "https://gl/api/v4", "CI_PROJECT_ID": "5"},
-            "neither BERTH_GITLAB_TOKEN nor CI_JOB_TOKEN is set",
+            "none of BERTH_GITLAB_TOKEN, BERTH_GITLAB_READ_TOKEN, CI_JOB_TOKEN is set",
         ),
         ({"CI_PROJECT_ID": "5", "CI_JOB_TOKEN": "j"}, "CI_API_V4_URL or CI_PROJECT_ID is not set"),
     ],

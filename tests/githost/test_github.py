@@ -155,26 +155,23 @@ def test_pull_request_is_opened_once_with_one_commit_then_updated(
     )
 
     new_head = github.git.refs[f"refs/heads/{BRANCH}"]
+    edited = {**files, TENANT: b"kind: Tenant\nspec: {}\n"}
     writes = [(m, p, b) for m, p, _, b in github.trace(start) if m != "GET"]
     assert writes == [
-        # Only the file that changed is sent; the branch moves forward, not forced.
-        (
-            "POST",
-            f"{REPO}/git/blobs",
-            {"content": _b64(b"kind: Tenant\nspec: {}\n"), "encoding": "base64"},
-        ),
+        # Rebuilt from the base: one commit of all the files on master, and the branch is
+        # replaced (force), so nothing else pushed to it survives.
+        *[
+            ("POST", f"{REPO}/git/blobs", {"content": _b64(edited[p]), "encoding": "base64"})
+            for p in sorted(edited)
+        ],
         (
             "POST",
             f"{REPO}/git/trees",
             {
-                "base_tree": commit.tree,
+                "base_tree": master_tree,
                 "tree": [
-                    {
-                        "path": TENANT,
-                        "mode": "100644",
-                        "type": "blob",
-                        "sha": git_blob_sha(b"kind: Tenant\nspec: {}\n"),
-                    }
+                    {"path": p, "mode": "100644", "type": "blob", "sha": git_blob_sha(edited[p])}
+                    for p in sorted(edited)
                 ],
             },
         ),
@@ -184,10 +181,10 @@ def test_pull_request_is_opened_once_with_one_commit_then_updated(
             {
                 "message": "Update tenant payments",
                 "tree": github.git.commits[new_head].tree,
-                "parents": [head],
+                "parents": [master],
             },
         ),
-        ("PATCH", f"{REPO}/git/refs/heads/{BRANCH}", {"sha": new_head, "force": False}),
+        ("PATCH", f"{REPO}/git/refs/heads/{BRANCH}", {"sha": new_head, "force": True}),
         (
             "PATCH",
             f"{REPO}/pulls/3",
@@ -196,7 +193,29 @@ def test_pull_request_is_opened_once_with_one_commit_then_updated(
     ]
     assert again == url
     assert [p["title"] for p in github.open_pulls(BRANCH)] == ["Tenant payments (edited)"]
-    assert github.git.commits[new_head].parents == [head]
+    assert github.git.commits[new_head].parents == [master]
+    assert github.git.files(BRANCH) == github.git.files("master") | edited
+
+
+def test_what_others_pushed_to_the_branch_does_not_survive(
+    github: FakeGitHub, github_host: GitHubHost
+) -> None:
+    proposal = {
+        "branch": BRANCH,
+        "base": "master",
+        "title": "T",
+        "body": "B",
+        "files": {TENANT: b"kind: Tenant\n"},
+        "message": "m",
+    }
+    github_host.upsert_pull_request(**proposal)  # type: ignore[arg-type]
+    github.git.commit_files(BRANCH, {"tenants/other/tenant.yaml": b"evil\n"}, "sneaked in")
+
+    github_host.upsert_pull_request(**proposal)  # type: ignore[arg-type]
+
+    head = github.git.refs[f"refs/heads/{BRANCH}"]
+    assert github.git.commits[head].parents == [github.git.refs["refs/heads/master"]]
+    assert github.git.files(BRANCH) == github.git.files("master") | {TENANT: b"kind: Tenant\n"}
 
 
 def test_nothing_is_written_when_branch_and_pull_request_are_current(

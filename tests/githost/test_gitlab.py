@@ -143,16 +143,19 @@ def test_merge_request_is_opened_once_with_one_commit_then_updated(
             "POST",
             f"{PROJECT}/repository/commits",
             {
+                # Rebuilt from the base and forced over the branch: nothing else survives.
                 "branch": BRANCH,
+                "start_branch": "master",
                 "commit_message": "Update tenant payments",
                 "actions": [
                     {
-                        "action": "update",
+                        "action": "create",
                         "file_path": TENANT,
                         "encoding": "base64",
                         "content": _b64(b"kind: Tenant\nspec: {}\n"),
                     }
                 ],
+                "force": True,
             },
         ),
         (
@@ -168,7 +171,29 @@ def test_merge_request_is_opened_once_with_one_commit_then_updated(
     assert [mr["title"] for mr in gitlab.open_merge_requests(BRANCH)] == [
         "Tenant payments (edited)"
     ]
-    assert gitlab.git.commits[gitlab.git.refs[f"refs/heads/{BRANCH}"]].parents == [first]
+    master = gitlab.git.refs["refs/heads/master"]
+    assert gitlab.git.commits[gitlab.git.refs[f"refs/heads/{BRANCH}"]].parents == [master]
+
+
+def test_what_others_pushed_to_the_branch_does_not_survive(
+    gitlab: FakeGitLab, gitlab_host: GitLabHost
+) -> None:
+    proposal = {
+        "branch": BRANCH,
+        "base": "master",
+        "title": "T",
+        "body": "B",
+        "files": {TENANT: b"kind: Tenant\n"},
+        "message": "m",
+    }
+    gitlab_host.upsert_pull_request(**proposal)  # type: ignore[arg-type]
+    gitlab.git.commit_files(BRANCH, {"tenants/other/tenant.yaml": b"evil\n"}, "sneaked in")
+
+    gitlab_host.upsert_pull_request(**proposal)  # type: ignore[arg-type]
+
+    head = gitlab.git.refs[f"refs/heads/{BRANCH}"]
+    assert gitlab.git.commits[head].parents == [gitlab.git.refs["refs/heads/master"]]
+    assert gitlab.git.files(BRANCH) == gitlab.git.files("master") | {TENANT: b"kind: Tenant\n"}
 
 
 def test_nothing_is_written_when_branch_and_merge_request_are_current(

@@ -361,6 +361,7 @@ class FakeGitHub(FakeServer):
         self.pulls[2] = template_pr
         self.issues[2] = self._issue_for_pull(template_pr)
         self.comments: dict[int, dict[str, Any]] = {}  # id -> comment JSON
+        self.reviews: dict[int, list[dict[str, Any]]] = {}  # pull number -> reviews, oldest first
         self.comment_issue: dict[int, int] = {}  # comment id -> issue number
         self._store_comment(1, commented["comment"])
 
@@ -383,6 +384,36 @@ class FakeGitHub(FakeServer):
         comment = copy.deepcopy(self._comment_template)
         comment["body"] = body
         return self._store_comment(number, comment)
+
+    def add_review(
+        self, number: int, login: str, state: str, *, commit_id: str | None = None
+    ) -> dict[str, Any]:
+        """A review as GitHub lists it; on the pull request's head unless `commit_id`."""
+        pull = self.pulls[number]
+        user = copy.deepcopy(self.user) | {"login": login, "id": 1000 + len(self.reviews)}
+        reviews = self.reviews.setdefault(number, [])
+        rid = 80 + sum(len(r) for r in self.reviews.values())
+        review = {
+            "id": rid,
+            "node_id": f"PRR_{rid}",
+            "user": user,
+            "body": "",
+            "state": state,
+            "html_url": f"{pull['html_url']}#pullrequestreview-{rid}",
+            "pull_request_url": pull["url"],
+            "author_association": "COLLABORATOR",
+            "submitted_at": "2019-05-15T15:30:00Z",
+            "commit_id": commit_id or pull["head"]["sha"],
+        }
+        reviews.append(review)
+        return review
+
+    def push(self, number: int, files: dict[str, bytes]) -> str:
+        """Test setup: a new commit on the pull request's branch, which becomes its head."""
+        pull = self.pulls[number]
+        sha = self.git.commit_files(pull["head"]["ref"], files, "Another change")
+        pull["head"]["sha"] = sha
+        return sha
 
     def comments_on(self, number: int) -> list[dict[str, Any]]:
         return [c for cid, c in self.comments.items() if self.comment_issue[cid] == number]
@@ -422,6 +453,8 @@ class FakeGitHub(FakeServer):
             ("GET", r"/pulls", self._list_pulls),
             ("POST", r"/pulls", self._create_pull),
             ("PATCH", r"/pulls/(\d+)", self._edit_pull),
+            ("GET", r"/pulls/(\d+)", self._get_pull),
+            ("GET", r"/pulls/(\d+)/reviews", self._list_reviews),
         ]
         for method, pattern, handler in routes:
             self.route(method, repo + pattern, handler)
@@ -641,6 +674,16 @@ class FakeGitHub(FakeServer):
         self.pulls[number] = pull
         self.issues[number] = self._issue_for_pull(pull)
         return Reply(201, pull)
+
+    def _get_pull(self, request: Request, match: re.Match[str]) -> Reply:
+        pull = self.pulls.get(int(match[1]))
+        return Reply(200, pull) if pull else self.not_found(request)
+
+    def _list_reviews(self, request: Request, match: re.Match[str]) -> Reply:
+        number = int(match[1])
+        if number not in self.pulls:
+            return self.not_found(request)
+        return page(request, self.reviews.get(number, []), default_per_page=30)
 
     def _edit_pull(self, request: Request, match: re.Match[str]) -> Reply:
         pull = self.pulls.get(int(match[1]))

@@ -77,6 +77,7 @@ class FakeGitLab(FakeServer):
         self.issues[issue["iid"]] = issue
         # (kind, iid) -> notes, kind being "merge_requests" or "issues" as in the URL
         self.notes: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.approvals: dict[int, list[str]] = {}  # merge request iid -> usernames
         self._note_id = 1240
         for kind, event in (("merge_requests", on_mr), ("issues", on_issue)):
             attributes = event["object_attributes"]
@@ -121,6 +122,19 @@ class FakeGitLab(FakeServer):
         self.notes.setdefault((kind, iid), []).append(note)
         return note
 
+    def approve(self, iid: int, username: str) -> None:
+        self.approvals.setdefault(iid, []).append(username)
+
+    def push(self, iid: int, files: dict[str, bytes], *, reset_approvals: bool = True) -> str:
+        """Test setup: a commit on the merge request's source branch; GitLab's "reset
+        approvals on push" setting drops the approvals."""
+        request = self.merge_requests[iid]
+        sha = self.git.commit_files(request["source_branch"], files, "Another change")
+        request["sha"] = sha
+        if reset_approvals:
+            self.approvals.pop(iid, None)
+        return sha
+
     def open_merge_requests(self, branch: str) -> list[dict[str, Any]]:
         return [
             mr
@@ -131,9 +145,11 @@ class FakeGitLab(FakeServer):
     # -- routing ------------------------------------------------------------------------
 
     def authorize(self, request: Request) -> Reply | None:
-        if self.token and request.headers.get("PRIVATE-TOKEN") == self.token:
+        # Header names are case-insensitive (urllib sends `Private-token`).
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if self.token and headers.get("private-token") == self.token:
             return None
-        if self.job_token and request.headers.get("JOB-TOKEN") == self.job_token:
+        if self.job_token and headers.get("job-token") == self.job_token:
             if request.method in ("GET", "HEAD"):
                 return None
             return Reply(403, {"message": "403 Forbidden"})  # what GitLab says to job tokens
@@ -159,6 +175,8 @@ class FakeGitLab(FakeServer):
             ("GET", r"/merge_requests", self._list_mrs),
             ("POST", r"/merge_requests", self._create_mr),
             ("PUT", r"/merge_requests/(\d+)", self._update_mr),
+            ("GET", r"/merge_requests/(\d+)/approvals", self._get_approvals),
+            ("GET", r"/repository/compare", self._compare),
         ]:
             self.route(method, project + pattern, handler)
 
@@ -266,6 +284,8 @@ class FakeGitLab(FakeServer):
         body = request.body or {}
         branch, start = body.get("branch"), body.get("start_branch")
         head = self.git.refs.get(f"refs/heads/{branch}")
+        if body.get("force") and start is not None:
+            head = None  # "force": the branch is replaced by a commit on start_branch
         if head is None and start is None:
             message = "You can only create or edit files when you are on a branch"
             return Reply(400, {"message": message})
@@ -320,6 +340,48 @@ class FakeGitLab(FakeServer):
             force_remove_source_branch=body.get("remove_source_branch", False),
         )
         return Reply(201, self._store_mr(request_json))
+
+    def _compare(self, request: Request, match: re.Match[str]) -> Reply:
+        ends = [request.query.get(k, [""])[0] for k in ("from", "to")]
+        shas = [self.git.refs.get(f"refs/heads/{e}", e) for e in ends]
+        if any(sha not in self.git.commits for sha in shas):
+            return Reply(404, {"message": "404 Ref Not Found"})
+        old, new = (self.git.flatten(self.git.commits[s].tree) for s in shas)
+        diffs = [
+            {
+                "old_path": path,
+                "new_path": path,
+                "new_file": path not in old,
+                "deleted_file": path not in new,
+                "renamed_file": False,
+                "diff": "",
+            }
+            for path in sorted(old.keys() | new.keys())
+            if old.get(path) != new.get(path)
+        ]
+        commits, pending = [], [shas[1]]
+        while pending and (current := pending.pop()) != shas[0]:
+            commits.append(self._commit_json(current))
+            pending += self.git.commits[current].parents[:1]
+        return Reply(
+            200, {"commit": commits[0] if commits else None, "commits": commits, "diffs": diffs}
+        )
+
+    def _get_approvals(self, request: Request, match: re.Match[str]) -> Reply:
+        found = self.merge_requests.get(int(match[1]))
+        if found is None:
+            return Reply(404, {"message": "404 Merge Request Not Found"})
+        names = self.approvals.get(found["iid"], [])
+        users = [
+            {"user": {"id": 100 + i, "username": name, "name": name.title(), "state": "active"}}
+            for i, name in enumerate(names)
+        ]
+        keys = ("id", "iid", "title", "state")
+        return Reply(
+            200,
+            {key: found[key] for key in keys}
+            | {"project_id": self.project_id, "approved": bool(users), "approved_by": users},
+        )
 
     def _update_mr(self, request: Request, match: re.Match[str]) -> Reply:
         found = self.merge_requests.get(int(match[1]))

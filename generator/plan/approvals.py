@@ -1,0 +1,94 @@
+"""`berth plan --require-approvals`: every tenant whose generated files change has agreed.
+
+CODEOWNERS gives each `tenants/<tenant>/` to its owners, but a change in one tenant's request
+can change another tenant's generated files (`allowFrom` adds an egress rule to the named
+tenant's NetworkPolicy), and those files are the platform's. So the plan lists the tenants
+whose generated files change (`Plan.approvals`, owners as the *base* lists them, so the change
+cannot name its own approvers), and this check asks the Git host who approved.
+
+A tenant has agreed when
+
+- one of its owners other than the PR author has an approval standing on the planned head
+  commit (a review of an older commit does not count: the change may have grown since), or
+- the PR author is one of its owners: hosts do not let authors approve their own change, and
+  a tenant's owner proposing a change to it agrees to it. Someone else pushing onto the
+  author's branch is not covered by this rule; the branch protection docs/ci.md asks for
+  (approval of the most recent push by someone other than the pusher, dismissal of stale
+  approvals) is what makes such a push need a fresh review.
+
+The planned head must still be the PR's head: if the PR moved on, the run for the newer
+commit decides, and this one fails rather than judge reviews of a commit it did not plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TextIO
+
+from generator import ci
+from generator.githost import GitHost, Reviews
+from generator.plan.model import Approval
+from generator.problems import UsageError
+
+
+def missing(needs: list[Approval], reviews: Reviews) -> list[Approval]:
+    """The tenants in `needs` that have not agreed (see the module docstring)."""
+    author = reviews.author.lower()
+    left = []
+    for need in needs:
+        owners = {owner.lower() for owner in need.owners}
+        if author in owners or (owners & reviews.approvers) - {author}:
+            continue
+        left.append(need)
+    return left
+
+
+def planned_head(env: Mapping[str, str]) -> str:
+    """The commit this job planned: the PR head of the GitHub event, or GitLab's source sha."""
+    if ci.on_gitlab(env):
+        names = ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "CI_COMMIT_SHA")
+        return next((env[n].strip() for n in names if env.get(n, "").strip()), "")
+    path = env.get("GITHUB_EVENT_PATH", "").strip()
+    pull = ci.read_event(path).get("pull_request") if path else None
+    head = pull.get("head") if isinstance(pull, dict) else None
+    found = head.get("sha") if isinstance(head, dict) else None
+    return found if isinstance(found, str) else ""
+
+
+def check(
+    needs: list[Approval], host: GitHost, env: Mapping[str, str], out: TextIO, err: TextIO
+) -> bool:
+    """True when every tenant in `needs` agreed; says who is missing on `err` otherwise."""
+    if not needs:
+        out.write("berth: no existing tenant's generated files change; no approvals needed\n")
+        return True
+    number = ci.pull_request_number(env)
+    head = planned_head(env)
+    if number is None or not head:
+        raise UsageError(
+            "--require-approvals needs the pull request this job runs for: a pull_request or"
+            " pull_request_review event in GITHUB_EVENT_PATH, or CI_MERGE_REQUEST_IID and"
+            " CI_COMMIT_SHA on GitLab"
+        )
+    reviews = host.reviews(number)
+    if reviews.head_sha != head:
+        err.write(
+            f"berth: the pull request's head is now {reviews.head_sha[:12]}, not the planned"
+            f" {head[:12]}: the run for the newer commit decides\n"
+        )
+        return False
+    left = missing(needs, reviews)
+    for need in needs:
+        state = "MISSING" if need in left else "ok"
+        out.write(
+            f"berth: approval by an owner of {need.tenant} ({', '.join(need.owners)}): {state}\n"
+        )
+    if left:
+        names = ", ".join(need.tenant for need in left)
+        err.write(
+            f"berth: this change needs approval from the owners of {names}: an approving"
+            " review from one of them on the current head commit (the author's own approval"
+            " does not count)\n"
+        )
+        return False
+    return True
