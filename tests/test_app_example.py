@@ -20,7 +20,7 @@ import yaml
 
 from generator.cli import main
 from generator.verify import check_objects, kind_problem
-from tests.support.kube_schemas import validate_yaml_stream
+from generator.verify.kube_schema import validate_yaml_stream
 from tests.support.tools import REPO, helm_template, reference, run, tool
 from tests.test_chart import CHECKOV_ANNOTATED, CHECKOV_SKIPS
 
