@@ -89,7 +89,21 @@ def verify(
                 ]
                 continue
             summary.environments += 1
-            level += _collect(env, built, projects[env], seen)
+            schema_check(built.objects)
+            jobs = _collect(env, built, projects[env], seen)
+            if not any(
+                job.app.obj["metadata"]["name"] == layout.root_application(env) for job in jobs
+            ):
+                problems.append(
+                    Problem(
+                        layout.root_kustomization(env),
+                        1,
+                        1,
+                        "",
+                        f"holds no Application {layout.root_application(env)}: Argo CD would not manage this environment",
+                    )
+                )
+            level += jobs
         while level:
             builds = list(pool.map(lambda job: run(job, roots), level))
             next_level: list[_Job] = []
