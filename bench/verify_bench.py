@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.render_bench import make_repo, render  # noqa: E402
+from bench.render_bench import make_repo, render, write_tenant  # noqa: E402
 from generator.commands.verify import MAX_WORKERS  # noqa: E402
 from generator.verify.kube_schema import DEFAULT_KUBERNETES_VERSION  # noqa: E402
 
@@ -57,10 +57,13 @@ def measure(label: str, fn: object) -> tuple[float, float]:
     return wall, cpu1 - cpu0
 
 
-def run_verify(root: Path) -> None:
+def run_verify(root: Path, *extra: str) -> None:
     env = {**os.environ, "PATH": SEARCH}
     proc = subprocess.run(
-        [_which("berth"), "--root", str(root), "verify"], capture_output=True, text=True, env=env
+        [_which("berth"), "--root", str(root), "verify", *extra],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     tail = proc.stdout.strip().splitlines()[-1:] or proc.stderr.strip().splitlines()[-1:]
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -99,9 +102,28 @@ def floor(root: Path) -> None:
     print(f"    {len(runs)} tool runs in {workers} threads")
 
 
-def bench_repo(label: str, root: Path, with_floor: bool) -> None:
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+def changed_only(root: Path) -> None:
+    """Commit, change one tenant's request, render, and verify only what changed."""
+    git(root, "-c", "init.defaultBranch=main", "init", "-q")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qm", "base")
+    write_tenant(root, "team0003", "large", ["team0004"], description="Changed by the benchmark")
+    assert render(root) == 0
+    measure(
+        "berth verify --changed-from HEAD (1 tenant)",
+        lambda: run_verify(root, "--changed-from", "HEAD"),
+    )
+
+
+def bench_repo(label: str, root: Path, with_floor: bool, full: bool = True) -> None:
     print(f"\n{label}")
     print(f"  {'step':<44}{'wall s':>9}{'cpu s':>10}{'peak MB':>10}")
+    if not full:
+        return
     wall, cpu = measure("berth verify (all environments)", lambda: run_verify(root))
     if with_floor:
         f_wall, f_cpu = measure("floor: the same kustomize/helm runs, bare", lambda: floor(root))
@@ -113,9 +135,11 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, nargs="*", default=[1000])
     parser.add_argument("--apps", type=int, default=1, help="applications per tenant")
     parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--no-full", action="store_true", help="only the changed-only run")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPU(s); peak MB is the largest child process so far")
-    bench_repo("example repository", REPO, not args.no_floor)
+    if not args.no_full:
+        bench_repo("example repository", REPO, not args.no_floor)
     for n in args.tenants:
         with tempfile.TemporaryDirectory(prefix="berth-verify-bench-") as tmp:
             root = Path(tmp)

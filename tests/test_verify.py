@@ -316,3 +316,25 @@ def test_a_platform_adds_its_own_crds(example: Path) -> None:
             "project payments-dev does not whitelist example.com/Widget (Application payments-api-dev)",
         )
     }
+
+
+def test_changed_from_builds_only_what_changed(example: Path) -> None:
+    from tests.support.repo import git
+
+    git(example, "-c", "init.defaultBranch=main", "init", "-q")
+    git(example, "add", "-A")
+    git(example, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    edit(example / API_VALUES, "replicas: 1", 'replicas: "one"')
+    code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
+    assert code == 1
+    assert out.startswith(f"{API_VALUES}:1:1: ")
+    assert "`helm template api ...` failed: " in out
+    edit(example / API_VALUES, 'replicas: "one"', "replicas: 2")
+    code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
+    assert code == 0, out
+    assert out.startswith("berth: 1 environment(s), 5 Applications, ")
+    assert out.endswith("; 6 unchanged Applications not built\n")
+    # A change outside environments/ and tenants/ may touch every build: all are built.
+    (example / "blueprints/chart/NOTES.txt").write_text("hello\n")
+    code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
+    assert code == 0 and "not built" not in out, out

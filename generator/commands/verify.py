@@ -13,6 +13,7 @@ from generator.problems import Problem, UsageError
 from generator.report import Format, render_problems
 from generator.validate import validate_repo
 from generator.verify import Schemas, find_tools, verify
+from generator.verify.changed import affected_by, changed_files, needs_everything
 from generator.yaml_load import Document
 
 MAX_WORKERS = 4
@@ -41,9 +42,20 @@ def crd_dir_problems(root: str, folders: list[str], doc: Document | None) -> lis
 
 
 def run(
-    root: str, *, envs: list[str], fmt: Format, output: str | None, out: TextIO, err: TextIO
+    root: str,
+    *,
+    envs: list[str],
+    fmt: Format,
+    output: str | None,
+    out: TextIO,
+    err: TextIO,
+    changed_from: str | None = None,
 ) -> int:
     tools = find_tools()
+    build_only = None
+    if changed_from is not None:
+        changed = changed_files(root, changed_from)
+        build_only = None if needs_everything(changed) else affected_by(changed)
     raw = load_repo(root)
     valid, problems = validate_repo(raw)
     if valid is None:
@@ -72,7 +84,7 @@ def run(
     workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1))
     problems, summary = verify(
         root, valid.platform, selected, tools, schemas=schemas, tenants=list(valid.tenants),
-        workers=workers,
+        workers=workers, build_only=build_only,
     )  # fmt: skip
     if problems:
         line = f"berth: {len(problems)} problem(s) in what Argo CD would apply\n"
@@ -81,8 +93,11 @@ def run(
             f"berth: {summary.environments} environment(s), {summary.applications} Applications,"
             f" {summary.objects} objects: valid against their schemas (Kubernetes"
             f" {spec.kubernetesVersion}), each in its destination namespace and allowed by its"
-            " project\n"
+            " project"
         )
+        if summary.skipped:
+            line += f"; {summary.skipped} unchanged Applications not built"
+        line += "\n"
     _report(problems, fmt, output, out, summary=line)
     return 1 if problems else 0
 

@@ -27,6 +27,7 @@ class Summary:
     environments: int = 0
     applications: int = 0
     objects: int = 0
+    skipped: int = 0  # not built: none of their files changed
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ def verify(
     tenants: Sequence[str],
     workers: int = 2,
     progress: Callable[[str], None] | None = None,
+    build_only: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> tuple[list[Problem], Summary]:
+    """Every problem of the environments `envs`, and what was followed. With `build_only`,
+    helm and kustomize sources it refuses are not built (plain directories always are)."""
     problems: list[Problem] = []
     summary = Summary()
     version = platform.spec.kubernetesVersion
@@ -72,6 +76,9 @@ def verify(
     def run(job: _Job, roots: Mapping[str, Build]) -> Build:
         if job.app.obj["metadata"]["name"] == layout.root_application(job.env):
             return roots[job.env]  # built as the first level already
+        source = (job.app.obj.get("spec") or {}).get("source") or {}
+        if build_only is not None and "directory" not in source and not build_only(job.app.obj):
+            return Build(skipped=True)
         return build(root, job.app.obj, tools, job.app.file, version)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -111,7 +118,9 @@ def verify(
                 next_level += _collect(job.env, built, projects[job.env], seen)
             for job, built in zip(level, builds, strict=True):
                 name = str(job.app.obj["metadata"]["name"])
-                if name != layout.root_application(job.env):
+                if built.skipped:
+                    summary.skipped += 1
+                elif name != layout.root_application(job.env):
                     summary.applications += 1
                     summary.objects += len(built.objects)
                 if progress:
