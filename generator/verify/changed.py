@@ -41,8 +41,11 @@ def changed_files(root: str, base: str) -> list[str]:
 
 
 def needs_everything(changed: Sequence[str]) -> bool:
+    # Berth's state folder and the owners file never reach a build.
+    no_effect = (f"{layout.ENVIRONMENTS_DIR}/", f"{layout.TENANTS_DIR}/", f"{layout.STATE_DIR}/")
     return any(
-        not name.startswith((f"{layout.ENVIRONMENTS_DIR}/", f"{layout.TENANTS_DIR}/"))
+        not name.startswith(no_effect)
+        and name != layout.CODEOWNERS_FILE
         and not name.endswith(_NO_EFFECT)
         for name in changed
     )
