@@ -140,9 +140,17 @@ def test_project_findings_follow_argo_cd(example: Path) -> None:
         "repoURL: https://github.com/evil/fork.git",
         last=True,
     )
+    # A revision other than the platform's: content verify (and the reviewers) never saw.
+    edit(checkout, "targetRevision: main", "targetRevision: unreviewed", last=True)
     code, problems = verify_json(example)
     assert code == 1
     got = found(problems)
+    assert (
+        f"{CHECKOUT}/argocd.yaml",
+        doc_line(checkout, "checkout-cart-worker-dev"),
+        "Application/checkout-cart-worker-dev.spec.source.targetRevision",
+        "'unreviewed' is not the platform's targetRevision 'main'",
+    ) in got
     assert (
         API_VALUES,
         1,

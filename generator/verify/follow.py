@@ -181,7 +181,9 @@ def _application_problems(
     project = projects.get(str((app.get("spec") or {}).get("project")))
     found = [
         _problem(job.app, path, msg)
-        for path, msg in rules.app_issues(app, project, platform.spec.repoURL)
+        for path, msg in rules.app_issues(
+            app, project, platform.spec.repoURL, platform.spec.targetRevision
+        )
     ]
     found += [Problem(f, line, 1, where, msg) for f, line, where, msg in built.errors]
     if project is None:

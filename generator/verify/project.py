@@ -146,7 +146,10 @@ def destination(app: Mapping[str, Any]) -> tuple[str, str, str]:
 
 
 def app_issues(
-    app: Mapping[str, Any], project: Mapping[str, Any] | None, repo_url: str
+    app: Mapping[str, Any],
+    project: Mapping[str, Any] | None,
+    repo_url: str,
+    target_revision: str = "",
 ) -> Iterator[Issue]:
     """What Argo CD (and Berth's one-repository rule) refuses about the Application itself."""
     spec = _spec(app)
@@ -181,6 +184,13 @@ def app_issues(
         )
     if normalize_git_url(repo) != normalize_git_url(repo_url):
         yield ("spec", "source", "repoURL"), f"{repo} is not this repository ({repo_url})"
+    revision = str(source.get("targetRevision", "")) if isinstance(source, Mapping) else ""
+    if target_revision and revision != target_revision:
+        # verify reads this checkout; another revision is content nobody here reviewed.
+        yield (
+            ("spec", "source", "targetRevision"),
+            (f"{revision or 'HEAD'!r} is not the platform's targetRevision {target_revision!r}"),
+        )
 
 
 @dataclass(frozen=True)
