@@ -145,11 +145,9 @@ def main() -> None:
             root = Path(tmp)
             make_repo(root, n, args.apps)
             assert render(root) == 0
-            bench_repo(
-                f"{n} tenants x {args.apps} application(s) x 3 environments",
-                root,
-                not args.no_floor,
-            )
+            label = f"{n} tenants x {args.apps} application(s) x 3 environments"
+            bench_repo(label, root, not args.no_floor, full=not args.no_full)
+            changed_only(root)
 
 
 if __name__ == "__main__":
