@@ -71,6 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="only this environment (repeatable)",
     )
+    verify.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="default: github under GitHub Actions, else text; markdown for a PR comment",
+    )
+    verify.add_argument(
+        "--output", metavar="FILE", help="write the report to FILE; stdout gets the text report"
+    )
+    verify.add_argument(
+        "--changed-from",
+        metavar="REF",
+        help="build only the helm/kustomize sources whose files differ from Git revision REF",
+    )
 
     plan = sub.add_parser("plan", help="what the working tree changes against --base, and its cost")
     plan.add_argument("--base", required=True, metavar="REF", help="Git revision to compare with")
@@ -132,7 +146,15 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from generator.commands import verify
 
         _require_repo(args.root)
-        return verify.run(args.root, envs=args.env, out=out, err=err)
+        return verify.run(
+            args.root,
+            envs=args.env,
+            fmt=fmt,
+            output=args.output,
+            out=out,
+            err=err,
+            changed_from=args.changed_from,
+        )
     if args.command == "plan":
         from generator.commands import plan
 

@@ -7,13 +7,18 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Literal
 
+from generator.mdsafe import code
 from generator.problems import Problem
 
-Format = Literal["text", "json", "github"]
-FORMATS: tuple[Format, ...] = ("text", "json", "github")
+Format = Literal["text", "json", "github", "markdown"]
+FORMATS: tuple[Format, ...] = ("text", "json", "github", "markdown")
+# A PR comment holds at most 65,536 characters; the rest of a long list is counted, not shown.
+MARKDOWN_MAX_ITEMS = 200
 
 
-def render_problems(problems: Sequence[Problem], fmt: Format) -> str:
+def render_problems(problems: Sequence[Problem], fmt: Format, *, title: str = "berth") -> str:
+    if fmt == "markdown":
+        return render_markdown(problems, title)
     if fmt == "json":
         return (
             json.dumps(
@@ -38,6 +43,31 @@ def render_problems(problems: Sequence[Problem], fmt: Format) -> str:
     if fmt == "github":
         return "".join(_annotation(p) + "\n" for p in problems)
     return "".join(f"{p}\n" for p in problems)
+
+
+def render_markdown(problems: Sequence[Problem], title: str) -> str:
+    """A short section for a PR comment: a heading, a count, one bullet per problem.
+
+    File, field and message may come from a request, so each is a code span (mdsafe): a
+    problem can show up in the comment but never shape it.
+    """
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    counts = [
+        f"{n} {word}{'s' if n != 1 else ''}"
+        for n, word in ((errors, "error"), (warnings, "warning"))
+        if n
+    ]
+    heading = f"### {title}: {', '.join(counts)}" if counts else f"### {title}: no problems"
+    lines = [heading, ""]
+    for p in problems[:MARKDOWN_MAX_ITEMS]:
+        where = code(f"{p.file}:{p.line}:{p.col}")
+        field = f" {code(p.field)}" if p.field else ""
+        mark = "**warning** " if p.severity == "warning" else ""
+        lines.append(f"- {mark}{where}{field}: {code(p.message)}")
+    if len(problems) > MARKDOWN_MAX_ITEMS:
+        lines.append(f"- and {len(problems) - MARKDOWN_MAX_ITEMS} more (see the job log)")
+    return "\n".join(lines) + "\n"
 
 
 def _escape_data(text: str) -> str:

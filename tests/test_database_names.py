@@ -20,7 +20,7 @@ import yaml
 
 from generator.cli import main
 from generator.validate.app_rules import CNPG_MAX_CLUSTER_NAME, MAX_DATABASE_APP_NAME
-from tests.support.kube_schemas import validate_objects
+from generator.verify.kube_schema import validate_objects
 from tests.support.tools import REPO, helm_template, reference
 
 CASES = REPO / "tests" / "cases" / "apps"

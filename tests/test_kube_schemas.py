@@ -8,8 +8,9 @@ from typing import Any
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 
-from tests.support import kube_schemas
-from tests.support.kube_schemas import is_cluster_scoped, validate_objects, validate_yaml_stream
+from generator.verify import kube_schema
+from generator.verify.crd_schema import crd_validator
+from generator.verify.kube_schema import is_cluster_scoped, validate_objects, validate_yaml_stream
 from tests.support.tools import reference
 
 Obj = dict[str, Any]
@@ -405,13 +406,17 @@ def test_duplicate_keys_in_a_list_map_fail() -> None:
 
 def test_unknown_kind_fails() -> None:
     obj = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": meta("w"), "spec": {}}
-    assert problems_of(obj) == ["Widget/team-a/w: $: no schema for example.com/v1 Widget"]
+    assert problems_of(obj) == [
+        "Widget/team-a/w: $.apiVersion: no schema for example.com/v1 Widget: not a Kubernetes"
+        " 1.34 kind, and no CRD in generator/crds or platform.yaml's crdDirs defines it"
+    ]
 
 
 def test_builtin_kind_name_in_a_foreign_group_is_not_treated_as_builtin() -> None:
     foreign = with_change(DEPLOYMENT, "apiVersion", "apps.example.com/v1")
     assert problems_of(foreign) == [
-        "Deployment/team-a/web: $: no schema for apps.example.com/v1 Deployment"
+        "Deployment/team-a/web: $.apiVersion: no schema for apps.example.com/v1 Deployment: not a"
+        " Kubernetes 1.34 kind, and no CRD in generator/crds or platform.yaml's crdDirs defines it"
     ]
 
 
@@ -506,7 +511,7 @@ def test_all_problems_are_reported_not_just_the_first() -> None:
 def test_core_validation_agrees_with_kubernetes_validate(obj: Obj) -> None:
     # Our cached validator mirrors kubernetes_validate.validate(); check it against the original.
     try:
-        kubernetes_validate.validate(obj, kube_schemas.KUBERNETES_VERSION, strict=True)
+        kubernetes_validate.validate(obj, kube_schema.DEFAULT_KUBERNETES_VERSION, strict=True)
         upstream_ok = True
     except kubernetes_validate.ValidationError:
         upstream_ok = False
@@ -524,8 +529,12 @@ JSON_SCHEMA_KEYWORDS = {
 def test_every_reference_crd_translates_to_plain_json_schema() -> None:
     # No OpenAPI-only keyword (nullable, x-kubernetes-*) may survive: jsonschema ignores unknown
     # keywords, so a leftover one would silently switch a check off.
-    directory = str(kube_schemas.crd_dir())
-    index = kube_schemas._crd_index(directory)
+    crds = kube_schema.default_schemas().crds
+    index = [
+        (key, crd.schema)
+        for path in sorted(crds.folders[-1].rglob("*.yaml"))
+        for key, crd in crds._parse(path)
+    ]
     assert len(index) >= 20
 
     def walk(node: Any, where: str) -> None:
@@ -539,6 +548,6 @@ def test_every_reference_crd_translates_to_plain_json_schema() -> None:
             for sub in node.get(key, []):
                 walk(sub, f"{where}.{key}")
 
-    for group, version, kind in index:
-        schema = kube_schemas._crd_validator(directory, group, version, kind).schema
+    for (group, version, kind), crd_schema in index:
+        schema = crd_validator(crd_schema).schema
         walk(schema, f"{group}/{version} {kind}")

@@ -405,3 +405,23 @@ def test_the_emitter_reader_and_the_yaml_reader_agree() -> None:
             )(change.path, change.new, snapshot.tenant_base)
             assert parsed is not None
             assert set(emitted) == set(parsed), change.path
+
+
+def test_a_new_tenant_in_a_manual_environment_gets_its_sync_order(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    billing = BILLING.replace("    staging: {size: small}\n", "    prod: {size: small}\n")
+    app = API_APP.replace("payments.dev.acme.example", "billing.dev.acme.example").replace(
+        "payments.acme.example", "billing.acme.example"
+    )
+    write(root, {"tenants/billing/tenant.yaml": billing, "tenants/billing/apps/api.yaml": app})
+
+    code, markdown, _ = plan_markdown(root)
+
+    assert code == 0, markdown
+    assert (
+        "New tenants in `prod` arrive when a person syncs their Applications in this order"
+        " (each after the one before is healthy):\n\n"
+        "- `billing`: `berth-prod` -> `billing-prod-argocd` -> `billing-prod` -> `billing-api-prod`\n"
+    ) in markdown
+    # Argo CD syncs dev by itself: no order to follow by hand there.
+    assert "New tenants in `dev`" not in markdown

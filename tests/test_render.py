@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from generator.cli import main
-from tests.support.kube_schemas import validate_objects
+from generator.verify.kube_schema import validate_objects
 from tests.support.repo import CHECKOUT, PAYMENTS, make_repo
 from tests.support.tools import REPO, kustomize_build, run, tool
 from tests.support.trees import snapshot

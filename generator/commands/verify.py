@@ -1,28 +1,69 @@
-"""`berth verify [--env NAME]`: build the generated tree as Argo CD would and check every object."""
+"""`berth verify [--env NAME] [--format F] [--output FILE]`: build the generated tree as Argo CD
+would and validate every object; exit 0 clean, 1 on any finding."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TextIO
 
 from generator import layout
 from generator.load import load_repo
-from generator.problems import UsageError
-from generator.report import render_problems
+from generator.problems import Problem, UsageError
+from generator.report import Format, render_problems
 from generator.validate import validate_repo
-from generator.verify import find_tools, verify
+from generator.verify import Schemas, find_tools, verify
+from generator.verify.changed import affected_by, changed_files, needs_everything
+from generator.yaml_load import Document
 
 MAX_WORKERS = 4
+TITLE = "berth verify"
 
 
-def run(root: str, *, envs: list[str], out: TextIO, err: TextIO) -> int:
+def crd_dir_problems(root: str, folders: list[str], doc: Document | None) -> list[Problem]:
+    """Each of platform.yaml's `crdDirs` must be a real folder inside the repository."""
+    found = []
+    real_root = os.path.realpath(root)
+    for i, folder in enumerate(folders):
+        real = os.path.realpath(os.path.join(root, folder))
+        if not (real == real_root or real.startswith(real_root + os.sep)):
+            message = f"{folder!r} leads out of the repository; name a folder inside it"
+        elif not os.path.isdir(real):
+            message = f"{folder!r} is not a folder of this repository"
+        else:
+            continue
+        path = ("spec", "crdDirs", i)
+        found.append(
+            doc.problem(path, message)
+            if doc
+            else Problem(layout.PLATFORM_FILE, 1, 1, "spec.crdDirs", message)
+        )
+    return found
+
+
+def run(
+    root: str,
+    *,
+    envs: list[str],
+    fmt: Format,
+    output: str | None,
+    out: TextIO,
+    err: TextIO,
+    changed_from: str | None = None,
+) -> int:
     tools = find_tools()
-    valid, problems = validate_repo(load_repo(root))
+    build_only = None
+    if changed_from is not None:
+        changed = changed_files(root, changed_from)
+        build_only = None if needs_everything(changed) else affected_by(changed)
+    raw = load_repo(root)
+    valid, problems = validate_repo(raw)
     if valid is None:
-        err.write(render_problems(problems, "text"))
+        _report(problems, fmt, output, out, summary=None)
         err.write("berth: verify needs valid requests; fix the problems above\n")
         return 1
-    names = [env.name for env in valid.platform.spec.environments]
+    spec = valid.platform.spec
+    names = [env.name for env in spec.environments]
     unknown = [env for env in envs if env not in names]
     if unknown:
         raise UsageError(
@@ -35,15 +76,42 @@ def run(root: str, *, envs: list[str], out: TextIO, err: TextIO) -> int:
     if missing:
         err.write(f"berth: {layout.env_root(missing[0])} does not exist; run `berth render`\n")
         return 1
-    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1))
-    findings, summary = verify(root, valid.platform, selected, tools, workers=workers)
-    for finding in findings:
-        out.write(f"{finding}\n")
-    if findings:
-        out.write(f"berth: {len(findings)} problem(s) in what Argo CD would apply\n")
+    problems = crd_dir_problems(root, list(spec.crdDirs), raw.platform)
+    if problems:
+        _report(problems, fmt, output, out, summary=None)
         return 1
-    out.write(
-        f"berth: {summary.environments} environment(s), {summary.applications} Applications,"
-        f" {summary.objects} objects: each in its destination namespace and allowed by its project\n"
-    )
-    return 0
+    schemas = Schemas(spec.kubernetesVersion, [Path(root, d) for d in spec.crdDirs])
+    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    problems, summary = verify(
+        root, valid.platform, selected, tools, schemas=schemas, tenants=list(valid.tenants),
+        workers=workers, build_only=build_only,
+    )  # fmt: skip
+    if problems:
+        line = f"berth: {len(problems)} problem(s) in what Argo CD would apply\n"
+    else:
+        line = (
+            f"berth: {summary.environments} environment(s), {summary.applications} Applications,"
+            f" {summary.objects} objects: valid against their schemas (Kubernetes"
+            f" {spec.kubernetesVersion}), each in its destination namespace and allowed by its"
+            " project"
+        )
+        if summary.skipped:
+            line += f"; {summary.skipped} unchanged Applications not built"
+        line += "\n"
+    _report(problems, fmt, output, out, summary=line)
+    return 1 if problems else 0
+
+
+def _report(
+    problems: list[Problem], fmt: Format, output: str | None, out: TextIO, summary: str | None
+) -> None:
+    """The report in `fmt` to FILE or stdout; with FILE, stdout still gets the text version."""
+    text = render_problems(problems, "text") + (summary or "")
+    if output:
+        report = text if fmt == "text" else render_problems(problems, fmt, title=TITLE)
+        Path(output).write_text(report, encoding="utf-8")
+        out.write(text)
+    elif fmt == "text":
+        out.write(text)
+    else:
+        out.write(render_problems(problems, fmt, title=TITLE))

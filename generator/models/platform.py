@@ -16,6 +16,7 @@ from generator.models.common import (
     Strict,
 )
 
+RepoFolder = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._/-]+$")]
 Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^(https://|ssh://|git@)\S+$")]
 # A host name, or a pattern where `*` stands for any run of characters, dots included.
 HostPattern = Annotated[
@@ -187,6 +188,53 @@ class PlatformSpec(Strict):
         " host belongs to that tenant only. A tenant's own space is `<tenant>.<domain>` and"
         " `<name>.<tenant>.<domain>` in every environment.",
     )
+    kubernetesVersion: str = Field(
+        default="1.34",
+        pattern=r"^1\.[0-9]{1,3}$",
+        description=(
+            "Kubernetes minor version `berth verify` validates built-in kinds against (the strict"
+            " schemas of kubernetes-validate) and passes to `helm template --kube-version`."
+            " Default `1.34`: set it to the oldest version your clusters run, so that a field only"
+            " newer clusters know fails here."
+        ),
+        examples=["1.34"],
+    )
+    crdDirs: list[RepoFolder] = Field(
+        default_factory=list,
+        description=(
+            "Folders of this repository (relative to its root) with the platform's own"
+            " CustomResourceDefinitions, searched before the CRDs Berth ships; `berth verify`"
+            " validates custom resources of these kinds against them."
+        ),
+        examples=[["platform/crds"]],
+    )
+
+    @field_validator("kubernetesVersion")
+    @classmethod
+    def _shipped_version(cls, value: str) -> str:
+        # Deferred: kubernetes-validate costs ~0.2 s to import, and only this setting needs it.
+        from kubernetes_validate.utils import all_versions  # type: ignore[import-untyped]
+
+        minors = {tuple(int(n) for n in v.split(".")[:2]) for v in all_versions()}
+        shipped = [f"{major}.{minor}" for major, minor in sorted(minors)]
+        if value not in shipped:
+            raise ValueError(
+                f"kubernetes-validate has no schemas for Kubernetes {value};"
+                f" it ships {shipped[0]} to {shipped[-1]}"
+            )
+        return value
+
+    @field_validator("crdDirs")
+    @classmethod
+    def _repo_folders(cls, value: list[str]) -> list[str]:
+        for folder in value:
+            parts = folder.split("/")
+            if folder.startswith("/") or "\\" in folder or ".." in parts or "" in parts[:-1]:
+                raise ValueError(
+                    f"{folder!r} must be a folder inside the repository, relative to its root"
+                    " (no leading '/', no '..')"
+                )
+        return value
 
     @field_validator("environments")
     @classmethod

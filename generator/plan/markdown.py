@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from generator import layout
 from generator.ci import COMMENT_LIMIT
 from generator.cost import money
 from generator.mdsafe import code, fence
@@ -178,7 +179,35 @@ def _table(plan: Plan, env: EnvironmentPlan, rows: list[Row] | None, more: str =
     if plan.has_apps:
         total += [money(head.apps, plan.currency), signed(head.apps - base.apps, plan.currency)]
     out.append("| " + " | ".join(total) + " |\n\n")
+    if env.sync == "manual":
+        out.append(_sync_order(env, env.rows if rows is None else rows))
     return "".join(out)
+
+
+def _sync_order(env: EnvironmentPlan, rows: list[Row]) -> str:
+    """Where a person syncs, the order Argo CD's waves would take for each new tenant."""
+    lines = []
+    for row in rows:
+        if row.tenant is None or row.status != "new":
+            continue
+        first = [
+            layout.root_application(env.name),
+            layout.tenant_argocd_application(row.tenant, env.name),
+            layout.tenant_namespace(row.tenant, env.name),  # the guardrails: the namespace
+        ]
+        apps = sorted(
+            o.name
+            for o in row.objects
+            if o.kind == "Application" and o.action == "add" and o.name not in first
+        )
+        steps = " -> ".join(code(name) for name in [*first, *apps])
+        lines.append(f"- {code(row.tenant)}: {steps}\n")
+    if not lines:
+        return ""
+    return (
+        f"New tenants in {code(env.name)} arrive when a person syncs their Applications in"
+        " this order (each after the one before is healthy):\n\n" + "".join(lines) + "\n"
+    )
 
 
 def _row(plan: Plan, row: Row) -> str:

@@ -1,0 +1,97 @@
+"""Whether Argo CD gets there alone: retries and sync waves within each batch it syncs.
+
+A batch is what one Application's build holds (the environment root's, a tenant's
+`argocd.yaml`). Within it, an Application must sync in a later wave than the sibling that
+creates its namespace and than its AppProject, when that project is in the same batch: Argo CD
+applies a wave only after the earlier ones are healthy, and objects of one wave in no useful
+order. And an automated Application needs `syncPolicy.retry`, or a failed sync of the same
+commit (its namespace not there yet, a webhook not ready) is never tried again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
+
+Issue = tuple[tuple[str | int, ...], str]
+
+
+def wave(obj: Mapping[str, Any]) -> int | None:
+    """The object's sync wave (0 when unset), or None when the annotation is not a number."""
+    meta = obj.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    value = annotations.get(WAVE_ANNOTATION, "0") if isinstance(annotations, Mapping) else "0"
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _name(obj: Mapping[str, Any]) -> str:
+    meta = obj.get("metadata")
+    return str(meta.get("name")) if isinstance(meta, Mapping) else "?"
+
+
+def batch_issues(
+    batch: Sequence[Mapping[str, Any]], creates: Mapping[str, frozenset[str] | None]
+) -> Iterator[tuple[Mapping[str, Any], Issue]]:
+    """What stops one batch from converging: (the object, its issue).
+
+    `creates` maps each Application of the batch to the namespaces its own build creates
+    (None where it was not built, so nothing is known).
+    """
+    apps = [o for o in batch if o.get("kind") == "Application"]
+    projects = {_name(o): o for o in batch if o.get("kind") == "AppProject"}
+    annotation_path = ("metadata", "annotations", WAVE_ANNOTATION)
+    for obj in batch:
+        if obj.get("kind") in ("Application", "AppProject") and wave(obj) is None:
+            yield obj, (annotation_path, "is not a whole number")
+    for app in apps:
+        spec = app.get("spec") if isinstance(app.get("spec"), Mapping) else {}
+        assert isinstance(spec, Mapping)
+        policy = spec.get("syncPolicy") if isinstance(spec.get("syncPolicy"), Mapping) else {}
+        assert isinstance(policy, Mapping)
+        if policy.get("automated") is not None and not policy.get("retry"):
+            yield (
+                app,
+                (
+                    ("spec", "syncPolicy", "retry"),
+                    "an automated Application without a retry: Argo CD never tries a failed"
+                    " sync of the same commit again",
+                ),
+            )
+        own = wave(app)
+        if own is None:
+            continue
+        destination = (
+            spec.get("destination") if isinstance(spec.get("destination"), Mapping) else {}
+        )
+        assert isinstance(destination, Mapping)
+        namespace = str(destination.get("namespace", ""))
+        for other in apps:
+            made = creates.get(_name(other))
+            other_wave = wave(other)
+            if other is app or not made or namespace not in made or other_wave is None:
+                continue
+            if own <= other_wave:
+                yield (
+                    app,
+                    (
+                        annotation_path,
+                        f"wave {own} is not after wave {other_wave} of Application {_name(other)},"
+                        f" which creates its namespace {namespace}",
+                    ),
+                )
+        project = projects.get(str(spec.get("project", "")))
+        project_wave = wave(project) if project is not None else None
+        if project is not None and project_wave is not None and own <= project_wave:
+            yield (
+                app,
+                (
+                    annotation_path,
+                    f"wave {own} is not after wave {project_wave} of its AppProject"
+                    f" {_name(project)}, created in the same sync",
+                ),
+            )

@@ -1,0 +1,310 @@
+"""Reading an Application's source as Argo CD's repo server would: the tool runs and the I/O.
+
+kustomize (`kubectl kustomize`), `helm template` with the value files, or a plain directory
+read with Argo CD's own `include`/`exclude` globs and `recurse`. Whatever Argo CD would refuse
+(a path or value file outside the repository, a symlink out of it, two source types at once)
+and whatever verify cannot reproduce offline (plugins, jsonnet, inline parameters) is an error,
+never skipped: verify must check exactly what Argo CD would apply.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from generator.problems import UsageError
+from generator.verify.documents import load_documents
+from generator.verify.globs import glob, glob_valid
+
+INSTALL_HINT = (
+    ".ci/install-tools (it puts kubectl and helm in .tools/bin, which `make` adds to PATH)"
+)
+TIMEOUT = 300
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet")
+# What verify reproduces of an Application's source; anything else would change what Argo CD
+# renders in a way verify cannot follow, so it is refused rather than ignored.
+_SOURCE_KEYS = {"repoURL", "targetRevision", "path", "helm", "directory", "kustomize"}
+_HELM_KEYS = {"releaseName", "valueFiles"}
+_DIRECTORY_KEYS = {"include", "exclude", "recurse"}
+
+
+@dataclass(frozen=True)
+class Tools:
+    kubectl: str
+    helm: str
+
+
+def find_tools(path: str | None = None) -> Tools:
+    """kubectl and helm from PATH, or a UsageError naming the install script."""
+    found = {name: shutil.which(name, path=path) for name in ("kubectl", "helm")}
+    missing = [name for name, where in found.items() if where is None]
+    if missing:
+        raise UsageError(f"{' and '.join(missing)} not found on PATH; install with {INSTALL_HINT}")
+    return Tools(kubectl=str(found["kubectl"]), helm=str(found["helm"]))
+
+
+@dataclass(frozen=True)
+class Located:
+    """One object with the repository file (and line) a finding about it points at."""
+
+    obj: Any
+    file: str
+    line: int = 1
+
+
+@dataclass
+class Build:
+    objects: list[Located] = field(default_factory=list)
+    errors: list[tuple[str, int, str, str]] = field(default_factory=list)  # file, line, field, msg
+    skipped: bool = False
+
+
+class BuildError(Exception):
+    def __init__(self, message: str, file: str, line: int = 1, where: str = "") -> None:
+        super().__init__(message)
+        self.file, self.line, self.where = file, line, where
+
+
+def _inside(path: str) -> bool:
+    normal = posixpath.normpath(path)
+    return not (normal.startswith("../") or normal == ".." or posixpath.isabs(normal))
+
+
+def _real_inside(root: str, rel: str) -> bool:
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(root, rel))
+    return real == real_root or real.startswith(real_root + os.sep)
+
+
+def _source(app: Mapping[str, Any]) -> Mapping[str, Any]:
+    spec = app.get("spec") if isinstance(app.get("spec"), Mapping) else {}
+    source = spec.get("source") if isinstance(spec, Mapping) else None
+    return source if isinstance(source, Mapping) else {}
+
+
+def source_type(root: str, app: Mapping[str, Any], origin: str) -> tuple[str, str]:
+    """(type, path) of the Application's source: helm, kustomize or directory."""
+    spec = app.get("spec") if isinstance(app.get("spec"), Mapping) else {}
+    if isinstance(spec, Mapping) and "sources" in spec:
+        raise BuildError(
+            "verify follows a single `source`; Berth never generates `sources`",
+            origin,
+            where="spec.sources",
+        )
+    source = _source(app)
+    unknown = sorted(set(source) - _SOURCE_KEYS)
+    if unknown:
+        raise BuildError(
+            f"verify cannot reproduce `{unknown[0]}` offline; Berth never generates it",
+            origin,
+            where=f"spec.source.{unknown[0]}",
+        )
+    path = str(source.get("path", ""))
+    if not path or not _inside(path) or not os.path.isdir(os.path.join(root, path)):
+        raise BuildError(
+            f"source path {path!r} is not a folder of this repository",
+            origin,
+            where="spec.source.path",
+        )
+    if not _real_inside(root, path):
+        raise BuildError(
+            f"source path {path!r} leads out of the repository through a symbolic link",
+            origin,
+            where="spec.source.path",
+        )
+    explicit = [kind for kind in ("helm", "kustomize", "directory") if source.get(kind) is not None]
+    if len(explicit) > 1:
+        # Argo CD: "multiple application sources defined".
+        raise BuildError(
+            f"has both {explicit[0]} and {explicit[1]}; Argo CD refuses more than one source type",
+            origin,
+            where="spec.source",
+        )
+    for key, allowed in (
+        ("helm", _HELM_KEYS),
+        ("directory", _DIRECTORY_KEYS),
+        ("kustomize", set()),
+    ):
+        extra = sorted(set(source.get(key) or {}) - allowed)
+        if extra:
+            raise BuildError(
+                f"verify cannot reproduce `{key}.{extra[0]}` offline; Berth never generates it",
+                origin,
+                where=f"spec.source.{key}.{extra[0]}",
+            )
+    if explicit:
+        return explicit[0], path
+    # Argo CD's discovery: a kustomization wins over a Chart.yaml; neither is a directory.
+    folder = os.path.join(root, path)
+    if any(os.path.isfile(os.path.join(folder, k)) for k in KUSTOMIZATIONS):
+        return "kustomize", path
+    if os.path.isfile(os.path.join(folder, "Chart.yaml")):
+        return "helm", path
+    return "directory", path
+
+
+def argocd_source_files(root: str, path: str) -> list[str]:
+    """`.argocd-source*` files in a source folder: Argo CD merges them into the parameters."""
+    return [
+        posixpath.join(path, name)
+        for name in sorted(os.listdir(os.path.join(root, path)))
+        if name.startswith(".argocd-source")
+    ]
+
+
+def build(root: str, app: Mapping[str, Any], tools: Tools, origin: str, kube_version: str) -> Build:
+    """The objects Argo CD would render for an Application (found in `origin`)."""
+    result = Build()
+    try:
+        kind, path = source_type(root, app, origin)
+        for name in argocd_source_files(root, path):
+            result.errors.append(
+                (
+                    name,
+                    1,
+                    "",
+                    "Argo CD merges this file into the parameters of every Application reading this folder; remove it",
+                )
+            )
+        if kind == "directory":
+            result.objects = read_directory(root, path, _source(app).get("directory") or {}, origin)
+        elif kind == "kustomize":
+            kustomization = next(
+                (k for k in KUSTOMIZATIONS if os.path.isfile(os.path.join(root, path, k))),
+                KUSTOMIZATIONS[0],
+            )
+            result.objects = run_tool(
+                [tools.kubectl, "kustomize", path], root, posixpath.join(path, kustomization)
+            )
+        else:
+            args, shown = helm_command(root, app, path, tools, origin, kube_version)
+            result.objects = run_tool(args, root, shown)
+    except BuildError as exc:
+        result.errors.append((exc.file, exc.line, exc.where, str(exc)))
+    return result
+
+
+def helm_command(
+    root: str, app: Mapping[str, Any], path: str, tools: Tools, origin: str, kube_version: str
+) -> tuple[list[str], str]:
+    """`helm template` as Argo CD runs it, and the file findings about its output point at."""
+    helm = _source(app).get("helm") or {}
+    meta = app.get("metadata") or {}
+    release = str(helm.get("releaseName") or meta.get("name", ""))
+    spec = app.get("spec") or {}
+    namespace = str((spec.get("destination") or {}).get("namespace", ""))
+    args = [
+        tools.helm,
+        "template",
+        release,
+        path,
+        "--namespace",
+        namespace,
+        "--kube-version",
+        kube_version,
+    ]
+    files = []
+    for i, value_file in enumerate(helm.get("valueFiles") or []):
+        resolved = posixpath.normpath(posixpath.join(path, str(value_file)))
+        if (
+            not _inside(resolved)
+            or not os.path.isfile(os.path.join(root, resolved))
+            or not _real_inside(root, resolved)
+        ):
+            # Argo CD refuses value files outside the repository.
+            raise BuildError(
+                f"value file {value_file!r} is not a file of this repository",
+                origin,
+                where=f"spec.source.helm.valueFiles[{i}]",
+            )
+        args += ["--values", resolved]
+        files.append(resolved)
+    shown = next(
+        (f for f in files if f.startswith("environments/")),
+        files[0] if files else posixpath.join(path, "Chart.yaml"),
+    )
+    return args, shown
+
+
+def run_tool(args: list[str], root: str, file: str) -> list[Located]:
+    shown = " ".join([os.path.basename(args[0]), *args[1:3]])
+    try:
+        proc = subprocess.run(
+            args, cwd=root, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"`{shown} ...` took longer than {TIMEOUT} s", file) from None
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-3:]
+        raise BuildError(f"`{shown} ...` failed: {' | '.join(tail)}", file)
+    try:
+        docs = load_documents(proc.stdout)
+    except yaml.YAMLError as exc:
+        raise BuildError(f"`{shown} ...` printed invalid YAML: {exc}", file) from None
+    return [Located(doc, file) for doc, _line in docs]
+
+
+def read_directory(
+    root: str, path: str, directory: Mapping[str, Any], origin: str
+) -> list[Located]:
+    """What Argo CD's plain-directory source reads (repo server's findManifests)."""
+    include = str(directory.get("include") or "")
+    exclude = str(directory.get("exclude") or "")
+    recurse = directory.get("recurse") is True
+    for key, pattern in (("include", include), ("exclude", exclude)):
+        if pattern and not glob_valid(pattern):
+            # Argo CD's glob.Match would match nothing and log a warning: say it out loud.
+            raise BuildError(
+                f"{pattern!r} is not a valid glob", origin, where=f"spec.source.directory.{key}"
+            )
+    found: list[Located] = []
+    top = os.path.join(root, path)
+    for folder, dirs, files in os.walk(top):
+        dirs.sort()
+        if not recurse:
+            dirs.clear()
+        for name in sorted(files):
+            rel_dir = os.path.relpath(folder, top).replace(os.sep, "/")
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if not name.endswith(_MANIFEST_SUFFIXES):
+                continue
+            if (exclude and glob(exclude, rel)) or (include and not glob(include, rel)):
+                continue
+            shown = posixpath.join(path, rel)
+            if not _real_inside(root, shown):
+                raise BuildError(
+                    "is a symbolic link out of the repository; Argo CD refuses it", shown
+                )
+            found += _read_manifests(os.path.join(folder, name), shown)
+    return found
+
+
+def _read_manifests(full: str, shown: str) -> list[Located]:
+    if shown.endswith(".jsonnet"):
+        raise BuildError("verify cannot evaluate jsonnet offline; Berth never generates it", shown)
+    with open(full, encoding="utf-8") as fh:
+        text = fh.read()
+    if shown.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise BuildError(f"is not valid JSON: {exc}", shown) from None
+        return [Located(d, shown) for d in (data if isinstance(data, list) else [data])]
+    try:
+        return [Located(doc, shown, line) for doc, line in load_documents(text)]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise BuildError(
+            f"is not valid YAML: {getattr(exc, 'problem', exc)}",
+            shown,
+            mark.line + 1 if mark else 1,
+        ) from None
