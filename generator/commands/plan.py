@@ -15,6 +15,8 @@ from generator import ci
 from generator.plan import APPROVE_DELETION_LABEL, Plan, make_plan
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
+from generator.report import render_problems
+from generator.strays import tree_problems
 
 PlanFormat = Literal["text", "json", "markdown"]
 FORMATS: tuple[PlanFormat, ...] = ("text", "json", "markdown")
@@ -31,6 +33,13 @@ def run(
     out: TextIO,
     err: TextIO,
 ) -> int:
+    untrusted = tree_problems(root)
+    if untrusted:
+        err.write(
+            render_problems(untrusted, "github" if env.get("GITHUB_ACTIONS") == "true" else "text")
+        )
+        err.write("berth: the generated tree is not the one berth renders; no plan was made\n")
+        return 1
     plan = make_plan(root, base)
     report = _render(plan, fmt, env)
     if output is None:
