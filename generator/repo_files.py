@@ -34,13 +34,13 @@ _TRACKED_STATE = (
 
 
 def _git_lines(root: str, *args: str) -> list[str] | None:
-    """`git -C root ARGS -z` split into entries, or None when root is not the top of a work tree
+    """`git -C root ARGS` (ARGS with -z) split into entries, or None when root is not the top of a work tree
     or Git cannot answer (not installed, or the repository is not trusted by safe.directory)."""
     if not os.path.exists(os.path.join(root, ".git")):
         return None
     try:
         proc = subprocess.run(
-            ["git", "-C", root, *args, "-z"], capture_output=True, check=False, timeout=60
+            ["git", "-C", root, *args], capture_output=True, check=False, timeout=60
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -51,7 +51,7 @@ def _git_lines(root: str, *args: str) -> list[str] | None:
 
 def tracked_state(root: str) -> list[str]:
     """Paths under `.berth/` that Git tracks (none without Git)."""
-    return _git_lines(root, "ls-files", "--cached", "--", layout.STATE_DIR) or []
+    return _git_lines(root, "ls-files", "-z", "--cached", "--", layout.STATE_DIR) or []
 
 
 def state_problems(root: str) -> list[Problem]:
@@ -74,7 +74,7 @@ def state_problems(root: str) -> list[Problem]:
 
 def repository_files(root: str) -> tuple[list[str], set[str]]:
     """(every file and folder that is or can be committed, the subset Git tracks)."""
-    listed = _git_lines(root, "ls-files", "--cached", "--others", "--exclude-standard", "-t")
+    listed = _git_lines(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "-t")
     if listed is not None:
         # `-t` prefixes each path with a tag and a space: "H" cached, "?" untracked, others
         # (S, M, R, C, K) for cached entries in special states.

@@ -59,17 +59,23 @@ def tree_problems(root: str) -> list[Problem]:
     nothing.
     """
     problems = repo_files.state_problems(root)
-    if os.path.lexists(os.path.join(root, journal.JOURNAL)):
-        problems.append(
-            Problem(
-                journal.JOURNAL,
-                1,
-                1,
-                "",
-                "an interrupted berth render left environments/ half-swapped;"
-                " run `berth render` to finish it",
-            )
-        )
+    if not problems:
+        try:
+            pending = journal.read_journal(root)
+        except BerthError as exc:  # not a journal Berth wrote
+            problems += exc.problems
+        else:
+            if pending is not None:
+                problems.append(
+                    Problem(
+                        journal.JOURNAL,
+                        1,
+                        1,
+                        "",
+                        "an interrupted berth render left environments/ half-swapped;"
+                        " run `berth render` to finish it",
+                    )
+                )
     if problems:
         return problems
     # The request cache is content-addressed, so reading it is safe; it is not saved here.

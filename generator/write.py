@@ -138,9 +138,6 @@ class Workspace:
         finally:
             os.close(fd)
 
-    def pending(self) -> bool:
-        return os.path.lexists(self.journal)
-
     def recover(self) -> None:
         """Finish an interrupted swap, then drop whatever an interrupted staging left.
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from generator import layout
+from generator.journal import read_journal
 from generator.load import RequestCache, load_repo
 from generator.render.codeowners import codeowners, codeowners_problems
 from generator.render.tree import units
@@ -33,7 +34,7 @@ def run(root: str, *, check: bool, fmt: Format, out: TextIO, err: TextIO) -> int
 def _run(
     root: str, workspace: Workspace, *, check: bool, fmt: Format, out: TextIO, err: TextIO
 ) -> int:
-    if check and workspace.pending():
+    if check and read_journal(root) is not None:  # BerthError when Berth did not write it
         err.write("berth: an interrupted render left the tree half-swapped; run `berth render`\n")
         return 1
     if not check:
