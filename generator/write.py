@@ -95,7 +95,7 @@ class Workspace:
             raise BerthError(problems)
 
     @contextmanager
-    def lock(self, *, shared: bool = False, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    def lock(self, *, shared: bool = False, wait: float | None = None) -> Iterator[None]:
         """Hold `.berth/lock` (exclusive for render, shared for --check); wait up to `wait`
         seconds for another render, then BerthError. A shared lock that cannot even be
         created (a read-only checkout) is skipped: --check writes nothing that matters."""
@@ -113,6 +113,7 @@ class Workspace:
             raise BerthError(
                 [Problem(LOCK_FILE, 1, 1, "", f"cannot create the render lock: {exc.strerror}")]
             ) from None
+        wait = LOCK_WAIT_SECONDS if wait is None else wait
         try:
             deadline = time.monotonic() + wait
             while True:

@@ -49,16 +49,15 @@ def _run(
     except FileNotFoundError:
         existing = None
     problems += codeowners_problems(existing)
-    if valid is not None:  # on invalid input nothing at all is written, not even the cache
-        if check:
-            _quietly(requests.save)
-        else:
-            requests.save()
     if problems:
         err.write(render_problems(problems, fmt))
     if valid is None or any(p.severity == "error" for p in problems):
         err.write("berth: nothing was written; fix the problems above\n")
-        return 1
+        return 1  # on invalid input nothing at all is written, not even the cache
+    if check:
+        _quietly(requests.save)
+    else:
+        requests.save()
     extra = {layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants)}
     outcome, writes, cache = plan_tree(root, units(valid), extra, workspace)
     if check:
