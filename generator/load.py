@@ -7,8 +7,10 @@ rest. Every file that cannot be read becomes a Problem, so one run reports them 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -17,7 +19,8 @@ from generator import layout
 from generator.atomic import write_atomic
 from generator.fingerprint import generator_fingerprint
 from generator.problems import Problem
-from generator.yaml_load import Document, LoadError, load_request
+from generator.repo_files import repository_problems
+from generator.yaml_load import Document, LoadError, parse_request, read_request_bytes
 
 if TYPE_CHECKING:
     from generator.blueprints import Blueprint
@@ -39,15 +42,19 @@ class RawRepo:
 class RequestCache:
     """`.berth/requests.json`: the model JSON of request files that passed their schema.
 
-    An unchanged file (same size and modification time, same generator code) is not parsed
-    again: its model is rebuilt from the JSON, and its YAML is read only if a cross-file rule
-    needs a line number. A fresh clone (CI) has no cache and parses everything.
+    A file whose bytes are unchanged (same generator code) is not parsed again: its model is
+    rebuilt from the JSON, and its YAML is parsed only if a cross-file rule needs a line
+    number. Entries are keyed by the sha256 of the bytes, not by size and modification time:
+    an edit that keeps both (or restores the old time) must never be served the old model,
+    and reading and hashing a small file costs little next to parsing it. A fresh clone (CI)
+    has no cache and parses everything.
     """
 
     def __init__(self, root: str) -> None:
         self.file = os.path.join(root, layout.STATE_DIR, "requests.json")
         self.old: dict[str, list[object]] = {}
         self.new: dict[str, list[object]] = {}
+        self.digests: dict[str, str] = {}  # path -> sha256 of the bytes read this run
         try:
             with open(self.file, encoding="utf-8") as fh:
                 data = json.load(fh)
@@ -56,16 +63,19 @@ class RequestCache:
         except (OSError, ValueError):
             pass
 
-    def lookup(self, path: str, st: tuple[int, int]) -> str | None:
+    def lookup(self, path: str, raw: bytes) -> str | None:
+        digest = hashlib.sha256(raw).hexdigest()
+        self.digests[path] = digest
         entry = self.old.get(path)
-        if entry is not None and entry[0] == st[0] and entry[1] == st[1]:
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest:
             self.new[path] = entry
-            return str(entry[2])
+            return str(entry[1])
         return None
 
     def learn(self, doc: Document, model_json: str) -> None:
-        if doc.stat is not None:
-            self.new[doc.path] = [doc.stat[0], doc.stat[1], model_json]
+        digest = self.digests.get(doc.path)
+        if digest is not None:
+            self.new[doc.path] = [digest, model_json]
 
     def save(self) -> None:
         if self.new == self.old:
@@ -77,6 +87,7 @@ class RequestCache:
 def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:
     repo = RawRepo(root=root, platform=None, cache=cache)
     repo.platform = _load(root, layout.PLATFORM_FILE, repo.problems, cache)
+    repo.problems += repository_problems(root)
     tenants_dir = os.path.join(root, layout.TENANTS_DIR)
     try:
         entries = sorted(os.scandir(tenants_dir), key=lambda e: e.name)
@@ -94,7 +105,7 @@ def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:
             )
             continue
         if not entry.is_dir():
-            if entry.name.lower() not in {"readme.md", "readme"}:
+            if entry.name.lower() not in READMES:
                 repo.problems.append(
                     Problem(
                         display,
@@ -121,6 +132,7 @@ def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:
         apps = _load_apps(root, entry.name, repo.problems, cache)
         if apps:
             repo.apps[entry.name] = apps
+        repo.problems += _foreign_entries(root, entry.name)
     # Imported here: blueprints.py reuses validate/'s error translation, which imports this module.
     from generator.blueprints import load_blueprints
 
@@ -152,6 +164,57 @@ def _without_tenant_file(root: str, tenant: str, others: list[str]) -> list[Prob
     return [Problem(f"{folder}/{name}", 1, 1, "", message) for name in apps]
 
 
+READMES = frozenset({"readme.md", "readme"})
+_ARGOCD_API = re.compile(rb"^[ \t]*[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?argoproj\.io/", re.M)
+
+
+def _foreign_entries(root: str, tenant: str) -> list[Problem]:
+    """Everything in `tenants/<tenant>/` but its requests and a README, each reported.
+
+    CODEOWNERS gives the folder to the tenant's owners, so anything else in it (an Argo CD
+    object, a link, a file some tool might pick up) would reach the default branch with no
+    one but them having looked; a tenant folder holds requests only.
+    """
+    folder = f"{layout.TENANTS_DIR}/{tenant}"
+    allowed = f"{folder}/ holds only {layout.TENANT_FILE}, {layout.APPS_DIR}/<app>{layout.APP_SUFFIX} and a README.md"
+    problems: list[Problem] = []
+    with os.scandir(os.path.join(root, folder)) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            display = f"{folder}/{entry.name}"
+            if entry.is_symlink():
+                if entry.name not in {layout.TENANT_FILE, layout.APPS_DIR}:  # reported already
+                    problems.append(Problem(display, 1, 1, "", f"is a symbolic link; {allowed}"))
+            elif entry.name == layout.APPS_DIR or entry.name == layout.TENANT_FILE:
+                continue  # loaded (and judged) above
+            elif entry.name.lower() in READMES and entry.is_file(follow_symlinks=False):
+                continue
+            elif entry.is_dir(follow_symlinks=False):
+                problems.append(Problem(display, 1, 1, "", f"is a folder; {allowed}"))
+            elif _argocd_shaped(entry.path):
+                problems.append(
+                    Problem(
+                        display,
+                        1,
+                        1,
+                        "",
+                        "is an Argo CD object (apiVersion argoproj.io/...), not a Berth request;"
+                        f" Argo CD objects are generated into environments/ by `berth render`; {allowed}",
+                    )
+                )
+            else:
+                problems.append(Problem(display, 1, 1, "", f"is not a request; {allowed}"))
+    return problems
+
+
+def _argocd_shaped(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return False
+    return _ARGOCD_API.search(head) is not None
+
+
 def _load_apps(
     root: str, tenant: str, problems: list[Problem], cache: RequestCache | None
 ) -> dict[str, Document]:
@@ -168,7 +231,7 @@ def _load_apps(
     apps: dict[str, Document] = {}
     for entry in entries:
         display = f"{folder}/{entry.name}"
-        if entry.name.startswith(".") or entry.name.lower() in {"readme.md", "readme"}:
+        if entry.name.lower() in READMES and not entry.is_symlink():
             continue
         if entry.is_dir(follow_symlinks=False) or not entry.name.endswith(layout.APP_SUFFIX):
             problems.append(
@@ -190,27 +253,18 @@ def _load_apps(
 def _load(
     root: str, path: str, problems: list[Problem], cache: RequestCache | None = None
 ) -> Document | None:
-    full = os.path.join(root, path)
-    st: tuple[int, int] | None = None
-    if cache is not None:
-        try:
-            info = os.lstat(full)
-        except OSError:
-            info = None
-        if info is not None and stat.S_ISREG(info.st_mode):
-            st = (info.st_size, info.st_mtime_ns)
-            hit = cache.lookup(path, st)
-            if hit is not None:
-                return Document(
-                    path, {}, model_json=hit, reload=lambda: load_request(full, path), stat=st
-                )
     try:
-        doc = load_request(full, path)
+        raw = read_request_bytes(os.path.join(root, path), path)
+        if cache is not None:
+            hit = cache.lookup(path, raw)
+            if hit is not None:
+                # The bytes are kept: the YAML parsed later for a line number is the YAML
+                # that was hashed, whatever happens to the file meanwhile.
+                return Document(path, {}, model_json=hit, reload=lambda: parse_request(raw, path))
+        return parse_request(raw, path)
     except LoadError as exc:
         problems.append(exc.problem)
         return None
-    doc.stat = st
-    return doc
 
 
 def is_regular_file(path: str) -> bool:

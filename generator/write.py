@@ -3,32 +3,46 @@
 Guarantees:
 - Only files whose bytes differ are written; the rest are not touched (creating thousands of
   files is slow here, and untouched files keep Git and editors quiet).
+- Nothing under `environments/` but the rendered set: every other file there (dotfiles and
+  links included) is deleted, and reported when Berth did not write it. Argo CD syncs what
+  is there, so a hand-written file would be a way past every check.
 - All-or-nothing: the new bytes are first staged under `.berth/staging`, then a journal
   listing every rename and deletion is written atomically, then applied. A crash or kill
   before the journal exists leaves the old tree exactly as it was; one after it is rolled
-  forward by the next `berth` run before anything else happens. No file is ever
-  half-written: each lands by `os.replace`.
-- Files under `environments/` that do not carry Berth's generated mark are never deleted or
-  overwritten; they are reported.
+  forward by the next `berth render` before anything else happens (`journal.py` says which
+  journals it carries out). No file is ever half-written: each lands by `os.replace`. Every
+  folder the swap changes is checked for write access before the first file is staged.
+- One render at a time: `render` holds an exclusive lock on `.berth/lock`, `render --check` a
+  shared one, so a check never reads a tree in the middle of a swap.
 - A cache in `.berth/cache.json` maps each unit's input digest to the digests of the files
-  it produced, so units whose inputs and files are unchanged are not built at all.
+  it produced, so units whose inputs and files are unchanged are not built at all. The files
+  on disk are always read and hashed: a cache keyed by size and modification time would call
+  a tree current after an edit that kept both.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-from generator import layout
+from generator import journal, layout, repo_files
+from generator.atomic import write_atomic
+from generator.problems import BerthError, Problem
 from generator.render.tree import Unit
 
 Action = Literal["create", "update", "delete"]
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+LOCK_WAIT_SECONDS = 10.0
+LOCK_FILE = f"{layout.STATE_DIR}/lock"
 
 
 @dataclass(frozen=True, order=True)
@@ -40,7 +54,7 @@ class Change:
 @dataclass
 class Outcome:
     changes: list[Change] = field(default_factory=list)
-    strays: list[str] = field(default_factory=list)  # hand-written files found among generated ones
+    strays: list[str] = field(default_factory=list)  # files under environments/ Berth did not write
     built_units: int = 0
     cached_units: int = 0
 
@@ -59,61 +73,104 @@ def _read(path: str) -> bytes | None:
 
 @dataclass
 class Cache:
-    """What earlier runs learned: unit key -> {path: sha256}, and path -> [size, mtime_ns, sha256].
-
-    The second table lets a file whose size and modification time are unchanged skip being
-    read and hashed, as Git's index does; a fresh clone (CI) has no cache and reads all.
-    """
+    """What earlier runs learned: unit key -> {path: sha256 of the bytes it produced}."""
 
     units: dict[str, dict[str, str]] = field(default_factory=dict)
-    files: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class Workspace:
-    """The repository's `.berth/` folder: cache, staging area and journal."""
+    """The repository's `.berth/` folder: cache, staging area, journal and lock."""
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.state = os.path.join(root, layout.STATE_DIR)
-        self.staging = os.path.join(self.state, "staging")
-        self.journal = os.path.join(self.state, "journal.json")
+        self.staging = os.path.join(root, journal.STAGING)
+        self.journal = os.path.join(root, journal.JOURNAL)
         self.cache_file = os.path.join(self.state, "cache.json")
         self.loaded: Cache | None = None
 
+    def trust(self) -> None:
+        """BerthError unless `.berth/` is this machine's own: a real folder Git does not track."""
+        problems = repo_files.state_problems(self.root)
+        if problems:
+            raise BerthError(problems)
+
+    @contextmanager
+    def lock(self, *, shared: bool = False, wait: float | None = None) -> Iterator[None]:
+        """Hold `.berth/lock` (exclusive for render, shared for --check); wait up to `wait`
+        seconds for another render, then BerthError. A shared lock that cannot even be
+        created (a read-only checkout) is skipped: --check writes nothing that matters."""
+        try:
+            os.makedirs(self.state, exist_ok=True)
+            fd = os.open(
+                os.path.join(self.root, LOCK_FILE),
+                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                0o644,
+            )
+        except OSError as exc:
+            if shared:
+                yield
+                return
+            raise BerthError(
+                [Problem(LOCK_FILE, 1, 1, "", f"cannot create the render lock: {exc.strerror}")]
+            ) from None
+        wait = LOCK_WAIT_SECONDS if wait is None else wait
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise BerthError(
+                            [
+                                Problem(
+                                    LOCK_FILE,
+                                    1,
+                                    1,
+                                    "",
+                                    f"another berth render is running (waited {wait:g} s for"
+                                    " it); run this again when it has finished",
+                                )
+                            ]
+                        ) from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(fd)
+
     def recover(self) -> None:
-        """Finish an interrupted swap, then drop whatever an interrupted staging left."""
-        if os.path.exists(self.journal):
-            with open(self.journal, encoding="utf-8") as fh:
-                ops = json.load(fh)
+        """Finish an interrupted swap, then drop whatever an interrupted staging left.
+
+        A journal Berth could not have written is refused whole (BerthError) and nothing is
+        changed; see journal.py.
+        """
+        ops = journal.read_journal(self.root)
+        if ops is not None:
             _apply(self.root, ops)
             os.unlink(self.journal)
-        if os.path.isdir(self.staging):
+        if os.path.isdir(self.staging) and not os.path.islink(self.staging):
             shutil.rmtree(self.staging)
 
     def load_cache(self) -> Cache:
         try:
             with open(self.cache_file, encoding="utf-8") as fh:
                 data = json.load(fh)
-        except (FileNotFoundError, ValueError):
+        except (OSError, ValueError):
             return Cache()
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
             return Cache()
-        self.loaded = Cache(units=data.get("units") or {}, files=data.get("files") or {})
-        return Cache(units=dict(self.loaded.units), files=dict(self.loaded.files))
+        units = data.get("units")
+        self.loaded = Cache(units=units if isinstance(units, dict) else {})
+        return Cache(units=dict(self.loaded.units))
 
     def save_cache(self, cache: Cache) -> None:
         if cache == self.loaded:
             return  # nothing learned: skip re-writing a megabyte of JSON
         os.makedirs(self.state, exist_ok=True)
-        data = {"version": CACHE_VERSION, "units": cache.units, "files": cache.files}
-        _write_atomic(self.cache_file, json.dumps(data, sort_keys=True).encode())
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+        data = {"version": CACHE_VERSION, "units": cache.units}
+        write_atomic(self.cache_file, json.dumps(data, sort_keys=True).encode())
 
 
 def plan_tree(
@@ -125,26 +182,18 @@ def plan_tree(
     file, and the cache for the next run.
     """
     cache = workspace.load_cache()
-    existing = _existing_files(root, layout.ENVIRONMENTS_DIR)
+    existing = existing_files(root)
     outcome = Outcome()
     writes: dict[str, bytes] = {}
     new_cache = Cache()
     desired: set[str] = set()
+    hashed: dict[str, str | None] = {}
 
     def disk_sha(path: str) -> str | None:
-        stat = existing.get(path)
-        if stat is None:
-            return None
-        known = cache.files.get(path)
-        if known is not None and known[0] == stat[0] and known[1] == stat[1]:
-            sha: str = known[2]
-        else:
-            data = _read(os.path.join(root, path))
-            if data is None:
-                return None
-            sha = _sha(data)
-        new_cache.files[path] = [stat[0], stat[1], sha]
-        return sha
+        if path not in hashed:
+            data = _read(os.path.join(root, path)) if path in existing else None
+            hashed[path] = None if data is None else _sha(data)
+        return hashed[path]
 
     for unit in units:
         desired.update(unit.paths)
@@ -167,9 +216,8 @@ def plan_tree(
     for path in sorted(existing):
         if path in desired:
             continue
-        if _is_generated(os.path.join(root, path)):
-            outcome.changes.append(Change(path, "delete"))
-        else:
+        outcome.changes.append(Change(path, "delete"))
+        if not is_generated(os.path.join(root, path)):
             outcome.strays.append(path)
     outcome.changes.sort()
     return outcome, writes, new_cache
@@ -184,9 +232,18 @@ def _compare(
     writes[path] = data
 
 
-def _existing_files(root: str, top: str) -> dict[str, tuple[int, int]]:
-    """Every file below `top`: relative path -> (size, mtime_ns). Symlinks count as files."""
-    found: dict[str, tuple[int, int]] = {}
+def existing_files(root: str) -> set[str]:
+    """Every file below environments/ (links count as files and are not followed).
+
+    BerthError when environments/ itself is a link or a file: the tree would land elsewhere.
+    """
+    top = layout.ENVIRONMENTS_DIR
+    full = os.path.join(root, top)
+    if os.path.islink(full) or (os.path.lexists(full) and not os.path.isdir(full)):
+        raise BerthError(
+            [Problem(top, 1, 1, "", "must be a real folder, not a link or a file; remove it")]
+        )
+    found: set[str] = set()
     pending = [top]
     while pending:
         rel = pending.pop()
@@ -200,12 +257,14 @@ def _existing_files(root: str, top: str) -> dict[str, tuple[int, int]]:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(path)
                 else:
-                    st = entry.stat(follow_symlinks=False)
-                    found[path] = (st.st_size, st.st_mtime_ns)
+                    found.add(path)
     return found
 
 
-def _is_generated(path: str) -> bool:
+def is_generated(path: str) -> bool:
+    """Whether a file carries Berth's mark in its first line (a link never does)."""
+    if os.path.islink(path):
+        return False
     try:
         with open(path, "rb") as fh:
             first = fh.readline(512)
@@ -217,28 +276,84 @@ def _is_generated(path: str) -> bool:
 def apply_changes(
     root: str, outcome: Outcome, writes: dict[str, bytes], workspace: Workspace, cache: Cache
 ) -> None:
-    """Stage every new file, journal the swap, then swap; then remember what now is on disk."""
+    """Check, stage every new file, journal the swap, then swap."""
     if not outcome.changes:
         return
-    os.makedirs(workspace.staging, exist_ok=True)
     ops: list[list[str]] = []
     for index, change in enumerate(outcome.changes):
         if change.action == "delete":
             ops.append(["delete", change.path])
-            continue
-        staged = os.path.join(workspace.staging, str(index))
-        with open(staged, "wb") as fh:
-            fh.write(writes[change.path])
-        ops.append(["replace", change.path, os.path.relpath(staged, root)])
-    _write_atomic(workspace.journal, json.dumps(ops).encode())
+        else:
+            ops.append(["replace", change.path, f"{journal.STAGING}/{index}"])
+    # The same rules as for a journal found on disk: even Berth's own swap never writes
+    # through a link or outside the generated paths.
+    problems = journal.check_ops(root, ops) + unwritable(root, ops)
+    if problems:
+        raise BerthError(
+            [*problems, Problem(layout.ENVIRONMENTS_DIR, 1, 1, "", "nothing was changed")]
+        )
+    try:
+        os.makedirs(workspace.staging, exist_ok=True)
+        for op in ops:
+            if op[0] == "replace":
+                with open(os.path.join(root, op[2]), "xb") as fh:
+                    fh.write(writes[op[1]])
+        write_atomic(workspace.journal, json.dumps(ops).encode())
+    except OSError as exc:
+        shutil.rmtree(workspace.staging, ignore_errors=True)
+        raise BerthError(
+            [
+                Problem(
+                    layout.STATE_DIR,
+                    1,
+                    1,
+                    "",
+                    f"cannot stage the new files: {exc.strerror}; nothing was changed",
+                )
+            ]
+        ) from None
     _apply(root, ops)
     os.unlink(workspace.journal)
     shutil.rmtree(workspace.staging, ignore_errors=True)
-    for change in outcome.changes:
-        cache.files.pop(change.path, None)
-        if change.action != "delete":
-            st = os.stat(os.path.join(root, change.path))
-            cache.files[change.path] = [st.st_size, st.st_mtime_ns, _sha(writes[change.path])]
+
+
+def unwritable(root: str, ops: list[list[str]], limit: int = 20) -> list[Problem]:
+    """The folders a swap of `ops` would change but may not (read-only, no permission).
+
+    Checked before the first file is staged, so a read-only tree is a user error that leaves
+    everything as it was, never a swap that stops half-way.
+    """
+    verdict: dict[str, bool] = {}
+    bad: list[str] = []
+    for op in ops:
+        folder = os.path.dirname(op[1])
+        while folder and not os.path.isdir(os.path.join(root, folder)):
+            folder = os.path.dirname(folder)  # made by the swap: its parent must be writable
+        if folder not in verdict:
+            verdict[folder] = os.access(os.path.join(root, folder or "."), os.W_OK | os.X_OK)
+            if not verdict[folder]:
+                bad.append(folder or op[1])  # the repository root: name the file (CODEOWNERS)
+    problems = [
+        Problem(
+            path,
+            1,
+            1,
+            "",
+            "is not writable; berth render must create, replace and delete files here",
+        )
+        for path in sorted(bad)[:limit]
+    ]
+    if len(bad) > limit:
+        problems.append(
+            Problem(
+                sorted(bad)[limit],
+                1,
+                1,
+                "",
+                f"and {len(bad) - limit} more folders are not writable",
+            )
+        )
+    return problems
 
 
 def _apply(root: str, ops: list[list[str]]) -> None:
@@ -266,5 +381,10 @@ def _apply(root: str, ops: list[list[str]]) -> None:
             and os.path.isdir(directory)
             and not os.listdir(directory)
         ):
-            os.rmdir(directory)
+            try:
+                os.rmdir(directory)
+            except OSError as exc:  # an empty folder left behind changes no file
+                if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.EBUSY):
+                    raise
+                break
             directory = os.path.dirname(directory)

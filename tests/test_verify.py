@@ -262,17 +262,34 @@ def test_a_brace_include_is_followed_into_the_extra_file(example: Path) -> None:
 def test_an_argocd_source_file_in_a_source_folder_is_refused(example: Path) -> None:
     name = f"{PAYMENTS}/.argocd-source-payments-dev-argocd.yaml"
     (example / name).write_text("directory:\n  include: '{argocd.yaml,extra.yaml}'\n")
-    code, problems = verify_json(example)
+    # The request loader refuses the file anywhere in the repository, so verify stops there,
+    # naming it, before it builds anything.
+    code, out, err = berth(example, "verify", "--env", "dev", "--format", "json")
     assert code == 1
-    assert found(problems) == {
-        (
-            name,
-            1,
-            "",
-            "Argo CD merges this file into the parameters of every Application reading this"
-            " folder; remove it",
-        )
+    assert err == "berth: verify needs valid requests; fix the problems above\n"
+    assert [p["file"] for p in json.loads(out)["problems"]] == [name]
+
+
+def test_verify_refuses_an_argocd_source_file_on_its_own(example: Path) -> None:
+    # Defence in depth: the check inside verify, where it reads a source folder.
+    from generator.verify.sources import Tools, build
+
+    name = f"{PAYMENTS}/.argocd-source-payments-dev-argocd.yaml"
+    (example / name).write_text("directory:\n  include: '{argocd.yaml,extra.yaml}'\n")
+    app = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "payments-dev-argocd"},
+        "spec": {"source": {"path": PAYMENTS, "directory": {"include": "argocd.yaml"}}},
     }
+    built = build(str(example), app, Tools(kubectl="kubectl", helm="helm"), "x.yaml", "1.34")
+    assert (
+        name,
+        1,
+        "",
+        "Argo CD merges this file into the parameters of every Application reading this"
+        " folder; remove it",
+    ) in built.errors
 
 
 def test_every_output_format(example: Path, tmp_path: Path) -> None:

@@ -9,15 +9,17 @@ and a tenant whose generated files change lacks its owners' approval (plan/appro
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Literal, TextIO
 
 from generator import ci
+from generator.atomic import write_atomic
 from generator.githost import GitHostError, host_from_environment
 from generator.plan import APPROVE_DELETION_LABEL, Plan, approvals, make_plan
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
+from generator.report import render_problems
+from generator.strays import tree_problems
 
 PlanFormat = Literal["text", "json", "markdown"]
 FORMATS: tuple[PlanFormat, ...] = ("text", "json", "markdown")
@@ -35,12 +37,19 @@ def run(
     out: TextIO,
     err: TextIO,
 ) -> int:
+    untrusted = tree_problems(root)
+    if untrusted:
+        err.write(
+            render_problems(untrusted, "github" if env.get("GITHUB_ACTIONS") == "true" else "text")
+        )
+        err.write("berth: the generated tree is not the one berth renders; no plan was made\n")
+        return 1
     plan = make_plan(root, base)
     report = _render(plan, fmt, env)
     if output is None:
         out.write(report)
     else:
-        _write(output, report)
+        write_atomic(output, report)
         # The job log gets everything, including what a truncated comment left out.
         out.write(render_text(plan) if fmt != "text" else f"berth: plan written to {output}\n")
     if not plan.valid:
@@ -75,10 +84,3 @@ def _render(plan: Plan, fmt: PlanFormat, env: Mapping[str, str]) -> str:
     if fmt == "markdown":
         return render_markdown(plan, job_url=ci.job_log_url(env))
     return render_text(plan)
-
-
-def _write(path: str, text: str) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import layout
+from generator.atomic import write_atomic
 from generator.load import load_repo
 from generator.problems import Problem, UsageError
 from generator.report import Format, render_problems
+from generator.strays import tree_problems
 from generator.validate import validate_repo
 from generator.verify import Schemas, find_tools, verify
 from generator.verify.changed import affected_by, changed_files, needs_everything
@@ -76,7 +78,13 @@ def run(
     if missing:
         err.write(f"berth: {layout.env_root(missing[0])} does not exist; run `berth render`\n")
         return 1
-    problems = crd_dir_problems(root, list(spec.crdDirs), raw.platform)
+    # Argo CD syncs whatever is in the tree: files berth did not write (an override
+    # .argocd-source-*, a hand-written manifest) are findings, and are still followed below so
+    # that what they would do is reported too; a half-swapped tree is not worth building.
+    untrusted = tree_problems(root)
+    strays = [p for p in untrusted if p.file.startswith(layout.ENVIRONMENTS_DIR + "/")]
+    problems = [p for p in untrusted if p not in strays]
+    problems += crd_dir_problems(root, list(spec.crdDirs), raw.platform)
     if problems:
         _report(problems, fmt, output, out, summary=None)
         return 1
@@ -86,6 +94,7 @@ def run(
         root, valid.platform, selected, tools, schemas=schemas, tenants=list(valid.tenants),
         workers=workers, build_only=build_only,
     )  # fmt: skip
+    problems = sorted({*strays, *problems})
     if problems:
         line = f"berth: {len(problems)} problem(s) in what Argo CD would apply\n"
     else:
@@ -109,7 +118,7 @@ def _report(
     text = render_problems(problems, "text") + (summary or "")
     if output:
         report = text if fmt == "text" else render_problems(problems, fmt, title=TITLE)
-        Path(output).write_text(report, encoding="utf-8")
+        write_atomic(output, report)
         out.write(text)
     elif fmt == "text":
         out.write(text)

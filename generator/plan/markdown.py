@@ -37,6 +37,7 @@ MARKER = "<!-- berth:plan -->"
 LIMIT = COMMENT_LIMIT - 536  # room for what a Git host adds (the marker, a footer)
 NOTE_ROOM = 600  # kept free for the truncation note
 MAX_LISTED = 50  # deletions and problems listed before "... and N more"
+MAX_SYNC_ORDERS = 5  # new tenants of a manual environment whose sync order is spelt out
 MAX_PROBLEM_CHARS = 20_000
 _ACTION_WORDS = {"add": "added", "change": "changed", "remove": "removed"}
 
@@ -179,17 +180,17 @@ def _table(plan: Plan, env: EnvironmentPlan, rows: list[Row] | None, more: str =
     if plan.has_apps:
         total += [money(head.apps, plan.currency), signed(head.apps - base.apps, plan.currency)]
     out.append("| " + " | ".join(total) + " |\n\n")
-    if env.sync == "manual":
-        out.append(_sync_order(env, env.rows if rows is None else rows))
+    if env.sync == "manual" and rows is None:  # a summarised table has no room for it
+        out.append(_sync_order(env, env.rows))
     return "".join(out)
 
 
 def _sync_order(env: EnvironmentPlan, rows: list[Row]) -> str:
     """Where a person syncs, the order Argo CD's waves would take for each new tenant."""
     lines = []
-    for row in rows:
-        if row.tenant is None or row.status != "new":
-            continue
+    new = [row for row in rows if row.tenant is not None and row.status == "new"]
+    for row in new[:MAX_SYNC_ORDERS]:
+        assert row.tenant is not None
         first = [
             layout.root_application(env.name),
             layout.tenant_argocd_application(row.tenant, env.name),
@@ -204,6 +205,8 @@ def _sync_order(env: EnvironmentPlan, rows: list[Row]) -> str:
         lines.append(f"- {code(row.tenant)}: {steps}\n")
     if not lines:
         return ""
+    if len(new) > MAX_SYNC_ORDERS:
+        lines.append(f"- ... and {len(new) - MAX_SYNC_ORDERS} more tenants, in the same order\n")
     return (
         f"New tenants in {code(env.name)} arrive when a person syncs their Applications in"
         " this order (each after the one before is healthy):\n\n" + "".join(lines) + "\n"

@@ -18,8 +18,10 @@ def environments_readme(platform: Platform) -> str:
 
 Everything under `environments/` is written by `berth render` from `platform.yaml`,
 `tenants/*/tenant.yaml`, `tenants/*/apps/*.yaml` and `blueprints/`. Do not edit it by hand: change the request and render again
-(`berth render --check` fails when this tree is stale). Files here that Berth did not write
-are reported and left alone.
+(`berth render --check` fails when this tree is stale). Argo CD syncs whatever is here, so
+nothing else may be: `berth render --check`, `berth plan` and `berth verify` fail on any file
+Berth did not write (dotfiles and `.argocd-source*` overrides included), and `berth render`
+removes it.
 
 | environment | cluster | sync | Pod Security | bootstrap (once, by hand) |
 |---|---|---|---|---|
