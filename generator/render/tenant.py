@@ -45,6 +45,8 @@ APP_KINDS = (
     ("autoscaling", "HorizontalPodAutoscaler"),
     ("policy", "PodDisruptionBudget"),
     ("monitoring.coreos.com", "ServiceMonitor"),
+    ("monitoring.coreos.com", "PrometheusRule"),
+    ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
     ("external-secrets.io", "ExternalSecret"),
     ("postgresql.cnpg.io", "Cluster"),
     ("postgresql.cnpg.io", "ScheduledBackup"),
