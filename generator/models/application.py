@@ -229,7 +229,7 @@ _OBJECTIVE = re.compile(r"[0-9]{2}(?:\.[0-9]{1,3})?")
 
 
 def _objective(value: float) -> float:
-    text = f"{value:g}"
+    text = f"{value:.15g}"
     if not 50 <= value < 100 or not _OBJECTIVE.fullmatch(text):
         raise ValueError(
             f"{text} is not an objective: a percentage from 50 to under 100 with at most three"

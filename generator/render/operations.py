@@ -39,7 +39,7 @@ def alerts_values(platform: Platform) -> dict[str, Any]:
 
 
 def objective_text(percent: float) -> str:
-    return f"{percent:g}"
+    return f"{percent:.15g}"
 
 
 def error_budget(percent: float) -> str:

@@ -217,13 +217,17 @@ def overlay(
         ],
         "labels": [{"pairs": labels(tenant, env.name), "includeSelectors": False}],
         "patches": patches,
-        "configMapGenerator": ops.generators,
     }
 
 
 def dump_ops(ops: list[tuple[str, str, Any]]) -> str:
     """A JSON 6902 patch as YAML text."""
-    return dump_sequence([{"op": op, "path": path, "value": value} for op, path, value in ops])
+    return dump_sequence(
+        [
+            {"op": op, "path": path} if op == "remove" else {"op": op, "path": path, "value": value}
+            for op, path, value in ops
+        ]
+    )
 
 
 def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:

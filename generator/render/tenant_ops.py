@@ -2,16 +2,16 @@
 alert and the tenant's Grafana dashboard in that environment.
 
 Both are per tenant and environment, not per application, so they live with the guardrails
-(synced by the platform's project, out of the tenant's reach), not in an app's chart. The
-overlay can only add files it lists, so the objects come from placeholders under
-blueprints/tenant/ (alerts/, grafana-operator/) that it patches, and the dashboard JSON from a
-ConfigMap generator.
+(synced by the platform's project, out of the tenant's reach), not in an app's chart. An
+overlay adds only objects from files, so these come from placeholders in folders of
+blueprints/tenant/ (alerts/, dashboard/, grafana-operator/) that the overlay lists and patches
+(and `berth plan` shows each as its own object).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,18 +21,18 @@ from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render.dashboard import dashboard
 
-# Names with a dot: an application (a DNS-1035 label) can never name its objects the same.
-DASHBOARD_CONFIGMAP = "berth.dashboard"  # blueprints/tenant/grafana-operator/ reads this name and key
+# The placeholders' names (blueprints/tenant/{alerts,dashboard,grafana-operator}): with a dot,
+# so that no application (a DNS-1035 label, naming its objects after itself) can take them.
+QUOTA_RULE = "berth.quota-alerts"
+DASHBOARD = "berth.dashboard"
 DASHBOARD_KEY = "dashboard.json"
-SIDECAR_LABEL = {"grafana_dashboard": "1"}  # the Grafana chart's sidecar default
 QUOTA_THRESHOLD = 0.9
 
 
 @dataclass
 class OverlayParts:
-    resources: list[str] = field(default_factory=list)  # relative to the tenant base
+    resources: list[str] = field(default_factory=list)  # folders under the tenant base
     patches: list[dict[str, Any]] = field(default_factory=list)
-    generators: list[dict[str, Any]] = field(default_factory=list)
 
 
 def quota_rules(platform: Platform, namespace: str) -> list[dict[str, Any]]:
@@ -63,44 +63,44 @@ def quota_rules(platform: Platform, namespace: str) -> list[dict[str, Any]]:
     ]
 
 
+def _target(group: str, kind: str, name: str) -> dict[str, str]:
+    return {"group": group, "kind": kind, "name": name} if group else {"kind": kind, "name": name}
+
+
 def overlay_parts(
     platform: Platform,
     env: Environment,
     tenant: Tenant,
     apps: Sequence[Application],
-    ops: Any,
+    ops: Callable[[list[tuple[str, str, Any]]], str],
 ) -> OverlayParts:
-    """`ops(op, path, value)` list -> patch text: tenant.dump_ops, passed in (no import cycle)."""
+    """Folders and JSON 6902 patches (written by `ops`, tenant.dump_ops) for the overlay."""
     namespace = layout.tenant_namespace(tenant.metadata.name, env.name)
     parts = OverlayParts()
     if platform.spec.alerts is not None:
         parts.resources.append("alerts")
         parts.patches.append(
             {
-                "target": {"group": "monitoring.coreos.com", "kind": "PrometheusRule"},
+                "target": _target("monitoring.coreos.com", "PrometheusRule", QUOTA_RULE),
                 "patch": ops([("replace", "/spec/groups", quota_rules(platform, namespace))]),
             }
         )
-    board = dashboard(platform, env, tenant, apps)
-    options: dict[str, Any] = {"disableNameSuffixHash": True}
+    board = json.dumps(dashboard(platform, env, tenant, apps), separators=(",", ":"))
+    dashboard_ops: list[tuple[str, str, Any]] = [("replace", f"/data/{DASHBOARD_KEY}", board)]
+    parts.resources.append("dashboard")
     dashboards = platform.spec.dashboards
-    if dashboards.provider == "configmap":
-        options["labels"] = dict(SIDECAR_LABEL)
-    else:
+    if dashboards.provider == "grafana-operator":
         assert dashboards.grafanaOperator is not None
+        dashboard_ops.append(("remove", "/metadata/labels/grafana_dashboard", None))
         parts.resources.append("grafana-operator")
         selector = {"matchLabels": dict(sorted(dashboards.grafanaOperator.instanceSelector.items()))}
         parts.patches.append(
             {
-                "target": {"group": "grafana.integreatly.org", "kind": "GrafanaDashboard"},
+                "target": _target("grafana.integreatly.org", "GrafanaDashboard", DASHBOARD),
                 "patch": ops([("replace", "/spec/instanceSelector", selector)]),
             }
         )
-    parts.generators.append(
-        {
-            "name": DASHBOARD_CONFIGMAP,
-            "options": options,
-            "literals": [f"{DASHBOARD_KEY}={json.dumps(board, separators=(',', ':'))}"],
-        }
+    parts.patches.append(
+        {"target": _target("", "ConfigMap", DASHBOARD), "patch": ops(dashboard_ops)}
     )
     return parts
