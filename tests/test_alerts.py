@@ -103,8 +103,7 @@ def test_the_slo_alerts_are_the_workbook_tiers() -> None:
     burns = [r for r in all_rules(chart_rules("web-service-full")) if "alert" in r]
     burns = [r for r in burns if r["alert"] == "ErrorBudgetBurn"]
     found = {
-        (r["labels"]["slo"], r["labels"]["severity"], r["labels"]["long_window"])
-        for r in burns
+        (r["labels"]["slo"], r["labels"]["severity"], r["labels"]["long_window"]) for r in burns
     }
     assert found == {(slo, t[0], t[1]) for slo in ("availability", "latency") for t in TIERS}
     fast = next(r for r in burns if r["labels"]["long_window"] == "1h")
@@ -223,8 +222,14 @@ def test_basic_alerts_fire_on_synthetic_series(tmp_path: Path) -> None:
                         "series": f'kube_deployment_status_replicas_unavailable{{namespace="{ns}",deployment="{APP}"}}',
                         "values": "0x40",
                     },
-                    {"series": f"kube_horizontalpodautoscaler_status_current_replicas{{{hpa}}}", "values": "10x40"},
-                    {"series": f"kube_horizontalpodautoscaler_spec_max_replicas{{{hpa}}}", "values": "10x40"},
+                    {
+                        "series": f"kube_horizontalpodautoscaler_status_current_replicas{{{hpa}}}",
+                        "values": "10x40",
+                    },
+                    {
+                        "series": f"kube_horizontalpodautoscaler_spec_max_replicas{{{hpa}}}",
+                        "values": "10x40",
+                    },
                     {
                         "series": "certmanager_certificate_expiration_timestamp_seconds"
                         f'{{namespace="{ns}",name="{APP}-tls"}}',
@@ -266,7 +271,13 @@ def test_basic_alerts_fire_on_synthetic_series(tmp_path: Path) -> None:
                         "eval_time": "90m",
                         "alertname": "CertificateExpiresSoon",
                         "exp_alerts": [
-                            {"exp_labels": {"severity": "warning", "namespace": ns, "name": f"{APP}-tls"}}
+                            {
+                                "exp_labels": {
+                                    "severity": "warning",
+                                    "namespace": ns,
+                                    "name": f"{APP}-tls",
+                                }
+                            }
                         ],
                     },
                 ],

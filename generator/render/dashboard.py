@@ -75,7 +75,9 @@ def _ingress_panels(namespace: str, app: str) -> Iterator[dict[str, Any]]:
         [(f"sum(rate(nginx_ingress_controller_requests{errors}[5m])) / {total}", "5xx")],
         "Share of requests answered with a 5xx status.",
     )
-    buckets = f"sum by (le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{ing}[5m]))"
+    buckets = (
+        f"sum by (le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{ing}[5m]))"
+    )
     yield _panel(
         f"{app}: latency",
         "timeseries",

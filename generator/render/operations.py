@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from generator.models.application import Application, AppEnvironment
+from generator.models.application import AppEnvironment, Application
 from generator.models.platform import Environment, Platform
 
 ALL_RESOURCES = ["cpu", "memory"]

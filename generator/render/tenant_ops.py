@@ -93,7 +93,9 @@ def overlay_parts(
         assert dashboards.grafanaOperator is not None
         dashboard_ops.append(("remove", "/metadata/labels/grafana_dashboard", None))
         parts.resources.append("grafana-operator")
-        selector = {"matchLabels": dict(sorted(dashboards.grafanaOperator.instanceSelector.items()))}
+        selector = {
+            "matchLabels": dict(sorted(dashboards.grafanaOperator.instanceSelector.items()))
+        }
         parts.patches.append(
             {
                 "target": _target("grafana.integreatly.org", "GrafanaDashboard", DASHBOARD),
