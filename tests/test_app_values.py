@@ -132,6 +132,18 @@ def context(blueprint: str) -> dict[str, Any]:
             "memory": "512Mi",
             "backupSchedule": "0 0 3 * * *",
         },
+        "vpa": {"enabled": True, "mode": "Off", "controlledResources": ["memory"]},
+        "alerts": {"enabled": True, "runbookUrl": "https://runbooks.acme.example/{alert}"},
+        "slo": {
+            "availability": {"enabled": False, "objective": "99.9", "errorBudget": "0.001"},
+            "latency": {
+                "enabled": False,
+                "objective": "99",
+                "errorBudget": "0.01",
+                "thresholdMs": 250,
+                "le": "0.25",
+            },
+        },
     }
     platform = {
         "ingressClass": "nginx",
@@ -162,6 +174,9 @@ FIELDS: list[tuple[str, tuple[str | int, ...], tuple[str | int, ...], tuple[str,
     ("db cpu", ("app", "database", "cpu"), ("database", "cpu"), ()),
     ("db memory", ("app", "database", "memory"), ("database", "memory"), ()),
     ("db backup", ("app", "database", "backupSchedule"), ("database", "backupSchedule"), ()),
+    ("runbookUrl", ("app", "alerts", "runbookUrl"), ("alerts", "runbookUrl"), ()),
+    ("vpa mode", ("app", "vpa", "mode"), ("vpa", "mode"), ()),
+    ("slo le", ("app", "slo", "latency", "le"), ("slo", "latency", "le"), ()),
     ("secretStore", ("platform", "secretStore"), ("secretStore",), ()),
     ("ingressClass", ("platform", "ingressClass"), ("ingress", "className"), ()),
     ("clusterIssuer", ("platform", "clusterIssuer"), ("ingress", "clusterIssuer"), ()),

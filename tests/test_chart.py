@@ -37,6 +37,8 @@ CHART_KINDS = {
     ("autoscaling", "HorizontalPodAutoscaler"),
     ("policy", "PodDisruptionBudget"),
     ("monitoring.coreos.com", "ServiceMonitor"),
+    ("monitoring.coreos.com", "PrometheusRule"),
+    ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
     ("external-secrets.io", "ExternalSecret"),
     ("postgresql.cnpg.io", "Cluster"),
     ("postgresql.cnpg.io", "ScheduledBackup"),
@@ -246,10 +248,12 @@ def test_web_service_with_autoscaling_secrets_and_database(
         "HorizontalPodAutoscaler",
         "Ingress",
         "PodDisruptionBudget",
+        "PrometheusRule",
         "ScheduledBackup",
         "Service",
         "ServiceAccount",
         "ServiceMonitor",
+        "VerticalPodAutoscaler",
     ]
     deployment = one(docs, "Deployment")
     assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
@@ -333,7 +337,14 @@ def test_web_service_with_autoscaling_secrets_and_database(
 
 def test_worker(rendered: dict[str, list[dict[str, Any]]]) -> None:
     docs = rendered["worker"]
-    assert kinds(docs) == ["Deployment", "ExternalSecret", "PodDisruptionBudget", "ServiceAccount"]
+    assert kinds(docs) == [
+        "Deployment",
+        "ExternalSecret",
+        "PodDisruptionBudget",
+        "PrometheusRule",
+        "ServiceAccount",
+        "VerticalPodAutoscaler",
+    ]
     deployment = one(docs, "Deployment")
     assert deployment["spec"]["replicas"] == 2
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
@@ -351,7 +362,7 @@ def test_worker(rendered: dict[str, list[dict[str, Any]]]) -> None:
 
 def test_cronjob(rendered: dict[str, list[dict[str, Any]]]) -> None:
     docs = rendered["cronjob"]
-    assert kinds(docs) == ["CronJob", "ServiceAccount"]
+    assert kinds(docs) == ["CronJob", "PrometheusRule", "ServiceAccount", "VerticalPodAutoscaler"]
     cronjob = one(docs, "CronJob")
     assert cronjob["spec"]["schedule"] == "30 1 * * *"
     assert cronjob["spec"]["timeZone"] == "Etc/UTC"
@@ -375,7 +386,7 @@ def test_builtin_kinds_match_the_kubernetes_schema(
     rendered: dict[str, list[dict[str, Any]]], sample: str
 ) -> None:
     for doc in rendered[sample]:
-        if "." in doc["apiVersion"].partition("/")[0] and "k8s.io" not in doc["apiVersion"]:
+        if doc["kind"] in CRD_FILES:
             continue  # a custom resource: checked against its CRD below
         kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
 
@@ -386,6 +397,8 @@ CRD_FILES = {
     "ExternalSecret": "external-secrets/external-secrets.io_externalsecrets.yaml",
     "Cluster": "cloudnative-pg/postgresql.cnpg.io_clusters.yaml",
     "ScheduledBackup": "cloudnative-pg/postgresql.cnpg.io_scheduledbackups.yaml",
+    "PrometheusRule": "prometheus-operator/monitoring.coreos.com_prometheusrules.yaml",
+    "VerticalPodAutoscaler": "autoscaler/vpa-v1-crd-gen.yaml",
 }
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -394,8 +407,13 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def crd_schema(api_version: str, kind: str) -> dict[str, Any]:
     group, _, version = api_version.partition("/")
     path = reference("crds", *CRD_FILES[kind].split("/"))
-    crd = yaml.load(path.read_text(), Loader=_LOADER)  # a safe loader (C when available)
-    assert crd["spec"]["group"] == group and crd["spec"]["names"]["kind"] == kind
+    # A safe loader (C when available); a file may hold several CRDs (the VPA's does).
+    (crd,) = [
+        doc
+        for doc in yaml.load_all(path.read_text(), Loader=_LOADER)
+        if doc and doc["spec"]["names"]["kind"] == kind
+    ]
+    assert crd["spec"]["group"] == group
     for served in crd["spec"]["versions"]:
         if served["name"] == version and served.get("served"):
             schema: dict[str, Any] = served["schema"]["openAPIV3Schema"]
@@ -429,8 +447,7 @@ def test_custom_resources_match_the_reference_crds(
     rendered: dict[str, list[dict[str, Any]]], sample: str
 ) -> None:
     for doc in rendered[sample]:
-        group = doc["apiVersion"].partition("/")[0]
-        if "." not in group or group.endswith("k8s.io"):
+        if doc["kind"] not in CRD_FILES:
             continue
         schema = crd_schema(doc["apiVersion"], doc["kind"])
         jsonschema.Draft7Validator(schema).validate(doc)
@@ -455,13 +472,23 @@ def _write_values(tmp_path: Path, base: str, changes: dict[str, Any]) -> Path:
     [
         (
             "worker",
-            {"autoscale": {"enabled": True, "min": 2, "max": 4, "cpuPercent": 80}},
-            ["Deployment", "ExternalSecret", "HorizontalPodAutoscaler", "PodDisruptionBudget"],
+            {
+                "autoscale": {"enabled": True, "min": 2, "max": 4, "cpuPercent": 80},
+                "vpa.controlledResources": ["memory"],
+            },
+            [
+                "Deployment",
+                "ExternalSecret",
+                "HorizontalPodAutoscaler",
+                "PodDisruptionBudget",
+                "PrometheusRule",
+                "VerticalPodAutoscaler",
+            ],
         ),
         (
             "worker",
-            {"replicas": 1, "secrets": []},
-            ["Deployment"],
+            {"replicas": 1, "secrets": [], "alerts.enabled": False, "alerts.runbookUrl": ""},
+            ["Deployment", "VerticalPodAutoscaler"],
         ),
         (
             "web-service",
@@ -476,7 +503,31 @@ def _write_values(tmp_path: Path, base: str, changes: dict[str, Any]) -> Path:
         (
             "web-service-full",
             {"autoscale.min": 1, "replicas": 1, "secrets": [], "database.enabled": False},
-            ["Deployment", "HorizontalPodAutoscaler", "Ingress", "Service", "ServiceMonitor"],
+            [
+                "Deployment",
+                "HorizontalPodAutoscaler",
+                "Ingress",
+                "PrometheusRule",
+                "Service",
+                "ServiceMonitor",
+                "VerticalPodAutoscaler",
+            ],
+        ),
+        (
+            "web-service-full",
+            {"alerts.enabled": False, "alerts.runbookUrl": "", "vpa.enabled": False}
+            | {"slo.availability.enabled": False, "slo.latency.enabled": False},
+            [
+                "Cluster",
+                "Deployment",
+                "ExternalSecret",
+                "HorizontalPodAutoscaler",
+                "Ingress",
+                "PodDisruptionBudget",
+                "ScheduledBackup",
+                "Service",
+                "ServiceMonitor",
+            ],
         ),
     ],
 )
@@ -625,6 +676,11 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "schedule": "30 1 * * *",
     },
 }
+
+# The operations values (vpa, alerts, slo) are computed in Python (generator/render/operations.py,
+# tested in tests/test_vpa.py and tests/test_alerts.py) and passed through as they are.
+for _name, _context in CONTEXTS.items():
+    _context.update({k: load_sample(_name)[k] for k in ("vpa", "alerts", "slo")})
 
 
 def _finalize(value: Any) -> str:

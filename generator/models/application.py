@@ -22,6 +22,7 @@ from generator.models.common import (
     DnsLabel,
     Strict,
 )
+from generator.models.operations import Slo, Vpa
 from generator.quantity import parse_quantity
 
 # Helm refuses release names over 53 characters, and the release is named after the app.
@@ -261,6 +262,12 @@ class AppEnvironment(Strict):
     autoscale: Autoscale | None = Field(
         default=None, description="Autoscale between min and max replicas on CPU use."
     )
+    vpa: Vpa | None = Field(
+        default=None,
+        description="Opt into a VerticalPodAutoscaler that sets requests (mode Initial or"
+        " InPlaceOrRecreate). Without it the VPA, where the platform enables one, only gives"
+        " advice.",
+    )
 
 
 class AppMetadata(Strict):
@@ -314,6 +321,11 @@ class ApplicationSpec(Strict):
         default=None,
         description='Cron schedule of a cronjob, 5 fields, in UTC: "30 1 * * *".',
         examples=["30 1 * * *"],
+    )
+    slo: Slo | None = Field(
+        default=None,
+        description="Service level objectives of a web-service, alerted on in every environment"
+        " where it has a `host` (they are measured at the ingress controller).",
     )
     environments: dict[DnsLabel, AppEnvironment] = Field(
         min_length=1,

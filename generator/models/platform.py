@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from generator.models.common import (
     API_VERSION,
@@ -82,6 +82,58 @@ class SyncRetry(Strict):
     backoff: RetryBackoff = Field(default_factory=RetryBackoff)
 
 
+# --- Operations (issue 13): VPA, alerts, dashboards. Kept together for easy merging. ---
+
+
+class EnvironmentVpa(Strict):
+    """A VerticalPodAutoscaler per application, giving right-sizing advice (updateMode Off)."""
+
+    modes: list[Literal["Initial", "InPlaceOrRecreate"]] = Field(
+        default_factory=list,
+        description="Modes an application may opt into here (spec.environments.<env>.vpa.mode),"
+        " where the VPA sets requests instead of only advising. Default: none.",
+    )
+
+
+class Alerts(Strict):
+    runbookUrl: str = Field(
+        min_length=1,
+        max_length=1024,
+        pattern=r"^https://[^\s{}]*(\{alert\}[^\s{}]*)*$",
+        description="Runbook link of every alert; `{alert}` is replaced by the alert's name.",
+        examples=["https://runbooks.acme.example/{alert}"],
+    )
+
+
+class GrafanaOperator(Strict):
+    instanceSelector: dict[
+        Annotated[str, Field(max_length=317, pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9._-]+$")],
+        Annotated[str, Field(max_length=63, pattern=r"^[A-Za-z0-9._-]*$")],
+    ] = Field(
+        min_length=1,
+        description="matchLabels of the Grafana instances that import the dashboards.",
+        examples=[{"dashboards": "grafana"}],
+    )
+
+
+class Dashboards(Strict):
+    provider: Literal["configmap", "grafana-operator"] = Field(
+        default="configmap",
+        description="`configmap`: a ConfigMap labelled grafana_dashboard=1 per tenant and"
+        " environment, for Grafana's dashboard sidecar. `grafana-operator`: a GrafanaDashboard"
+        " that reads that ConfigMap (without the sidecar label).",
+    )
+    grafanaOperator: GrafanaOperator | None = Field(
+        default=None, description="Required with provider grafana-operator."
+    )
+
+    @model_validator(mode="after")
+    def _operator(self) -> Dashboards:
+        if self.provider == "grafana-operator" and self.grafanaOperator is None:
+            raise ValueError("provider grafana-operator needs grafanaOperator.instanceSelector")
+        return self
+
+
 class Environment(Strict):
     name: DnsLabel = Field(
         description="Environment name: the suffix of every tenant namespace in it."
@@ -108,6 +160,11 @@ class Environment(Strict):
             "ClusterRole bound to each tenant's group in its namespace. Default: `edit` in the first"
             " environment (where teams experiment), `view` in the others (changes arrive through Git)."
         ),
+    )
+    vpa: EnvironmentVpa | None = Field(
+        default=None,
+        description="Give every application here a VerticalPodAutoscaler (advice only unless"
+        " the app opts into a mode listed here). Default: none.",
     )
 
 
@@ -235,6 +292,16 @@ class PlatformSpec(Strict):
                     " (no leading '/', no '..')"
                 )
         return value
+
+    alerts: Alerts | None = Field(
+        default=None,
+        description="Alerting: every application gets a PrometheusRule (basic alerts, and its"
+        " SLO alerts) and every tenant namespace one for its quota. Default: no alert rules.",
+    )
+    dashboards: Dashboards = Field(
+        default_factory=Dashboards,
+        description="One Grafana dashboard per tenant and environment.",
+    )
 
     @field_validator("environments")
     @classmethod

@@ -14,6 +14,7 @@ from generator.blueprints import Blueprint
 from generator.models.application import DATABASE_SIZES, Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.render.operations import alerts_values, slo_values, vpa_values
 from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
 
 DEFAULT_HEALTH_PATH = "/healthz"
@@ -59,6 +60,9 @@ def values_context(
         "autoscale": wanted.autoscale.model_dump() if wanted.autoscale else None,
         "schedule": spec.schedule,
         "database": database,
+        "vpa": vpa_values(env, wanted),
+        "alerts": alerts_values(platform),
+        "slo": slo_values(platform, app, wanted),
     }
     return {
         "app": context_app,

@@ -32,6 +32,10 @@ PLATFORM_NAMESPACED_KINDS = (
     ("networking.k8s.io", "NetworkPolicy"),
     ("rbac.authorization.k8s.io", "RoleBinding"),
     ("velero.io", "Schedule"),
+    # Each tenant namespace's quota alert and dashboard (generator/render/tenant_ops.py).
+    ("monitoring.coreos.com", "PrometheusRule"),
+    ("", "ConfigMap"),
+    ("grafana.integreatly.org", "GrafanaDashboard"),
 )
 
 

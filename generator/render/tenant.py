@@ -7,13 +7,16 @@ base's placeholders.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from generator import layout
+from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.render.tenant_ops import overlay_parts
 from generator.validate.rules import effective_quota
 from generator.yaml_emit import dump, dump_sequence
 
@@ -45,6 +48,8 @@ APP_KINDS = (
     ("autoscaling", "HorizontalPodAutoscaler"),
     ("policy", "PodDisruptionBudget"),
     ("monitoring.coreos.com", "ServiceMonitor"),
+    ("monitoring.coreos.com", "PrometheusRule"),
+    ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
     ("external-secrets.io", "ExternalSecret"),
     ("postgresql.cnpg.io", "Cluster"),
     ("postgresql.cnpg.io", "ScheduledBackup"),
@@ -130,7 +135,13 @@ def _netpol_patch(
     return _smp(NETPOL, "NetworkPolicy", policy, {"spec": {direction: [rule]}})
 
 
-def overlay(platform: Platform, env: Environment, tenant: Tenant, peer: Peers) -> dict[str, Any]:
+def overlay(
+    platform: Platform,
+    env: Environment,
+    tenant: Tenant,
+    peer: Peers,
+    apps: Sequence[Application] = (),
+) -> dict[str, Any]:
     """`environments/<env>/tenants/<tenant>/guardrails/kustomization.yaml`."""
     name = tenant.metadata.name
     namespace = layout.tenant_namespace(name, env.name)
@@ -186,10 +197,12 @@ def overlay(platform: Platform, env: Environment, tenant: Tenant, peer: Peers) -
             ),
         },
     ]
+    ops = overlay_parts(platform, env, tenant, apps, dump_ops)
+    patches += ops.patches
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": [base],
+        "resources": [base, *(f"{base}/{extra}" for extra in ops.resources)],
         # Sets the namespace only where the base leaves it unset, so the Velero Schedule stays
         # in Velero's namespace while everything else lands in the tenant's.
         "transformers": [
@@ -209,7 +222,12 @@ def overlay(platform: Platform, env: Environment, tenant: Tenant, peer: Peers) -
 
 def dump_ops(ops: list[tuple[str, str, Any]]) -> str:
     """A JSON 6902 patch as YAML text."""
-    return dump_sequence([{"op": op, "path": path, "value": value} for op, path, value in ops])
+    return dump_sequence(
+        [
+            {"op": op, "path": path} if op == "remove" else {"op": op, "path": path, "value": value}
+            for op, path, value in ops
+        ]
+    )
 
 
 def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:

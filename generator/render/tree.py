@@ -90,7 +90,7 @@ def tenant_files(
             ]
         ),
         layout.tenant_overlay_file(env.name, name): header(*sources)
-        + dump(tenant_objects.overlay(platform, env, tenant, peer)),
+        + dump(tenant_objects.overlay(platform, env, tenant, peer, [a for a, _ in apps])),
     }
     for app, blueprint in apps:
         app_name = app.metadata.name

@@ -25,6 +25,7 @@ from generator.validate.app_global import (
 from generator.validate.credentials import credential_in, sensitive_name
 from generator.validate.cron import cron_problem
 from generator.validate.hosts import check_grant_tenants, check_hosts_unique, host_problem
+from generator.validate.operations import check_operations
 from generator.yaml_load import Document
 
 if TYPE_CHECKING:  # blueprints.py imports validate/ (for its error messages)
@@ -114,6 +115,7 @@ def check_app(
         if problem:
             yield doc.problem(("spec", "schedule"), problem)
     yield from _derived_names(app, doc, blueprint)
+    yield from check_operations(platform, app, doc)
 
 
 def _is_set(value: object) -> bool:

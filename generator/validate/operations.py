@@ -1,0 +1,65 @@
+"""Rules of an application's operations fields (issue 13): its VPA opt-in and its SLO.
+
+Called by `app_rules.check_app`; each needs the platform's environments or the app's own
+other fields, so the model alone cannot say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from generator.models.application import Application
+from generator.models.platform import Platform
+from generator.problems import Problem
+from generator.yaml_load import Document
+
+# Why a VPA must never move the CPU request of a workload an HPA scales on CPU: the HPA's
+# utilisation is usage divided by the request, so each VPA change of the request changes the
+# replica count the HPA wants, and the two chase each other.
+VPA_CPU_WITH_HPA = (
+    "the VPA may not set cpu while autoscale scales this workload on CPU: the HPA measures CPU"
+    " use as a percentage of the request, so a VPA moving the request makes the HPA add or"
+    " remove replicas, which moves the VPA's recommendation again; use `resources: [memory]`"
+    " or drop autoscale here"
+)
+
+
+def check_operations(platform: Platform, app: Application, doc: Document) -> Iterator[Problem]:
+    spec = app.spec
+    for env_name, env in spec.environments.items():
+        if env.vpa is None:
+            continue
+        path = ("spec", "environments", env_name, "vpa")
+        environment = platform.spec.environment(env_name)
+        if environment is None:
+            continue  # reported as an unknown environment
+        if environment.vpa is None:
+            yield doc.problem(
+                (*path, "mode"),
+                f"platform.yaml gives {env_name} no VerticalPodAutoscaler (environments[].vpa);"
+                " remove vpa here",
+            )
+        elif env.vpa.mode not in environment.vpa.modes:
+            allowed = ", ".join(environment.vpa.modes) or "none (advice only)"
+            yield doc.problem(
+                (*path, "mode"),
+                f"{env.vpa.mode} is not allowed in {env_name}; platform.yaml allows: {allowed}",
+            )
+        if env.autoscale is not None and "cpu" in env.vpa.resources:
+            yield doc.problem((*path, "resources"), VPA_CPU_WITH_HPA)
+        if len(set(env.vpa.resources)) != len(env.vpa.resources):
+            yield doc.problem((*path, "resources"), "lists a resource twice")
+    if spec.slo is None:
+        return
+    if platform.spec.alerts is None:
+        yield doc.problem(
+            ("spec", "slo"),
+            "platform.yaml sets no spec.alerts, so there is nothing to alert on an SLO with;"
+            " remove slo or ask the platform team to enable alerts",
+        )
+    if not any(env.host for env in spec.environments.values()):
+        yield doc.problem(
+            ("spec", "slo"),
+            "an SLO is measured on the app's Ingress (the ingress controller's request metrics),"
+            " and this app has a host in no environment; give a web-service a host or remove slo",
+        )
