@@ -11,8 +11,8 @@ import yaml
 
 from generator import layout
 from tests.support.backstage import load_entities, validate
-from tests.support.repo import make_repo, write
 from tests.support.repo import berth as berth_in
+from tests.support.repo import make_repo, write
 from tests.support.tools import REPO, helm_template
 
 CATALOG = REPO / layout.CATALOG_DIR
@@ -83,7 +83,7 @@ def test_a_removed_tenants_entities_are_gone(tmp_path: Path) -> None:
     assert (root / layout.catalog_tenant_file("search")).is_file()
     (root / "catalog" / "README.txt").write_text("hand-written, not ours\n")
     shutil.rmtree(root / "tenants" / "search")
-    code, out, err = berth_in(root, "render", "--check")
+    code, out, _ = berth_in(root, "render", "--check")
     assert code == 1 and f"stale: {layout.catalog_tenant_file('search')}" in out
     assert berth_in(root, "render")[0] == 0
     assert not (root / layout.catalog_tenant_file("search")).exists()
