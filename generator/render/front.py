@@ -8,7 +8,8 @@ model shows up in all of them at once and `render --check` notices any that is s
 from __future__ import annotations
 
 from generator import layout
-from generator.render import catalog
+from generator.render import catalog, templates
+from generator.render.forms import form_files
 from generator.render.tree import header
 from generator.validate import ValidRepo
 from generator.yaml_emit import dump, dump_all
@@ -30,6 +31,28 @@ def catalog_files(repo: ValidRepo, templates: list[str]) -> dict[str, str]:
     return files
 
 
+def template_files(repo: ValidRepo) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for name in templates.TEMPLATES:
+        files[layout.catalog_template_file(name)] = header(*TEMPLATE_SOURCES) + dump(
+            templates.template(name, repo.platform, repo.blueprints)
+        )
+    for kind in templates.SKELETONS:
+        files[templates.skeleton_file(kind)] = templates.skeleton(kind)
+    return files
+
+
+TEMPLATE_SOURCES = (
+    layout.PLATFORM_FILE,
+    "blueprints/*/blueprint.yaml",
+    "generator/intake/fields.py",
+)
+
+
 def front_files(repo: ValidRepo) -> dict[str, str]:
     """Every front-door file `render` writes besides environments/ and CODEOWNERS."""
-    return catalog_files(repo, [])
+    return {
+        **catalog_files(repo, list(templates.TEMPLATES)),
+        **template_files(repo),
+        **form_files(repo.platform, repo.blueprints),
+    }

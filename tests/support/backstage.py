@@ -47,3 +47,24 @@ def run_json(args: list[str], stdin: str) -> list[dict[str, Any]]:
 
 def load_entities(*paths: Path) -> list[dict[str, Any]]:
     return [doc for path in paths for doc in yaml.safe_load_all(path.read_text(encoding="utf-8"))]
+
+
+SCAFFOLD = REPO / "tests" / "support" / "backstage_scaffold.mjs"
+
+
+def scaffold(
+    template: dict[str, Any], parameters: dict[str, Any], skeletons: dict[str, str]
+) -> dict[str, Any]:
+    """A dry run of the template with Backstage's template engine: files, step inputs, links."""
+    node, packages = tool("node"), _packages()
+    stdin = json.dumps({"template": template, "parameters": parameters, "skeletons": skeletons})
+    done = subprocess.run(
+        [node, str(SCAFFOLD), str(packages)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
