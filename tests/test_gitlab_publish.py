@@ -70,7 +70,7 @@ class Setup:
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
     seed = make_repo(tmp_path / "seed", commit=False, render=True)
-    (seed / ".gitlab").mkdir()
+    (seed / ".gitlab").mkdir(exist_ok=True)  # render wrote the issue templates into it
     for name in ("publish.sh", "berth_event.py"):
         (seed / ".gitlab" / name).write_bytes((REPO / ".gitlab" / name).read_bytes())
     (seed / ".gitignore").write_text(".berth/\n.venv\n")
