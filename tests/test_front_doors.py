@@ -105,6 +105,7 @@ def test_template_parameters_are_the_form_and_the_schema(name: str, form: IssueF
             assert [o["label"] for o in items[f.id]["attributes"]["options"]] == options[f.choices]
         elif f.choices:
             assert prop["enum"] == items[f.id]["attributes"]["options"] == options[f.choices]
+        assert not re.search(r"\{[A-Za-z]+\}", prop["description"]), (f.id, "unfilled")
         for number in re.findall(r"\d+", prop["description"]):
             assert int(number) in {*(v for v in prop.values() if isinstance(v, int)), 5}, (
                 f.id,

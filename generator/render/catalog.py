@@ -74,6 +74,18 @@ def lifecycle(platform: Platform, environments: Mapping[str, object]) -> str:
     return "production" if last in environments else "experimental"
 
 
+def _distinct(owners: list[str]) -> list[str]:
+    """Owners without case variants: Git hosts and Backstage both compare names ignoring case,
+    and two Users `Alice` and `alice` in one namespace would be one entity twice."""
+    seen: set[str] = set()
+    out = []
+    for owner in owners:
+        if owner.casefold() not in seen:
+            seen.add(owner.casefold())
+            out.append(owner)
+    return out
+
+
 def _berth_annotations(path: str) -> dict[str, str]:
     return {"berth.dev/request": path}
 
@@ -110,7 +122,7 @@ def tenant_entities(
                 # Backstage derives the Group's hasMember from this.
                 "spec": {"memberOf": [group_ref(name)]},
             }
-            for owner in spec.owners
+            for owner in _distinct(spec.owners)
         ),
         {
             "apiVersion": API_VERSION,
