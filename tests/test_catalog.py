@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from generator import layout
@@ -136,30 +137,49 @@ def test_hostile_strings_stay_plain_strings(tmp_path: Path) -> None:
     assert validate(_entities(root)) == {}
 
 
-def test_kubernetes_annotations_select_the_rendered_objects() -> None:
+EXAMPLE_APPS = sorted(
+    (p.parent.parent.name, p.stem) for p in (REPO / "tenants").glob("*/apps/*.yaml")
+)
+WORKLOADS = {"web-service": "Deployment", "worker": "Deployment", "cronjob": "CronJob"}
+
+
+@pytest.mark.parametrize(("tenant", "app"), EXAMPLE_APPS)
+def test_kubernetes_annotations_select_the_rendered_objects(tenant: str, app: str) -> None:
     component = next(
-        e for e in _entities() if e["kind"] == "Component" and e["metadata"]["name"] == "api"
+        e
+        for e in _entities()
+        if e["kind"] == "Component"
+        and (e["metadata"]["namespace"], e["metadata"]["name"]) == (tenant, app)
     )
-    selector = _selector(
-        component["metadata"]["annotations"]["backstage.io/kubernetes-label-selector"]
-    )
-    tenant_dir = REPO / layout.tenant_dir("dev", "payments")
+    annotations = component["metadata"]["annotations"]
+    selector = _selector(annotations["backstage.io/kubernetes-label-selector"])
+    request = yaml.safe_load((REPO / layout.app_file(tenant, app)).read_text())
+    env = next(iter(request["spec"]["environments"]))
     rendered = helm_template(
         REPO / "blueprints" / "chart",
-        [tenant_dir / "apps" / "api.values.yaml"],
-        name="api",
-        namespace=layout.tenant_namespace("payments", "dev"),
+        [REPO / layout.tenant_dir(env, tenant) / "apps" / f"{app}.values.yaml"],
+        name=app,
+        namespace=layout.tenant_namespace(tenant, env),
     )
     objects = [o for o in yaml.safe_load_all(rendered) if o]
-    workloads = [o for o in objects if o["kind"] in ("Deployment", "Service", "Ingress")]
-    assert len(workloads) == 3
+    kind = WORKLOADS[request["spec"]["blueprint"]]
+    (workload,) = [o for o in objects if o["kind"] == kind]
+    spec = workload["spec"]["jobTemplate"]["spec"] if kind == "CronJob" else workload["spec"]
+    pod = spec["template"]
+    assert selector.items() <= pod["metadata"]["labels"].items()
     for obj in objects:
-        labels = obj["metadata"].get("labels", {})
         if obj["kind"] in ("Cluster", "ScheduledBackup"):
             continue  # the database's objects are the Resource's, not the Component's
-        assert selector.items() <= labels.items(), obj["kind"]
-    pods = next(o for o in objects if o["kind"] == "Deployment")["spec"]["template"]
-    assert selector.items() <= pods["metadata"]["labels"].items()
+        assert selector.items() <= obj["metadata"].get("labels", {}).items(), obj["kind"]
+    # The selector picks this app's objects only, not another app's of the same tenant.
+    others = [a for t, a in EXAMPLE_APPS if t == tenant and a != app]
+    assert all(selector["app.kubernetes.io/name"] != other for other in others)
+    if len(request["spec"]["environments"]) == 1:
+        assert annotations["backstage.io/kubernetes-namespace"] == layout.tenant_namespace(
+            tenant, env
+        )
+    else:
+        assert "backstage.io/kubernetes-namespace" not in annotations
 
 
 def test_argocd_annotation_selects_the_apps_applications() -> None:
