@@ -16,7 +16,7 @@ set -euo pipefail
 payload=$1
 berth="$CI_PROJECT_DIR/.venv/bin/berth"
 python="$CI_PROJECT_DIR/.venv/bin/python"
-message=${BERTH_COMMIT_MESSAGE:-"berth: regenerate environments/, schemas/ and CODEOWNERS"}
+message=${BERTH_COMMIT_MESSAGE:-"berth: regenerate the generated files"}
 
 if [ -z "${BERTH_GITLAB_TOKEN:-}" ]; then
   echo "BERTH_GITLAB_TOKEN is not available: it must be a protected variable and this pipeline"
@@ -73,7 +73,7 @@ git worktree add --quiet --detach "$work" "$sha"
 CI_MERGE_REQUEST_IID=$iid "$berth" comment --file "$work.plan.md"
 
 cd "$work"
-if [ -z "$(git status --porcelain -- environments schemas CODEOWNERS)" ]; then
+if [ -z "$(git status --porcelain -- environments schemas CODEOWNERS catalog .github/ISSUE_TEMPLATE .gitlab/issue_templates)" ]; then
   echo "The merge request's generated files are current."
   exit 0
 fi
@@ -83,7 +83,7 @@ if [ "$same_project" != "true" ]; then
 fi
 # A change to anything but the requests (the generator, blueprints, platform.yaml, CI) is the
 # platform team's, rendered by them: the default branch's Berth might render it differently.
-others=$(git diff --name-only "$base" "$sha" -- . ':!tenants' ':!environments' ':!schemas' ':!CODEOWNERS')
+others=$(git diff --name-only "$base" "$sha" -- . ':!tenants' ':!environments' ':!schemas' ':!CODEOWNERS' ':!catalog')
 if [ -n "$others" ]; then
   echo "The merge request changes more than tenant requests; not committing generated files."
   echo "Run 'berth schema && berth render' on the branch and push."
@@ -94,7 +94,7 @@ if [ "$(git log -1 --format=%s)" = "$message" ]; then
   echo "refusing to push a second time (is the render deterministic?)."
   exit 1
 fi
-git add -A -- environments schemas CODEOWNERS
+git add -A -- environments schemas CODEOWNERS catalog .github/ISSUE_TEMPLATE .gitlab/issue_templates
 git -c user.name="berth" -c user.email="berth@noreply.${CI_SERVER_HOST}" \
   commit --quiet -m "$message"
 # The token reaches git through a credential helper reading the environment: never on a

@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         " one of its owners in the pull request's reviews (read from the Git host)",
     )
 
+    cost = sub.add_parser("cost", help="monthly cost per tenant, environment and cost center")
+    cost.add_argument("--format", choices=("text", "json", "markdown", "csv"), default="text")
+
     comment = sub.add_parser("comment", help="post or update the sticky comment on this PR/MR")
     comment.add_argument("--file", required=True, metavar="FILE", help="the comment's Markdown")
     comment.add_argument("--marker", default="berth:plan", help="default: berth:plan")
@@ -170,6 +173,11 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out=out,
             err=err,
         )
+    if args.command == "cost":
+        from generator.commands import cost
+
+        _require_repo(args.root)
+        return cost.run(args.root, fmt=args.format, out=out, err=err)
     if args.command == "comment":
         from generator.commands import comment
 

@@ -29,5 +29,21 @@ def monthly_cost(quota: Quota, pricing: Pricing) -> Fraction:
     )
 
 
+def cents(value: Fraction) -> int:
+    """`value` in whole cents, half a cent rounded away from zero: exact, no float on the way."""
+    hundred = value * 100
+    whole, rest = divmod(abs(hundred.numerator), hundred.denominator)
+    if 2 * rest >= hundred.denominator:
+        whole += 1
+    return whole if hundred >= 0 else -whole
+
+
+def amount(total_cents: int, *, grouped: bool = False) -> str:
+    """Cents as a decimal amount: `1234.50`, or `1,234.50` when grouped."""
+    units, rest = divmod(abs(total_cents), 100)
+    sign = "-" if total_cents < 0 else ""
+    return f"{sign}{units:,}.{rest:02d}" if grouped else f"{sign}{units}.{rest:02d}"
+
+
 def money(value: Fraction, currency: str) -> str:
-    return f"{float(value):,.2f} {currency}"
+    return f"{amount(cents(value), grouped=True)} {currency}"

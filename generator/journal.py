@@ -24,8 +24,7 @@ STAGING = f"{layout.STATE_DIR}/staging"
 Op = list[str]  # ["replace", target, staged] or ["delete", target]
 
 
-def is_generated_path(path: str) -> bool:
-    return path == layout.CODEOWNERS_FILE or path.startswith(f"{layout.ENVIRONMENTS_DIR}/")
+is_generated_path = layout.is_generated_path
 
 
 def _shape(path: object) -> str | None:
@@ -100,7 +99,7 @@ def _check_op(op: object, disk: _Disk) -> str | None:
     if why is not None:
         return f"the target {why}"
     if not is_generated_path(target):
-        return f"the target {target} is not a generated path (under environments/, or CODEOWNERS)"
+        return f"the target {target} is not a generated path (under environments/ or catalog/, CODEOWNERS, or an issue form)"
     link = disk.link_on_the_way(target, last=False)
     if link is not None:
         return f"the target's path runs through {link}, which is a symbolic link or a file"

@@ -119,3 +119,47 @@ def app_values_file(env: str, tenant: str, app: str) -> str:
 def app_application(tenant: str, app: str, env: str) -> str:
     """The Argo CD Application of one application in one environment."""
     return f"{tenant}-{app}-{env}"
+
+
+# The Backstage catalog: one Location a Backstage admin registers once, which lists a file of
+# entities per tenant and the software templates. Outside environments/: Argo CD never syncs it.
+CATALOG_DIR = "catalog"
+CATALOG_LOCATION_FILE = f"{CATALOG_DIR}/catalog-info.yaml"
+# Every folder whose files `render` owns (writes, and deletes once their request is gone).
+GENERATED_DIRS = (ENVIRONMENTS_DIR, CATALOG_DIR)
+
+
+def catalog_tenant_file(tenant: str) -> str:
+    return f"{CATALOG_DIR}/tenants/{tenant}.yaml"
+
+
+def catalog_template_file(template: str) -> str:
+    return f"{CATALOG_DIR}/templates/{template}.yaml"
+
+
+# The issue forms and templates every front door shows, generated from platform.yaml.
+GITHUB_FORMS_DIR = ".github/ISSUE_TEMPLATE"
+GITLAB_TEMPLATES_DIR = ".gitlab/issue_templates"
+
+
+def github_form_file(form: str) -> str:
+    return f"{GITHUB_FORMS_DIR}/{form}.yml"
+
+
+def gitlab_template_file(form: str) -> str:
+    return f"{GITLAB_TEMPLATES_DIR}/{form}.md"
+
+
+# The request forms by their label (generator/intake/fields.py defines them).
+FORM_LABELS = ("tenant-request", "app-request")
+GENERATED_FILES = frozenset(
+    {CODEOWNERS_FILE}
+    | {github_form_file(label) for label in FORM_LABELS}
+    | {gitlab_template_file(label) for label in FORM_LABELS}
+)
+
+
+def is_generated_path(path: str) -> bool:
+    """Whether `render` owns `path`: what its journal may replace or delete, nothing else
+    (never a workflow, never Berth's own code)."""
+    return path in GENERATED_FILES or any(path.startswith(f"{d}/") for d in GENERATED_DIRS)

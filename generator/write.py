@@ -98,15 +98,21 @@ class Workspace:
     @contextmanager
     def lock(self, *, shared: bool = False, wait: float | None = None) -> Iterator[None]:
         """Hold `.berth/lock` (exclusive for render, shared for --check); wait up to `wait`
-        seconds for another render, then BerthError. A shared lock that cannot even be
-        created (a read-only checkout) is skipped: --check writes nothing that matters."""
+        seconds for another render, then BerthError. --check writes nothing, not even the
+        lock file: where none exists no render has run here, and one that starts meanwhile
+        writes its journal first, which --check looks for again at its end."""
         try:
-            os.makedirs(self.state, exist_ok=True)
-            fd = os.open(
-                os.path.join(self.root, LOCK_FILE),
-                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
-                0o644,
-            )
+            if shared:
+                fd = os.open(
+                    os.path.join(self.root, LOCK_FILE), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+                )
+            else:
+                os.makedirs(self.state, exist_ok=True)
+                fd = os.open(
+                    os.path.join(self.root, LOCK_FILE),
+                    os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                    0o644,
+                )
         except OSError as exc:
             if shared:
                 yield

@@ -294,7 +294,8 @@ def test_removing_an_app_deletes_exactly_its_files(base_repo: Path) -> None:
         },
     )
     code, out, _ = run("--root", str(base_repo), "render")
-    assert (code, out.split(" (")[0]) == (0, "berth: 2 created, 4 updated, 0 deleted")
+    # The tenant's Argo CD file and dashboard in each environment, and its catalog entities.
+    assert (code, out.split(" (")[0]) == (0, "berth: 2 created, 5 updated, 0 deleted")
     with_app = snapshot(base_repo / "environments")
     assert set(with_app) - set(before) == {
         "dev/tenants/checkout/apps/cart.values.yaml",
@@ -304,7 +305,7 @@ def test_removing_an_app_deletes_exactly_its_files(base_repo: Path) -> None:
 
     path.unlink()
     code, out, _ = run("--root", str(base_repo), "render")
-    assert (code, out.split(" (")[0]) == (0, "berth: 0 created, 4 updated, 2 deleted")
+    assert (code, out.split(" (")[0]) == (0, "berth: 0 created, 5 updated, 2 deleted")
     assert snapshot(base_repo / "environments") == before
     assert not (base_repo / "environments/dev/tenants/checkout/apps").exists()
 

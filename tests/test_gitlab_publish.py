@@ -21,7 +21,7 @@ from tests.support.fake_gitlab import FakeGitLab
 from tests.support.repo import REPO, SEARCH, git, make_repo
 from tests.support.tools import reference
 
-MESSAGE = "berth: regenerate environments/, schemas/ and CODEOWNERS"
+MESSAGE = "berth: regenerate the generated files"
 PLAN = "<!-- berth:plan -->"
 
 
@@ -70,7 +70,7 @@ class Setup:
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
     seed = make_repo(tmp_path / "seed", commit=False, render=True)
-    (seed / ".gitlab").mkdir()
+    (seed / ".gitlab").mkdir(exist_ok=True)  # render wrote the issue templates into it
     for name in ("publish.sh", "berth_event.py"):
         (seed / ".gitlab" / name).write_bytes((REPO / ".gitlab" / name).read_bytes())
     (seed / ".gitignore").write_text(".berth/\n.venv\n")

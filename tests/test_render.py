@@ -35,7 +35,13 @@ def copy_example(dest: Path, *, with_output: bool) -> Path:
     for name in ("tenants", "blueprints"):
         shutil.copytree(REPO / name, dest / name)
     if with_output:
-        shutil.copytree(REPO / "environments", dest / "environments")
+        for name in (
+            "environments",
+            "catalog",
+            ".github/ISSUE_TEMPLATE",
+            ".gitlab/issue_templates",
+        ):
+            shutil.copytree(REPO / name, dest / name)
     return dest
 
 

@@ -33,7 +33,14 @@ def berth(root: Path, *args: str) -> tuple[int, str, str]:
 def repo(tmp_path: Path) -> Path:
     for name in ("platform.yaml", "CODEOWNERS"):
         shutil.copy(REPO / name, tmp_path / name)
-    for name in ("tenants", "blueprints", "environments"):
+    for name in (
+        "tenants",
+        "blueprints",
+        "environments",
+        "catalog",
+        ".github/ISSUE_TEMPLATE",
+        ".gitlab/issue_templates",
+    ):
         shutil.copytree(REPO / name, tmp_path / name)
     return tmp_path
 
@@ -411,3 +418,37 @@ def test_a_read_only_tree_is_a_user_error_and_stays_as_it_was(repo: Path) -> Non
     assert snapshot(repo / "environments") == before
     assert not (repo / ".berth" / "journal.json").exists()
     assert not (repo / ".berth" / "staging").exists()
+
+
+def test_render_check_writes_nothing(repo: Path) -> None:
+    shutil.rmtree(repo / ".berth", ignore_errors=True)
+    before = snapshot(repo)
+    code, out, _ = berth(repo, "render", "--check")
+    assert (code, out) == (0, "berth: generated files are up to date\n")
+    assert snapshot(repo) == before  # no cache, no lock file, no .berth/ at all
+    assert not (repo / ".berth").exists()
+
+
+def test_the_journal_may_touch_the_generated_files_and_nothing_near_them() -> None:
+    from generator import layout
+    from generator.intake import fields
+
+    labels = {form.label for form in fields.FORMS}
+    assert labels == set(layout.FORM_LABELS)  # the forms render writes are the ones it may swap
+    for path in (
+        "CODEOWNERS",
+        "environments/dev/tenants.yaml",
+        "catalog/tenants/payments.yaml",
+        ".github/ISSUE_TEMPLATE/app-request.yml",
+        ".gitlab/issue_templates/tenant-request.md",
+    ):
+        assert layout.is_generated_path(path), path
+    for path in (
+        ".github/workflows/berth-pr.yml",
+        ".github/ISSUE_TEMPLATE/config.yml",
+        ".gitlab-ci.yml",
+        "catalogue/x.yaml",
+        "environments",
+        "generator/cli.py",
+    ):
+        assert not layout.is_generated_path(path), path

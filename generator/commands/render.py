@@ -8,20 +8,19 @@ for --check and is removed by `render`.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable
 from typing import TextIO
 
 from generator import layout
 from generator.journal import read_journal
 from generator.load import RequestCache, load_repo
 from generator.render.codeowners import codeowners, codeowners_problems
+from generator.render.front import front_files
 from generator.render.tree import units
 from generator.report import Format, render_problems
 from generator.strays import stray_problem
 from generator.validate import validate_repo
-from generator.write import Workspace, apply_changes, plan_tree
+from generator.write import Change, Workspace, apply_changes, plan_tree
 
 
 def run(root: str, *, check: bool, fmt: Format, out: TextIO, err: TextIO) -> int:
@@ -54,14 +53,15 @@ def _run(
     if valid is None or any(p.severity == "error" for p in problems):
         err.write("berth: nothing was written; fix the problems above\n")
         return 1  # on invalid input nothing at all is written, not even the cache
-    if check:
-        _quietly(requests.save)
-    else:
+    if not check:  # --check writes nothing: a check in CI starts from a clean clone anyway
         requests.save()
-    extra = {layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants)}
+    extra = {layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants), **front_files(valid)}
     outcome, writes, cache = plan_tree(root, units(valid), extra, workspace)
+    outcome.changes = sorted([*outcome.changes, *_stale_catalog(root, extra)])
     if check:
-        _quietly(lambda: workspace.save_cache(cache))
+        if read_journal(root) is not None:  # a render started while this check read the tree
+            err.write("berth: a render ran during this check; run `berth render --check` again\n")
+            return 1
         if outcome.strays:
             err.write(
                 render_problems([stray_problem(p, removed=False) for p in outcome.strays], fmt)
@@ -89,7 +89,25 @@ def _run(
     return 0
 
 
-def _quietly(save: Callable[[], None]) -> None:
-    """--check keeps what it learned when it can; in a read-only checkout it is only slower."""
-    with contextlib.suppress(OSError):
-        save()
+def _stale_catalog(root: str, extra: dict[str, str]) -> list[Change]:
+    """Generated catalog files no request produces any more (a removed tenant's entities).
+
+    `plan_tree` looks for such files under environments/ only; the catalog's are deleted
+    through the same journal. Hand-written files there are left alone.
+    """
+    top = os.path.join(root, layout.CATALOG_DIR)
+    stale: list[Change] = []
+    for folder, _dirs, names in os.walk(top):
+        for name in names:
+            path = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            if path not in extra and _generated(os.path.join(folder, name)):
+                stale.append(Change(path, "delete"))
+    return stale
+
+
+def _generated(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return layout.GENERATED_MARK.encode() in fh.readline(512)
+    except OSError:
+        return False

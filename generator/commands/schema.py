@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from generator import layout
 from generator.atomic import write_atomic
+from generator.cost_schema import CostReport
 from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
@@ -18,6 +19,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "platform": Platform,
     "tenant": Tenant,
     "application": Application,
+    "cost-report": CostReport,
 }
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

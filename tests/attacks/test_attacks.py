@@ -28,7 +28,17 @@ from tests.support.repo import git
 from tests.support.tools import REPO, tool
 
 CASES = Path(__file__).parent
-EXAMPLE = ("platform.yaml", "CODEOWNERS", ".gitignore", "tenants", "blueprints", "environments")
+EXAMPLE = (
+    "platform.yaml",
+    "CODEOWNERS",
+    ".gitignore",
+    "tenants",
+    "blueprints",
+    "environments",
+    "catalog",
+    ".github/ISSUE_TEMPLATE",
+    ".gitlab/issue_templates",
+)
 # What Berth may write while refusing: its own lock and caches, never the journal or staging.
 BERTH_STATE = frozenset({".berth/lock", ".berth/cache.json", ".berth/requests.json"})
 CI_VARIABLES = ("GITHUB_ACTIONS", "GITLAB_CI", "CI_MERGE_REQUEST_IID", "GITHUB_EVENT_PATH")
@@ -121,6 +131,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     repo.mkdir()
     for name in EXAMPLE:
         src = REPO / name
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if src.is_dir() else shutil.copy)(src, repo / name)
     (tmp_path / "victim").write_text("a file outside the repository\n")
     git(repo, "-c", "init.defaultBranch=main", "init", "-q")

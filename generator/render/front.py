@@ -1,0 +1,58 @@
+"""The front doors' generated files: the Backstage catalog, its templates and the issue forms.
+
+Written by `render` next to CODEOWNERS (outside `environments/`, rebuilt in full on every run:
+a few hundred microseconds per tenant) so that a request, a changed platform.yaml or a changed
+model shows up in all of them at once and `render --check` notices any that is stale.
+"""
+
+from __future__ import annotations
+
+from generator import layout
+from generator.render import catalog, templates
+from generator.render.forms import form_files
+from generator.render.tree import header
+from generator.validate import ValidRepo
+from generator.yaml_emit import dump, dump_all
+
+
+def catalog_files(repo: ValidRepo, templates: list[str]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for name, tenant in repo.tenants.items():
+        apps = repo.apps.get(name, {})
+        sources = [layout.tenant_file(name)]
+        if apps:
+            sources.append(f"{layout.apps_dir(name)}/*{layout.APP_SUFFIX}")
+        files[layout.catalog_tenant_file(name)] = header(*sources, layout.PLATFORM_FILE) + dump_all(
+            catalog.tenant_entities(repo.platform, tenant, apps)
+        )
+    files[layout.CATALOG_LOCATION_FILE] = header(
+        "tenants/*/tenant.yaml", layout.PLATFORM_FILE
+    ) + dump(catalog.location(list(repo.tenants), templates))
+    return files
+
+
+def template_files(repo: ValidRepo) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for name in templates.TEMPLATES:
+        files[layout.catalog_template_file(name)] = header(*TEMPLATE_SOURCES) + dump(
+            templates.template(name, repo.platform, repo.blueprints)
+        )
+    for kind in templates.SKELETONS:
+        files[templates.skeleton_file(kind)] = templates.skeleton(kind)
+    return files
+
+
+TEMPLATE_SOURCES = (
+    layout.PLATFORM_FILE,
+    "blueprints/*/blueprint.yaml",
+    "generator/intake/fields.py",
+)
+
+
+def front_files(repo: ValidRepo) -> dict[str, str]:
+    """Every front-door file `render` writes besides environments/ and CODEOWNERS."""
+    return {
+        **catalog_files(repo, list(templates.TEMPLATES)),
+        **template_files(repo),
+        **form_files(repo.platform, repo.blueprints),
+    }
