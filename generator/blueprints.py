@@ -2,7 +2,7 @@
 and the chart they render.
 
 Loading reads every descriptor with the strict request loader, compiles each values template
-once in the one Jinja2 environment (`render/values.py`), loads the chart's values schema, and
+once in the one Jinja2 environment (`templates.py`), loads the chart's values schema, and
 digests every file a blueprint's output depends on, so that changing a blueprint re-renders
 exactly the applications that use it. Anything broken is a Problem with file and line, like a
 broken request.
@@ -14,19 +14,17 @@ import hashlib
 import json
 import os
 import posixpath
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import jinja2
 from jsonschema import Draft7Validator, SchemaError
 from jsonschema.protocols import Validator
 
 from generator import layout
+from generator.model_errors import validate_model
 from generator.models.blueprint import BlueprintDescriptor
 from generator.problems import Problem
-from generator.render.values import make_environment, render_values
-from generator.validate.schema_errors import validate_model
+from generator.templates import make_environment
 from generator.yaml_load import LoadError, load_request
 
 CHART_FILE = "Chart.yaml"
@@ -44,11 +42,6 @@ class Blueprint:
     digest: str  # of the descriptor, the template folder and the chart
     template: jinja2.Template = field(compare=False, repr=False)
     validator: Validator = field(compare=False, repr=False)
-
-    def render(self, context: Mapping[str, Any], where: str) -> dict[str, Any]:
-        """The checked values of one application in one environment (BlueprintError if not)."""
-        origin = f"blueprint {self.name!r} ({self.values_path})"
-        return render_values(origin, self.template, self.validator, context, where)
 
 
 def load_blueprints(root: str) -> tuple[dict[str, Blueprint | None], list[Problem]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from generator.models.platform import Pricing
+from generator.models.platform import Platform, Pricing
+from generator.models.tenant import Tenant
 from generator.quantity import GI, parse_quantity
 
 
@@ -19,6 +20,18 @@ class Quota:
 
     def amount(self, resource: str) -> Fraction:
         return parse_quantity(getattr(self, resource))
+
+
+def effective_quota(platform: Platform, tenant: Tenant, env: str) -> Quota:
+    """The tenant's quota in `env`: its size, with the fields it overrides."""
+    wanted = tenant.spec.environments[env]
+    size = platform.spec.sizes[wanted.size]
+    override = wanted.quota
+    return Quota(
+        cpu=(override and override.cpu) or size.cpu,
+        memory=(override and override.memory) or size.memory,
+        storage=(override and override.storage) or size.storage,
+    )
 
 
 def monthly_cost(quota: Quota, pricing: Pricing) -> Fraction:

@@ -150,7 +150,7 @@ def gitlab_template_file(form: str) -> str:
     return f"{GITLAB_TEMPLATES_DIR}/{form}.md"
 
 
-# The request forms by their label (generator/intake/fields.py defines them).
+# The request forms by their label (generator/models/forms.py defines them).
 FORM_LABELS = ("tenant-request", "app-request")
 GENERATED_FILES = frozenset(
     {CODEOWNERS_FILE}

@@ -13,17 +13,14 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from generator import layout
 from generator.atomic import write_atomic
+from generator.blueprints import Blueprint, load_blueprints
 from generator.fingerprint import generator_fingerprint
 from generator.problems import Problem
 from generator.repo_files import repository_problems
 from generator.yaml_load import Document, LoadError, parse_request, read_request_bytes
-
-if TYPE_CHECKING:
-    from generator.blueprints import Blueprint
 
 
 @dataclass
@@ -133,8 +130,6 @@ def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:
         if apps:
             repo.apps[entry.name] = apps
         repo.problems += _foreign_entries(root, entry.name)
-    # Imported here: blueprints.py reuses validate/'s error translation, which imports this module.
-    from generator.blueprints import load_blueprints
 
     repo.blueprints, found = load_blueprints(root)
     repo.problems += found

@@ -20,8 +20,9 @@ import yaml
 
 from generator.blueprints import Blueprint, load_blueprints
 from generator.cli import main
-from generator.render.values import BlueprintError, flow, make_environment
-from generator.yaml_emit import dump
+from generator.render.values import BlueprintError, render_blueprint
+from generator.templates import make_environment
+from generator.yaml_emit import dump, flow
 from tests.support.tools import REPO, helm_template
 
 HOSTILE = [
@@ -241,7 +242,7 @@ def test_schema_failure_names_the_blueprint(blueprints: dict[str, Blueprint]) ->
     ctx = context("web-service")
     ctx["app"]["name"] = "x\nevil: true"  # the request models never let this through
     with pytest.raises(BlueprintError) as raised:
-        blueprints["web-service"].render(ctx, "tenants/payments/apps/api.yaml in dev")
+        render_blueprint(blueprints["web-service"], ctx, "tenants/payments/apps/api.yaml in dev")
     message = str(raised.value)
     assert message.startswith(
         "blueprint 'web-service' (blueprints/web-service/values.yaml.j2) renders values for"

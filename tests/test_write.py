@@ -431,7 +431,7 @@ def test_render_check_writes_nothing(repo: Path) -> None:
 
 def test_the_journal_may_touch_the_generated_files_and_nothing_near_them() -> None:
     from generator import layout
-    from generator.intake import fields
+    from generator.models import forms as fields
 
     labels = {form.label for form in fields.FORMS}
     assert labels == set(layout.FORM_LABELS)  # the forms render writes are the ones it may swap

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from generator.intake.fields import FORMS, FormField, IssueForm
+from generator.models.forms import FORMS, FormField, IssueForm
 
 # Far above any honest form (a full tenant form is under 1 KiB) and small enough that nothing
 # downstream (validator, YAML emitter, issue comment) has to think about size.

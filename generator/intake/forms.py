@@ -23,7 +23,7 @@ from generator.intake.drafts import (
     build_tenant_request,
     request_from_issue,
 )
-from generator.intake.fields import (
+from generator.models.forms import (
     APP_FORM,
     FORMS,
     TENANT_FORM,

@@ -21,6 +21,7 @@ from generator import layout
 from generator.intake.event import IssueEvent
 from generator.intake.forms import RequestDraft, request_from_issue
 from generator.load import load_repo
+from generator.model_errors import validate_model
 from generator.models.application import Application, AppName
 from generator.models.common import TenantName
 from generator.models.tenant import Tenant
@@ -28,7 +29,6 @@ from generator.plan.snapshot import INPUTS
 from generator.render.codeowners import codeowners
 from generator.render.tree import units
 from generator.validate import validate_repo
-from generator.validate.schema_errors import validate_model
 from generator.write import Workspace, plan_tree
 from generator.yaml_emit import dump
 from generator.yaml_load import LoadError, load_request, parse_request

@@ -16,13 +16,12 @@ from typing import Any
 
 import yaml
 
-from generator.cost import Quota, monthly_cost
+from generator.cost import Quota, effective_quota, monthly_cost
 from generator.models.platform import Pricing
 from generator.plan.diff import owner
 from generator.plan.objects import VALUES_SUFFIX
 from generator.plan.snapshot import Snapshot
 from generator.quantity import QuantityError
-from generator.validate.rules import effective_quota
 
 Where = tuple[str, str]  # (environment, tenant)
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

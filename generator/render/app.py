@@ -16,6 +16,7 @@ from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render.operations import alerts_values, slo_values, vpa_values
 from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
+from generator.render.values import render_blueprint
 
 DEFAULT_HEALTH_PATH = "/healthz"
 
@@ -78,7 +79,7 @@ def values(
     platform: Platform, env: Environment, tenant: Tenant, app: Application, blueprint: Blueprint
 ) -> dict[str, Any]:
     where = f"{layout.app_file(tenant.metadata.name, app.metadata.name)} in {env.name}"
-    return blueprint.render(values_context(platform, env, tenant, app), where)
+    return render_blueprint(blueprint, values_context(platform, env, tenant, app), where)
 
 
 def application(

@@ -16,9 +16,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from generator.blueprints import Blueprint
-from generator.intake.fields import FormField, FormKind, IssueForm
 from generator.models.application import MAX_APP_NAME, Application
 from generator.models.common import DNS_LABEL, GIT_USER, LABEL_VALUE, MAX_TENANT_NAME
+from generator.models.forms import FormField, FormKind, IssueForm
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 

@@ -1,4 +1,4 @@
-"""The GitHub issue forms and GitLab issue templates, generated from `intake/fields.py`.
+"""The GitHub issue forms and GitLab issue templates, generated from `models/forms.py`.
 
 Both write the headings the intake parser matches (`### <label>`), so an issue made from either
 parses with the same code; options and the limits in the help texts come from platform.yaml,
@@ -13,12 +13,12 @@ from typing import Any
 
 from generator import layout
 from generator.blueprints import Blueprint
-from generator.intake.fields import FORMS, FormField, IssueForm
+from generator.models.forms import FORMS, FormField, IssueForm
 from generator.models.platform import Platform
 from generator.render.fieldschema import help_context, help_text, with_options
 from generator.yaml_emit import dump
 
-SOURCES = (layout.PLATFORM_FILE, "blueprints/*/blueprint.yaml", "generator/intake/fields.py")
+SOURCES = (layout.PLATFORM_FILE, "blueprints/*/blueprint.yaml", "generator/models/forms.py")
 _FILES = {"tenant": "tenants/<tenant>/tenant.yaml", "app": "tenants/<tenant>/apps/<app>.yaml"}
 
 

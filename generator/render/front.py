@@ -45,7 +45,7 @@ def template_files(repo: ValidRepo) -> dict[str, str]:
 TEMPLATE_SOURCES = (
     layout.PLATFORM_FILE,
     "blueprints/*/blueprint.yaml",
-    "generator/intake/fields.py",
+    "generator/models/forms.py",
 )
 
 

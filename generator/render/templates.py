@@ -1,6 +1,6 @@
 """The Backstage software templates "New tenant" and "New application", and their skeletons.
 
-Each template's parameters are the form's fields (`intake/fields.py`) with the JSON Schema of
+Each template's parameters are the form's fields (`models/forms.py`) with the JSON Schema of
 what they hold (`fieldschema.py`: the request models' limits, the platform's options), so the
 portal asks exactly what the issue forms ask. Its steps write the request file only (from a
 skeleton, every value passed through `dump`, so a typed string stays one YAML string) and open
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from generator import layout
 from generator.blueprints import Blueprint
-from generator.intake.fields import APP_FORM, TENANT_FORM, IssueForm
+from generator.models.forms import APP_FORM, TENANT_FORM, IssueForm
 from generator.models.platform import Platform
 from generator.render.fieldschema import field_schema, help_context, help_text, with_options
 

@@ -13,11 +13,11 @@ from functools import lru_cache
 from typing import Any
 
 from generator import layout
+from generator.cost import effective_quota
 from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render.tenant_ops import overlay_parts
-from generator.validate.rules import effective_quota
 from generator.yaml_emit import dump, dump_sequence
 
 IN_CLUSTER = "https://kubernetes.default.svc"

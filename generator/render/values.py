@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from jsonschema.protocols import Validator
 
-from generator.yaml_emit import flow
+from generator.blueprints import Blueprint
 from generator.yaml_load import TrustedYAMLError, load_trusted
 
 
@@ -28,30 +27,6 @@ class BlueprintError(Exception):
     Valid requests are checked against everything the chart's values schema demands, so this
     never points at a request; it surfaces as an internal error (exit 2).
     """
-
-
-def _finalize(value: Any) -> str:
-    if isinstance(value, jinja2.Undefined):
-        str(value)  # StrictUndefined raises UndefinedError, naming what is missing
-    return flow(value)
-
-
-def make_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    """The Jinja2 environment every blueprint template is compiled in, configured only here.
-
-    Sandboxed: the templates are the platform team's, but nothing in them needs Python's
-    internals either.
-    """
-    return SandboxedEnvironment(
-        loader=loader,
-        undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
 
 
 def render_values(
@@ -83,3 +58,11 @@ def render_values(
             f" rejects at {path}: {error.message}; the blueprint is broken, not the request"
         )
     return data
+
+
+def render_blueprint(
+    blueprint: Blueprint, context: Mapping[str, Any], where: str
+) -> dict[str, Any]:
+    """The checked values of one application in one environment (BlueprintError if not)."""
+    origin = f"blueprint {blueprint.name!r} ({blueprint.values_path})"
+    return render_values(origin, blueprint.template, blueprint.validator, context, where)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from generator.load import RawRepo
+from generator.model_errors import validate_model
 from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
@@ -15,7 +16,6 @@ from generator.problems import Problem
 from generator.validate.app_rules import check_apps
 from generator.validate.hosts import check_platform_hosts
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
-from generator.validate.schema_errors import validate_model
 from generator.yaml_load import Document
 
 if TYPE_CHECKING:

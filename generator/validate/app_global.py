@@ -11,13 +11,13 @@ from collections.abc import Iterator, Mapping
 from fractions import Fraction
 
 from generator import layout
+from generator.cost import effective_quota
 from generator.models.application import DATABASE_SIZES, Application
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.quantity import format_amount, parse_quantity
 from generator.validate.cron import cron_problem
-from generator.validate.rules import effective_quota
 from generator.yaml_load import Document
 
 Apps = Mapping[str, Mapping[str, tuple[Application, Document]]]  # tenant folder -> stem -> app

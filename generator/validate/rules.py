@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from generator import layout
-from generator.cost import Quota, money, monthly_cost
+from generator.cost import effective_quota, money, monthly_cost
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
@@ -41,17 +41,6 @@ def reserved_namespaces(platform: Platform) -> frozenset[str]:
         spec.monitoringNamespace,
         *spec.reservedNamespaces,
     }
-
-
-def effective_quota(platform: Platform, tenant: Tenant, env: str) -> Quota:
-    wanted = tenant.spec.environments[env]
-    size = platform.spec.sizes[wanted.size]
-    override = wanted.quota
-    return Quota(
-        cpu=(override and override.cpu) or size.cpu,
-        memory=(override and override.memory) or size.memory,
-        storage=(override and override.storage) or size.storage,
-    )
 
 
 def check_platform(platform: Platform, doc: Document) -> Iterator[Problem]:
