@@ -9,7 +9,6 @@ to end through `berth render` and `helm template`.
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,10 @@ import pytest
 import yaml
 
 from generator.blueprints import Blueprint, load_blueprints
-from generator.cli import main
 from generator.render.values import BlueprintError, render_blueprint
 from generator.templates import make_environment
 from generator.yaml_emit import dump, flow
+from tests.support.cli import berth
 from tests.support.tools import REPO, helm_template
 
 HOSTILE = [
@@ -276,8 +275,8 @@ def test_hostile_request_values_render_as_plain_strings(tmp_path: Path) -> None:
     path = repo / "tenants" / "checkout" / "apps" / "hostile.yaml"
     path.parent.mkdir(parents=True)
     path.write_text(dump(app))
-    out, err = io.StringIO(), io.StringIO()
-    assert main(["--root", str(repo), "render"], out=out, err=err) == 0, err.getvalue()
+    code, _, err = berth(repo, "render")
+    assert code == 0, err
 
     values_file = repo / "environments/dev/tenants/checkout/apps/hostile.values.yaml"
     values = yaml.safe_load(values_file.read_text())

@@ -7,45 +7,20 @@ and `berth render` on it exits 1 without changing a byte under environments/.
 
 from __future__ import annotations
 
-import io
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from generator.cli import main
 from generator.models.application import DATABASE_SIZES
 from generator.render.tenant import APP_KINDS
+from tests.support.cases import UPDATE, case_names, lay_over
+from tests.support.cli import run
 from tests.support.tools import REPO
 from tests.support.trees import snapshot
 
 CASES = Path(__file__).parent / "cases" / "apps"
-UPDATE = bool(os.environ.get("BERTH_UPDATE_GOLDEN"))
-
-
-def case_names() -> list[str]:
-    return sorted(p.name for p in CASES.iterdir() if p.is_dir() and not p.name.startswith("_"))
-
-
-def lay_over(case: Path, repo: Path) -> None:
-    for src in sorted(case.rglob("*")):
-        rel = src.relative_to(case)
-        if src.is_dir() or rel.as_posix() == "expected.txt":
-            continue
-        dest = repo / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if src.name.startswith("symlink-"):
-            dest.with_name(src.name.removeprefix("symlink-")).symlink_to(src.read_text().strip())
-        else:
-            shutil.copy(src, dest)
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def make_repo(path: Path) -> Path:
@@ -75,7 +50,7 @@ def write_app(repo: Path, tenant: str, name: str, spec: dict[str, object]) -> Pa
     return path
 
 
-@pytest.mark.parametrize("name", case_names())
+@pytest.mark.parametrize("name", case_names(CASES))
 def test_invalid_case(name: str, base_repo: Path) -> None:
     before = snapshot(base_repo / "environments")
     assert any(p.endswith(".values.yaml") for p in before)
@@ -95,7 +70,7 @@ def test_invalid_case(name: str, base_repo: Path) -> None:
 
 
 def test_every_case_has_expected_lines() -> None:
-    for name in case_names():
+    for name in case_names(CASES):
         lines = (CASES / name / "expected.txt").read_text().splitlines()
         assert lines, f"{name}: expected.txt is empty"
         prefixes = ("tenants/", "platform.yaml", "blueprints/")

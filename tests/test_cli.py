@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from tests.support.cli import run as berth
 from tests.support.tools import REPO
 
 BROKEN = """apiVersion: berth.dev/v1alpha1
@@ -26,11 +25,6 @@ spec:
   environments:
     prod: {size: large, quota: {cpu: "80"}}
 """
-
-
-def berth(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return main(list(args), out=out, err=err), out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli import main
 from generator.models.platform import Dashboards
 from generator.render.dashboard import MAX_UID, dashboard_exprs, dashboard_uid
 from generator.verify.kube_schema import validate_objects
+from tests.support.cli import berth
 from tests.support.tools import REPO, kustomize_build, run, tool
 
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -135,7 +135,7 @@ def test_grafana_operator_provider(tmp_path: Path) -> None:
     (root / "platform.yaml").write_text(
         platform.replace("dashboards: {provider: configmap}", operator)
     )
-    assert main(["--root", str(root), "render"]) == 0
+    assert berth(root, "render")[0] == 0
     objects = built(root, "prod", "payments")
     assert validate_objects(objects) == []
     (grafana,) = [o for o in objects if o["kind"] == "GrafanaDashboard"]

@@ -10,7 +10,6 @@ that are valid label values; one character more is refused by `berth validate`.
 from __future__ import annotations
 
 import copy
-import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -18,19 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli import main
 from generator.validate.app_rules import CNPG_MAX_CLUSTER_NAME, MAX_DATABASE_APP_NAME
 from generator.verify.kube_schema import validate_objects
+from tests.support.cli import run
 from tests.support.tools import REPO, helm_template, reference
 
 CASES = REPO / "tests" / "cases" / "apps"
 BACKUP_TIME = "20261231235959"  # the widest value of CloudNativePG's 14-digit suffix
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def name_of(length: int) -> str:

@@ -6,7 +6,6 @@ accepts, end to end: an accepted host becomes the Ingress host of the rendered v
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli import main
 from generator.models.platform import Platform
 from generator.validate.hosts import allowed, host_problem, in_space, matches
+from tests.support.cli import run
 from tests.support.tools import REPO
 
 CASES = REPO / "tests" / "cases" / "apps"
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def platform(**extra: Any) -> Platform:

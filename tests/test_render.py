@@ -6,7 +6,6 @@ renders the example afresh and must reproduce it byte for byte.
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,19 +13,13 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli import main
 from generator.verify.kube_schema import validate_objects
+from tests.support.cli import berth
 from tests.support.repo import CHECKOUT, PAYMENTS, make_repo
 from tests.support.tools import REPO, kustomize_build, run, tool
 from tests.support.trees import snapshot
 
 ENVIRONMENTS = ("dev", "staging", "prod")
-
-
-def berth(root: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--root", str(root), *args], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def copy_example(dest: Path, *, with_output: bool) -> Path:

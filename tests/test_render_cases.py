@@ -41,10 +41,10 @@ def test_valid_case_renders_the_expected_tree(
 ) -> None:
     case = CASES / name
     repo = make_repo(case, tmp_path / "repo")
-    code, out, err = berth("validate", "--format", "text", root=repo)
+    code, out, err = berth(repo, "validate", "--format", "text")
     assert (code, err) == (0, ""), out + err
 
-    code, out, err = berth("render", root=repo)
+    code, out, err = berth(repo, "render")
     assert code == 0, out + err
     check_tree(case / "expected", rendered(repo))
     # This case's README says what it covers; an empty case covers nothing.
@@ -52,11 +52,11 @@ def test_valid_case_renders_the_expected_tree(
 
     first = rendered(repo)
     shutil.rmtree(repo / "environments")
-    assert berth("render", root=repo)[0] == 0
+    assert berth(repo, "render")[0] == 0
     assert rendered(repo) == first, "a second render from scratch gave other bytes"
 
     monkeypatch.setenv("PATH", f"{Path(tool('kubectl')).parent}:{Path(tool('helm')).parent}")
-    code, out, err = berth("verify", root=repo)
+    code, out, err = berth(repo, "verify")
     assert code == 0, out + err
 
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
-from generator.cli import main
+from tests.support.cli import berth
 from tests.support.tools import REPO
-
-
-def berth(root: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return main(["--root", str(root), *args], out=out, err=err), out.getvalue(), err.getvalue()
 
 
 def test_cached_files_report_the_same_positions_as_parsed_ones(tmp_path: Path) -> None:

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import jsonschema
 import yaml
 
-from generator.cli import main
 from generator.commands.schema import schema_files
+from tests.support.cli import berth
 from tests.support.tools import REPO
 
 
 def test_committed_schemas_match_the_models() -> None:
     for path, text in schema_files().items():
         assert (REPO / path).read_text() == text, f"{path} is stale: run `berth schema`"
-    out = io.StringIO()
-    assert main(["--root", str(REPO), "schema", "--check"], out=out, err=io.StringIO()) == 0
+    assert berth(REPO, "schema", "--check")[0] == 0
 
 
 def test_schemas_are_2020_12_with_ids_and_descriptions() -> None:

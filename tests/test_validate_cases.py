@@ -6,53 +6,17 @@ also proves that `render` refuses the broken tree and leaves environments/ untou
 
 from __future__ import annotations
 
-import base64
-import io
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from tests.support.cases import UPDATE, case_names, lay_over
+from tests.support.cli import run
 from tests.support.trees import snapshot
 
 CASES = Path(__file__).parent / "cases" / "tenants"
 BLUEPRINTS = Path(__file__).resolve().parents[1] / "blueprints"
-UPDATE = bool(os.environ.get("BERTH_UPDATE_GOLDEN"))
-
-
-def case_names() -> list[str]:
-    return sorted(p.name for p in CASES.iterdir() if p.is_dir() and not p.name.startswith("_"))
-
-
-def lay_over(case: Path, repo: Path) -> None:
-    for src in sorted(case.rglob("*")):
-        rel = src.relative_to(case)
-        if src.is_dir() or rel.name == "expected.txt":
-            continue
-        dest = repo / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if src.name.endswith(".bytes.b64"):
-            dest.with_name(src.name.removesuffix(".bytes.b64")).write_bytes(
-                base64.b64decode(src.read_text())
-            )
-        elif src.name.endswith(".oversize"):
-            text = src.read_text()
-            padding = "# padding\n" * (300 * 1024 // 10)
-            dest.with_name(src.name.removesuffix(".oversize")).write_text(text + padding)
-        elif src.name.startswith("symlink-"):
-            link = dest.with_name(src.name.removeprefix("symlink-"))
-            link.unlink(missing_ok=True)
-            link.symlink_to(src.read_text().strip())
-        else:
-            shutil.copy(src, dest)
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
@@ -65,7 +29,7 @@ def base_repo(tmp_path: Path) -> Path:
     return repo
 
 
-@pytest.mark.parametrize("name", case_names())
+@pytest.mark.parametrize("name", case_names(CASES))
 def test_invalid_case(name: str, base_repo: Path) -> None:
     before = snapshot(base_repo / "environments")
     lay_over(CASES / name, base_repo)
@@ -85,7 +49,7 @@ def test_invalid_case(name: str, base_repo: Path) -> None:
 
 
 def test_every_case_has_expected_lines() -> None:
-    for name in case_names():
+    for name in case_names(CASES):
         lines = (CASES / name / "expected.txt").read_text().splitlines()
         assert lines, f"{name}: expected.txt is empty"
         assert all(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import io
 import json
 import os
 import re
@@ -18,15 +17,10 @@ from typing import Any
 import pytest
 
 from generator import write
-from generator.cli import main
 from generator.strays import stray_problem
+from tests.support.cli import berth
 from tests.support.tools import REPO
 from tests.support.trees import snapshot
-
-
-def berth(root: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return main(["--root", str(root), *args], out=out, err=err), out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ the repository (but Berth's own cache and lock in `.berth/`), not `.git/hooks` o
 from __future__ import annotations
 
 import importlib.util
-import io
 import os
 import shlex
 import shutil
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.cli import main
+from tests.support import cli
 from tests.support.repo import git
 from tests.support.tools import REPO, tool
 
@@ -114,9 +113,8 @@ def berth(repo: Path, command: str) -> tuple[int, str]:
     args = shlex.split(command)
     if args[0] == "plan" and "--base" not in args:
         args += ["--base", "base"]
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--root", str(repo), *args], out=out, err=err)
-    return code, out.getvalue() + err.getvalue()
+    code, out, err = cli.berth(repo, *args)
+    return code, out + err
 
 
 @pytest.fixture

@@ -8,9 +8,13 @@ from pathlib import Path
 from generator.cli import main
 
 
-def berth(*args: str, root: Path | str | None = None) -> tuple[int, str, str]:
-    """`berth [--root ROOT] ARGS...` -> (exit code, stdout, stderr)."""
+def run(*argv: str) -> tuple[int, str, str]:
+    """`berth ARGV...` -> (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
-    argv = [*(["--root", str(root)] if root is not None else []), *args]
-    code = main(argv, out=out, err=err)
+    code = main(list(argv), out=out, err=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def berth(root: Path | str, *args: str) -> tuple[int, str, str]:
+    """`berth --root ROOT ARGS...` -> (exit code, stdout, stderr)."""
+    return run("--root", str(root), *args)

@@ -3,13 +3,12 @@ repository, tenants written inline by the test, committed with real Git when ask
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from generator import cli
+from tests.support.cli import berth
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -108,13 +107,6 @@ def make_repo(
         git(root, "add", "-A")
         git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
     return root
-
-
-def berth(root: Path, *args: str) -> tuple[int, str, str]:
-    """`berth --root root ARGS...` in-process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["--root", str(root), *args], out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def tree(root: Path) -> dict[str, bytes]:
