@@ -92,12 +92,12 @@ def _parse(text: str, display: str) -> tuple[Any, Spans]:
 
 def _lookup(data: Any, path: Path_, display: str) -> Any:
     for part in path:
-        if (isinstance(data, dict) and isinstance(part, str) and part in data) or (
-            isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
-        ):
-            data = data[part]
-        else:
+        if not isinstance(data, (dict, list)) or isinstance(data, list) != isinstance(part, int):
             raise EditError(f"{display}: there is no {dotted(path)}")
+        try:
+            data = data[part]  # type: ignore[index]
+        except (KeyError, IndexError):
+            raise EditError(f"{display}: there is no {dotted(path)}") from None
     return data
 
 

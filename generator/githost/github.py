@@ -101,8 +101,9 @@ class GitHubHost:
         body: str,
         files: dict[str, bytes],
         message: str,
+        deleted: tuple[str, ...] = (),
     ) -> str:
-        check_proposal(branch, base, files)
+        check_proposal(branch, base, files, deleted)
         with self._client() as gh:
             repo = self._repo(gh)
             with self._failure(f"reading the base branch {base!r}"):
@@ -114,10 +115,14 @@ class GitHubHost:
                 # nothing anyone else pushed to the branch survives into the pull request.
                 start = repo.get_git_commit(base_sha)
                 listed = self._listing(repo, start.tree.sha)
-                if branch_ref is not None and self._current(repo, branch_ref, start, listed, files):
+                current = branch_ref is not None and self._current(
+                    repo, branch_ref, start, listed, files, deleted
+                )
+                if current:
                     commit = None
                 else:
-                    commit = self._commit(repo, start, self._changed(listed, files), message)
+                    changed = self._changed(listed, files, deleted)
+                    commit = self._commit(repo, start, changed, message)
                     if commit is None:
                         raise GitHostError(
                             f"GitHub: nothing to propose on {self.repository}: the files"
@@ -134,6 +139,18 @@ class GitHubHost:
                     return repo.create_pull(base=base, head=branch, title=title, body=body).html_url
                 if (pull.title, pull.body or "") != (title, body):
                     pull.edit(title=title, body=body)
+                return pull.html_url
+
+    def close_pull_request(self, *, branch: str, comment: str) -> str | None:
+        with self._client() as gh:
+            repo = self._repo(gh)
+            with self._failure(f"closing the pull request from {branch!r}"):
+                owner = self.repository.split("/")[0]
+                pull = next(iter(repo.get_pulls(state="open", head=f"{owner}:{branch}")), None)
+                if pull is None:
+                    return None
+                pull.create_issue_comment(comment)
+                pull.edit(state="closed")
                 return pull.html_url
 
     def reviews(self, number: int) -> Reviews:
@@ -189,35 +206,45 @@ class GitHubHost:
         start: GitCommit,
         listed: dict[str, tuple[str, str]] | None,
         files: dict[str, bytes],
+        deleted: tuple[str, ...],
     ) -> bool:
-        """The branch is already exactly one commit of `files` on the base's head."""
+        """The branch is already exactly one commit of `files` (and `deleted`) on the base's head."""
         head = repo.get_git_commit(branch_ref.object.sha)
         if listed is None or [p.sha for p in head.parents] != [start.sha]:
             return False
         wanted = {
             p: (listed.get(p, (_FILE_MODE, ""))[0], git_blob_sha(c)) for p, c in files.items()
         }
-        return self._listing(repo, head.tree.sha) == listed | wanted
+        expected = {p: e for p, e in (listed | wanted).items() if p not in deleted}
+        return self._listing(repo, head.tree.sha) == expected
 
     @staticmethod
     def _changed(
-        listed: dict[str, tuple[str, str]] | None, files: dict[str, bytes]
-    ) -> dict[str, tuple[str, bytes]]:
-        """path -> (mode, content) for the files that differ from the listing."""
+        listed: dict[str, tuple[str, str]] | None,
+        files: dict[str, bytes],
+        deleted: tuple[str, ...] = (),
+    ) -> dict[str, tuple[str, bytes | None]]:
+        """path -> (mode, content) for the files that differ from the listing; content None
+        for a file to delete."""
         # A truncated listing (huge trees) cannot prove a file unchanged: propose them all;
         # `_commit` then notices if the resulting tree is the one we started from.
-        changed: dict[str, tuple[str, bytes]] = {}
+        changed: dict[str, tuple[str, bytes | None]] = {}
         for path, content in sorted(files.items()):
             mode, sha = (listed or {}).get(path, (_FILE_MODE, ""))
             if sha != git_blob_sha(content):
                 changed[path] = (mode, content)
+        for path in sorted(deleted):
+            # A tree entry with a null sha deletes the path; one that is not there would be
+            # refused (422), so only paths the listing has, or all after a truncated one.
+            if listed is None or path in listed:
+                changed[path] = ((listed or {}).get(path, (_FILE_MODE, ""))[0], None)
         return changed
 
     def _commit(
         self,
         repo: Repository,
         head: GitCommit,
-        changed: dict[str, tuple[str, bytes]],
+        changed: dict[str, tuple[str, bytes | None]],
         message: str,
     ) -> GitCommit | None:
         """One commit on `head` with the `changed` files; None if the tree stays the same."""
@@ -225,6 +252,9 @@ class GitHubHost:
             return None
         elements = []
         for path, (mode, content) in changed.items():
+            if content is None:
+                elements.append(InputGitTreeElement(path, mode, "blob", sha=None))
+                continue
             # base64 blobs: the contents may be any bytes, not only UTF-8 text.
             blob = repo.create_git_blob(base64.b64encode(content).decode("ascii"), "base64")
             elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))

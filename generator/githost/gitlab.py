@@ -110,8 +110,9 @@ class GitLabHost:
         body: str,
         files: dict[str, bytes],
         message: str,
+        deleted: tuple[str, ...] = (),
     ) -> str:
-        check_proposal(branch, base, files)
+        check_proposal(branch, base, files, deleted)
         with self._client() as gl:
             with self._failure(f"reading the branch {branch!r}"):
                 project = self._project(gl)
@@ -125,13 +126,13 @@ class GitLabHost:
                 # Always rebuilt from the base: one commit of `files` on the base's head
                 # (`force` replaces the branch), so nothing anyone else pushed to the branch
                 # survives into the merge request.
-                actions = _actions(project, base, files)
+                actions = _actions(project, base, files, deleted)
                 if not actions:
                     raise GitHostError(
                         f"GitLab: nothing to propose on project {self.project}: the files"
                         f" ({', '.join(sorted(files)) or 'none given'}) already match {base!r}"
                     )
-                if existing is None or not _current(project, existing, start, base, files):
+                if existing is None or not _current(project, existing, start, base, files, deleted):
                     data: dict[str, Any] = {
                         "branch": branch,
                         "start_branch": base,
@@ -162,6 +163,18 @@ class GitLabHost:
                     request.description = body
                     request.save()
                 return str(request.web_url)
+
+    def close_pull_request(self, *, branch: str, comment: str) -> str | None:
+        with self._client() as gl, self._failure(f"closing the merge request from {branch!r}"):
+            project = self._project(gl)
+            found = project.mergerequests.list(source_branch=branch, state="opened", get_all=True)
+            if not found:
+                return None
+            request = found[0]
+            request.notes.create({"body": comment})
+            request.state_event = "close"
+            request.save()
+            return str(request.web_url)
 
     def reviews(self, number: int) -> Reviews:
         action = f"reading the approvals of merge request !{number}"
@@ -230,20 +243,37 @@ def _branch(project: Project, branch: str) -> Any:
 
 
 def _current(
-    project: Project, existing: Any, start: Any, base: str, files: dict[str, bytes]
+    project: Project,
+    existing: Any,
+    start: Any,
+    base: str,
+    files: dict[str, bytes],
+    deleted: tuple[str, ...],
 ) -> bool:
-    """The branch is already exactly one commit of `files` on the base's head."""
+    """The branch is already exactly one commit of `files` (and `deleted`) on the base's head."""
     if existing.commit.get("parent_ids") != [start.commit["id"]]:
         return False
     compare = project.repository_compare(base, existing.name)
     diffs = compare.get("diffs", []) if isinstance(compare, dict) else []
     changed = {d.get("new_path") for d in diffs} | {d.get("old_path") for d in diffs}
-    return changed <= set(files) and not _actions(project, existing.name, files)
+    wanted = set(files) | set(deleted)
+    return changed <= wanted and not _actions(project, existing.name, files, deleted)
 
 
-def _actions(project: Project, ref: str, files: dict[str, bytes]) -> list[dict[str, str]]:
-    """Commit actions for the files whose content differs on `ref`."""
+def _actions(
+    project: Project, ref: str, files: dict[str, bytes], deleted: tuple[str, ...] = ()
+) -> list[dict[str, str]]:
+    """Commit actions for the files whose content differs on `ref`, and for the `deleted`
+    ones that `ref` has."""
     actions = []
+    for path in sorted(deleted):
+        try:
+            project.files.get(file_path=path, ref=ref)
+        except GitlabError as exc:
+            if exc.response_code != 404:
+                raise
+            continue
+        actions.append({"action": "delete", "file_path": path})
     for path, content in sorted(files.items()):
         try:
             current = project.files.get(file_path=path, ref=ref)
