@@ -27,6 +27,8 @@ from typing import Any
 from generator.yaml_load import LoadError, Path_, Span, Spans, dotted, parse_with_spans
 
 Scalar = str | int
+# A value to write: a scalar, or a list or mapping written in flow style ([a, b], {k: v}).
+Value = Scalar | float | bool | list[Any] | dict[str, Any]
 _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")
 
 
@@ -43,7 +45,7 @@ class Change:
     """
 
     path: Path_
-    value: Scalar | None
+    value: Value | None
     after: tuple[str, ...] = ()
 
 
@@ -67,7 +69,7 @@ def _apply(text: str, display: str, change: Change) -> str:
             return text
         del parent[key]
     else:
-        if parent.get(key) == change.value and type(parent.get(key)) is type(change.value):
+        if key in parent and _same(parent[key], change.value):
             return text
         parent[key] = change.value
     for candidate in _candidates(text, spans, change):
@@ -108,18 +110,38 @@ def _candidates(text: str, spans: Spans, change: Change) -> list[str]:
         return [_remove(text, lines, spans, path)]
     old = spans.values.get(path)
     if old is not None:
-        if old.style in ("|", ">") or path not in spans.keys or _is_collection(spans, path):
+        block = _is_collection(spans, path) and not old.flow
+        if old.style in ("|", ">") or path not in spans.keys or block:
             raise EditError(f"{dotted(path)} is not a one-line value; edit the file by hand")
         start, end = lines.offset(old.start), lines.offset(old.end)
         return [text[:start] + r + text[end:] for r in _renderings(value, old.style)]
     return [_insert(text, lines, spans, change, r) for r in _renderings(value, "")]
 
 
-def _renderings(value: Scalar, style: str) -> list[str]:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise EditError(f"cannot write {value!r}: only strings and integers")
-    if isinstance(value, int):
+def _same(old: Any, new: Any) -> bool:
+    return bool(old == new and type(old) is type(new))
+
+
+def _flow(value: Any, quote_all: bool) -> str:
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_flow(k, False)}: {_flow(v, quote_all)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v, quote_all) for v in value) + "]"
+    if isinstance(value, str) and (quote_all or not _PLAIN.fullmatch(value)):
+        return json.dumps(value)
+    return _renderings(value, "")[0]
+
+
+def _renderings(value: Value, style: str) -> list[str]:
+    if isinstance(value, (dict, list)):
+        return [_flow(value, False), _flow(value, True)]
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, (int, float)):
         return [str(value)]
+    if not isinstance(value, str):
+        raise EditError(f"cannot write {value!r}")
     quoted = json.dumps(value)  # JSON's escapes are YAML double-quoted escapes
     if style == "'" and "'" not in value:
         return [f"'{value}'", quoted]
@@ -145,7 +167,8 @@ def _insert(text: str, lines: _Lines, spans: Spans, change: Change, rendered: st
         (
             siblings[name]
             for name in change.after
-            if name in siblings and not _is_collection(spans, siblings[name])
+            if name in siblings
+            and (not _is_collection(spans, siblings[name]) or spans.values[siblings[name]].flow)
         ),
         None,
     )
@@ -165,7 +188,7 @@ def _insert(text: str, lines: _Lines, spans: Spans, change: Change, rendered: st
 def _remove(text: str, lines: _Lines, spans: Spans, path: Path_) -> str:
     parent = path[:-1]
     mapping = spans.values[parent]
-    if _is_collection(spans, path):
+    if _is_collection(spans, path) and not spans.values[path].flow:
         raise EditError(f"cannot remove {dotted(path)}: it is not a one-line value")
     keys = _keys_of(spans, parent)
     index = keys.index(path)
@@ -184,6 +207,22 @@ def _remove(text: str, lines: _Lines, spans: Spans, path: Path_) -> str:
     if text[line_start : line_start + key_col].strip():
         raise EditError(f"cannot remove {dotted(path)}: it shares its line with another value")
     return text[:line_start] + text[lines.end_of_line(spans.values[path].end[0]) :]
+
+
+def changes_between(old: dict[str, Any], new: dict[str, Any], path: Path_ = ()) -> list[Change]:
+    """The changes that turn the data `old` into `new`: mappings are compared key by key,
+    anything else is replaced whole; a new key goes after the keys before it in `new`."""
+    changes: list[Change] = [Change((*path, k), None) for k in old if k not in new]
+    keys = list(new)
+    for index, (key, value) in enumerate(new.items()):
+        if key not in old:
+            before = [k for k in keys[:index] if k in old or k in new]
+            changes.append(Change((*path, key), value, after=tuple(reversed(before))))
+        elif isinstance(value, dict) and isinstance(old[key], dict):
+            changes += changes_between(old[key], value, (*path, key))
+        elif not _same(old[key], value):
+            changes.append(Change((*path, key), value))
+    return changes
 
 
 class _Lines:
@@ -205,4 +244,4 @@ class _Lines:
         return self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
 
 
-__all__ = ["Change", "EditError", "Span", "edit"]
+__all__ = ["Change", "EditError", "Span", "changes_between", "edit"]

@@ -586,6 +586,9 @@ def test_hostile_bodies_give_a_clean_request_or_a_validation_error(
         assert path in (result.request_path, "CODEOWNERS") or parts[0] == "environments", path
     request = yaml.safe_load(result.files[result.request_path])
     assert set(request) == {"apiVersion", "kind", "metadata", "spec"}
+    # An existing request keeps the fields the form does not cover (allowFrom, overrides).
+    existing = checkout / result.request_path
+    kept = set(yaml.safe_load(existing.read_text())["spec"]) if existing.is_file() else set()
     assert set(request["spec"]) <= {
         "description",
         "owners",
@@ -593,7 +596,7 @@ def test_hostile_bodies_give_a_clean_request_or_a_validation_error(
         "costCenter",
         "environments",
         "budget",
-    }
+    } | kept
 
 
 def test_hostile_text_stays_data(checkout: Path, tmp_path: Path) -> None:
