@@ -10,7 +10,7 @@ rather than the contents API, which would make one commit per file.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +38,7 @@ from .retry import WaitBudget, transport_retry
 from .secret import Secret
 
 DEFAULT_API_URL = "https://api.github.com"
+ACTIONS_BOT = "github-actions[bot]"
 _FILE_MODE = "100644"
 _TIMEOUT = 30  # seconds per request; PyGithub wants an int
 # Review states that replace a user's earlier verdict (a dismissal withdraws an approval).
@@ -66,6 +67,7 @@ class GitHubHost:
         # PyGithub spaces requests (0.25 s) and writes (1 s) as GitHub advises against
         # secondary rate limits; tests turn that off to stay fast.
         self._throttle = throttle
+        self._login: str | None = None
 
     def describe(self) -> str:
         return f"GitHub repository {self.repository} at {self.api_url}"
@@ -83,7 +85,11 @@ class GitHubHost:
         with self._client() as gh:
             with self._failure(f"reading the comments of {target}"):
                 issue = self._repo(gh).get_issue(number)
-                existing = _first_marked(issue.get_comments(), tag)
+                marked = [c for c in issue.get_comments() if tag in (c.body or "")]
+            with self._failure("reading which user the token writes as"):
+                # Anyone can paste the marker into a comment: ours is the one we wrote.
+                me = self._me(gh) if marked else ""
+                existing = next((c for c in marked if _login(c) == me), None)
             if existing is None:
                 with self._failure(f"commenting on {target}"):
                     return issue.create_comment(text).html_url
@@ -188,6 +194,19 @@ class GitHubHost:
             **delays,
         )
 
+    def _me(self, gh: Github) -> str:
+        """The login comments are written as (lower case)."""
+        if self._login is None:
+            try:
+                self._login = gh.get_user().login.lower()
+            except GithubException as exc:
+                if exc.status != 403:
+                    raise
+                # An Actions GITHUB_TOKEN (an app installation token) may not read /user;
+                # what it writes is signed by the Actions app's bot user.
+                self._login = ACTIONS_BOT
+        return self._login
+
     def _repo(self, gh: Github) -> Repository:
         with self._failure(f"opening the repository {self.repository}"):
             return gh.get_repo(self.repository)
@@ -275,8 +294,8 @@ class GitHubHost:
             raise GitHostError(self._token.scrub(text)) from None
 
 
-def _first_marked(comments: Iterable[IssueComment], tag: str) -> IssueComment | None:
-    return next((c for c in comments if tag in (c.body or "")), None)
+def _login(comment: IssueComment) -> str:
+    return comment.user.login.lower() if comment.user is not None else ""
 
 
 def _ref_or_none(repo: Repository, branch: str) -> GitRef | None:

@@ -14,7 +14,7 @@ the error says so.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -70,6 +70,7 @@ class GitLabHost:
         self._token = token
         self._token_kind: TokenKind = token_kind
         self._budget = budget or WaitBudget()
+        self._login: str | None = None
 
     def describe(self) -> str:
         via = "CI_JOB_TOKEN" if self._token_kind == "job" else "a project access token"
@@ -88,7 +89,14 @@ class GitLabHost:
             with self._failure(f"reading the notes of {target}"):
                 project = self._project(gl)
                 owner = (project.mergerequests if kind == "pull" else project.issues).get(number)
-                existing = _first_marked(owner.notes.list(iterator=True, per_page=100), tag)
+                marked = [
+                    n
+                    for n in owner.notes.list(iterator=True, per_page=100)
+                    if not n.system and tag in (n.body or "")  # system notes are GitLab's
+                ]
+                # Anyone can paste the marker into a note: ours is the one we wrote.
+                me = self._me(gl) if marked else None
+                existing = next((n for n in marked if me is None or _author(n) == me), None)
             if existing is None:
                 with self._failure(f"commenting on {target}"):
                     note = owner.notes.create({"body": text})
@@ -211,6 +219,17 @@ class GitLabHost:
             session=session,
         )
 
+    def _me(self, gl: gitlab.Gitlab) -> str | None:
+        """The username notes are written as (lower case); None for a job token, which
+        cannot ask (and cannot write notes either)."""
+        if self._token_kind == "job":
+            return None
+        if self._login is None:
+            user = gl.http_get("/user")
+            name = user.get("username", "") if isinstance(user, dict) else ""
+            self._login = str(name).lower()
+        return self._login
+
     def _project(self, gl: gitlab.Gitlab) -> Project:
         return gl.projects.get(self.project)
 
@@ -227,9 +246,9 @@ class GitLabHost:
             raise GitHostError(self._token.scrub(text)) from None
 
 
-def _first_marked(notes: Iterable[Any], tag: str) -> Any:
-    # System notes ("added 1 commit") are GitLab's, never ours.
-    return next((n for n in notes if not n.system and tag in (n.body or "")), None)
+def _author(note: Any) -> str:
+    author = getattr(note, "author", None)
+    return str(author.get("username", "")).lower() if isinstance(author, dict) else ""
 
 
 def _branch(project: Project, branch: str) -> Any:
