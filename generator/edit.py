@@ -33,7 +33,15 @@ _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")
 
 
 class EditError(Exception):
-    """The edit cannot be made without touching more than the intended value."""
+    """The edit cannot be made without touching more than the intended value.
+
+    `field` and `where` (1-based line and column) say which value, when one is to blame.
+    """
+
+    def __init__(self, message: str, field: str = "", where: tuple[int, int] = (1, 1)) -> None:
+        super().__init__(message)
+        self.field = field
+        self.where = where
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,13 @@ def _candidates(text: str, spans: Spans, change: Change) -> list[str]:
     if old is not None:
         block = _is_collection(spans, path) and not old.flow
         if old.style in ("|", ">") or path not in spans.keys or block:
-            raise EditError(f"{dotted(path)} is not a one-line value; edit the file by hand")
+            raise EditError(
+                "is written over several lines (a block scalar or block mapping), which berth"
+                ' does not rewrite; write it on one line, such as tag: "1.4.0", or edit it'
+                " by hand",
+                dotted(path),
+                (old.start[0] + 1, old.start[1] + 1),
+            )
         start, end = lines.offset(old.start), lines.offset(old.end)
         return [text[:start] + r + text[end:] for r in _renderings(value, old.style)]
     return [_insert(text, lines, spans, change, r) for r in _renderings(value, "")]

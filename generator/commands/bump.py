@@ -145,10 +145,13 @@ def propose(
     err: TextIO,
 ) -> int:
     before = {path: read_request_bytes(os.path.join(root, path), path) for path in proposal.edits}
-    try:
-        after = {path: edit(before[path], path, proposal.edits[path]) for path in before}
-    except EditError as exc:
-        raise BerthError([Problem(next(iter(before)), 1, 1, "", str(exc))]) from None
+    after = {}
+    for path, data in before.items():
+        try:
+            after[path] = edit(data, path, proposal.edits[path])
+        except EditError as exc:
+            line, col = exc.where
+            raise BerthError([Problem(path, line, col, exc.field, str(exc))]) from None
     host = host_from_environment(env, out=out)
     target = into or default_branch(env)
     try:

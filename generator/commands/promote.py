@@ -64,20 +64,26 @@ def run(
             "--to",
             f"{dest!r} does not come after {source!r}: promotions go forward, {' -> '.join(order)}",
         )
-    skipped = order[start + 1 : end]
-    if skipped and not skip:
-        raise argument_problem(
-            "--to",
-            f"promoting {source} -> {dest} skips {', '.join(skipped)}; promote to"
-            f" {order[start + 1]!r} first, or pass --skip-environments (the pull request then"
-            f" needs the label {APPROVE_SKIP_LABEL})",
-        )
     if only is not None:
         apps = {only: find_app(repo, tenant, only)}
     else:
         if tenant not in repo.tenants:
             raise argument_problem("tenant", f"there is no tenant {tenant!r} in tenants/")
         apps = repo.apps.get(tenant, {})
+    # Skipped: an environment in between that these applications run in (one they do not
+    # run in is no step of theirs), the rule `berth plan --fail-on-skip` checks.
+    skipped = [
+        e
+        for e in order[start + 1 : end]
+        if any(e in app.spec.environments for app in apps.values())
+    ]
+    if skipped and not skip:
+        raise argument_problem(
+            "--to",
+            f"promoting {source} -> {dest} skips {', '.join(skipped)}; promote to"
+            f" {skipped[0]!r} first, or pass --skip-environments (the pull request then"
+            f" needs the label {APPROVE_SKIP_LABEL})",
+        )
     edits: dict[str, list[Change]] = {}
     lines: list[str] = []
     for name, app in apps.items():
