@@ -157,9 +157,6 @@ def _release_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _proposal_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--base", default="HEAD", metavar="REF", help="Git revision the plan compares with"
-    )
-    parser.add_argument(
         "--into",
         metavar="BRANCH",
         help="the branch the pull request goes to (default: $BERTH_BASE_BRANCH,"
@@ -240,7 +237,6 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             env_name=request.env,
             tag=request.tag,
             digest=request.digest,
-            base=args.base,
             into=args.into,
             env=os.environ,
             out=out,
@@ -256,7 +252,6 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             dest=args.dest,
             with_config=args.with_config,
             skip=args.skip_environments,
-            base=args.base,
             into=args.into,
             env=os.environ,
             out=out,

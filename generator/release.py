@@ -20,7 +20,7 @@ from generator.models.application import AppEnvironment, Application, AppName
 from generator.models.common import TenantName
 from generator.models.platform import Platform
 from generator.problems import BerthError, Problem
-from generator.validate import ValidRepo
+from generator.release_load import TenantRequests
 
 ARGUMENTS = "<arguments>"  # the "file" of problems in command-line values
 
@@ -99,12 +99,13 @@ def environment_index(platform: Platform, name: str, option: str) -> int:
     return names.index(name)
 
 
-def find_app(repo: ValidRepo, tenant: str, app: str) -> Application:
-    if tenant not in repo.tenants:
+def find_app(requests: TenantRequests, app: str) -> Application:
+    tenant = requests.tenant
+    if not requests.exists:
         raise argument_problem("tenant", f"there is no tenant {tenant!r} in tenants/")
-    found = repo.apps.get(tenant, {}).get(app)
+    found = requests.apps.get(app)
     if found is None:
-        known = sorted(repo.apps.get(tenant, {}))
+        known = sorted(requests.apps)
         raise argument_problem(
             "app", f"tenant {tenant!r} has no application {app!r}; it has {known or 'none'}"
         )

@@ -19,23 +19,23 @@ written); 2 the Git host refused.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from generator import ci, dispatch
+from generator import ci, dispatch, layout
 from generator.atomic import write_atomic
-from generator.commands import render
 from generator.dispatch import BumpRequest
 from generator.edit import Change, EditError, edit
 from generator.githost import GitHostError, host_from_environment
-from generator.load import load_repo
-from generator.plan import make_plan
+from generator.load import RequestCache, load_repo
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_text
+from generator.plan.scoped import scoped_plan
+from generator.plan.snapshot import resolve_revision
 from generator.problems import BerthError, Problem, UsageError
 from generator.release import (
     argument_problem,
@@ -47,8 +47,12 @@ from generator.release import (
     released,
     request_file,
 )
+from generator.release_load import TenantRequests, read_tenant
+from generator.render.codeowners import codeowners
+from generator.render.tree import Unit, units
 from generator.report import render_problems
 from generator.validate import ValidRepo, validate_repo
+from generator.write import Workspace, apply_changes, plan_tree
 from generator.yaml_load import read_request_bytes
 
 
@@ -89,7 +93,6 @@ def run(
     env_name: str,
     tag: str | None,
     digest: str | None,
-    base: str,
     into: str | None,
     env: Mapping[str, str],
     out: TextIO,
@@ -98,9 +101,9 @@ def run(
     tenant, app = parse_target(target, app_required=True)
     assert app is not None
     image = check_image(tag, digest)
-    repo = valid_repo(root)
-    environment_index(repo.platform, env_name, "--env")
-    application = find_app(repo, tenant, app)
+    requests = read_tenant(root, tenant)
+    environment_index(requests.platform, env_name, "--env")
+    application = find_app(requests, app)
     current = released(application, env_name)
     if current is None:
         runs = sorted(application.spec.environments)
@@ -115,15 +118,24 @@ def run(
         summary=f"Releases `{image}` of `{tenant}/{app}` in `{env_name}` (was `{current}`).",
         edits={request_file(tenant, app): image_changes(env_name, current, image)},
     )
-    return propose(root, proposal, base=base, into=into, env=env, out=out, err=err)
+    return propose(root, requests, proposal, into=into, env=env, out=out, err=err)
 
 
 def valid_repo(root: str) -> ValidRepo:
-    valid, problems = validate_repo(load_repo(root))
+    valid, problems = _validated(root)
     if valid is None:
         errors = [p for p in problems if p.severity == "error"]
         raise BerthError([*errors, Problem("<repository>", 1, 1, "", "fix these first")])
     return valid
+
+
+def _validated(root: str) -> tuple[ValidRepo | None, list[Problem]]:
+    # The render's request cache: unchanged request files are not parsed again.
+    requests = RequestCache(root)
+    valid, problems = validate_repo(load_repo(root, requests))
+    if valid is not None:
+        requests.save()
+    return valid, problems
 
 
 def default_branch(env: Mapping[str, str]) -> str:
@@ -136,9 +148,9 @@ def default_branch(env: Mapping[str, str]) -> str:
 
 def propose(
     root: str,
+    requests: TenantRequests,
     proposal: Proposal,
     *,
-    base: str,
     into: str | None,
     env: Mapping[str, str],
     out: TextIO,
@@ -163,17 +175,36 @@ def propose(
             if closed:
                 out.write(f"berth: closed the outdated pull request {closed}\n")
             return 0
-        if not _write_valid(root, before, after, err):
+        new = _write_valid(root, before, after, err)
+        if new is None:
             return 1
-        render.run(root, check=False, fmt="text", out=io.StringIO(), err=err)
-        plan = make_plan(root, base)
+        built = units(new)
+        _render(root, new, built)
+        tenants = frozenset({requests.tenant})
+        plan, generated = scoped_plan(
+            root,
+            _before(new, requests),
+            new,
+            tenants,
+            base_ref=target,
+            base_sha=_head(root),
+            after_units=built,
+        )
         for path in after:
             out.write(_diff(path, before[path], after[path]))
         out.write(render_text(plan))
+        # Every generated file of the tenant: the host commits those that differ from the
+        # base branch (a file an older bump changed on the branch is put back, too).
         files = {path: after[path] for path in after}
-        files |= {f.path: f.new.encode() for f in plan.files if f.action != "delete"}
-        deleted = tuple(f.path for f in plan.files if f.action == "delete")
-        body = f"{proposal.summary}\n\n" + render_markdown(plan, job_url=ci.job_log_url(env))
+        files |= {path: text.encode() for path, text in generated.items()}
+        scope = ", ".join(f"`{t}`" for t in sorted(tenants))
+        body = (
+            f"{proposal.summary}\n\n"
+            + render_markdown(plan, job_url=ci.job_log_url(env))
+            + f"\n_The plan covers the tenant(s) this release changes ({scope}); the other"
+            " tenants' generated files do not change, and their applications' costs are not"
+            " in the totals._\n"
+        )
         url = host.upsert_pull_request(
             branch=proposal.branch,
             base=target,
@@ -181,7 +212,6 @@ def propose(
             body=body,
             files=files,
             message=proposal.title,
-            deleted=deleted,
         )
     except GitHostError as exc:
         err.write(f"berth: error: {exc}\n")
@@ -190,18 +220,50 @@ def propose(
     return 0
 
 
-def _write_valid(root: str, before: dict[str, bytes], after: dict[str, bytes], err: TextIO) -> bool:
-    """Write the edited files; put the old bytes back unless the repository still validates."""
+def _write_valid(
+    root: str, before: dict[str, bytes], after: dict[str, bytes], err: TextIO
+) -> ValidRepo | None:
+    """Write the edited files; put the old bytes back unless the repository still validates.
+    Returns the repository as validated after the edit."""
     for path, data in after.items():
         write_atomic(os.path.join(root, path), data)
-    valid, problems = validate_repo(load_repo(root))
-    if valid is not None:
-        return True
-    for path, data in before.items():
-        write_atomic(os.path.join(root, path), data)
-    err.write(render_problems([p for p in problems if p.severity == "error"], "text"))
-    err.write("berth: the release does not validate; nothing was written\n")
-    return False
+    new, problems = _validated(root)
+    if new is None:
+        for path, data in before.items():
+            write_atomic(os.path.join(root, path), data)
+        err.write(render_problems([p for p in problems if p.severity == "error"], "text"))
+        err.write("berth: the release does not validate; nothing was written\n")
+        return None
+    return new
+
+
+def _before(after: ValidRepo, requests: TenantRequests) -> ValidRepo:
+    """The repository before the edit: the one after it, with the tenant's applications as
+    they were (only their files were edited)."""
+    apps = dict(after.apps) | {requests.tenant: dict(requests.apps)}
+    return dataclasses.replace(after, apps=apps)
+
+
+def _render(root: str, valid: ValidRepo, built: list[Unit]) -> None:
+    """`berth render` of the validated repository: only the units that changed are built."""
+    workspace = Workspace(root)
+    workspace.recover()
+    path = os.path.join(root, layout.CODEOWNERS_FILE)
+    existing = None
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as fh:
+            existing = fh.read()
+    extra = {layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants)}
+    outcome, writes, cache = plan_tree(root, built, extra, workspace)
+    apply_changes(root, outcome, writes, workspace, cache)
+    workspace.save_cache(cache)
+
+
+def _head(root: str) -> str:
+    try:
+        return resolve_revision(root, "HEAD")
+    except UsageError:
+        return ""  # not a Git checkout: the plan names no commit
 
 
 def _diff(path: str, old: bytes, new: bytes) -> str:

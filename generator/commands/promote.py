@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TextIO
 
-from generator.commands.bump import Proposal, propose, valid_repo
+from generator.commands.bump import Proposal, propose
 from generator.edit import Change
 from generator.models.application import Application
 from generator.plan import APPROVE_SKIP_LABEL
@@ -32,6 +32,7 @@ from generator.release import (
     released,
     request_file,
 )
+from generator.release_load import read_tenant
 
 
 def promote_branch(tenant: str, env: str) -> str:
@@ -46,18 +47,17 @@ def run(
     dest: str,
     with_config: bool,
     skip: bool,
-    base: str,
     into: str | None,
     env: Mapping[str, str],
     out: TextIO,
     err: TextIO,
 ) -> int:
     tenant, only = parse_target(target, app_required=False)
-    repo = valid_repo(root)
-    order = [e.name for e in repo.platform.spec.environments]
+    requests = read_tenant(root, tenant)
+    order = [e.name for e in requests.platform.spec.environments]
     start, end = (
-        environment_index(repo.platform, source, "--from"),
-        environment_index(repo.platform, dest, "--to"),
+        environment_index(requests.platform, source, "--from"),
+        environment_index(requests.platform, dest, "--to"),
     )
     if end <= start:
         raise argument_problem(
@@ -65,11 +65,11 @@ def run(
             f"{dest!r} does not come after {source!r}: promotions go forward, {' -> '.join(order)}",
         )
     if only is not None:
-        apps = {only: find_app(repo, tenant, only)}
+        apps = {only: find_app(requests, only)}
     else:
-        if tenant not in repo.tenants:
+        if not requests.exists:
             raise argument_problem("tenant", f"there is no tenant {tenant!r} in tenants/")
-        apps = repo.apps.get(tenant, {})
+        apps = requests.apps
     # Skipped: an environment in between that these applications run in (one they do not
     # run in is no step of theirs), the rule `berth plan --fail-on-skip` checks.
     skipped = [
@@ -112,7 +112,7 @@ def run(
         summary=summary.rstrip("\n"),
         edits=edits,
     )
-    return propose(root, proposal, base=base, into=into, env=env, out=out, err=err)
+    return propose(root, requests, proposal, into=into, env=env, out=out, err=err)
 
 
 def _promotion(
