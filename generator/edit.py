@@ -30,6 +30,10 @@ Scalar = str | int
 # A value to write: a scalar, or a list or mapping written in flow style ([a, b], {k: v}).
 Value = Scalar | float | bool | list[Any] | dict[str, Any]
 _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]*")
+_YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+# In a block mapping a plain scalar may also hold spaces and commas (not `: ` or ` #`,
+# which the re-parse would catch anyway).
+_PLAIN_IN_BLOCK = re.compile(r"[A-Za-z0-9_(][^\n\r\t#:]*[^\s#:]|[A-Za-z0-9_]")
 
 
 class EditError(Exception):
@@ -128,7 +132,8 @@ def _candidates(text: str, spans: Spans, change: Change) -> list[str]:
                 (old.start[0] + 1, old.start[1] + 1),
             )
         start, end = lines.offset(old.start), lines.offset(old.end)
-        return [text[:start] + r + text[end:] for r in _renderings(value, old.style)]
+        block = not spans.values[path[:-1]].flow
+        return [text[:start] + r + text[end:] for r in _renderings(value, old.style, block)]
     return [_insert(text, lines, spans, change, r) for r in _renderings(value, "")]
 
 
@@ -147,7 +152,7 @@ def _flow(value: Any, quote_all: bool) -> str:
     return _renderings(value, "")[0]
 
 
-def _renderings(value: Value, style: str) -> list[str]:
+def _renderings(value: Value, style: str, block: bool = False) -> list[str]:
     if isinstance(value, (dict, list)):
         return [_flow(value, False), _flow(value, True)]
     if isinstance(value, bool):
@@ -156,10 +161,13 @@ def _renderings(value: Value, style: str) -> list[str]:
         return [str(value)]
     if not isinstance(value, str):
         raise EditError(f"cannot write {value!r}")
-    quoted = json.dumps(value)  # JSON's escapes are YAML double-quoted escapes
+    quoted = json.dumps(value, ensure_ascii=False)  # JSON's escapes are YAML's double-quoted ones
     if style == "'" and "'" not in value:
         return [f"'{value}'", quoted]
-    if style == "" and _PLAIN.fullmatch(value):
+    plain = _PLAIN_IN_BLOCK if block else _PLAIN
+    # Words YAML 1.1 tools read as booleans or null are quoted for them, though Berth's
+    # loader (YAML 1.2 core) reads them as text.
+    if style == "" and plain.fullmatch(value) and value.lower() not in _YAML11_WORDS:
         return [value, quoted]  # the re-parse rejects a plain form that reads back otherwise
     return [quoted]
 
