@@ -311,3 +311,70 @@ def test_status_in_three_formats(checkout: Path) -> None:
     assert prod == {"tag": "1.3.2", "digest": None, "differs": True}
     code, _, err = berth(checkout, "status", "nobody")
     assert code == 1 and "there is no tenant 'nobody'" in err
+
+
+def _auto_merge_dev(checkout: Path) -> None:
+    platform = (checkout / "platform.yaml").read_text()
+    marked = platform.replace(
+        "      sync: auto                                  # auto | manual\n",
+        "      sync: auto                                  # auto | manual\n      autoMerge: bumps\n",
+        1,
+    )
+    assert marked != platform
+    write(checkout, {"platform.yaml": marked})
+    git(checkout, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "auto")
+
+
+def test_auto_merge_is_enabled_on_bumps_into_a_marked_environment_only(
+    checkout: Path, github: FakeGitHub, tmp_path: Path
+) -> None:
+    _auto_merge_dev(checkout)
+    values = {"tenant": "payments", "app": "api", "tag": "1.5.0"}
+
+    code, out, err = bump(checkout, dispatch(tmp_path, environment="dev", **values))
+    assert (code, err) == (0, ""), out
+    [pull] = github.open_pulls("berth/bump/payments-api-dev")
+    assert pull["auto_merge"] == {"merge_method": "squash"}
+    [graphql] = [b for m, p, _, b in github.trace() if p == "/api/graphql"]
+    assert graphql["variables"]["input"]["pullRequestId"] == pull["node_id"]
+
+    code, _, _ = bump(checkout, dispatch(tmp_path, environment="staging", **values))
+    assert code == 0
+    [staging] = github.open_pulls("berth/bump/payments-api-staging")
+    assert staging.get("auto_merge") is None
+
+
+def test_auto_merge_on_gitlab_merges_when_the_pipeline_succeeds(
+    checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _auto_merge_dev(checkout)
+    with FakeGitLab() as fake:
+        fake.git.commit_files(fake.default_branch, tree(checkout), "The platform repository")
+        for name, value in {
+            "GITLAB_CI": "true",
+            "CI_API_V4_URL": fake.api_url,
+            "CI_PROJECT_ID": str(fake.project_id),
+            "BERTH_GITLAB_TOKEN": fake.token,
+        }.items():
+            monkeypatch.setenv(name, value)
+        code, out, err = berth(
+            checkout, "bump", "payments/api", "--env", "dev", "--tag", "1.5.0", "--into", "master"
+        )
+        assert (code, err) == (0, ""), out
+        [request] = fake.open_merge_requests("berth/bump/payments-api-dev")
+        assert request["merge_when_pipeline_succeeds"] is True
+
+
+def test_auto_merge_is_refused_for_a_manual_environment(checkout: Path) -> None:
+    platform = (checkout / "platform.yaml").read_text()
+    write(
+        checkout,
+        {
+            "platform.yaml": platform.replace(
+                "      sync: manual\n", "      sync: manual\n      autoMerge: bumps\n"
+            )
+        },
+    )
+    code, out, _ = berth(checkout, "validate")
+    assert code == 1
+    assert "autoMerge is only for environments with sync: auto" in out

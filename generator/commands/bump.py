@@ -64,6 +64,7 @@ class Proposal:
     title: str
     summary: str  # the first paragraph of the pull request
     edits: dict[str, list[Change]]  # request file -> its changes
+    auto_merge: bool = False  # a bump into an environment with `autoMerge: bumps`
 
 
 def bump_branch(tenant: str, app: str, env: str) -> str:
@@ -117,8 +118,15 @@ def run(
         title=f"berth: bump {tenant}/{app} to {image} in {env_name}",
         summary=f"Releases `{image}` of `{tenant}/{app}` in `{env_name}` (was `{current}`).",
         edits={request_file(tenant, app): image_changes(env_name, current, image)},
+        auto_merge=_auto_merge(requests, env_name),
     )
     return propose(root, requests, proposal, into=into, env=env, out=out, err=err)
+
+
+def _auto_merge(requests: TenantRequests, env: str) -> bool:
+    found = requests.platform.spec.environment(env)
+    # The model allows autoMerge with sync: auto only; checked again, it costs nothing.
+    return found is not None and found.autoMerge == "bumps" and found.sync == "auto"
 
 
 def valid_repo(root: str) -> ValidRepo:
@@ -217,6 +225,13 @@ def propose(
         err.write(f"berth: error: {exc}\n")
         return 2
     out.write(f"berth: {proposal.title} -> {url}\n")
+    if proposal.auto_merge:
+        try:
+            host.enable_auto_merge(branch=proposal.branch)
+            out.write("berth: auto-merge is on: it merges once its checks and reviews pass\n")
+        except GitHostError as exc:
+            # The pull request stands; it is merged by hand instead.
+            err.write(f"berth: warning: auto-merge could not be enabled: {exc}\n")
     return 0
 
 

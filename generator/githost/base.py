@@ -87,6 +87,12 @@ class GitHost(Protocol):
         """
         ...
 
+    def enable_auto_merge(self, *, branch: str) -> str:
+        """Let the open PR/MR from `branch` merge by itself once its checks (and the reviews
+        branch protection asks for) pass: GitHub auto-merge (squash), GitLab "merge when the
+        pipeline succeeds". Returns its URL."""
+        ...
+
     def reviews(self, number: int) -> Reviews:
         """The author, head commit and standing approvals of PR/MR `number` (read only)."""
         ...

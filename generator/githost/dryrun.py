@@ -72,6 +72,10 @@ class DryRunHost:
         )
         return None
 
+    def enable_auto_merge(self, *, branch: str) -> str:
+        self._say(f"would enable auto-merge on the pull request from {branch!r} of {self.target}")
+        return f"dry-run://pull/{branch}"
+
     def reviews(self, number: int) -> Reviews:
         # A check must not pass because it could not look: no token, no answer.
         raise GitHostError(

@@ -159,6 +159,18 @@ class GitHubHost:
                 pull.edit(state="closed")
                 return pull.html_url
 
+    def enable_auto_merge(self, *, branch: str) -> str:
+        with self._client() as gh:
+            repo = self._repo(gh)
+            with self._failure(f"enabling auto-merge on the pull request from {branch!r}"):
+                owner = self.repository.split("/")[0]
+                pull = next(iter(repo.get_pulls(state="open", head=f"{owner}:{branch}")), None)
+                if pull is None:
+                    raise GitHostError(f"GitHub: no open pull request from {branch!r}")
+                # GraphQL only; the repository must allow auto-merge and squash merges.
+                pull.enable_automerge(merge_method="SQUASH")
+                return pull.html_url
+
     def reviews(self, number: int) -> Reviews:
         action = f"reading the reviews of pull request #{number}"
         with self._client() as gh, self._failure(action):

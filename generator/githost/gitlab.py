@@ -184,6 +184,16 @@ class GitLabHost:
             request.save()
             return str(request.web_url)
 
+    def enable_auto_merge(self, *, branch: str) -> str:
+        action = f"setting the merge request from {branch!r} to merge when the pipeline succeeds"
+        with self._client() as gl, self._failure(action):
+            project = self._project(gl)
+            found = project.mergerequests.list(source_branch=branch, state="opened", get_all=True)
+            if not found:
+                raise GitHostError(f"GitLab: no open merge request from {branch!r}")
+            found[0].merge(merge_when_pipeline_succeeds=True)
+            return str(found[0].web_url)
+
     def reviews(self, number: int) -> Reviews:
         action = f"reading the approvals of merge request !{number}"
         with self._client() as gl, self._failure(action):

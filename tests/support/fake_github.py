@@ -471,6 +471,21 @@ class FakeGitHub(FakeServer):
         for method, pattern, handler in routes:
             self.route(method, repo + pattern, handler)
         self.route("GET", f"{re.escape(self.prefix)}/user", self._get_user)
+        graphql = re.escape(self.prefix.removesuffix("/v3")) + "/graphql"
+        self.route("POST", graphql, self._graphql)
+
+    def _graphql(self, request: Request, match: re.Match[str]) -> Reply:
+        """Only the mutation Berth sends: enablePullRequestAutoMerge, by the pull's node_id."""
+        query = str(request.body.get("query", ""))
+        given = (request.body.get("variables") or {}).get("input") or {}
+        pulls = [p for p in self.pulls.values() if p["node_id"] == given.get("pullRequestId")]
+        if "enablePullRequestAutoMerge" not in query or not pulls:
+            error = {"type": "NOT_FOUND", "message": "Could not resolve to a node"}
+            return Reply(200, {"data": None, "errors": [error]})
+        pulls[0]["auto_merge"] = {"merge_method": str(given.get("mergeMethod", "")).lower()}
+        actor = {"login": self.actor["login"], "avatarUrl": "", "resourcePath": "", "url": ""}
+        result = {"actor": actor, "clientMutationId": None}
+        return Reply(200, {"data": {"enablePullRequestAutoMerge": result}})
 
     def _get_user(self, request: Request, match: re.Match[str]) -> Reply:
         if self.me is None:
@@ -689,6 +704,7 @@ class FakeGitHub(FakeServer):
         pull.update(
             id=pull["id"] + number, title=body.get("title", ""), body=body.get("body"), state="open"
         )
+        pull["node_id"] = f"PR_kwDOfake{number}"
         pull["head"].update(ref=head, sha=head_sha, label=f"{self.owner}:{head}")
         pull["base"].update(ref=base, sha=base_sha, label=f"{self.owner}:{base}")
         self.pulls[number] = pull

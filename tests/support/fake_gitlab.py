@@ -178,6 +178,7 @@ class FakeGitLab(FakeServer):
             ("GET", r"/merge_requests", self._list_mrs),
             ("POST", r"/merge_requests", self._create_mr),
             ("PUT", r"/merge_requests/(\d+)", self._update_mr),
+            ("PUT", r"/merge_requests/(\d+)/merge", self._merge_mr),
             ("GET", r"/merge_requests/(\d+)/approvals", self._get_approvals),
             ("GET", r"/repository/compare", self._compare),
         ]:
@@ -389,6 +390,16 @@ class FakeGitLab(FakeServer):
             {key: found[key] for key in keys}
             | {"project_id": self.project_id, "approved": bool(users), "approved_by": users},
         )
+
+    def _merge_mr(self, request: Request, match: re.Match[str]) -> Reply:
+        """Only "merge when the pipeline succeeds": the pipeline is still running."""
+        found = self.merge_requests.get(int(match[1]))
+        if found is None:
+            return Reply(404, {"message": "404 Merge Request Not Found"})
+        if not (request.body or {}).get("merge_when_pipeline_succeeds"):
+            return Reply(405, {"message": "405 Method Not Allowed"})
+        found["merge_when_pipeline_succeeds"] = True
+        return Reply(200, found)
 
     def _update_mr(self, request: Request, match: re.Match[str]) -> Reply:
         found = self.merge_requests.get(int(match[1]))
