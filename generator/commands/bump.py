@@ -67,6 +67,9 @@ class Proposal:
     auto_merge: bool = False  # a bump into an environment with `autoMerge: bumps`
 
 
+MAX_SUMMARY = 8_000  # characters of the release summary above the plan
+
+
 def bump_branch(tenant: str, app: str, env: str) -> str:
     return f"berth/bump/{tenant}-{app}-{env}"
 
@@ -206,13 +209,15 @@ def propose(
         files = {path: after[path] for path in after}
         files |= {path: text.encode() for path, text in generated.items()}
         scope = ", ".join(f"`{t}`" for t in sorted(tenants))
-        body = (
-            f"{proposal.summary}\n\n"
-            + render_markdown(plan, job_url=ci.job_log_url(env))
-            + f"\n_The plan covers the tenant(s) this release changes ({scope}); the other"
+        note = (
+            f"\n_The plan covers the tenant(s) this release changes ({scope}); the other"
             " tenants' generated files do not change, and their applications' costs are not"
             " in the totals._\n"
         )
+        summary = f"{proposal.summary[:MAX_SUMMARY]}\n\n"
+        # GitHub and GitLab cap a description at 65,536 characters, as a comment.
+        room = ci.COMMENT_LIMIT - len(summary) - len(note)
+        body = summary + render_markdown(plan, job_url=ci.job_log_url(env), limit=room) + note
         url = host.upsert_pull_request(
             branch=proposal.branch,
             base=target,
