@@ -33,7 +33,9 @@ def git(root: Path, *args: str) -> None:
 
 
 def bench(tenants: int, apps: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="berth-release-bench-") as tmp:
+    with tempfile.TemporaryDirectory(
+        prefix="berth-release-bench-", ignore_cleanup_errors=True
+    ) as tmp:
         root = Path(tmp)
         make_repo(root, tenants, apps)
         assert berth(["--root", tmp, "render"], io.StringIO(), io.StringIO()) == 0
