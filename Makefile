@@ -28,8 +28,10 @@ lint: $(VENV)/.installed-test
 	ruff format --check generator tests bench
 	mypy
 
+# A temporary folder of its own: pytest's shared /tmp/pytest-of-<user> is cleaned up by
+# whichever run ends last, and a second run on the same machine would trip over it.
 test: $(VENV)/.installed-test lint
-	pytest
+	pytest --basetemp="$$(mktemp -d)/pytest"
 
 bench: $(VENV)/.installed
 	python bench/render_bench.py

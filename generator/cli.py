@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
         " unless the pull request has the label berth/approve-deletion",
     )
     plan.add_argument(
+        "--fail-on-skip",
+        action="store_true",
+        help="exit 1 when an image goes into an environment without running in the one before"
+        " it, unless the pull request has the label berth/approve-skip",
+    )
+    plan.add_argument(
         "--require-approvals",
         action="store_true",
         help="exit 1 unless every existing tenant whose generated files change is approved by"
@@ -116,7 +122,63 @@ def build_parser() -> argparse.ArgumentParser:
     intake.add_argument(
         "--event", metavar="FILE", help="issue event payload (default: $GITHUB_EVENT_PATH)"
     )
+    _release_commands(sub)
     return parser
+
+
+def _release_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bump = sub.add_parser(
+        "bump", help="release an image of one app in one environment, as a pull request"
+    )
+    bump.add_argument("target", nargs="?", metavar="TENANT/APP")
+    bump.add_argument("--env", metavar="ENV", help="the environment to release in")
+    bump.add_argument("--tag", metavar="TAG", help='the image tag, such as "1.5.0"')
+    bump.add_argument("--digest", metavar="sha256:...", help="the image digest")
+    source = bump.add_mutually_exclusive_group()
+    source.add_argument(
+        "--event",
+        metavar="FILE",
+        help="take the bump from a repository_dispatch (type berth-bump) or workflow_dispatch"
+        " payload instead of the arguments",
+    )
+    source.add_argument(
+        "--from-variables",
+        action="store_true",
+        help="take it from BERTH_TENANT, BERTH_APP, BERTH_ENVIRONMENT, BERTH_TAG, BERTH_DIGEST",
+    )
+    _proposal_options(bump)
+
+    promote = sub.add_parser(
+        "promote", help="copy what runs in one environment into the next, as a pull request"
+    )
+    promote.add_argument("target", metavar="TENANT[/APP]")
+    promote.add_argument("--from", dest="source", required=True, metavar="ENV")
+    promote.add_argument("--to", dest="dest", required=True, metavar="ENV")
+    promote.add_argument(
+        "--with-config",
+        action="store_true",
+        help="also copy the environment's replicas (see docs/releases.md)",
+    )
+    promote.add_argument(
+        "--skip-environments",
+        action="store_true",
+        help="allow --to beyond the next environment; the pull request then needs the label"
+        " berth/approve-skip",
+    )
+    _proposal_options(promote)
+
+    status = sub.add_parser("status", help="the image each app runs in each environment")
+    status.add_argument("tenant", nargs="?", metavar="TENANT")
+    status.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+
+def _proposal_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--into",
+        metavar="BRANCH",
+        help="the branch the pull request goes to (default: $BERTH_BASE_BRANCH,"
+        " $CI_DEFAULT_BRANCH, $GITHUB_REF_NAME, else main)",
+    )
 
 
 def _require_repo(root: str) -> None:
@@ -168,6 +230,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             fmt=args.format,
             output=args.output,
             fail_on_delete=args.fail_on_delete,
+            fail_on_skip=args.fail_on_skip,
             require_approvals=args.require_approvals,
             env=os.environ,
             out=out,
@@ -187,7 +250,46 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         _require_repo(args.root)
         return intake.run(args.root, event_path=args.event, env=os.environ, out=out, err=err)
+    if args.command in ("bump", "promote", "status"):
+        _require_repo(args.root)
+        return _release(args, out, err)
     raise UsageError(f"unknown command {args.command!r}")
+
+
+def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "bump":
+        from generator.commands import bump
+
+        request = bump.request_from(args, os.environ)
+        return bump.run(
+            args.root,
+            target=request.target,
+            env_name=request.env,
+            tag=request.tag,
+            digest=request.digest,
+            into=args.into,
+            env=os.environ,
+            out=out,
+            err=err,
+        )
+    if args.command == "promote":
+        from generator.commands import promote
+
+        return promote.run(
+            args.root,
+            target=args.target,
+            source=args.source,
+            dest=args.dest,
+            with_config=args.with_config,
+            skip=args.skip_environments,
+            into=args.into,
+            env=os.environ,
+            out=out,
+            err=err,
+        )
+    from generator.commands import status
+
+    return status.run(args.root, tenant=args.tenant, fmt=args.format, out=out)
 
 
 def main(

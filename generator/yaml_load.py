@@ -190,10 +190,51 @@ def _pos(event: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
+@dataclass(frozen=True)
+class Span:
+    """Where a value (or a key) stands in the text: 0-based (line, column) of its first
+    character and of the one after its last, its scalar style ('', "'", '"', '|', '>') and,
+    for a mapping or sequence, whether it is written in flow style ({...}, [...])."""
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    style: str = ""
+    flow: bool = False
+
+
+@dataclass
+class Spans:
+    """The spans of every value and key of a document, by path (generator/edit.py)."""
+
+    values: dict[Path_, Span] = field(default_factory=dict)
+    keys: dict[Path_, Span] = field(default_factory=dict)
+
+
+def parse_with_spans(raw: bytes, display: str) -> tuple[Document, Spans]:
+    """`parse_request` that also keeps where every value and key starts and ends."""
+    spans = Spans()
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(Problem(display, 1, 1, "", f"is larger than {MAX_FILE_BYTES} bytes"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LoadError(Problem(display, 1, 1, "", "is not valid UTF-8 text")) from None
+    if text.startswith("\ufeff"):
+        raise LoadError(Problem(display, 1, 1, "", "starts with a byte order mark; remove it"))
+    builder = _Builder(display)
+    builder.spans = spans
+    return builder.build(text), spans
+
+
+def _span(start: Any, end: Any, style: str = "", flow: bool = False) -> Span:
+    return Span((start.line, start.column), (end.line, end.column), style, flow)
+
+
 class _Builder:
     def __init__(self, display: str) -> None:
         self.display = display
         self.doc = Document(display, {})
+        self.spans: Spans | None = None
 
     def fail(self, event: Any, message: str, path: Path_ = ()) -> LoadError:
         line, col = _pos(event)
@@ -251,6 +292,8 @@ class _Builder:
                 raise self.fail(
                     ev, f"tags ({ev.tag}) are not allowed; quote the value instead", path
                 )
+            if self.spans is not None:
+                self.spans.values[path] = _span(ev.start_mark, ev.end_mark, ev.style or "")
             if not ev.style and ev.implicit[0] and ev.tag is None:
                 return _resolve_plain(ev.value)
             return ev.value
@@ -260,7 +303,7 @@ class _Builder:
             items: list[Any] = []
             while not isinstance(self.events[self.i], yaml.SequenceEndEvent):
                 items.append(self.node((*path, len(items)), depth + 1))
-            self.i += 1
+            self._close(ev, path)
             return items
         if isinstance(ev, yaml.MappingStartEvent):
             mapping: dict[str, Any] = {}
@@ -280,10 +323,20 @@ class _Builder:
                         key_ev, f"duplicate key {key!r} (first defined on line {first[0]})", path
                     )
                 self.doc.keys[(*path, key)] = _pos(key_ev)
+                if self.spans is not None:
+                    self.spans.keys[(*path, key)] = _span(key_ev.start_mark, key_ev.end_mark)
                 mapping[key] = self.node((*path, key), depth + 1)
-            self.i += 1
+            self._close(ev, path)
             return mapping
         raise self.fail(ev, f"unexpected YAML event {type(ev).__name__}", path)
+
+    def _close(self, start: Any, path: Path_) -> None:
+        end = self.events[self.i]
+        self.i += 1
+        if self.spans is not None:
+            self.spans.values[path] = _span(
+                start.start_mark, end.end_mark, flow=bool(start.flow_style)
+            )
 
 
 def _resolve_plain(value: str) -> Any:

@@ -29,7 +29,7 @@ SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "csv": "csv"}
 
 @pytest.mark.parametrize("fmt", list(SUFFIX))
 def test_golden_reports_of_the_example(fmt: str) -> None:
-    code, out, err = berth("cost", "--format", fmt, root=REPO)
+    code, out, err = berth(REPO, "cost", "--format", fmt)
     assert code == 0, err
     path = GOLDEN / f"example.{SUFFIX[fmt]}"
     if os.environ.get("BERTH_UPDATE_GOLDEN"):
@@ -62,14 +62,14 @@ def _check_adds_up(report: dict[str, object]) -> None:
 
 
 def test_example_totals_add_up_to_the_cent_and_validate() -> None:
-    code, out, _ = berth("cost", "--format", "json", root=REPO)
+    code, out, _ = berth(REPO, "cost", "--format", "json")
     assert code == 0
     _check_adds_up(json.loads(out))
 
 
 def test_csv_rows_are_the_json_rows() -> None:
-    rows = list(csv.DictReader(io.StringIO(berth("cost", "--format", "csv", root=REPO)[1])))
-    report = json.loads(berth("cost", "--format", "json", root=REPO)[1])
+    rows = list(csv.DictReader(io.StringIO(berth(REPO, "cost", "--format", "csv")[1])))
+    report = json.loads(berth(REPO, "cost", "--format", "json")[1])
     assert [(r["tenant"], r["environment"], r["quota"], r["apps"]) for r in rows] == [
         (r["tenant"], r["environment"], r["quota"], r["apps"]) for r in report["rows"]
     ]

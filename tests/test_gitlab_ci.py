@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from tests.support.fake_gitlab import FakeGitLab
-from tests.support.tools import REPO, reference
+from tests.support.tools import REPO, reference, run, tool
 
 GITLAB_CI = REPO / ".gitlab-ci.yml"
 
@@ -187,3 +187,26 @@ def test_gitlab_intake_reads_the_event_from_a_file() -> None:
     assert 'berth intake --event "$event"' in script
     assert "TRIGGER_PAYLOAD" in script and "BERTH_EVENT" in script
     assert 'berth_event.py kind "$event")" != "issue"' in script
+
+
+def test_gitlab_bump_runs_on_a_trusted_trigger_and_reads_the_variables_itself() -> None:
+    ci = _gitlab()
+    [rule] = _rules(ci, "bump")
+    assert rule.startswith('$CI_PIPELINE_SOURCE == "trigger" && $BERTH_TENANT')
+    assert rule.endswith(
+        '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_COMMIT_REF_PROTECTED == "true"'
+    )
+    script = _script(ci["bump"])
+    assert script.endswith('.venv/bin/berth bump --from-variables --into "$CI_DEFAULT_BRANCH"')
+    # The release trigger is no issue event: intake lets it pass instead of failing.
+    assert 'if [ -z "$event" ] && [ -n "${BERTH_TENANT:-}" ]' in _script(ci["intake"])
+
+
+def test_gitlab_bump_template_for_app_projects() -> None:
+    template = REPO / ".gitlab" / "berth-bump.gitlab-ci.yml"
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(template)])
+    script = _script(_load(template)[".berth-bump"])
+    # --form would read `@file` values from disk; --form-string sends them as typed.
+    assert "--form " not in script and script.count("--form-string") == 7
+    for name in ("TENANT", "APP", "ENVIRONMENT", "TAG", "DIGEST"):
+        assert f'"variables[BERTH_{name}]=$BERTH_{name}"' in script

@@ -37,6 +37,8 @@ VERSION_COMMENT = re.compile(r"^\s+# v\d+\.\d+\.\d+\b")
 UNTRUSTED = re.compile(
     r"github\.event\.(?:issue\.|comment\.|review\.|pull_request\.(?:title|body|head\.ref|head\.label))"
     r"|github\.head_ref"
+    # and what a dispatch carries (berth-release.yml): whoever holds a token chose it
+    r"|github\.event\.client_payload|github\.event\.inputs|\binputs\."
 )
 
 
@@ -347,3 +349,59 @@ def test_intake_workflow_triggers_on_labelled_request_issues() -> None:
         assert f"contains(github.event.issue.labels.*.name, '{label}')" in condition
     scripts = [s.get("run", "") for _, s in _steps(workflow)]
     assert any(s.strip() == ".venv/bin/berth intake" for s in scripts)
+
+
+# --- the release entry points (docs/releases.md) -----------------------------------------------
+
+RELEASE_WORKFLOW = WORKFLOW_DIR / "berth-release.yml"
+BUMP_ACTION = REPO / ".github" / "actions" / "bump" / "action.yml"
+
+
+def test_the_bump_action_matches_the_action_schema_and_zizmor_finds_nothing() -> None:
+    # check-jsonschema ships SchemaStore's github-action schema: no network needed.
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(BUMP_ACTION)])
+    proc = run(
+        [
+            tool("zizmor"),
+            "--offline",
+            "--no-config",
+            "--no-progress",
+            "--persona",
+            "auditor",
+            "--format",
+            "json",
+            _rel(BUMP_ACTION),
+        ],
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 0 and json.loads(proc.stdout) == [], proc.stdout + proc.stderr
+
+
+def test_the_bump_action_passes_its_inputs_through_env_only() -> None:
+    action = _load(BUMP_ACTION)
+    [step] = action["runs"]["steps"]
+    assert "${{" not in step["run"]
+    assert set(step["env"].values()) == {f"${{{{ inputs.{name} }}}}" for name in action["inputs"]}
+    # The dispatch goes to the platform repository's dispatches endpoint, as JSON built by jq.
+    assert '"$GITHUB_API_URL/repos/$BERTH_REPOSITORY/dispatches"' in step["run"]
+    assert "jq -n" in step["run"]
+
+
+def test_the_release_workflow_reads_the_payload_from_the_event_file() -> None:
+    workflow = _load(RELEASE_WORKFLOW)
+    triggers = _triggers(workflow)
+    assert triggers["repository_dispatch"] == {"types": ["berth-bump"]}
+    assert set(triggers["workflow_dispatch"]["inputs"]) == {
+        "tenant",
+        "app",
+        "environment",
+        "tag",
+        "digest",
+    }
+    [job] = _jobs(workflow).values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    text = RELEASE_WORKFLOW.read_text(encoding="utf-8")
+    for _, step in _steps(workflow):
+        assert "client_payload" not in json.dumps(step) and "inputs." not in json.dumps(step)
+    assert '.venv/bin/berth bump --event "$GITHUB_EVENT_PATH"' in text

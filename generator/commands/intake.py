@@ -98,6 +98,7 @@ def _intake(root: str, event: IssueEvent, host: GitHost, out: TextIO) -> int:
         title=f"berth: {verb} {what} {result.tenant}",
         body=pull_request_body(result, event),
         files=result.files,
+        deleted=result.stale,
         message=f"berth: {verb} {what} {result.tenant} (issue #{event.number})",
     )
     host.upsert_comment("issue", event.number, success_comment(result, url), marker=MARKER)
@@ -122,9 +123,7 @@ def pull_request_body(proposal: Proposal, event: IssueEvent) -> str:
     if proposal.stale:
         lines += [
             "",
-            f"The change deletes {len(proposal.stale)} generated file(s), which cannot be"
-            " committed through the API: run `berth render` on this branch (the pull request"
-            " checks do so) to remove them:",
+            f"The change deletes {len(proposal.stale)} generated file(s):",
             "",
             *(f"- `{path}`" for path in proposal.stale),
         ]

@@ -2,7 +2,9 @@
 
 Exit codes: 0 planned; 1 the working tree is invalid, or `--fail-on-delete` and the plan
 deletes namespaces, applications or databases in a `sync: manual` environment without the
-pull request label `berth/approve-deletion` (APPROVE_DELETION_LABEL), or `--require-approvals`
+pull request label `berth/approve-deletion` (APPROVE_DELETION_LABEL), or `--fail-on-skip`
+and an image skips an environment without the label `berth/approve-skip` (plan/images.py),
+or `--require-approvals`
 and a tenant whose generated files change lacks its owners' approval (plan/approvals.py);
 2 usage or internal error (also: the host could not be asked about reviews).
 """
@@ -15,7 +17,7 @@ from typing import Literal, TextIO
 from generator import ci
 from generator.atomic import write_atomic
 from generator.githost import GitHostError, host_from_environment
-from generator.plan import APPROVE_DELETION_LABEL, Plan, approvals, make_plan
+from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, approvals, make_plan
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
 from generator.report import render_problems
@@ -34,6 +36,7 @@ def run(
     fail_on_delete: bool,
     env: Mapping[str, str],
     require_approvals: bool = False,
+    fail_on_skip: bool = False,
     out: TextIO,
     err: TextIO,
 ) -> int:
@@ -64,6 +67,17 @@ def run(
                 f"berth: this change deletes {len(plan.deletions)} namespace(s), application(s)"
                 f" or database object(s) in sync: manual environments; add the label"
                 f" {APPROVE_DELETION_LABEL!r} to the pull request to approve\n"
+            )
+            status = 1
+    if fail_on_skip and plan.skips:
+        if APPROVE_SKIP_LABEL in ci.pull_request_labels(env):
+            err.write(f"berth: skipped environments approved by the label {APPROVE_SKIP_LABEL!r}\n")
+        else:
+            for change in plan.skips:
+                err.write(f"berth: {change.label} does not run in {change.previous_env}\n")
+            err.write(
+                f"berth: this change skips an environment; promote through each environment in"
+                f" turn, or add the label {APPROVE_SKIP_LABEL!r} to the pull request to approve\n"
             )
             status = 1
     if require_approvals:

@@ -69,13 +69,28 @@ class GitHost(Protocol):
         body: str,
         files: dict[str, bytes],
         message: str,
+        deleted: tuple[str, ...] = (),
     ) -> str:
         """Propose `files` (path -> content) on `branch` and keep one open PR/MR to `base`.
 
-        Creates `branch` from `base` if missing, commits the files whose content differs as
-        one commit with `message`, opens a PR/MR if none is open from `branch`, else updates
-        its title and body. Returns the PR/MR URL.
+        Creates `branch` from `base` if missing, commits the files whose content differs
+        and the removal of the `deleted` paths that `base` has as one commit with
+        `message`, opens a PR/MR if none is open from `branch`, else updates its title and
+        body. Returns the PR/MR URL.
         """
+        ...
+
+    def close_pull_request(self, *, branch: str, comment: str) -> str | None:
+        """Close the open PR/MR from `branch`, if there is one, saying `comment` on it.
+
+        Returns its URL, or None when none was open. The branch itself is left alone.
+        """
+        ...
+
+    def enable_auto_merge(self, *, branch: str) -> str:
+        """Let the open PR/MR from `branch` merge by itself once its checks (and the reviews
+        branch protection asks for) pass: GitHub auto-merge (squash), GitLab "merge when the
+        pipeline succeeds". Returns its URL."""
         ...
 
     def reviews(self, number: int) -> Reviews:
@@ -112,13 +127,17 @@ def git_blob_sha(content: bytes) -> str:
     return hashlib.sha1(header + content, usedforsecurity=False).hexdigest()
 
 
-def check_proposal(branch: str, base: str, files: dict[str, bytes]) -> None:
+def check_proposal(
+    branch: str, base: str, files: dict[str, bytes], deleted: tuple[str, ...] = ()
+) -> None:
     """Reject arguments no host would accept, before any request is made."""
     if not branch or not base:
         raise ValueError("branch and base must not be empty")
     if branch == base:
         raise ValueError(f"the branch to propose from must differ from the base {base!r}")
-    for path in files:
+    if set(files) & set(deleted):
+        raise ValueError(f"files both written and deleted: {sorted(set(files) & set(deleted))}")
+    for path in (*files, *deleted):
         parts = path.split("/")
         if path.startswith("/") or any(part in ("", ".", "..") for part in parts):
             raise ValueError(f"file path {path!r} must be relative, without '.' or '..'")

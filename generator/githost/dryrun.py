@@ -48,9 +48,11 @@ class DryRunHost:
         body: str,
         files: dict[str, bytes],
         message: str,
+        deleted: tuple[str, ...] = (),
     ) -> str:
-        check_proposal(branch, base, files)
+        check_proposal(branch, base, files, deleted)
         listing = [f"    {path} ({len(content)} bytes)" for path, content in sorted(files.items())]
+        listing += [f"    {path} (deleted)" for path in sorted(deleted)]
         self._say(
             f"would commit those of {len(files)} file(s) that differ to branch {branch!r}"
             f" (created from {base!r} if missing) of {self.target}, message {message!r}:",
@@ -61,6 +63,17 @@ class DryRunHost:
             " with this body:",
             _indent(body),
         )
+        return f"dry-run://pull/{branch}"
+
+    def close_pull_request(self, *, branch: str, comment: str) -> str | None:
+        self._say(
+            f"would close the open pull request from {branch!r} of {self.target}, if any,"
+            f" commenting {comment!r}"
+        )
+        return None
+
+    def enable_auto_merge(self, *, branch: str) -> str:
+        self._say(f"would enable auto-merge on the pull request from {branch!r} of {self.target}")
         return f"dry-run://pull/{branch}"
 
     def reviews(self, number: int) -> Reviews:

@@ -10,7 +10,7 @@ rather than the contents API, which would make one commit per file.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +38,7 @@ from .retry import WaitBudget, transport_retry
 from .secret import Secret
 
 DEFAULT_API_URL = "https://api.github.com"
+ACTIONS_BOT = "github-actions[bot]"
 _FILE_MODE = "100644"
 _TIMEOUT = 30  # seconds per request; PyGithub wants an int
 # Review states that replace a user's earlier verdict (a dismissal withdraws an approval).
@@ -66,6 +67,7 @@ class GitHubHost:
         # PyGithub spaces requests (0.25 s) and writes (1 s) as GitHub advises against
         # secondary rate limits; tests turn that off to stay fast.
         self._throttle = throttle
+        self._login: str | None = None
 
     def describe(self) -> str:
         return f"GitHub repository {self.repository} at {self.api_url}"
@@ -83,7 +85,11 @@ class GitHubHost:
         with self._client() as gh:
             with self._failure(f"reading the comments of {target}"):
                 issue = self._repo(gh).get_issue(number)
-                existing = _first_marked(issue.get_comments(), tag)
+                marked = [c for c in issue.get_comments() if tag in (c.body or "")]
+            with self._failure("reading which user the token writes as"):
+                # Anyone can paste the marker into a comment: ours is the one we wrote.
+                me = self._me(gh) if marked else ""
+                existing = next((c for c in marked if _login(c) == me), None)
             if existing is None:
                 with self._failure(f"commenting on {target}"):
                     return issue.create_comment(text).html_url
@@ -101,8 +107,9 @@ class GitHubHost:
         body: str,
         files: dict[str, bytes],
         message: str,
+        deleted: tuple[str, ...] = (),
     ) -> str:
-        check_proposal(branch, base, files)
+        check_proposal(branch, base, files, deleted)
         with self._client() as gh:
             repo = self._repo(gh)
             with self._failure(f"reading the base branch {base!r}"):
@@ -114,10 +121,14 @@ class GitHubHost:
                 # nothing anyone else pushed to the branch survives into the pull request.
                 start = repo.get_git_commit(base_sha)
                 listed = self._listing(repo, start.tree.sha)
-                if branch_ref is not None and self._current(repo, branch_ref, start, listed, files):
+                current = branch_ref is not None and self._current(
+                    repo, branch_ref, start, listed, files, deleted
+                )
+                if current:
                     commit = None
                 else:
-                    commit = self._commit(repo, start, self._changed(listed, files), message)
+                    changed = self._changed(listed, files, deleted)
+                    commit = self._commit(repo, start, changed, message)
                     if commit is None:
                         raise GitHostError(
                             f"GitHub: nothing to propose on {self.repository}: the files"
@@ -134,6 +145,30 @@ class GitHubHost:
                     return repo.create_pull(base=base, head=branch, title=title, body=body).html_url
                 if (pull.title, pull.body or "") != (title, body):
                     pull.edit(title=title, body=body)
+                return pull.html_url
+
+    def close_pull_request(self, *, branch: str, comment: str) -> str | None:
+        with self._client() as gh:
+            repo = self._repo(gh)
+            with self._failure(f"closing the pull request from {branch!r}"):
+                owner = self.repository.split("/")[0]
+                pull = next(iter(repo.get_pulls(state="open", head=f"{owner}:{branch}")), None)
+                if pull is None:
+                    return None
+                pull.create_issue_comment(comment)
+                pull.edit(state="closed")
+                return pull.html_url
+
+    def enable_auto_merge(self, *, branch: str) -> str:
+        with self._client() as gh:
+            repo = self._repo(gh)
+            with self._failure(f"enabling auto-merge on the pull request from {branch!r}"):
+                owner = self.repository.split("/")[0]
+                pull = next(iter(repo.get_pulls(state="open", head=f"{owner}:{branch}")), None)
+                if pull is None:
+                    raise GitHostError(f"GitHub: no open pull request from {branch!r}")
+                # GraphQL only; the repository must allow auto-merge and squash merges.
+                pull.enable_automerge(merge_method="SQUASH")
                 return pull.html_url
 
     def reviews(self, number: int) -> Reviews:
@@ -171,6 +206,19 @@ class GitHubHost:
             **delays,
         )
 
+    def _me(self, gh: Github) -> str:
+        """The login comments are written as (lower case)."""
+        if self._login is None:
+            try:
+                self._login = gh.get_user().login.lower()
+            except GithubException as exc:
+                if exc.status != 403:
+                    raise
+                # An Actions GITHUB_TOKEN (an app installation token) may not read /user;
+                # what it writes is signed by the Actions app's bot user.
+                self._login = ACTIONS_BOT
+        return self._login
+
     def _repo(self, gh: Github) -> Repository:
         with self._failure(f"opening the repository {self.repository}"):
             return gh.get_repo(self.repository)
@@ -189,35 +237,45 @@ class GitHubHost:
         start: GitCommit,
         listed: dict[str, tuple[str, str]] | None,
         files: dict[str, bytes],
+        deleted: tuple[str, ...],
     ) -> bool:
-        """The branch is already exactly one commit of `files` on the base's head."""
+        """The branch is already exactly one commit of `files` (and `deleted`) on the base's head."""
         head = repo.get_git_commit(branch_ref.object.sha)
         if listed is None or [p.sha for p in head.parents] != [start.sha]:
             return False
         wanted = {
             p: (listed.get(p, (_FILE_MODE, ""))[0], git_blob_sha(c)) for p, c in files.items()
         }
-        return self._listing(repo, head.tree.sha) == listed | wanted
+        expected = {p: e for p, e in (listed | wanted).items() if p not in deleted}
+        return self._listing(repo, head.tree.sha) == expected
 
     @staticmethod
     def _changed(
-        listed: dict[str, tuple[str, str]] | None, files: dict[str, bytes]
-    ) -> dict[str, tuple[str, bytes]]:
-        """path -> (mode, content) for the files that differ from the listing."""
+        listed: dict[str, tuple[str, str]] | None,
+        files: dict[str, bytes],
+        deleted: tuple[str, ...] = (),
+    ) -> dict[str, tuple[str, bytes | None]]:
+        """path -> (mode, content) for the files that differ from the listing; content None
+        for a file to delete."""
         # A truncated listing (huge trees) cannot prove a file unchanged: propose them all;
         # `_commit` then notices if the resulting tree is the one we started from.
-        changed: dict[str, tuple[str, bytes]] = {}
+        changed: dict[str, tuple[str, bytes | None]] = {}
         for path, content in sorted(files.items()):
             mode, sha = (listed or {}).get(path, (_FILE_MODE, ""))
             if sha != git_blob_sha(content):
                 changed[path] = (mode, content)
+        for path in sorted(deleted):
+            # A tree entry with a null sha deletes the path; one that is not there would be
+            # refused (422), so only paths the listing has, or all after a truncated one.
+            if listed is None or path in listed:
+                changed[path] = ((listed or {}).get(path, (_FILE_MODE, ""))[0], None)
         return changed
 
     def _commit(
         self,
         repo: Repository,
         head: GitCommit,
-        changed: dict[str, tuple[str, bytes]],
+        changed: dict[str, tuple[str, bytes | None]],
         message: str,
     ) -> GitCommit | None:
         """One commit on `head` with the `changed` files; None if the tree stays the same."""
@@ -225,6 +283,9 @@ class GitHubHost:
             return None
         elements = []
         for path, (mode, content) in changed.items():
+            if content is None:
+                elements.append(InputGitTreeElement(path, mode, "blob", sha=None))
+                continue
             # base64 blobs: the contents may be any bytes, not only UTF-8 text.
             blob = repo.create_git_blob(base64.b64encode(content).decode("ascii"), "base64")
             elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))
@@ -245,8 +306,8 @@ class GitHubHost:
             raise GitHostError(self._token.scrub(text)) from None
 
 
-def _first_marked(comments: Iterable[IssueComment], tag: str) -> IssueComment | None:
-    return next((c for c in comments if tag in (c.body or "")), None)
+def _login(comment: IssueComment) -> str:
+    return comment.user.login.lower() if comment.user is not None else ""
 
 
 def _ref_or_none(repo: Repository, branch: str) -> GitRef | None:

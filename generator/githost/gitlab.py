@@ -14,7 +14,7 @@ the error says so.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -70,6 +70,7 @@ class GitLabHost:
         self._token = token
         self._token_kind: TokenKind = token_kind
         self._budget = budget or WaitBudget()
+        self._login: str | None = None
 
     def describe(self) -> str:
         via = "CI_JOB_TOKEN" if self._token_kind == "job" else "a project access token"
@@ -88,7 +89,14 @@ class GitLabHost:
             with self._failure(f"reading the notes of {target}"):
                 project = self._project(gl)
                 owner = (project.mergerequests if kind == "pull" else project.issues).get(number)
-                existing = _first_marked(owner.notes.list(iterator=True, per_page=100), tag)
+                marked = [
+                    n
+                    for n in owner.notes.list(iterator=True, per_page=100)
+                    if not n.system and tag in (n.body or "")  # system notes are GitLab's
+                ]
+                # Anyone can paste the marker into a note: ours is the one we wrote.
+                me = self._me(gl) if marked else None
+                existing = next((n for n in marked if me is None or _author(n) == me), None)
             if existing is None:
                 with self._failure(f"commenting on {target}"):
                     note = owner.notes.create({"body": text})
@@ -110,8 +118,9 @@ class GitLabHost:
         body: str,
         files: dict[str, bytes],
         message: str,
+        deleted: tuple[str, ...] = (),
     ) -> str:
-        check_proposal(branch, base, files)
+        check_proposal(branch, base, files, deleted)
         with self._client() as gl:
             with self._failure(f"reading the branch {branch!r}"):
                 project = self._project(gl)
@@ -125,13 +134,13 @@ class GitLabHost:
                 # Always rebuilt from the base: one commit of `files` on the base's head
                 # (`force` replaces the branch), so nothing anyone else pushed to the branch
                 # survives into the merge request.
-                actions = _actions(project, base, files)
+                actions = _actions(project, base, files, deleted)
                 if not actions:
                     raise GitHostError(
                         f"GitLab: nothing to propose on project {self.project}: the files"
                         f" ({', '.join(sorted(files)) or 'none given'}) already match {base!r}"
                     )
-                if existing is None or not _current(project, existing, start, base, files):
+                if existing is None or not _current(project, existing, start, base, files, deleted):
                     data: dict[str, Any] = {
                         "branch": branch,
                         "start_branch": base,
@@ -162,6 +171,28 @@ class GitLabHost:
                     request.description = body
                     request.save()
                 return str(request.web_url)
+
+    def close_pull_request(self, *, branch: str, comment: str) -> str | None:
+        with self._client() as gl, self._failure(f"closing the merge request from {branch!r}"):
+            project = self._project(gl)
+            found = project.mergerequests.list(source_branch=branch, state="opened", get_all=True)
+            if not found:
+                return None
+            request = found[0]
+            request.notes.create({"body": comment})
+            request.state_event = "close"
+            request.save()
+            return str(request.web_url)
+
+    def enable_auto_merge(self, *, branch: str) -> str:
+        action = f"setting the merge request from {branch!r} to merge when the pipeline succeeds"
+        with self._client() as gl, self._failure(action):
+            project = self._project(gl)
+            found = project.mergerequests.list(source_branch=branch, state="opened", get_all=True)
+            if not found:
+                raise GitHostError(f"GitLab: no open merge request from {branch!r}")
+            found[0].merge(merge_when_pipeline_succeeds=True)
+            return str(found[0].web_url)
 
     def reviews(self, number: int) -> Reviews:
         action = f"reading the approvals of merge request !{number}"
@@ -198,6 +229,17 @@ class GitLabHost:
             session=session,
         )
 
+    def _me(self, gl: gitlab.Gitlab) -> str | None:
+        """The username notes are written as (lower case); None for a job token, which
+        cannot ask (and cannot write notes either)."""
+        if self._token_kind == "job":
+            return None
+        if self._login is None:
+            user = gl.http_get("/user")
+            name = user.get("username", "") if isinstance(user, dict) else ""
+            self._login = str(name).lower()
+        return self._login
+
     def _project(self, gl: gitlab.Gitlab) -> Project:
         return gl.projects.get(self.project)
 
@@ -214,9 +256,9 @@ class GitLabHost:
             raise GitHostError(self._token.scrub(text)) from None
 
 
-def _first_marked(notes: Iterable[Any], tag: str) -> Any:
-    # System notes ("added 1 commit") are GitLab's, never ours.
-    return next((n for n in notes if not n.system and tag in (n.body or "")), None)
+def _author(note: Any) -> str:
+    author = getattr(note, "author", None)
+    return str(author.get("username", "")).lower() if isinstance(author, dict) else ""
 
 
 def _branch(project: Project, branch: str) -> Any:
@@ -230,20 +272,37 @@ def _branch(project: Project, branch: str) -> Any:
 
 
 def _current(
-    project: Project, existing: Any, start: Any, base: str, files: dict[str, bytes]
+    project: Project,
+    existing: Any,
+    start: Any,
+    base: str,
+    files: dict[str, bytes],
+    deleted: tuple[str, ...],
 ) -> bool:
-    """The branch is already exactly one commit of `files` on the base's head."""
+    """The branch is already exactly one commit of `files` (and `deleted`) on the base's head."""
     if existing.commit.get("parent_ids") != [start.commit["id"]]:
         return False
     compare = project.repository_compare(base, existing.name)
     diffs = compare.get("diffs", []) if isinstance(compare, dict) else []
     changed = {d.get("new_path") for d in diffs} | {d.get("old_path") for d in diffs}
-    return changed <= set(files) and not _actions(project, existing.name, files)
+    wanted = set(files) | set(deleted)
+    return changed <= wanted and not _actions(project, existing.name, files, deleted)
 
 
-def _actions(project: Project, ref: str, files: dict[str, bytes]) -> list[dict[str, str]]:
-    """Commit actions for the files whose content differs on `ref`."""
+def _actions(
+    project: Project, ref: str, files: dict[str, bytes], deleted: tuple[str, ...] = ()
+) -> list[dict[str, str]]:
+    """Commit actions for the files whose content differs on `ref`, and for the `deleted`
+    ones that `ref` has."""
     actions = []
+    for path in sorted(deleted):
+        try:
+            project.files.get(file_path=path, ref=ref)
+        except GitlabError as exc:
+            if exc.response_code != 404:
+                raise
+            continue
+        actions.append({"action": "delete", "file_path": path})
     for path, content in sorted(files.items()):
         try:
             current = project.files.get(file_path=path, ref=ref)

@@ -18,20 +18,21 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from generator import layout
+from generator.edit import EditError, changes_between, edit
 from generator.intake.event import IssueEvent
 from generator.intake.forms import RequestDraft, request_from_issue
+from generator.intake.merge import merge_form
 from generator.load import load_repo
 from generator.model_errors import validate_model
 from generator.models.application import Application, AppName
 from generator.models.common import TenantName
 from generator.models.tenant import Tenant
-from generator.plan.snapshot import INPUTS
 from generator.render.codeowners import codeowners
 from generator.render.tree import units
 from generator.validate import validate_repo
 from generator.write import Workspace, plan_tree
 from generator.yaml_emit import dump
-from generator.yaml_load import LoadError, load_request, parse_request
+from generator.yaml_load import LoadError, load_request, parse_request, read_request_bytes
 
 _TENANT_NAME: TypeAdapter[str] = TypeAdapter(TenantName)
 _APP_NAME: TypeAdapter[str] = TypeAdapter(AppName)
@@ -78,6 +79,7 @@ def propose(root: str, event: IssueEvent) -> Proposal | Rejection:
         return Rejection(
             (f"Tenant: there is no tenant {draft.tenant!r}; request it with the tenant form first",)
         )
+    text = _updated(root, path, draft.kind, draft.document) or text
     with tempfile.TemporaryDirectory(prefix="berth-intake-") as tmp:
         _copy_repo(root, tmp)
         target = _inside(tmp, path)
@@ -98,6 +100,28 @@ def request_text(document: dict[str, Any], issue: int) -> str:
         f"# Requested in issue #{issue}. Editing the issue updates this file on the branch\n"
         f"# berth/issue-{issue} until its pull request is merged.\n" + dump(document)
     )
+
+
+def _updated(root: str, path: str, kind: str, form: dict[str, Any]) -> str | None:
+    """The existing request file with only the form's fields changed (generator/edit.py
+    keeps every other byte), or None when there is no such file or it cannot be read."""
+    full = os.path.join(root, path)
+    if not os.path.isfile(full):
+        return None
+    try:
+        raw = read_request_bytes(full, path)
+        existing = parse_request(raw, path).data
+    except LoadError:
+        return None  # the form's version replaces a file that does not even parse
+    merged = merge_form(existing, form, kind)
+    try:
+        return edit(raw, path, changes_between(existing, merged)).decode("utf-8")
+    except EditError:
+        # A block-style list or mapping that changed: the fields are kept, the layout not.
+        head = "".join(
+            line for line in raw.decode("utf-8").splitlines(True) if line.startswith("#")
+        )
+        return (head if raw.startswith(b"#") else "") + dump(merged)
 
 
 def _request_path(kind: str, tenant: str, name: str) -> str:
@@ -197,7 +221,7 @@ def _domains(root: str) -> dict[str, str]:
 def _copy_repo(root: str, tmp: str) -> None:
     """The inputs and the generated tree of the checkout, symbolic links kept as links (the
     loader reports them)."""
-    for name in sorted(INPUTS | {layout.ENVIRONMENTS_DIR}):
+    for name in sorted(layout.INPUTS | {layout.ENVIRONMENTS_DIR}):
         source = os.path.join(root, name)
         if os.path.isdir(source) and not os.path.islink(source):
             shutil.copytree(source, os.path.join(tmp, name), symlinks=True)

@@ -166,6 +166,21 @@ class Environment(Strict):
         description="Give every application here a VerticalPodAutoscaler (advice only unless"
         " the app opts into a mode listed here). Default: none.",
     )
+    autoMerge: Literal["bumps"] | None = Field(
+        default=None,
+        description="`bumps`: `berth bump` pull requests into this environment merge by"
+        " themselves once their checks and reviews pass (GitHub auto-merge, GitLab merge when"
+        " the pipeline succeeds). Only with `sync: auto`; never for promotions.",
+    )
+
+    @model_validator(mode="after")
+    def _auto_merge_needs_auto_sync(self) -> Environment:
+        if self.autoMerge is not None and self.sync != "auto":
+            raise ValueError(
+                "autoMerge is only for environments with sync: auto; what reaches a sync:"
+                " manual environment is merged by a person"
+            )
+        return self
 
 
 class Ingress(Strict):

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from generator.plan import approvals
 from generator.plan.build import compare, make_plan
-from generator.plan.model import APPROVE_DELETION_LABEL, Approval, Plan
+from generator.plan.model import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Approval, Plan
 
-__all__ = ["APPROVE_DELETION_LABEL", "Approval", "Plan", "approvals", "compare", "make_plan"]
+__all__ = [
+    "APPROVE_DELETION_LABEL",
+    "APPROVE_SKIP_LABEL",
+    "Approval",
+    "Plan",
+    "approvals",
+    "compare",
+    "make_plan",
+]

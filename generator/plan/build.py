@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from generator.plan.cost import ZERO, Cost, Where, tenant_costs
 from generator.plan.diff import file_changes, object_changes, owner
+from generator.plan.images import image_changes
 from generator.plan.model import DELETION_KINDS, Approval, Deletion, EnvironmentPlan, Plan, Row
 from generator.plan.snapshot import Snapshot, snapshot_of, snapshot_of_revision
 
@@ -78,6 +79,7 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
         if o.action == "remove" and o.kind in DELETION_KINDS
     ]
     plan.approvals = approvals(base, rows.values())
+    plan.images = image_changes(base.valid, head.valid)
     return plan
 
 

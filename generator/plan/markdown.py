@@ -23,8 +23,10 @@ from generator.ci import COMMENT_LIMIT
 from generator.cost import money
 from generator.mdsafe import code, fence
 from generator.plan.diff import FileChange
+from generator.plan.images import image_lines
 from generator.plan.model import (
     APPROVE_DELETION_LABEL,
+    APPROVE_SKIP_LABEL,
     Approval,
     Deletion,
     EnvironmentPlan,
@@ -73,6 +75,8 @@ def _head(plan: Plan) -> str:
         return "".join(out)
     if plan.deletions:
         out.append(_deletion_warning(plan.deletions))
+    if plan.images:
+        out.append(_releases(plan))
     if plan.approvals:
         out.append(_approvals(plan.approvals))
     if plan.problems:  # warnings only: errors stop the plan above
@@ -136,6 +140,28 @@ def _deletion_warning(deletions: list[Deletion]) -> str:
         " to the pull request.\n\n"
     )
     return "".join(lines)
+
+
+def _releases(plan: Plan) -> str:
+    lines = []
+    manual = [c for c in plan.skips if c.sync == "manual"]
+    if manual:
+        lines.append(
+            "> [!WARNING]\n> **An image goes into an environment that syncs by hand"
+            " (`sync: manual`) without running in the environment before it:**\n>\n"
+        )
+        lines += [f"> - {code(c.label)}, not in {code(c.previous_env or '')}\n" for c in manual]
+        lines.append(">\n")
+    if plan.skips:
+        lines.append(
+            f"{'> ' if manual else ''}Skipping an environment needs the label"
+            f" {code(APPROVE_SKIP_LABEL)} on the pull request.\n\n"
+        )
+    lines.append("Releases:\n\n")
+    lines += [f"- {code(line)}\n" for line in image_lines(plan.images[:MAX_LISTED])]
+    if len(plan.images) > MAX_LISTED:
+        lines.append(f"- ... and {len(plan.images) - MAX_LISTED} more\n")
+    return "".join(lines) + "\n"
 
 
 def _approvals(approvals: list[Approval]) -> str:

@@ -7,12 +7,15 @@ from fractions import Fraction
 
 from generator.plan.cost import ZERO, Cost
 from generator.plan.diff import FileChange, ObjectChange
+from generator.plan.images import ImageChange
 from generator.problems import Problem
 
 # A pull request carrying this label may delete tenants' namespaces and applications in
 # environments that sync by hand (`berth plan --fail-on-delete` lets it pass). Documented in
 # the plan comment itself, which names it whenever it is needed.
 APPROVE_DELETION_LABEL = "berth/approve-deletion"
+# The same for an image that skips an environment (`berth plan --fail-on-skip`, images.py).
+APPROVE_SKIP_LABEL = "berth/approve-skip"
 
 # Removing one of these removes a tenant's namespace, a workload or a database with its
 # volumes: what `sync: manual` environments (production) must not lose by accident. An app's
@@ -97,6 +100,7 @@ class Plan:
     # Tenants of the base whose generated files change (new tenants have nobody to ask yet:
     # their folder falls to the platform's catch-all in CODEOWNERS).
     approvals: list[Approval] = field(default_factory=list)
+    images: list[ImageChange] = field(default_factory=list)  # releases, by environment
     has_apps: bool = False
     base_total: Cost = ZERO  # every tenant in every environment
     head_total: Cost = ZERO
@@ -104,6 +108,10 @@ class Plan:
     @property
     def valid(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def skips(self) -> list[ImageChange]:
+        return [change for change in self.images if change.skipped]
 
     @property
     def rows(self) -> list[Row]:

@@ -8,7 +8,9 @@ from typing import Any
 
 from generator.cost import money
 from generator.plan.cost import Cost
-from generator.plan.model import APPROVE_DELETION_LABEL, Plan, Row
+from generator.plan.images import ImageChange, image_lines
+from generator.plan.model import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, Row
+from generator.release import Image
 from generator.report import render_problems
 
 SYMBOL = {"add": "+", "change": "~", "remove": "-"}
@@ -52,6 +54,13 @@ def render_text(plan: Plan) -> str:
         )
         out += [f"  {d.env}: {d.kind}/{d.name}\n" for d in plan.deletions]
         out.append(f"  approve with the pull request label {APPROVE_DELETION_LABEL!r}\n")
+    if plan.images:
+        out.append("releases:\n")
+        out += [f"  {line}\n" for line in image_lines(plan.images)]
+    if plan.skips:
+        out.append(
+            f"  an image skips an environment: approve with the label {APPROVE_SKIP_LABEL!r}\n"
+        )
     for need in plan.approvals:
         out.append(
             f"needs approval from the owners of {need.tenant} ({', '.join(need.owners)}):"
@@ -122,6 +131,8 @@ def render_json(plan: Plan) -> str:
                 for d in plan.deletions
             ],
             "approvalLabel": APPROVE_DELETION_LABEL,
+            "images": [_json_image(c) for c in plan.images],
+            "skipLabel": APPROVE_SKIP_LABEL,
             "approvals": [
                 {"tenant": a.tenant, "owners": list(a.owners), "environments": list(a.envs)}
                 for a in plan.approvals
@@ -148,6 +159,21 @@ def _json_row(row: Row) -> dict[str, Any]:
             for o in row.objects
         ],
         "monthlyCost": {"base": _cost(row.base), "head": _cost(row.head)},
+    }
+
+
+def _json_image(change: ImageChange) -> dict[str, Any]:
+    def image(value: Image) -> dict[str, Any]:
+        return {"tag": value.tag, "digest": value.digest}
+
+    return {
+        "environment": change.env,
+        "tenant": change.tenant,
+        "app": change.app,
+        "old": image(change.old),
+        "new": image(change.new),
+        "skipped": change.skipped,
+        "previousEnvironment": change.previous_env,
     }
 
 

@@ -22,10 +22,7 @@ from generator.render.codeowners import codeowners
 from generator.render.tree import render_all
 from generator.validate import ValidRepo, validate_repo
 
-# Everything `load`, `validate` and `render` read. environments/ is output and is left out.
-INPUTS = frozenset(
-    {layout.PLATFORM_FILE, layout.TENANTS_DIR, layout.BLUEPRINTS_DIR, layout.CODEOWNERS_FILE}
-)
+INPUTS = layout.INPUTS
 
 BaseObject = tuple[str, str]  # (kind, metadata.name) of an object in blueprints/tenant
 

@@ -188,8 +188,6 @@ class _Claim:
     file: str
     env: str
     doc: Document
-    line: int
-    col: int
 
 
 def check_hosts_unique(apps: Apps) -> Iterator[Problem]:
@@ -201,16 +199,18 @@ def check_hosts_unique(apps: Apps) -> Iterator[Problem]:
             app, doc = apps[folder][stem]
             for env_name, env in app.spec.environments.items():
                 if env.host is not None:
-                    path = ("spec", "environments", env_name, "host")
-                    line, col = doc.where(path)
                     file = layout.app_file(folder, stem)
-                    claims.setdefault(env.host, []).append(_Claim(file, env_name, doc, line, col))
+                    claims.setdefault(env.host, []).append(_Claim(file, env_name, doc))
     for host, found in sorted(claims.items()):
         if len(found) < 2:
             continue
+        # Positions only for clashes: `where` parses a cached file again.
+        where = {id(o): o.doc.where(("spec", "environments", o.env, "host")) for o in found}
         for claim in found:
             others = ", ".join(
-                f"{o.file}:{o.line}:{o.col} ({o.env})" for o in found if o is not claim
+                f"{o.file}:{where[id(o)][0]}:{where[id(o)][1]} ({o.env})"
+                for o in found
+                if o is not claim
             )
             yield claim.doc.problem(
                 ("spec", "environments", claim.env, "host"),

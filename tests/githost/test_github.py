@@ -41,6 +41,7 @@ def test_sticky_comment_is_created_once_then_updated(
         ("GET", REPO, {}, None),
         ("GET", f"{REPO}/issues/2", {}, None),
         ("GET", f"{REPO}/issues/2/comments", {"per_page": "100"}, None),
+        ("GET", "/api/v3/user", {}, None),  # who the token is: 403 for GITHUB_TOKEN
         ("PATCH", f"{REPO}/issues/comments/{comment['id']}", {}, {"body": f"{MARK}\nplan v2"}),
     ]
     assert second == first
@@ -60,9 +61,10 @@ def test_sticky_comment_is_found_by_marker_among_many_others(
 
     assert url == ours["html_url"]
     assert github.calls("POST") == []
-    assert github.trace()[-3:] == [
+    assert github.trace()[-4:] == [
         ("GET", f"{REPO}/issues/1/comments", {"per_page": "100"}, None),
         ("GET", f"{REPO}/issues/1/comments", {"per_page": "100", "page": "2"}, None),
+        ("GET", "/api/v3/user", {}, None),
         ("PATCH", f"{REPO}/issues/comments/{ours['id']}", {}, {"body": f"{MARK}\nnew plan"}),
     ]
     assert len(github.comments_on(1)) == 123
@@ -375,3 +377,69 @@ def test_arguments_are_checked_before_any_request(
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def test_a_marked_comment_by_someone_else_is_not_ours(
+    github: FakeGitHub, github_host: GitHubHost
+) -> None:
+    # Anyone may paste the marker; editing their comment would put our text under their name.
+    theirs = github.add_comment(1, f"{MARK}\nlooks like a plan", login="mallory")
+
+    url = github_host.upsert_comment("issue", 1, "the plan", marker="berth:plan")
+
+    assert theirs["body"] == f"{MARK}\nlooks like a plan"
+    [ours] = [c for c in github.comments_on(1) if c["body"] == f"{MARK}\nthe plan"]
+    assert url == ours["html_url"] and ours["user"]["login"] == "github-actions[bot]"
+    assert github.calls("PATCH") == []
+
+
+def test_with_a_token_that_reads_its_user_that_user_is_the_author(
+    github: FakeGitHub, github_host: GitHubHost
+) -> None:
+    github.me = github.user | {"login": "berth-app[bot]"}
+    github.add_comment(1, f"{MARK}\nby the Actions bot")  # not who this token is
+    ours = github.add_comment(1, f"{MARK}\nold", login="Berth-App[bot]")
+
+    url = github_host.upsert_comment("issue", 1, "new", marker="berth:plan")
+
+    assert url == ours["html_url"] and ours["body"] == f"{MARK}\nnew"
+
+
+def test_deleted_files_leave_the_tree_and_the_branch_is_current_after(
+    github: FakeGitHub, github_host: GitHubHost
+) -> None:
+    proposal = {
+        "branch": "berth/drop",
+        "base": "master",
+        "title": "t",
+        "body": "b",
+        "files": {"new.txt": b"new\n"},
+        "message": "m",
+        "deleted": ("tenants/checkout/tenant.yaml", "not/there.yaml"),
+    }
+    github_host.upsert_pull_request(**proposal)  # type: ignore[arg-type]
+    assert github.git.files("berth/drop") == {
+        "README.md": github.git.files("master")["README.md"],
+        "new.txt": b"new\n",
+    }
+    [tree] = [b for m, p, _, b in github.trace() if m == "POST" and p.endswith("/git/trees")]
+    assert {
+        "path": "tenants/checkout/tenant.yaml",
+        "mode": "100644",
+        "type": "blob",
+        "sha": None,
+    } in tree["tree"]
+
+    start = len(github.requests)
+    github_host.upsert_pull_request(**proposal)  # type: ignore[arg-type]
+    assert [m for m, *_ in github.trace(start) if m != "GET"] == []
+
+
+def test_closing_the_pull_request_of_a_branch(github: FakeGitHub, github_host: GitHubHost) -> None:
+    assert github_host.close_pull_request(branch="nothing-here", comment="x") is None
+    [pull] = github.open_pulls(github.pulls[2]["head"]["ref"])
+
+    url = github_host.close_pull_request(branch=pull["head"]["ref"], comment="Superseded.")
+
+    assert url == pull["html_url"] and pull["state"] == "closed"
+    assert [c["body"] for c in github.comments_on(2)] == ["Superseded."]

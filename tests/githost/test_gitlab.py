@@ -39,6 +39,7 @@ def test_merge_request_note_is_created_once_then_updated(
         ("GET", PROJECT, {}, None),
         ("GET", f"{PROJECT}/merge_requests/1", {}, None),
         ("GET", notes_path, {"per_page": "100"}, None),
+        ("GET", "/api/v4/user", {}, None),  # who the token is
         ("PUT", f"{notes_path}/{note['id']}", {}, {"body": f"{MARK}\nplan v2"}),
     ]
     assert second == first
@@ -289,3 +290,32 @@ def test_the_project_may_be_given_by_path(gitlab: FakeGitLab) -> None:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def test_a_marked_note_by_someone_else_is_not_ours(
+    gitlab: FakeGitLab, gitlab_host: GitLabHost
+) -> None:
+    theirs = gitlab.add_note("merge_requests", 1, f"{MARK}\nfake plan", author="mallory")
+
+    gitlab_host.upsert_comment("pull", 1, "the plan", marker="berth:plan")
+
+    assert theirs["body"] == f"{MARK}\nfake plan"
+    bodies = [n["body"] for n in gitlab.notes[("merge_requests", 1)]]
+    assert bodies.count(f"{MARK}\nthe plan") == 1
+    assert [m for m, *_ in gitlab.trace() if m == "PUT"] == []
+
+
+def test_deleted_files_become_delete_actions(gitlab: FakeGitLab, gitlab_host: GitLabHost) -> None:
+    gitlab_host.upsert_pull_request(
+        branch="berth/drop",
+        base="master",
+        title="t",
+        body="b",
+        files={"new.txt": b"new\n"},
+        message="m",
+        deleted=("tenants/checkout/tenant.yaml", "not/there.yaml"),
+    )
+    [commit] = [b for m, p, _, b in gitlab.trace() if m == "POST" and p.endswith("/commits")]
+    assert {"action": "delete", "file_path": "tenants/checkout/tenant.yaml"} in commit["actions"]
+    assert "not/there.yaml" not in {a["file_path"] for a in commit["actions"]}
+    assert "tenants/checkout/tenant.yaml" not in gitlab.git.files("berth/drop")

@@ -341,6 +341,14 @@ class FakeGitHub(FakeServer):
         self.owner: str = self.repository["owner"]["login"]
         self.default_branch: str = self.repository["default_branch"]  # master
         self.user: dict[str, Any] = commented["comment"]["user"]
+        # Who the token writes as: an Actions GITHUB_TOKEN writes as the Actions bot and may
+        # not read /user (403), which is what `GET /user` answers unless `me` is set.
+        self.actor: dict[str, Any] = self.user | {
+            "login": "github-actions[bot]",
+            "id": 41898282,
+            "type": "Bot",
+        }
+        self.me: dict[str, Any] | None = None
 
         master = self.git.commit_files(
             self.default_branch,
@@ -380,9 +388,13 @@ class FakeGitHub(FakeServer):
 
     # -- helpers for tests --------------------------------------------------------------
 
-    def add_comment(self, number: int, body: str) -> dict[str, Any]:
+    def add_comment(self, number: int, body: str, *, login: str | None = None) -> dict[str, Any]:
+        """A comment by the token's identity (what Berth writes), or by `login`."""
         comment = copy.deepcopy(self._comment_template)
         comment["body"] = body
+        comment["user"] = copy.deepcopy(
+            self.actor if login is None else self.user | {"login": login}
+        )
         return self._store_comment(number, comment)
 
     def add_review(
@@ -458,6 +470,28 @@ class FakeGitHub(FakeServer):
         ]
         for method, pattern, handler in routes:
             self.route(method, repo + pattern, handler)
+        self.route("GET", f"{re.escape(self.prefix)}/user", self._get_user)
+        graphql = re.escape(self.prefix.removesuffix("/v3")) + "/graphql"
+        self.route("POST", graphql, self._graphql)
+
+    def _graphql(self, request: Request, match: re.Match[str]) -> Reply:
+        """Only the mutation Berth sends: enablePullRequestAutoMerge, by the pull's node_id."""
+        query = str(request.body.get("query", ""))
+        given = (request.body.get("variables") or {}).get("input") or {}
+        pulls = [p for p in self.pulls.values() if p["node_id"] == given.get("pullRequestId")]
+        if "enablePullRequestAutoMerge" not in query or not pulls:
+            error = {"type": "NOT_FOUND", "message": "Could not resolve to a node"}
+            return Reply(200, {"data": None, "errors": [error]})
+        pulls[0]["auto_merge"] = {"merge_method": str(given.get("mergeMethod", "")).lower()}
+        actor = {"login": self.actor["login"], "avatarUrl": "", "resourcePath": "", "url": ""}
+        result = {"actor": actor, "clientMutationId": None}
+        return Reply(200, {"data": {"enablePullRequestAutoMerge": result}})
+
+    def _get_user(self, request: Request, match: re.Match[str]) -> Reply:
+        if self.me is None:
+            message = "Resource not accessible by integration"
+            return Reply(403, {"message": message, "documentation_url": _DOCS})
+        return Reply(200, self.me)
 
     # -- issues and comments ------------------------------------------------------------
 
@@ -482,6 +516,7 @@ class FakeGitHub(FakeServer):
             return _invalid("IssueComment", "body", "missing_field")
         comment = copy.deepcopy(self._comment_template)
         comment["body"] = request.body["body"]
+        comment["user"] = copy.deepcopy(self.me or self.actor)
         return Reply(201, self._store_comment(number, comment))
 
     def _edit_comment(self, request: Request, match: re.Match[str]) -> Reply:
@@ -669,6 +704,7 @@ class FakeGitHub(FakeServer):
         pull.update(
             id=pull["id"] + number, title=body.get("title", ""), body=body.get("body"), state="open"
         )
+        pull["node_id"] = f"PR_kwDOfake{number}"
         pull["head"].update(ref=head, sha=head_sha, label=f"{self.owner}:{head}")
         pull["base"].update(ref=base, sha=base_sha, label=f"{self.owner}:{base}")
         self.pulls[number] = pull

@@ -98,7 +98,10 @@ class FakeGitLab(FakeServer):
 
     # -- helpers for tests --------------------------------------------------------------
 
-    def add_note(self, kind: str, iid: int, body: str, *, system: bool = False) -> dict[str, Any]:
+    def add_note(
+        self, kind: str, iid: int, body: str, *, system: bool = False, author: str | None = None
+    ) -> dict[str, Any]:
+        """A note by the token's user (what Berth writes), or by `author` (anyone else)."""
         ids = [n["id"] for notes in self.notes.values() for n in notes]
         self._note_id = max([self._note_id, *ids]) + 1
         owner = (self.merge_requests if kind == "merge_requests" else self.issues)[iid]
@@ -107,7 +110,7 @@ class FakeGitLab(FakeServer):
             "type": None,
             "body": body,
             "attachment": None,
-            "author": self.user,
+            "author": self.user if author is None else self.user | {"username": author},
             "created_at": _WHEN,
             "updated_at": _WHEN,
             "system": system,
@@ -175,10 +178,12 @@ class FakeGitLab(FakeServer):
             ("GET", r"/merge_requests", self._list_mrs),
             ("POST", r"/merge_requests", self._create_mr),
             ("PUT", r"/merge_requests/(\d+)", self._update_mr),
+            ("PUT", r"/merge_requests/(\d+)/merge", self._merge_mr),
             ("GET", r"/merge_requests/(\d+)/approvals", self._get_approvals),
             ("GET", r"/repository/compare", self._compare),
         ]:
             self.route(method, project + pattern, handler)
+        self.route("GET", "/api/v4/user", lambda request, match: Reply(200, self.user))
 
     def _get_project(self, request: Request, match: re.Match[str]) -> Reply:
         return Reply(200, self.project)
@@ -298,8 +303,11 @@ class FakeGitLab(FakeServer):
             path = action["file_path"]
             if action["action"] == "create" and path in flat:
                 return Reply(400, {"message": "A file with this name already exists"})
-            if action["action"] == "update" and path not in flat:
+            if action["action"] in ("update", "delete") and path not in flat:
                 return Reply(400, {"message": "A file with this name doesn't exist"})
+            if action["action"] == "delete":
+                del flat[path]
+                continue
             content = action.get("content", "")
             data = base64.b64decode(content) if action.get("encoding") == "base64" else content
             data = data if isinstance(data, bytes) else data.encode()
@@ -383,6 +391,16 @@ class FakeGitLab(FakeServer):
             | {"project_id": self.project_id, "approved": bool(users), "approved_by": users},
         )
 
+    def _merge_mr(self, request: Request, match: re.Match[str]) -> Reply:
+        """Only "merge when the pipeline succeeds": the pipeline is still running."""
+        found = self.merge_requests.get(int(match[1]))
+        if found is None:
+            return Reply(404, {"message": "404 Merge Request Not Found"})
+        if not (request.body or {}).get("merge_when_pipeline_succeeds"):
+            return Reply(405, {"message": "405 Method Not Allowed"})
+        found["merge_when_pipeline_succeeds"] = True
+        return Reply(200, found)
+
     def _update_mr(self, request: Request, match: re.Match[str]) -> Reply:
         found = self.merge_requests.get(int(match[1]))
         if found is None:
@@ -390,4 +408,6 @@ class FakeGitLab(FakeServer):
         for key in ("title", "description"):
             if key in (request.body or {}):
                 found[key] = request.body[key]
+        if (request.body or {}).get("state_event") == "close":
+            found["state"] = "closed"
         return Reply(200, found)

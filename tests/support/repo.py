@@ -96,6 +96,7 @@ def make_repo(
 ) -> Path:
     """platform.yaml, blueprints/ and `tenants`; rendered and/or committed (on `main`)."""
     root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / ".gitignore", root / ".gitignore")  # .berth/ is never committed
     shutil.copy(REPO / "platform.yaml", root / "platform.yaml")
     shutil.copytree(REPO / "blueprints", root / "blueprints")
     write(root, {f"tenants/{name}/tenant.yaml": text for name, text in tenants.items()})

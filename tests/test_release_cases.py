@@ -1,0 +1,81 @@
+"""Golden edits of `berth bump` and `berth promote` (tests/cases/edits, see its README)."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.cases import UPDATE, case_names, check_text, lay_over
+from tests.support.repo import berth, git, make_repo, tree
+
+CASES = Path(__file__).parent / "cases" / "edits"
+HOST_VARIABLES = (
+    "GITHUB_ACTIONS",
+    "GITHUB_REPOSITORY",
+    "GITHUB_TOKEN",
+    "GITLAB_CI",
+    "CI_PROJECT_ID",
+    "CI_API_V4_URL",
+)
+
+
+def _requests(snapshot: dict[str, bytes]) -> dict[str, bytes]:
+    return {path: data for path, data in snapshot.items() if path.startswith("tenants/")}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("edits") / "repo", commit=False)
+    lay_over(CASES / "_base", root)
+    return root
+
+
+def _prepare(base: Path, case: Path, root: Path) -> None:
+    shutil.copytree(base, root, symlinks=True)
+    lay_over(case, root)
+    (root / "command").unlink()
+    code, out, err = berth(root, "render")
+    assert code == 0, out + err
+    git(root, "-c", "init.defaultBranch=main", "init", "-q")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+
+
+@pytest.mark.parametrize("name", case_names(CASES))
+def test_edit_case(name: str, base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in HOST_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)  # a dry run: no Git host is asked
+    case = CASES / name
+    root = tmp_path / "repo"
+    _prepare(base, case, root)
+    before = tree(root)
+
+    code, out, err = berth(root, *shlex.split((case / "command").read_text()))
+
+    if name.startswith("refuse-"):
+        assert code == 1, out + err
+        check_text(case / "expected.txt", err)
+        assert tree(root) == before  # nothing written, not even environments/
+        return
+    assert code == 0, out + err
+    after = _requests(tree(root))
+    changed = {p: d for p, d in after.items() if _requests(before).get(p) != d}
+    expected = case / "expected"
+    if UPDATE:
+        shutil.rmtree(expected, ignore_errors=True)
+        expected.mkdir()
+        (expected / ".keep").write_text("")
+        for path, data in changed.items():
+            (expected / path).parent.mkdir(parents=True, exist_ok=True)
+            (expected / path).write_bytes(data)
+    wanted = {
+        p.relative_to(expected).as_posix(): p.read_bytes()
+        for p in sorted(expected.rglob("*"))
+        if p.is_file() and p.name != ".keep"
+    }
+    assert changed == wanted
+    # The generated tree follows the requests: `berth render --check` has nothing to do.
+    assert berth(root, "render", "--check")[0] == 0
