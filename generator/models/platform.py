@@ -166,6 +166,20 @@ class Environment(Strict):
         description="Give every application here a VerticalPodAutoscaler (advice only unless"
         " the app opts into a mode listed here). Default: none.",
     )
+    # --- Admission policies (issue 13): generator/render/admission.py. ---
+    admission: Literal["Deny", "Warn", "Audit"] = Field(
+        default="Deny",
+        description="What the cluster does with an object in a tenant namespace that breaks the"
+        " platform's rules (ValidatingAdmissionPolicy validationActions): `Deny` refuses it,"
+        " `Warn` admits it with a warning to the client, `Audit` admits it and records it in the"
+        " audit log. Default `Deny`: everything Berth renders already passes the same rules"
+        " before merge, so only changes that bypass Git are refused.",
+    )
+    requireDigest: bool = Field(
+        default=False,
+        description="Every image here must be pinned by digest (`@sha256:...`), before merge"
+        " (each application's `digest` here) and at admission. Default: a tag is enough.",
+    )
 
 
 class Ingress(Strict):
@@ -293,6 +307,17 @@ class PlatformSpec(Strict):
                 )
         return value
 
+    admissionExempt: list[
+        Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[a-z0-9:._@-]+$")]
+    ] = Field(
+        default_factory=lambda: ["system:serviceaccount:cnpg-system:cnpg-manager"],
+        max_length=50,
+        description="Users whose requests the admission policies do not check: the platform's"
+        " operators that create pods in tenant namespaces from images the platform chose."
+        " Default: CloudNativePG's operator as its manifests install it (its database pods run"
+        " ghcr.io/cloudnative-pg images, not the platform's registries). `[]` checks everyone.",
+        examples=[["system:serviceaccount:cnpg-system:cnpg-manager"]],
+    )
     alerts: Alerts | None = Field(
         default=None,
         description="Alerting: every application gets a PrometheusRule (basic alerts, and its"
