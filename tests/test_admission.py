@@ -10,6 +10,7 @@ with exactly the lines of its expected.txt (empty: admitted). Update those with
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,12 @@ from generator.verify import project as rules
 from generator.verify.kube_schema import validate_objects
 from generator.verify.sources import Tools, build, run_tool
 from tests.support.admission import admit_all
-from tests.support.cases import case_names, check_text
+from tests.support.cases import case_names, check_text, lay_over
 from tests.support.tools import run, tool
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).parent / "cases" / "admission"
+VALID = Path(__file__).parent / "cases" / "valid"
 GROUP = "admissionregistration.k8s.io"
 
 
@@ -109,7 +111,9 @@ def test_hostile_objects_are_refused_in_every_environment() -> None:
 def test_other_namespaces_are_not_bound() -> None:
     obj = yaml.safe_load((CASES / "privileged" / "object.yaml").read_text())
     platform_ns = {"metadata": {"name": "ingress-nginx", "labels": {}}}
-    unlabelled_env = {"metadata": {"name": "payments-qa", "labels": {"berth.dev/tenant": "payments"}}}
+    unlabelled_env = {
+        "metadata": {"name": "payments-qa", "labels": {"berth.dev/tenant": "payments"}}
+    }
     for ns in (platform_ns, unlabelled_env):
         assert admit_all(_all_policies(PLATFORM), obj, ns) == []
 
@@ -117,11 +121,13 @@ def test_other_namespaces_are_not_bound() -> None:
 # --- everything Berth renders is admitted -----------------------------------------------
 
 
-def _rendered(env: str) -> list[dict[str, Any]]:
+def _rendered(env: str, repo: Path = REPO) -> list[dict[str, Any]]:
     """Every object the environment's Applications render, followed as Argo CD would."""
     tools = Tools(kubectl=tool("kubectl"), helm=tool("helm"))
     root = run_tool(
-        [tools.kubectl, "kustomize", layout.env_root(env)], str(REPO), layout.root_kustomization(env)
+        [tools.kubectl, "kustomize", layout.env_root(env)],
+        str(repo),
+        layout.root_kustomization(env),
     )
     queue = [at.obj for at in root if at.obj.get("kind") == "Application"]
     seen, objects = set(), []
@@ -131,7 +137,7 @@ def _rendered(env: str) -> list[dict[str, Any]]:
         if name in seen or name == layout.root_application(env):
             continue
         seen.add(name)
-        built = build(str(REPO), app, tools, layout.env_root(env), PLATFORM.spec.kubernetesVersion)
+        built = build(str(repo), app, tools, layout.env_root(env), PLATFORM.spec.kubernetesVersion)
         assert not built.errors, built.errors
         for at in built.objects:
             objects.append(at.obj)
@@ -159,7 +165,30 @@ def admission_kinds() -> set[str]:
 
 @pytest.mark.parametrize("env", [e.name for e in PLATFORM.spec.environments])
 def test_every_rendered_object_is_admitted(env: str) -> None:
-    objects = _rendered(env)
+    checked = _admitted(_rendered(env))
+    assert {"Pod", "Deployment", "Service", "Ingress"} <= set(checked), checked
+    if env != "prod":  # analytics' nightly report runs in dev and staging only
+        assert "CronJob" in checked, checked
+
+
+@pytest.mark.parametrize("name", case_names(VALID))
+def test_every_object_of_the_held_in_cases_is_admitted(name: str, tmp_path: Path) -> None:
+    """The valid render cases: their expected tree over their requests, built and admitted."""
+    repo = tmp_path / "repo"
+    shutil.copytree(VALID / "_base", repo)
+    shutil.copytree(REPO / "blueprints", repo / "blueprints")
+    lay_over(VALID / name, repo)
+    shutil.copytree(VALID / name / "expected", repo, dirs_exist_ok=True)
+    platform = Platform.model_validate(yaml.safe_load((repo / layout.PLATFORM_FILE).read_text()))
+    checked: dict[str, int] = {}
+    for env in platform.spec.environments:
+        for kind, count in _admitted(_rendered(env.name, repo)).items():
+            checked[kind] = checked.get(kind, 0) + count
+    assert checked.get("ResourceQuota"), checked  # the guardrails, at least
+
+
+def _admitted(objects: list[dict[str, Any]]) -> dict[str, int]:
+    """Admit every object in a tenant namespace (and the pods of its workloads); the count by kind."""
     namespaces = {
         o["metadata"]["name"]: o
         for o in objects
@@ -175,9 +204,7 @@ def test_every_rendered_object_is_admitted(env: str) -> None:
         for candidate in [obj, *_pods_of(obj)]:
             assert admit_all(policies, candidate, namespace) == [], candidate["metadata"]
             checked[candidate["kind"]] = checked.get(candidate["kind"], 0) + 1
-    assert {"Pod", "Deployment", "Service", "Ingress"} <= set(checked), checked
-    if env != "prod":  # analytics' nightly report runs in dev and staging only
-        assert "CronJob" in checked, checked
+    return checked
 
 
 # --- the policy objects themselves ---------------------------------------------------------
@@ -203,21 +230,18 @@ def test_checkov_is_clean_on_the_policies(tmp_path: Path) -> None:
     for env in PLATFORM.spec.environments:
         for path in (layout.policies_file(env.name), layout.bootstrap_file(env.name)):
             (tmp_path / path.replace("/", "_")).write_text((REPO / path).read_text())
-    proc = run(
-        [tool("checkov"), "-d", str(tmp_path), "--framework", "kubernetes", "--skip-download"]
-        + ["--quiet", "--compact"],
-        check=False,
-    )
+    args = ["-d", str(tmp_path), "--framework", "kubernetes", "--skip-download", "--quiet"]
+    proc = run([tool("checkov"), *args, "--compact"], check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
-@pytest.mark.parametrize(("action", "expected"), [("Deny", ["Deny"]), ("Warn", ["Warn", "Audit"]), ("Audit", ["Audit"])])
+@pytest.mark.parametrize(
+    ("action", "expected"), [("Deny", ["Deny"]), ("Warn", ["Warn", "Audit"]), ("Audit", ["Audit"])]
+)
 def test_validation_action_per_environment(action: str, expected: list[str]) -> None:
     platform = _platform(admission=action)
     for env in platform.spec.environments:
-        bindings = [
-            o for o in admission.policies(platform, env) if o["kind"].endswith("Binding")
-        ]
+        bindings = [o for o in admission.policies(platform, env) if o["kind"].endswith("Binding")]
         assert len(bindings) == 3
         want = expected if env.name == "prod" else ["Deny"]  # the default
         assert all(b["spec"]["validationActions"] == want for b in bindings)
@@ -247,7 +271,9 @@ def test_tenants_cannot_create_or_change_the_policies() -> None:
         assert rules.kind_problem(policies_project, GROUP, kind, cluster=True) is None
     # The policies' project grants nothing else, namespaced or cluster-scoped.
     assert rules.kind_problem(policies_project, "", "Namespace", cluster=True)
-    assert rules.kind_problem(policies_project, "rbac.authorization.k8s.io", "ClusterRole", cluster=True)
+    assert rules.kind_problem(
+        policies_project, "rbac.authorization.k8s.io", "ClusterRole", cluster=True
+    )
     assert rules.kind_problem(policies_project, "", "ConfigMap", cluster=False)
     # A tenant's argocd.yaml cannot hold an Application in the policies' project.
     name = tenant.metadata.name
@@ -268,7 +294,11 @@ def test_tenants_cannot_create_or_change_the_policies() -> None:
     role = rules.role_of(app, env.name, [name])
     assert role.kind == "policies"
     ctx = rules.Context(env.name, app, policies_project, role, "velero", PLATFORM.spec.repoURL)
-    role_binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "x"}}
+    role_binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "x"},
+    }
     assert list(rules.object_issues(ctx, role_binding, True))
     policy = admission.policies(PLATFORM, env)[0]
     assert list(rules.object_issues(ctx, policy, True)) == []
@@ -297,8 +327,4 @@ def test_policies_sync_before_the_tenants() -> None:
         waves = {o["metadata"]["name"]: convergence.wave(o) for o in batch}
         policies = waves[layout.policies_application(env.name)]
         assert policies is not None
-        assert all(
-            (w or 0) > policies
-            for n, w in waves.items()
-            if n.endswith("-argocd")
-        )
+        assert all((w or 0) > policies for n, w in waves.items() if n.endswith("-argocd"))

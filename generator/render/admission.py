@@ -16,14 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator import layout
 from generator.models.platform import Environment, Platform
+from generator.render.admission_cel import POLICY_KINDS, binding, cel_list, check, lit, policy
+from generator.render.admission_net import ingress_policy, service_policy
 
-API = "admissionregistration.k8s.io/v1"
-TENANT_LABEL = "berth.dev/tenant"
-ENVIRONMENT_LABEL = "berth.dev/environment"
-ACTIONS = {"Deny": ["Deny"], "Warn": ["Warn", "Audit"], "Audit": ["Audit"]}
-POLICY_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+__all__ = ["POLICY_KINDS", "policies"]
+
 
 # Every kind that holds a pod template, where its pod spec is, and the pod itself (whose
 # ephemeral containers arrive through the pods/ephemeralcontainers subresource).
@@ -40,32 +38,9 @@ POD_SPEC = (
 _OR_EMPTY = "(has(variables.spec.{0}) ? variables.spec.{0} : [])"
 
 
-def _lit(value: str) -> str:
-    """A CEL string literal (the values come from validated platform.yaml fields)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _list(values: list[str]) -> str:
-    return "[" + ", ".join(_lit(v) for v in values) + "]"
-
-
 def _set(container: str, field: str) -> str:
     """`c.securityContext.<field>` is set (a has() chain)."""
     return f"has({container}.securityContext) && has({container}.securityContext.{field})"
-
-
-def _pattern(host_pattern: str) -> str:
-    """A platform.yaml host pattern (`*` any characters, dots included) as an RE2 regex."""
-    return "^" + host_pattern.replace(".", "[.]").replace("*", ".*") + "$"
-
-
-def _check(rule: str, expression: str, message: str, reason: str = "Forbidden") -> dict[str, Any]:
-    """One validation; `message` is a CEL string expression, prefixed with the rule's name."""
-    return {
-        "expression": expression,
-        "messageExpression": f"{_lit(f'berth/{rule}: ')} + {message}",
-        "reason": reason,
-    }
 
 
 def _bad(var: str, predicate: str, over: str = "variables.containers") -> dict[str, str]:
@@ -80,7 +55,7 @@ def _first(var: str, text: str) -> str:
 
 def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
     registries = platform.spec.registries
-    allowed = _lit(", ".join(registries))
+    allowed = lit(", ".join(registries))
     image = "(has(c.image) ? c.image : '')"
     digest = "c.image.matches('@sha256:[0-9a-f]{64}$')"
     tag = "c.image.matches(':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$')"
@@ -100,7 +75,9 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             " && has(variables.spec.securityContext.runAsNonRoot)"
             " && variables.spec.securityContext.runAsNonRoot == true",
         },
-        _bad("registry", f"has(c.image) && {_list(registries)}.exists(r, c.image.startsWith(r))"),
+        _bad(
+            "registry", f"has(c.image) && {cel_list(registries)}.exists(r, c.image.startsWith(r))"
+        ),
         _bad("latest", "!has(c.image) || !c.image.matches('(?i):latest(@|$)')"),
         _bad("untagged", f"has(c.image) && ({digest} || {tag})"),
         _bad("undigested", f"has(c.image) && {digest}"),
@@ -140,38 +117,41 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
     none = "size(variables.{0}) == 0"
     host = ("hostNetwork", "hostPID", "hostIPC")
     validations = [
-        _check(
+        check(
             "registry",
             none.format("registry"),
             _first(
                 "registry",
-                f"\"'\" + {image.replace('c.', 'variables.registry[0].')} + \"'"
-                f" is not from an allowed registry; the platform allows: \" + {allowed}",
+                f'"\'" + {image.replace("c.", "variables.registry[0].")} + "\''
+                f' is not from an allowed registry; the platform allows: " + {allowed}',
             ),
         ),
-        _check(
+        check(
             "tag",
             none.format("latest"),
             _first(
                 "latest",
-                "\"'latest' is not a version: pin a tag such as \\\"1.4.0\\\", or a digest,"
+                '"\'latest\' is not a version: pin a tag such as \\"1.4.0\\", or a digest,'
                 ' so every environment runs what was reviewed"',
             ),
         ),
-        _check(
+        check(
             "tag",
             none.format("untagged"),
-            _first("untagged", "'needs the image tag to run (image:tag) or its digest (image@sha256:...)'"),
+            _first(
+                "untagged",
+                "'needs the image tag to run (image:tag) or its digest (image@sha256:...)'",
+            ),
         ),
     ]
     if env.requireDigest:
         validations.append(
-            _check(
+            check(
                 "digest",
                 none.format("undigested"),
                 _first(
                     "undigested",
-                    _lit(
+                    lit(
                         f"needs the image digest (image@sha256:<64 hex digits>): {env.name}"
                         " runs images pinned by digest only (platform.yaml requireDigest)"
                     ),
@@ -179,7 +159,7 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             )
         )
     validations += [
-        _check(
+        check(
             "resources",
             none.format("unsized"),
             _first(
@@ -187,7 +167,7 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
                 "'needs resources.requests and resources.limits of both cpu and memory'",
             ),
         ),
-        _check(
+        check(
             "non-root",
             none.format("root"),
             _first(
@@ -195,24 +175,24 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
                 "'must run as non-root: securityContext.runAsNonRoot true (on the pod or the container)'",
             ),
         ),
-        _check(
+        check(
             "non-root",
             none.format("uid0")
             + " && !(has(variables.spec.securityContext) && has(variables.spec.securityContext.runAsUser)"
             " && variables.spec.securityContext.runAsUser == 0)",
             "'runAsUser 0 is root; run as a non-zero user (the chart uses 10001)'",
         ),
-        _check(
+        check(
             "privilege-escalation",
             none.format("escalating"),
             _first("escalating", "'needs securityContext.allowPrivilegeEscalation false'"),
         ),
-        _check(
+        check(
             "privileged",
             none.format("privileged"),
             _first("privileged", "'must not be privileged (securityContext.privileged)'"),
         ),
-        _check(
+        check(
             "capabilities",
             none.format("capable"),
             _first(
@@ -220,17 +200,17 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
                 "'needs securityContext.capabilities.drop [ALL] and may add NET_BIND_SERVICE only'",
             ),
         ),
-        _check(
+        check(
             "host-namespaces",
             " && ".join(f"!(has(variables.spec.{h}) && variables.spec.{h} == true)" for h in host),
-            _lit(f"{', '.join(host)} must be unset or false: pods share no host namespace"),
+            lit(f"{', '.join(host)} must be unset or false: pods share no host namespace"),
         ),
-        _check(
+        check(
             "host-ports",
             none.format("hostPorts"),
             _first("hostPorts", "'must not use a hostPort; a Service reaches the pod'"),
         ),
-        _check(
+        check(
             "host-path",
             none.format("hostPaths"),
             "'volume ' + variables.hostPaths[0].name + ': hostPath volumes are not allowed;"
@@ -238,180 +218,21 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
         ),
     ]
     rules = [
-        {"apiGroups": [group], "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"], "resources": res}
+        {
+            "apiGroups": [group],
+            "apiVersions": ["*"],
+            "operations": ["CREATE", "UPDATE"],
+            "resources": res,
+        }
         for group, res in WORKLOAD_RULES
     ]
-    return _policy(platform, env, "workloads", rules, variables, validations)
-
-
-def service_policy(platform: Platform, env: Environment) -> dict[str, Any]:
-    kind = "(has(object.spec.type) ? object.spec.type : 'ClusterIP')"
-    validations = [
-        _check(
-            "service-type",
-            f"{kind} == 'ClusterIP'",
-            f"'type ' + {kind} + ' is not allowed; the platform allows ClusterIP"
-            f" (traffic comes in through its ingress controller)'",
-        ),
-        _check(
-            "service-type",
-            "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
-            "'externalIPs are not allowed; traffic comes in through the ingress controller'",
-        ),
-    ]
-    rules = [_rule("", "services")]
-    return _policy(platform, env, "services", rules, [], validations)
-
-
-def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
-    domain = env.domain
-    grants = {
-        tenant: "|".join(_pattern(h) for h in hosts if h.endswith("." + domain))
-        for tenant, hosts in sorted(platform.spec.hostGrants.items())
-    }
-    grants = {t: g for t, g in grants.items() if g}
-    grant_text = {
-        t: ", or one the platform grants it: "
-        + ", ".join(h for h in platform.spec.hostGrants[t] if h.endswith("." + domain))
-        for t in grants
-    }
-    reserved = "|".join(_pattern(h) for h in platform.spec.reservedHosts)
-    cel_map = "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in grants.items()) + "}"
-    text_map = "{" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in grant_text.items()) + "}"
-    ok = (
-        "(h.endsWith(variables.space) || h == variables.apex"
-        " || (variables.tenant in variables.grants && h.endsWith('.' + " + _lit(domain) + ")"
-        " && h.matches(variables.grants[variables.tenant])))"
-    )
-    variables = [
-        {"name": "tenant", "expression": f"namespaceObject.metadata.labels[{_lit(TENANT_LABEL)}]"},
-        {"name": "apex", "expression": f"variables.tenant + '.' + {_lit(domain)}"},
-        {"name": "space", "expression": "'.' + variables.apex"},
-        {"name": "grants", "expression": cel_map},
-        {
-            "name": "ruleHosts",
-            "expression": "has(object.spec.rules)"
-            " ? object.spec.rules.filter(r, has(r.host)).map(r, r.host) : []",
-        },
-        {
-            "name": "tlsHosts",  # one list per tls entry (no flatten() in standard CEL)
-            "expression": "has(object.spec.tls)"
-            " ? object.spec.tls.filter(t, has(t.hosts)).map(t, t.hosts) : []",
-        },
-        _hosts_breaking("outside", ok),
-    ]
-    allowed = (
-        f"'; hosts of tenant ' + variables.tenant + ' in {env.name} must be ' + variables.apex"
-        " + ' or <name>.' + variables.apex"
-        f" + (variables.tenant in {text_map} ? {text_map}[variables.tenant] : '')"
-    )
-    validations = [
-        _check(
-            "ingress-host",
-            "!has(object.spec.defaultBackend) && (!has(object.spec.rules)"
-            " || object.spec.rules.all(r, has(r.host) && r.host != ''))",
-            "'every rule needs a host (a rule without one, or a defaultBackend, takes every host)'"
-            f" + {allowed}",
-        ),
-        _check(
-            "ingress-host",
-            "size(variables.outside) == 0",
-            "\"'\" + variables.outside[0] + \"' is outside the host space of tenant \""
-            f" + variables.tenant + {allowed}",
-        ),
-    ]
-    if reserved:
-        variables.append(_hosts_breaking("reserved", f"!h.matches({_lit(reserved)})"))
-        validations.append(
-            _check(
-                "ingress-host",
-                "size(variables.reserved) == 0",
-                "\"'\" + variables.reserved[0]"
-                " + \"' is reserved by the platform in platform.yaml reservedHosts\"",
-            )
-        )
-    rules = [_rule("networking.k8s.io", "ingresses")]
-    return _policy(platform, env, "ingresses", rules, variables, validations)
-
-
-def _hosts_breaking(name: str, ok: str) -> dict[str, str]:
-    """A variable: the hosts (of rules, then of tls entries) for which `ok` (on `h`) fails."""
-    return {
-        "name": name,
-        "expression": f"variables.ruleHosts.filter(h, !{ok})"
-        f" + variables.tlsHosts.filter(l, l.exists(h, !{ok})).map(l, l.filter(h, !{ok})[0])",
-    }
-
-
-def _rule(group: str, resource: str) -> dict[str, Any]:
-    return {
-        "apiGroups": [group],
-        "apiVersions": ["*"],
-        "operations": ["CREATE", "UPDATE"],
-        "resources": [resource],
-    }
-
-
-def _labels(env: Environment) -> dict[str, str]:
-    return {ENVIRONMENT_LABEL: env.name, "app.kubernetes.io/managed-by": "berth"}
-
-
-def _policy(
-    platform: Platform,
-    env: Environment,
-    rule: str,
-    resource_rules: list[dict[str, Any]],
-    variables: list[dict[str, str]],
-    validations: list[dict[str, Any]],
-) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "failurePolicy": "Fail",  # an expression that cannot be evaluated admits nothing
-        "matchConstraints": {"resourceRules": resource_rules},
-    }
-    exempt = platform.spec.admissionExempt
-    if exempt:
-        spec["matchConditions"] = [
-            {
-                "name": "not-a-platform-operator",
-                "expression": f"!(request.userInfo.username in {_list(exempt)})",
-            }
-        ]
-    if variables:
-        spec["variables"] = variables
-    spec["validations"] = validations
-    return {
-        "apiVersion": API,
-        "kind": "ValidatingAdmissionPolicy",
-        "metadata": {"name": layout.admission_policy(env.name, rule), "labels": _labels(env)},
-        "spec": spec,
-    }
-
-
-def binding(env: Environment, policy: dict[str, Any]) -> dict[str, Any]:
-    name = policy["metadata"]["name"]
-    return {
-        "apiVersion": API,
-        "kind": "ValidatingAdmissionPolicyBinding",
-        "metadata": {"name": name, "labels": _labels(env)},
-        "spec": {
-            "policyName": name,
-            "validationActions": ACTIONS[env.admission],
-            "matchResources": {
-                # The tenant namespaces of this environment: the guardrails label them, and a
-                # tenant cannot relabel its namespace (its role grants no Namespace writes).
-                "namespaceSelector": {
-                    "matchLabels": {ENVIRONMENT_LABEL: env.name},
-                    "matchExpressions": [{"key": TENANT_LABEL, "operator": "Exists"}],
-                }
-            },
-        },
-    }
+    return policy(platform, env, "workloads", rules, variables, validations)
 
 
 def policies(platform: Platform, env: Environment) -> list[dict[str, Any]]:
     """The environment's policies, each followed by its Binding."""
     out: list[dict[str, Any]] = []
     for build in (workload_policy, service_policy, ingress_policy):
-        policy = build(platform, env)
-        out += [policy, binding(env, policy)]
+        made = build(platform, env)
+        out += [made, binding(env, made)]
     return out

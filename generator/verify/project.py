@@ -244,7 +244,10 @@ def object_issues(ctx: Context, obj: Mapping[str, Any], cluster: bool) -> Iterat
     if ctx.role.kind == "policies":
         # The admission policies' Application holds the policies and their Bindings only.
         if group != ADMISSION_GROUP or kind not in POLICY_KINDS:
-            yield (), f"the admission policies' Application may create only {', '.join(POLICY_KINDS)}"
+            yield (
+                (),
+                f"the admission policies' Application may create only {', '.join(POLICY_KINDS)}",
+            )
         return
     if cluster:
         if not platform:

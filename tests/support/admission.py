@@ -121,7 +121,9 @@ def admit(
             return None
     variables: dict[str, Any] = {}
     for variable in spec.get("variables") or []:
-        variables[variable["name"]] = evaluate(variable["expression"], {**data, "variables": variables})
+        variables[variable["name"]] = evaluate(
+            variable["expression"], {**data, "variables": variables}
+        )
     data["variables"] = variables
     failed = []
     for validation in spec["validations"]:
@@ -134,10 +136,15 @@ def admit(
 
 
 def admit_all(
-    objects: list[Mapping[str, Any]], obj: Mapping[str, Any], namespace: Mapping[str, Any], **kw: Any
+    objects: list[Mapping[str, Any]],
+    obj: Mapping[str, Any],
+    namespace: Mapping[str, Any],
+    **kw: Any,
 ) -> list[str]:
     """Every message of every policy in `objects` (policies and Bindings) that applies."""
-    policies = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ValidatingAdmissionPolicy"}
+    policies = {
+        o["metadata"]["name"]: o for o in objects if o["kind"] == "ValidatingAdmissionPolicy"
+    }
     messages: list[str] = []
     for binding in (o for o in objects if o["kind"] == "ValidatingAdmissionPolicyBinding"):
         found = admit(policies[binding["spec"]["policyName"]], binding, obj, namespace, **kw)
