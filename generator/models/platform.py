@@ -82,6 +82,13 @@ class SyncRetry(Strict):
     backoff: RetryBackoff = Field(default_factory=RetryBackoff)
 
 
+# The service accounts of the operators the chart relies on, as their own manifests name them.
+DEFAULT_ADMISSION_EXEMPT = (
+    "system:serviceaccount:cert-manager:cert-manager",
+    "system:serviceaccount:cnpg-system:cnpg-manager",
+)
+
+
 # --- Operations (issue 13): VPA, alerts, dashboards. Kept together for easy merging. ---
 
 
@@ -310,12 +317,13 @@ class PlatformSpec(Strict):
     admissionExempt: list[
         Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[a-z0-9:._@-]+$")]
     ] = Field(
-        default_factory=lambda: ["system:serviceaccount:cnpg-system:cnpg-manager"],
+        default_factory=lambda: list(DEFAULT_ADMISSION_EXEMPT),
         max_length=50,
         description="Users whose requests the admission policies do not check: the platform's"
-        " operators that create pods in tenant namespaces from images the platform chose."
-        " Default: CloudNativePG's operator as its manifests install it (its database pods run"
-        " ghcr.io/cloudnative-pg images, not the platform's registries). `[]` checks everyone.",
+        " operators that create objects in tenant namespaces from images the platform chose."
+        " Default: cert-manager (its HTTP-01 solver pods, NodePort Services and Ingresses) and"
+        " CloudNativePG (its database pods run ghcr.io/cloudnative-pg images), as their"
+        " manifests install them. `[]` checks everyone.",
         examples=[["system:serviceaccount:cnpg-system:cnpg-manager"]],
     )
     alerts: Alerts | None = Field(
