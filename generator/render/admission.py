@@ -35,6 +35,7 @@ POD_SPEC = (
     " : (object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec"
     " : object.spec.template.spec)"
 )
+SECCOMP = "['RuntimeDefault', 'Localhost']"  # what Pod Security's restricted level allows
 _OR_EMPTY = "(has(variables.spec.{0}) ? variables.spec.{0} : [])"
 
 
@@ -75,6 +76,13 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             " && has(variables.spec.securityContext.runAsNonRoot)"
             " && variables.spec.securityContext.runAsNonRoot == true",
         },
+        {
+            "name": "podSeccomp",  # the pod's profile type, '' when unset
+            "expression": "has(variables.spec.securityContext)"
+            " && has(variables.spec.securityContext.seccompProfile)"
+            " && has(variables.spec.securityContext.seccompProfile.type)"
+            " ? variables.spec.securityContext.seccompProfile.type : ''",
+        },
         _bad(
             "registry", f"has(c.image) && {cel_list(registries)}.exists(r, c.image.startsWith(r))"
         ),
@@ -106,6 +114,12 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             " && 'ALL' in c.securityContext.capabilities.drop"
             " && (!has(c.securityContext.capabilities.add)"
             " || c.securityContext.capabilities.add.all(a, a == 'NET_BIND_SERVICE'))",
+        ),
+        _bad(
+            "unconfined",
+            f"({_set('c', 'seccompProfile')} && has(c.securityContext.seccompProfile.type))"
+            f" ? c.securityContext.seccompProfile.type in {SECCOMP}"
+            f" : variables.podSeccomp in {SECCOMP}",
         ),
         _bad("hostPorts", "!has(c.ports) || c.ports.all(p, !has(p.hostPort) || p.hostPort == 0)"),
         _bad(
@@ -198,6 +212,15 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             _first(
                 "capable",
                 "'needs securityContext.capabilities.drop [ALL] and may add NET_BIND_SERVICE only'",
+            ),
+        ),
+        check(
+            "seccomp",
+            none.format("unconfined"),
+            _first(
+                "unconfined",
+                "'needs securityContext.seccompProfile.type RuntimeDefault or Localhost"
+                " (on the pod or the container)'",
             ),
         ),
         check(
