@@ -36,6 +36,15 @@ def bootstrap_file(env: str) -> str:
     return f"{env_root(env)}/bootstrap.yaml"
 
 
+def policies_dir(env: str) -> str:
+    """The environment's admission policies: platform-owned, synced by their own Application."""
+    return f"{env_root(env)}/policies"
+
+
+def policies_file(env: str) -> str:
+    return f"{policies_dir(env)}/admission.yaml"
+
+
 def tenant_dir(env: str, tenant: str) -> str:
     return f"{env_root(env)}/tenants/{tenant}"
 
@@ -77,6 +86,22 @@ def platform_project(env: str) -> str:
 
 def root_application(env: str) -> str:
     return f"berth-{env}"
+
+
+def policies_project(env: str) -> str:
+    """AppProject and Application of the admission policies. No tenant's Argo CD name can take
+    it: those start with a tenant's name, and `berth` is reserved; they end in `-<env>`."""
+    return f"berth-{env}-policies"
+
+
+def policies_application(env: str) -> str:
+    return f"berth-{env}-policies"
+
+
+def admission_policy(env: str, rule: str) -> str:
+    """A ValidatingAdmissionPolicy and its Binding (cluster-scoped: environments may share a
+    cluster, so the name carries the environment)."""
+    return f"berth-{env}-{rule}"
 
 
 def tenant_argocd_application(tenant: str, env: str) -> str:

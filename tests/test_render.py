@@ -106,6 +106,7 @@ def test_roots_hold_one_application_per_tenant(built: dict[str, list[dict[str, A
     assert root == {
         "platform-prod",
         "berth-prod",
+        "berth-prod-policies",  # the admission policies' AppProject and Application
         "payments-prod-argocd",
         "checkout-prod-argocd",
         "search-prod-argocd",

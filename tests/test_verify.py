@@ -64,7 +64,7 @@ def found(problems: list[dict[str, object]]) -> set[tuple[object, ...]]:
 def test_the_example_verifies_clean_in_every_environment() -> None:
     code, out, err = berth(REPO, "verify")
     assert (code, err) == (0, ""), out
-    assert out.startswith("berth: 3 environment(s), 28 Applications, ")
+    assert out.startswith("berth: 3 environment(s), 31 Applications, ")
     assert out.endswith(
         " objects: valid against their schemas (Kubernetes 1.34), each in its destination"
         " namespace and allowed by its project\n"
@@ -358,7 +358,7 @@ def test_changed_from_builds_only_what_changed(example: Path) -> None:
     code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
     assert code == 0, out
     assert out.startswith("berth: 1 environment(s), 5 Applications, ")
-    assert out.endswith("; 6 unchanged Applications not built\n")
+    assert out.endswith("; 7 unchanged Applications not built\n")
     # A change outside environments/ and tenants/ may touch every build: all are built.
     (example / "blueprints/chart/NOTES.txt").write_text("hello\n")
     code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")

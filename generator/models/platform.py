@@ -82,6 +82,13 @@ class SyncRetry(Strict):
     backoff: RetryBackoff = Field(default_factory=RetryBackoff)
 
 
+# The service accounts of the operators the chart relies on, as their own manifests name them.
+DEFAULT_ADMISSION_EXEMPT = (
+    "system:serviceaccount:cert-manager:cert-manager",
+    "system:serviceaccount:cnpg-system:cnpg-manager",
+)
+
+
 # --- Operations (issue 13): VPA, alerts, dashboards. Kept together for easy merging. ---
 
 
@@ -166,6 +173,21 @@ class Environment(Strict):
         description="Give every application here a VerticalPodAutoscaler (advice only unless"
         " the app opts into a mode listed here). Default: none.",
     )
+    # --- Admission policies (issue 13): generator/render/admission.py. ---
+    admission: Literal["Deny", "Warn", "Audit"] = Field(
+        default="Deny",
+        description="What the cluster does with an object in a tenant namespace that breaks the"
+        " platform's rules (ValidatingAdmissionPolicy validationActions): `Deny` refuses it,"
+        " `Warn` admits it with a warning to the client, `Audit` admits it and records it in the"
+        " audit log. Default `Deny`: everything Berth renders already passes the same rules"
+        " before merge, so only changes that bypass Git are refused.",
+    )
+    requireDigest: bool = Field(
+        default=False,
+        description="Every image here must be pinned by digest (`@sha256:...`), before merge"
+        " (each application's `digest` here) and at admission. Default: a tag is enough.",
+    )
+
     autoMerge: Literal["bumps"] | None = Field(
         default=None,
         description="`bumps`: `berth bump` pull requests into this environment merge by"
@@ -308,6 +330,18 @@ class PlatformSpec(Strict):
                 )
         return value
 
+    admissionExempt: list[
+        Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[a-z0-9:._@-]+$")]
+    ] = Field(
+        default_factory=lambda: list(DEFAULT_ADMISSION_EXEMPT),
+        max_length=50,
+        description="Users whose requests the admission policies do not check: the platform's"
+        " operators that create objects in tenant namespaces from images the platform chose."
+        " Default: cert-manager (its HTTP-01 solver pods, NodePort Services and Ingresses) and"
+        " CloudNativePG (its database pods run ghcr.io/cloudnative-pg images), as their"
+        " manifests install them. `[]` checks everyone.",
+        examples=[["system:serviceaccount:cnpg-system:cnpg-manager"]],
+    )
     alerts: Alerts | None = Field(
         default=None,
         description="Alerting: every application gets a PrometheusRule (basic alerts, and its"

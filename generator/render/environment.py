@@ -14,14 +14,19 @@ from typing import Any
 from generator import layout
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.render.admission import POLICY_KINDS
 from generator.render.tenant import (
     IN_CLUSTER,
     WAVE_NAMESPACE,
-    WAVE_PROJECT,
     argocd_application,
     tenant_argocd_application,
     wave,
 )
+
+# Waves of the root batch: the AppProjects first, then the admission policies, then the
+# tenants (WAVE_NAMESPACE), so that no tenant object is created before the policies hold.
+WAVE_ROOT_PROJECT = -2
+WAVE_POLICIES = -1
 
 # What the platform's own Applications (the root and every tenant's guardrails) may create.
 PLATFORM_NAMESPACED_KINDS = (
@@ -48,7 +53,7 @@ def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
             "name": layout.platform_project(env.name),
             "namespace": spec.argocdNamespace,
             "labels": {"berth.dev/environment": env.name},
-            "annotations": wave(WAVE_PROJECT),
+            "annotations": wave(WAVE_ROOT_PROJECT),
         },
         "spec": {
             "description": f"Berth platform objects of {env.name}: its root and every tenant's guardrails",
@@ -65,6 +70,47 @@ def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
             ],
         },
     }
+
+
+def policies_project(platform: Platform, env: Environment) -> dict[str, Any]:
+    """The admission policies' own project: `platform-<env>` is also the project of every
+    tenant's guardrails and `-argocd` Applications, so it must not grant cluster-scoped
+    admission kinds. This one grants exactly those, and nothing namespaced."""
+    spec = platform.spec
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {
+            "name": layout.policies_project(env.name),
+            "namespace": spec.argocdNamespace,
+            "labels": {"berth.dev/environment": env.name},
+            "annotations": wave(WAVE_ROOT_PROJECT),
+        },
+        "spec": {
+            "description": f"Berth admission policies of {env.name}: the platform's rules in the cluster",
+            "sourceRepos": [spec.repoURL],
+            "destinations": [{"server": env.server, "namespace": "*"}],
+            "clusterResourceWhitelist": [
+                {"group": "admissionregistration.k8s.io", "kind": kind} for kind in POLICY_KINDS
+            ],
+            "namespaceResourceWhitelist": [],
+        },
+    }
+
+
+def policies_application(platform: Platform, env: Environment) -> dict[str, Any]:
+    return argocd_application(
+        platform,
+        env,
+        name=layout.policies_application(env.name),
+        labels={"berth.dev/environment": env.name},
+        project=layout.policies_project(env.name),
+        source={"path": layout.policies_dir(env.name)},
+        destination={"server": env.server},  # cluster-scoped objects only
+        sync_wave=WAVE_POLICIES,
+        # Removing the Application by mistake must not lift the rules from every tenant.
+        cascade=False,
+    )
 
 
 def root_application(platform: Platform, env: Environment) -> dict[str, Any]:

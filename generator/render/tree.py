@@ -20,6 +20,7 @@ from generator.fingerprint import generator_fingerprint
 from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.render import admission
 from generator.render import app as app_objects
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
@@ -117,9 +118,13 @@ def environment_files(
         + dump_all(
             [
                 env_objects.platform_project(platform, env),
+                env_objects.policies_project(platform, env),
+                env_objects.policies_application(platform, env),
                 env_objects.root_application(platform, env),
             ]
         ),
+        layout.policies_file(env.name): header(layout.PLATFORM_FILE)
+        + dump_all(admission.policies(platform, env)),
         layout.tenants_file(env.name): header(layout.PLATFORM_FILE, "tenants/*/tenant.yaml")
         + (dump_all(tenant_apps) if tenant_apps else "[]\n"),
     }
@@ -176,6 +181,7 @@ def _environment_unit(
         layout.root_kustomization(env.name),
         layout.bootstrap_file(env.name),
         layout.tenants_file(env.name),
+        layout.policies_file(env.name),
     )
     # The tenants' Applications carry each tenant's name and cost-center label.
     present = [[t.metadata.name, t.spec.costCenter] for t in tenants]

@@ -174,6 +174,13 @@ def _environments(
                 path, 'needs the image tag to run (tag: "1.4.0") or its digest', key=True
             )
         environment = platform.spec.environment(env_name)
+        if environment is not None and environment.requireDigest and env.digest is None:
+            yield doc.problem(
+                path,
+                f"needs the image digest (digest: sha256:<64 hex digits>): {env_name} runs"
+                " images pinned by digest only (platform.yaml requireDigest)",
+                key=True,
+            )
         if env.host is None or environment is None or not host_allowed:
             continue
         # The folder is the tenant's name (a tenant.yaml that says otherwise is refused).

@@ -20,6 +20,8 @@ from generator import layout
 from generator.verify.globs import filepath_match, glob
 
 ObjPath = tuple[str | int, ...]
+ADMISSION_GROUP = "admissionregistration.k8s.io"
+POLICY_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
 Issue = tuple[ObjPath, str]
 
 
@@ -197,7 +199,7 @@ def app_issues(
 class Role:
     """Which of Berth's Applications this is, which decides what it may create."""
 
-    kind: str  # root, tenant-argocd, guardrails, app, other
+    kind: str  # root, policies, tenant-argocd, guardrails, app, other
     tenant: str = ""
 
 
@@ -206,6 +208,8 @@ def role_of(app: Mapping[str, Any], env: str, tenants: Sequence[str]) -> Role:
     if name == layout.root_application(env):
         return Role("root")
     project = str(_spec(app).get("project", ""))
+    if name == layout.policies_application(env) and project == layout.policies_project(env):
+        return Role("policies")
     for tenant in tenants:
         if name == layout.tenant_argocd_application(tenant, env):
             return Role("tenant-argocd", tenant)
@@ -237,6 +241,14 @@ def object_issues(ctx: Context, obj: Mapping[str, Any], cluster: bool) -> Iterat
     problem = kind_problem(ctx.project, group, kind, cluster, name)
     if problem:
         yield (), problem
+    if ctx.role.kind == "policies":
+        # The admission policies' Application holds the policies and their Bindings only.
+        if group != ADMISSION_GROUP or kind not in POLICY_KINDS:
+            yield (
+                (),
+                f"the admission policies' Application may create only {', '.join(POLICY_KINDS)}",
+            )
+        return
     if cluster:
         if not platform:
             yield (
