@@ -88,6 +88,13 @@ def root_application(env: str) -> str:
     return f"berth-{env}"
 
 
+def tenants_project(env: str) -> str:
+    """The project of every tenant's `<tenant>-<env>-argocd` Application: Argo CD objects in
+    Argo CD's own namespace, nothing else. Cannot be a tenant's name either (`berth` is
+    reserved, and a tenant's Argo CD names start with the tenant)."""
+    return f"berth-{env}-tenants"
+
+
 def policies_project(env: str) -> str:
     """AppProject and Application of the admission policies. No tenant's Argo CD name can take
     it: those start with a tenant's name, and `berth` is reserved; they end in `-<env>`."""

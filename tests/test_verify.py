@@ -363,3 +363,31 @@ def test_changed_from_builds_only_what_changed(example: Path) -> None:
     (example / "blueprints/chart/NOTES.txt").write_text("hello\n")
     code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
     assert code == 0 and "not built" not in out, out
+
+
+def test_a_tenants_argocd_file_can_reach_nothing_but_argo_cd_objects(example: Path) -> None:
+    # A hand edit that adds a RoleBinding to a tenant's argocd.yaml (render --check refuses
+    # it too): the tenants' project of its `-argocd` Application does not allow the kind, nor
+    # any namespace but Argo CD's.
+    argocd = example / PAYMENTS / "argocd.yaml"
+    argocd.write_text(
+        argocd.read_text()
+        + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n"
+        "  name: admin\n  namespace: payments-dev\nroleRef:\n"
+        "  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\n"
+        "subjects:\n- kind: Group\n  name: acme/payments\n  apiGroup: rbac.authorization.k8s.io\n"
+    )
+    code, problems = verify_json(example)
+    assert code == 1
+    messages = {p["message"] for p in problems if p["field"] == "RoleBinding/admin"}
+    assert (
+        "project berth-dev-tenants does not whitelist rbac.authorization.k8s.io/RoleBinding"
+        " (Application payments-dev-argocd)"
+    ) in messages, problems
+    namespaces = {
+        p["message"] for p in problems if p["field"] == "RoleBinding/admin.metadata.namespace"
+    }
+    assert (
+        "namespace payments-dev is not permitted in project berth-dev-tenants"
+        " (Application payments-dev-argocd)"
+    ) in namespaces, problems

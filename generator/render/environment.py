@@ -72,6 +72,36 @@ def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
     }
 
 
+def tenants_project(platform: Platform, env: Environment) -> dict[str, Any]:
+    """The project of the tenants' `-argocd` Applications: what a tenant's `argocd.yaml` may
+    hold at all (its AppProject and Applications, next to Argo CD), so that a mistake or a
+    hand edit there cannot reach quotas, network policies, role bindings or any namespace.
+    Which AppProject and Application names it holds, Argo CD cannot say (no names in the
+    namespaced whitelists); `render --check` and `berth verify` hold it to the tenant's own."""
+    spec = platform.spec
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {
+            "name": layout.tenants_project(env.name),
+            "namespace": spec.argocdNamespace,
+            "labels": {"berth.dev/environment": env.name},
+            "annotations": wave(WAVE_ROOT_PROJECT),
+        },
+        "spec": {
+            "description": f"Berth tenants of {env.name}: each tenant's AppProject and Applications",
+            "sourceRepos": [spec.repoURL],
+            "destinations": [{"server": IN_CLUSTER, "namespace": spec.argocdNamespace}],
+            "clusterResourceWhitelist": [],
+            "clusterResourceBlacklist": [{"group": "*", "kind": "*"}],
+            "namespaceResourceWhitelist": [
+                {"group": "argoproj.io", "kind": "AppProject"},
+                {"group": "argoproj.io", "kind": "Application"},
+            ],
+        },
+    }
+
+
 def policies_project(platform: Platform, env: Environment) -> dict[str, Any]:
     """The admission policies' own project: `platform-<env>` is also the project of every
     tenant's guardrails and `-argocd` Applications, so it must not grant cluster-scoped

@@ -41,7 +41,8 @@ it, and the rest of the bootstrap checklist.
 - `<env>/bootstrap.yaml`: the AppProject `platform-<env>` and the root Application
   `berth-<env>`. Applied once by hand; listed in the root, so it manages itself afterwards.
 - `<env>/tenants.yaml`: one Application `<tenant>-<env>-argocd` per tenant (project
-  `platform-<env>`) that syncs the tenant's `argocd.yaml` as a plain directory.
+  `berth-<env>-tenants`, which allows AppProjects and Applications in Argo CD's namespace
+  and nothing else) that syncs the tenant's `argocd.yaml` as a plain directory.
 - `<env>/tenants/<tenant>/argocd.yaml`: the tenant's AppProject `<tenant>-<env>` (its own
   namespace only, this repository only, nothing cluster-scoped, only the kinds the
   blueprints' chart renders, no quota, limit range, network policy or RBAC objects), the

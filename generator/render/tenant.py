@@ -375,7 +375,7 @@ def tenant_argocd_application(
         env,
         name=layout.tenant_argocd_application(name, env.name),
         labels=labels(tenant, env.name),
-        project=layout.platform_project(env.name),
+        project=layout.tenants_project(env.name),
         source={
             "path": layout.tenant_dir(env.name, name),
             # A plain directory of one file: the guardrails and the Helm values below it

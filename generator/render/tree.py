@@ -118,6 +118,7 @@ def environment_files(
         + dump_all(
             [
                 env_objects.platform_project(platform, env),
+                env_objects.tenants_project(platform, env),
                 env_objects.policies_project(platform, env),
                 env_objects.policies_application(platform, env),
                 env_objects.root_application(platform, env),
