@@ -57,3 +57,12 @@ def test_nothing_in_the_repository_points_outside_it() -> None:
         check=False,
     )
     assert found.returncode == 1, f"references outside the repository:\n{found.stdout}"
+
+
+def test_the_repository_tracks_no_symbolic_links() -> None:
+    # A tracked link (a tool folder, a request) would point a fresh clone somewhere else.
+    listed = subprocess.run(
+        ["git", "ls-files", "-s"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    assert listed, "git ls-files listed nothing"
+    assert [line for line in listed.splitlines() if line.startswith("120000 ")] == []
