@@ -105,6 +105,7 @@ def test_roots_hold_one_application_per_tenant(built: dict[str, list[dict[str, A
     # analytics is not in prod
     assert root == {
         "platform-prod",
+        "berth-prod-tenants",  # the AppProject of the tenants' -argocd Applications
         "berth-prod",
         "berth-prod-policies",  # the admission policies' AppProject and Application
         "payments-prod-argocd",
