@@ -44,20 +44,31 @@ PLATFORM_NAMESPACED_KINDS = (
 )
 
 
-def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
-    spec = platform.spec
+def _root_project(
+    platform: Platform, env: Environment, name: str, description: str, spec: dict[str, Any]
+) -> dict[str, Any]:
+    """One of the AppProjects the environment root holds, all synced before anything else."""
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AppProject",
         "metadata": {
-            "name": layout.platform_project(env.name),
-            "namespace": spec.argocdNamespace,
+            "name": name,
+            "namespace": platform.spec.argocdNamespace,
             "labels": {"berth.dev/environment": env.name},
             "annotations": wave(WAVE_ROOT_PROJECT),
         },
-        "spec": {
-            "description": f"Berth platform objects of {env.name}: its root and every tenant's guardrails",
-            "sourceRepos": [spec.repoURL],
+        "spec": {"description": description, "sourceRepos": [platform.spec.repoURL], **spec},
+    }
+
+
+def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
+    spec = platform.spec
+    return _root_project(
+        platform,
+        env,
+        layout.platform_project(env.name),
+        f"Berth platform objects of {env.name}: its root and every tenant's guardrails",
+        {
             "destinations": [
                 # The root's AppProjects and Applications live next to Argo CD itself.
                 {"server": IN_CLUSTER, "namespace": spec.argocdNamespace},
@@ -69,7 +80,7 @@ def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
                 {"group": g, "kind": k} for g, k in PLATFORM_NAMESPACED_KINDS
             ],
         },
-    }
+    )
 
 
 def tenants_project(platform: Platform, env: Environment) -> dict[str, Any]:
@@ -78,20 +89,13 @@ def tenants_project(platform: Platform, env: Environment) -> dict[str, Any]:
     hand edit there cannot reach quotas, network policies, role bindings or any namespace.
     Which AppProject and Application names it holds, Argo CD cannot say (no names in the
     namespaced whitelists); `render --check` and `berth verify` hold it to the tenant's own."""
-    spec = platform.spec
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "AppProject",
-        "metadata": {
-            "name": layout.tenants_project(env.name),
-            "namespace": spec.argocdNamespace,
-            "labels": {"berth.dev/environment": env.name},
-            "annotations": wave(WAVE_ROOT_PROJECT),
-        },
-        "spec": {
-            "description": f"Berth tenants of {env.name}: each tenant's AppProject and Applications",
-            "sourceRepos": [spec.repoURL],
-            "destinations": [{"server": IN_CLUSTER, "namespace": spec.argocdNamespace}],
+    return _root_project(
+        platform,
+        env,
+        layout.tenants_project(env.name),
+        f"Berth tenants of {env.name}: each tenant's AppProject and Applications",
+        {
+            "destinations": [{"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace}],
             "clusterResourceWhitelist": [],
             "clusterResourceBlacklist": [{"group": "*", "kind": "*"}],
             "namespaceResourceWhitelist": [
@@ -99,33 +103,26 @@ def tenants_project(platform: Platform, env: Environment) -> dict[str, Any]:
                 {"group": "argoproj.io", "kind": "Application"},
             ],
         },
-    }
+    )
 
 
 def policies_project(platform: Platform, env: Environment) -> dict[str, Any]:
     """The admission policies' own project: `platform-<env>` is also the project of every
-    tenant's guardrails and `-argocd` Applications, so it must not grant cluster-scoped
-    admission kinds. This one grants exactly those, and nothing namespaced."""
-    spec = platform.spec
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "AppProject",
-        "metadata": {
-            "name": layout.policies_project(env.name),
-            "namespace": spec.argocdNamespace,
-            "labels": {"berth.dev/environment": env.name},
-            "annotations": wave(WAVE_ROOT_PROJECT),
-        },
-        "spec": {
-            "description": f"Berth admission policies of {env.name}: the platform's rules in the cluster",
-            "sourceRepos": [spec.repoURL],
+    tenant's guardrails, so it must not grant cluster-scoped admission kinds. This one grants
+    exactly those, and nothing namespaced."""
+    return _root_project(
+        platform,
+        env,
+        layout.policies_project(env.name),
+        f"Berth admission policies of {env.name}: the platform's rules in the cluster",
+        {
             "destinations": [{"server": env.server, "namespace": "*"}],
             "clusterResourceWhitelist": [
                 {"group": "admissionregistration.k8s.io", "kind": kind} for kind in POLICY_KINDS
             ],
             "namespaceResourceWhitelist": [],
         },
-    }
+    )
 
 
 def policies_application(platform: Platform, env: Environment) -> dict[str, Any]:
