@@ -80,6 +80,10 @@ class RequestCache:
         if digest is not None:
             self.new[doc.path] = [digest, model_json]
 
+    def keep_unread(self) -> None:
+        """Keep the entries of files this run did not read (a scoped run reads few)."""
+        self.new = {**self.old, **self.new}
+
     def save(self) -> None:
         if self.new == self.old:
             return
@@ -268,7 +272,9 @@ def read_request(view: RepoView, path: str) -> bytes:
     if kind is None:
         raise LoadError(Problem(path, 1, 1, "", "cannot read: No such file or directory"))
     if kind == "link":
-        raise LoadError(Problem(path, 1, 1, "", "is a symbolic link; requests must be regular files"))
+        raise LoadError(
+            Problem(path, 1, 1, "", "is a symbolic link; requests must be regular files")
+        )
     if kind != "file":
         raise LoadError(Problem(path, 1, 1, "", "is not a regular file"))
     size = view.size(path)

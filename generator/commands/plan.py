@@ -21,7 +21,7 @@ from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, app
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
 from generator.report import render_problems
-from generator.strays import tree_problems
+from generator.strays import state_problems
 
 PlanFormat = Literal["text", "json", "markdown"]
 FORMATS: tuple[PlanFormat, ...] = ("text", "json", "markdown")
@@ -37,17 +37,22 @@ def run(
     env: Mapping[str, str],
     require_approvals: bool = False,
     fail_on_skip: bool = False,
+    scoped: bool = True,
     out: TextIO,
     err: TextIO,
 ) -> int:
-    untrusted = tree_problems(root)
-    if untrusted:
+    untrusted = state_problems(root)
+    plan = None if untrusted else make_plan(root, base, scoped=scoped)
+    if plan is not None:
+        untrusted = plan.untrusted
+    if untrusted or plan is None:
         err.write(
             render_problems(untrusted, "github" if env.get("GITHUB_ACTIONS") == "true" else "text")
         )
         err.write("berth: the generated tree is not the one berth renders; no plan was made\n")
         return 1
-    plan = make_plan(root, base)
+    if plan.scope:
+        err.write(f"berth: {plan.scope}\n")
     report = _render(plan, fmt, env)
     if output is None:
         out.write(report)

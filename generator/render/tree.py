@@ -131,7 +131,9 @@ def environment_files(
     }
 
 
-def units(repo: ValidRepo) -> list[Unit]:
+def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
+    """Every unit of the tree; of the tenants, only those in `only` when it is given (a
+    scoped check: the environments' units are always there)."""
     platform = repo.platform
     platform_json = platform.model_dump_json()
     out: list[Unit] = []
@@ -157,6 +159,8 @@ def units(repo: ValidRepo) -> list[Unit]:
         env_peers = tenant_objects.peers(repo.tenants, env.name)
         base = _hasher("tenant", platform_json, env.name)  # shared by the env's tenant units
         for name in present:
+            if only is not None and name not in only:
+                continue
             tenant = repo.tenants[name]
             apps = [
                 (app, repo.blueprints[app.spec.blueprint])
