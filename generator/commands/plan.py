@@ -16,7 +16,6 @@ from typing import Literal, TextIO
 
 from generator import ci
 from generator.atomic import write_atomic
-from generator.githost import GitHostError, host_from_environment
 from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, approvals, make_plan
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
@@ -86,6 +85,9 @@ def run(
             )
             status = 1
     if require_approvals:
+        # Only here: the Git host clients take longer to import than a scoped plan to make.
+        from generator.githost import GitHostError, host_from_environment
+
         try:
             agreed = approvals.check(
                 plan.approvals, host_from_environment(env, out=out), env, out, err
