@@ -286,6 +286,10 @@ def _plan_facts(plan: Plan) -> object:
     )
 
 
+def _only_warnings(err: str) -> str:
+    return "".join(ln for ln in err.splitlines(True) if ": warning: " in ln)
+
+
 def _without_note(err: str) -> str:
     return "".join(ln for ln in err.splitlines(True) if not ln.startswith("berth: checked "))
 
@@ -320,6 +324,14 @@ def test_scoped_checks_agree_with_the_full_ones(repo: Path) -> None:
             assert not full_plan.scope
             assert _plan_facts(scoped_plan) == _plan_facts(full_plan), (seed, done)
             verdicts.add(("plan", len(full_plan.rows)))
+            # What a scoped render writes is what a full render would have written.
+            code, out, err = berth(repo, "render", "--base", "HEAD")
+            assert code == 0, (seed, done, out, err)
+            assert berth(repo, "render", "--check") == (
+                0,
+                "berth: generated files are up to date\n",
+                _only_warnings(full[2]),
+            ), (seed, done)
     # The random changes exercised both verdicts of each check, and plans with rows.
     assert {("validate", 0), ("validate", 1), ("render", 0), ("render", 1)} <= verdicts
     assert any(kind == "plan" and rows > 0 for kind, rows in verdicts), verdicts
