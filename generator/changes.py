@@ -36,12 +36,14 @@ class ChangeSet:
     base_sha: str
     paths: tuple[str, ...]
     before: dict[str, BaseFile | None]
+    untracked: frozenset[str] = frozenset()  # of `paths`, those Git does not track
 
 
 def change_set(root: str, ref: str) -> ChangeSet:
     sha = resolve_revision(root, ref)
-    paths = changed_paths(root, sha)
-    return ChangeSet(ref, sha, paths, base_files(root, sha, paths))
+    tracked, untracked = changed_paths(root, sha)
+    paths = tuple(sorted(tracked | untracked))
+    return ChangeSet(ref, sha, paths, base_files(root, sha, paths), untracked - tracked)
 
 
 def resolve_revision(root: str, ref: str) -> str:
@@ -58,16 +60,16 @@ def resolve_revision(root: str, ref: str) -> str:
     return sha
 
 
-def changed_paths(root: str, sha: str) -> tuple[str, ...]:
-    """Files that differ between `sha` and the working tree, untracked ones included (ignored
-    ones are not: they can never be committed)."""
-    found: set[str] = set()
-    for args in (
-        ("diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", sha, "--"),
-        ("ls-files", "--others", "--exclude-standard", "-z"),
-    ):
-        found.update(name for name in git(root, *args).decode().split("\0") if name)
-    return tuple(sorted(found))
+def changed_paths(root: str, sha: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(tracked files that differ between `sha` and the working tree, untracked files); ignored
+    files are neither: they can never be committed."""
+    diff = ("diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", sha, "--")
+    others = ("ls-files", "--others", "--exclude-standard", "-z")
+    tracked, untracked = (
+        frozenset(name for name in git(root, *args).decode().split("\0") if name)
+        for args in (diff, others)
+    )
+    return tracked, untracked
 
 
 def base_files(root: str, sha: str, paths: Iterable[str]) -> dict[str, BaseFile | None]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from generator import layout
 from generator.atomic import write_atomic
 from generator.blueprints import Blueprint, load_blueprints
+from generator.changes import ChangeSet
 from generator.fingerprint import generator_fingerprint
 from generator.problems import Problem
 from generator.repo_files import repository_problems
@@ -97,18 +98,25 @@ def load_repo(
     *,
     apps_of: AppSelection | None = None,
     blueprints_root: str | None = None,
+    change: ChangeSet | None = None,
 ) -> RawRepo:
     """Every request of the repository at `source` (a folder, or a view of one).
 
     `apps_of` picks the tenants whose applications are read (all by default); blueprints are
-    read from `blueprints_root` (default: the repository's folder on disk).
+    read from `blueprints_root` (default: the repository's folder on disk). With `change` (a
+    scoped check), only the paths it touched are looked at for files no repository may hold
+    (repo_files.py).
     """
     view = DiskView(source) if isinstance(source, str) else source
     root = view.root
     repo = RawRepo(root=root, platform=None, cache=cache)
     repo.platform = _load(view, layout.PLATFORM_FILE, repo.problems, cache)
     if isinstance(view, DiskView):  # a view in memory adds no file Git could list
-        repo.problems += repository_problems(root)
+        repo.problems += (
+            repository_problems(root)
+            if change is None
+            else repository_problems(root, change.paths, change.untracked)
+        )
     if view.kind(layout.TENANTS_DIR) != "dir":
         repo.blueprints, found = load_blueprints(blueprints_root or root)
         repo.problems += found

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable
 
 from generator import layout
 from generator.problems import Problem
@@ -93,9 +94,21 @@ def repository_files(root: str) -> tuple[list[str], set[str]]:
     return sorted(found), set()
 
 
-def repository_problems(root: str) -> list[Problem]:
-    """`.argocd-source*` anywhere and tracked `.berth/` files, each named."""
-    paths, tracked = repository_files(root)
+def repository_problems(
+    root: str, changed: Iterable[str] | None = None, untracked: frozenset[str] = frozenset()
+) -> list[Problem]:
+    """`.argocd-source*` anywhere and tracked `.berth/` files, each named.
+
+    With `changed` (the paths a change touched, for a scoped check) only those are looked at:
+    a base that passed this check holds no such file, so any the head holds is a changed one.
+    """
+    if changed is not None:
+        listed = sorted(changed)
+        return problems_of(listed, set(listed) - untracked)
+    return problems_of(*repository_files(root))
+
+
+def problems_of(paths: Iterable[str], tracked: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     for path in paths:
         name = path.rsplit("/", 1)[-1]

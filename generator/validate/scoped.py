@@ -65,6 +65,7 @@ def check(
         cache,
         apps_of=lambda docs: apps_to_load(scope, docs),
         blueprints_root=blueprints_root,
+        change=scope.change,
     )
     in_scope: frozenset[str] | None = expand(scope, raw.tenants)
     folders = _blueprint_folders(raw)
