@@ -38,7 +38,11 @@ def _learn(raw: RawRepo, doc: Document, model: BaseModel | None) -> None:
         raw.cache.learn(doc, model.model_dump_json())
 
 
-def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
+def validate_repo(
+    raw: RawRepo, only: frozenset[str] | None = None
+) -> tuple[ValidRepo | None, list[Problem]]:
+    """Every check of `raw`; with `only` (a scoped check, generator/scope.py), the per-tenant
+    rules run for those tenants alone: the others' requests are the base's, which passed."""
     problems = list(raw.problems)
     platform: Platform | None = None
     if raw.platform is not None:
@@ -64,7 +68,8 @@ def validate_repo(raw: RawRepo) -> tuple[ValidRepo | None, list[Problem]]:
             p.file.split("/")[1] for p in raw.problems if p.file.startswith("tenants/")
         )
         for folder, (tenant, doc) in tenants.items():
-            problems += check_tenant(platform, folder, tenant, doc, known)
+            if only is None or folder in only:
+                problems += check_tenant(platform, folder, tenant, doc, known)
         problems += check_namespaces_unique(tenants)
 
     apps: dict[str, dict[str, tuple[Application, Document]]] = {}

@@ -53,7 +53,7 @@ def check(
             apps_of=lambda docs: docs.keys() if every else chosen,
             blueprints_root=blueprints_root,
         )
-        valid, problems = validate_repo(raw)
+        valid, problems = validate_repo(raw, tenants)
         return Checked(valid, problems, tenants, f"checked {len(tenants)} tenants", raw)
     if scope is None or scope.full is not None:
         raw = load_repo(source, cache, blueprints_root=blueprints_root)
@@ -71,7 +71,7 @@ def check(
     folders = _blueprint_folders(raw)
     if unowned_blueprint_paths(scope, folders):
         in_scope = None
-    valid, problems = validate_repo(raw)
+    valid, problems = validate_repo(raw, in_scope)
     if valid is not None and in_scope is not None and scope.blueprint_paths:
         users: dict[str, set[str]] = {}
         for tenant, apps in valid.apps.items():
