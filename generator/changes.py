@@ -46,6 +46,16 @@ def change_set(root: str, ref: str) -> ChangeSet:
     return ChangeSet(ref, sha, paths, base_files(root, sha, paths), untracked - tracked)
 
 
+def base_text(change: ChangeSet, path: str, current: str | None) -> str | None:
+    """The base's text of `path`: `current` (the working tree's) when the change left it."""
+    if path not in change.paths:
+        return current
+    before = change.before.get(path)
+    if before is None or before.kind != "file":
+        return None
+    return before.data.decode("utf-8", errors="replace")
+
+
 def resolve_revision(root: str, ref: str) -> str:
     """The commit id `ref` names, or a UsageError."""
     if not ref or ref.startswith("-"):

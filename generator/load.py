@@ -41,6 +41,8 @@ class RawRepo:
     apps: dict[str, dict[str, Document]] = field(default_factory=dict)  # tenant folder -> stem
     blueprints: dict[str, Blueprint | None] = field(default_factory=dict)  # None: broken
     cache: RequestCache | None = None
+    # Tenant folders a scoped check did not read: unchanged since a base that passed.
+    unloaded: frozenset[str] = frozenset()
 
 
 class RequestCache:
@@ -99,11 +101,13 @@ def load_repo(
     apps_of: AppSelection | None = None,
     blueprints_root: str | None = None,
     change: ChangeSet | None = None,
+    tenants: Collection[str] | None = None,
 ) -> RawRepo:
     """Every request of the repository at `source` (a folder, or a view of one).
 
     `apps_of` picks the tenants whose applications are read (all by default); blueprints are
-    read from `blueprints_root` (default: the repository's folder on disk). With `change` (a
+    read from `blueprints_root` (default: the repository's folder on disk). `tenants`: the
+    only tenant folders to read (a scoped check); the others are listed, not opened. With `change` (a
     scoped check), only the paths it touched are looked at for files no repository may hold
     (repo_files.py).
     """
@@ -121,13 +125,19 @@ def load_repo(
         repo.blueprints, found = load_blueprints(blueprints_root or root)
         repo.problems += found
         return repo
-    names = view.names(layout.TENANTS_DIR)
+    entries = view.entries(layout.TENANTS_DIR)
+    names = [name for name, _ in entries]
+    wanted = None if tenants is None else frozenset(tenants)
+    unloaded: set[str] = set()
     folders: list[str] = []
-    for name in names:
+    for name, kind in entries:
         display = f"{layout.TENANTS_DIR}/{name}"
         if name.startswith("."):
             continue
-        kind = view.kind(display)
+        if wanted is not None and name not in wanted:
+            if kind == "dir":
+                unloaded.add(name)
+            continue
         if kind == "link":
             repo.problems.append(
                 Problem(
@@ -158,6 +168,7 @@ def load_repo(
         if doc is not None:
             repo.tenants[name] = doc
         repo.problems += _foreign_entries(view, name)
+    repo.unloaded = frozenset(unloaded)
     chosen = set(folders) if apps_of is None else set(apps_of(repo.tenants))
     for name in folders:
         if name in chosen:

@@ -33,6 +33,10 @@ class RepoView(Protocol):
         """The entries of the folder at `path`, sorted; [] when it is not a folder."""
         ...
 
+    def entries(self, path: str) -> list[tuple[str, Kind]]:
+        """(name, kind) of each entry of the folder at `path`, sorted by name."""
+        ...
+
     def size(self, path: str) -> int: ...
 
     def read(self, path: str, limit: int = -1) -> bytes: ...
@@ -67,12 +71,29 @@ class DiskView:
         except OSError:
             return []
 
+    def entries(self, path: str) -> list[tuple[str, Kind]]:
+        # From the folder listing itself (d_type): no stat call per entry, which counts when
+        # a folder holds 10,000 tenants.
+        try:
+            with os.scandir(self._full(path)) as found:
+                return sorted((e.name, _kind(e)) for e in found)
+        except OSError:
+            return []
+
     def size(self, path: str) -> int:
         return os.lstat(self._full(path)).st_size
 
     def read(self, path: str, limit: int = -1) -> bytes:
         with open(self._full(path), "rb") as fh:
             return fh.read(limit)
+
+
+def _kind(entry: os.DirEntry[str]) -> Kind:
+    if entry.is_symlink():
+        return "link"
+    if entry.is_dir(follow_symlinks=False):
+        return "dir"
+    return "file" if entry.is_file(follow_symlinks=False) else "other"
 
 
 class OverlayView:
@@ -125,6 +146,19 @@ class OverlayView:
                 n for n in touched if self.kind(f"{prefix}{n}") is not None
             }
         return sorted(found)
+
+    def entries(self, path: str) -> list[tuple[str, Kind]]:
+        if path not in self._touched:
+            return self._under.entries(path)
+        prefix = f"{path}/" if path else ""
+        touched = self._children.get(path, set())
+        below = self._under.entries(path) if self._under.kind(path) == "dir" else []
+        found = {name: kind for name, kind in below if name not in touched}
+        for name in touched:  # only a name the overlay touches can differ
+            kind = self.kind(f"{prefix}{name}")
+            if kind is not None:
+                found[name] = kind
+        return sorted(found.items())
 
     def size(self, path: str) -> int:
         found = self._files.get(path)

@@ -25,13 +25,15 @@ in full. docs/ci.md has the argument and what keeps the base consistent.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from generator import layout
 from generator.changes import ChangeSet
-from generator.yaml_load import Document, LoadError, parse_request
+from generator.repo_view import RepoView
+from generator.yaml_load import MAX_FILE_BYTES, Document, LoadError, parse_request
 
 # Paths no render reads: documentation. Tenant folders' READMEs are never loaded either.
 _NO_EFFECT_DIRS = ("docs/", f"{layout.STATE_DIR}/")
@@ -97,27 +99,65 @@ def _classify(
     return f"{path} changed"
 
 
-def apps_to_load(scope: Scope, docs: Mapping[str, Document]) -> Collection[str]:
-    """The tenant folders whose applications a scoped check reads: the seeds, their
-    neighbours and name relatives; every folder when a blueprint changed (its users are
-    known only once every application is read)."""
-    if scope.full is not None or scope.blueprint_paths:
-        return docs.keys()
-    return expand(scope, docs)
+def closure(
+    scope: Scope, view: RepoView, folders: Collection[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(the tenants in scope, the tenants read besides them), of the tenant folders `folders`.
 
+    In scope: the seeds, the neighbours of those whose tenant.yaml changed, and the dash
+    relatives of all of them. Read besides: the neighbours of the tenants in scope, which
+    their network policies name (a tenant's files depend on which of its neighbours run in
+    each environment), but whose own files cannot change. A tenant names another in
+    `allowFrom` only if its tenant.yaml holds that name's bytes, or spells something some
+    other way (an escape, a tag, a byte outside ASCII): only those files are parsed.
+    """
+    texts = {name: _read(view, layout.tenant_file(name)) for name in folders}
+    parsed: dict[str, tuple[str, ...]] = {}
 
-def expand(scope: Scope, docs: Mapping[str, Document]) -> frozenset[str]:
-    """The seeds, with the neighbours of those whose tenant.yaml changed and the tenants
-    whose names are dash-prefixes of theirs (or have theirs as one)."""
-    found = set(scope.tenants)
-    head = {name: _allow_from(doc) for name, doc in docs.items()}
+    def allows(name: str) -> tuple[str, ...]:
+        if name not in parsed:
+            parsed[name] = _allowed_in(texts.get(name), layout.tenant_file(name))
+        return parsed[name]
+
+    def named_by(targets: Collection[str]) -> set[str]:
+        suspects = {n for n, raw in texts.items() if raw is not None and _SUSPECT.search(raw)}
+        found: set[str] = set()
+        for target in targets:
+            key = target.encode()
+            for name in suspects | {n for n, raw in texts.items() if raw and key in raw}:
+                if target in allows(name):
+                    found.add(name)
+        return found
+
+    in_scope = set(scope.tenants)
     for name in scope.requests:
-        found.update(head.get(name, ()))
-        found.update(_base_allow_from(scope.change, name))
-        found.update(other for other, allowed in head.items() if name in allowed)
-    for name in list(found):
-        found.update(_dash_relatives(name, docs.keys()))
-    return frozenset(found)
+        in_scope.update(allows(name))
+        in_scope.update(_base_allow_from(scope.change, name))
+    in_scope |= named_by(scope.requests)
+    for name in list(in_scope):
+        in_scope |= _dash_relatives(name, folders)
+    around = {n for name in in_scope if name in texts for n in allows(name)}
+    around |= named_by(in_scope)
+    return frozenset(in_scope), frozenset((around - in_scope) & set(folders))
+
+
+_SUSPECT = re.compile(rb"[\\!\x00\x80-\xff]")
+
+
+def _read(view: RepoView, path: str) -> bytes | None:
+    try:
+        return view.read(path, MAX_FILE_BYTES + 1) if view.kind(path) == "file" else None
+    except OSError:
+        return None
+
+
+def _allowed_in(raw: bytes | None, path: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    try:
+        return _allow_from(parse_request(raw, path))
+    except LoadError:
+        return ()
 
 
 def with_blueprint_users(
@@ -157,7 +197,4 @@ def _base_allow_from(change: ChangeSet, tenant: str) -> tuple[str, ...]:
     before = change.before.get(layout.tenant_file(tenant))
     if before is None or before.kind != "file":
         return ()
-    try:
-        return _allow_from(parse_request(before.data, layout.tenant_file(tenant)))
-    except LoadError:
-        return ()
+    return _allowed_in(before.data, layout.tenant_file(tenant))

@@ -268,7 +268,8 @@ RARE = {_blueprint, _ceiling}  # each costs a full check: seldom
 
 
 def _plan_facts(plan: Plan) -> object:
-    """What a reviewer acts on; the applications' cost totals are in-scope only by design."""
+    """What a reviewer acts on; a scoped plan's totals cover the tenants it read, by design,
+    so only the change of the total compares."""
     return (
         [(p.file, p.line, p.message) for p in plan.problems],
         [(p.file, p.message) for p in plan.untrusted],
@@ -281,8 +282,7 @@ def _plan_facts(plan: Plan) -> object:
         plan.deletions,
         plan.approvals,
         plan.images,
-        plan.base_total.quota,
-        plan.head_total.quota,
+        plan.head_total.quota - plan.base_total.quota,
     )
 
 

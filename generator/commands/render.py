@@ -12,10 +12,10 @@ import os
 from typing import TextIO
 
 from generator import layout
-from generator.changes import change_set
+from generator.changes import base_text, change_set
 from generator.journal import read_journal
 from generator.load import RequestCache
-from generator.render.codeowners import codeowners, codeowners_problems
+from generator.render.codeowners import codeowners, codeowners_problems, scoped_codeowners
 from generator.render.front import front_files
 from generator.render.tree import units
 from generator.report import Format, render_problems
@@ -78,7 +78,11 @@ def _run(
     if not check:  # --check writes nothing: a check in CI starts from a clean clone anyway
         requests.save()
     extra = {
-        layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants),
+        layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants)
+        if scope is None
+        else scoped_codeowners(
+            existing, base_text(scope.change, layout.CODEOWNERS_FILE, existing), valid
+        ),
         **front_files(valid, only),
     }
     outcome, writes, cache = plan_tree(root, units(valid, only), extra, workspace, only)

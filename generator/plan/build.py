@@ -38,6 +38,7 @@ def make_plan(repo_root: str, base_ref: str, *, scoped: bool = True) -> Plan:
             label,
             scope if scoped and head.tenants is not None else None,
             tenants=head.tenants,
+            around=head.around,
             blueprints_root=blueprints,
             cache=cache,
         )

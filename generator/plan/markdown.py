@@ -94,8 +94,12 @@ def _head(plan: Plan) -> str:
     out.append(
         f"Compared with {base}: **{counts(plan)}** objects"
         f" in {envs} environment{'s' if envs != 1 else ''}."
-        f" All tenants' quotas: **{money(plan.head_total.quota, plan.currency)}** a month"
-        f" ({signed(plan.cost_delta, plan.currency)})."
+        + (
+            f" Quotas: **{signed(plan.cost_delta, plan.currency)}** a month ({plan.scope})."
+            if plan.scope
+            else f" All tenants' quotas: **{money(plan.head_total.quota, plan.currency)}** a"
+            f" month ({signed(plan.cost_delta, plan.currency)})."
+        )
         + (
             " _Apps_ is what the applications request (resources x replicas), within the quota."
             if plan.has_apps
@@ -198,7 +202,8 @@ def _table(plan: Plan, env: EnvironmentPlan, rows: list[Row] | None, more: str =
     out.append(more)
     base, head = env.base_total, env.head_total
     total = [
-        f"**Total** ({env.tenants} tenant{'s' if env.tenants != 1 else ''})",
+        f"**Total** ({env.tenants} tenant{'s' if env.tenants != 1 else ''}"
+        + (" read for this change)" if plan.scope else ")"),
         "",
         f"**{money(head.quota, plan.currency)}**",
         f"**{signed(head.quota - base.quota, plan.currency)}**",

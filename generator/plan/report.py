@@ -69,14 +69,21 @@ def render_text(plan: Plan) -> str:
     if not plan.changed:
         out.append("No changes to the generated files.\n")
         return "".join(out)
-    out.append(
-        f"{counts(plan)} objects; quota cost {money(plan.head_total.quota, plan.currency)} a month"
-        f" ({signed(plan.cost_delta, plan.currency)})\n"
-    )
+    if plan.scope:  # the totals cover the tenants in scope only: say the change alone
+        out.append(
+            f"{counts(plan)} objects; quota cost {signed(plan.cost_delta, plan.currency)} a month"
+            f" ({plan.scope})\n"
+        )
+    else:
+        out.append(
+            f"{counts(plan)} objects; quota cost {money(plan.head_total.quota, plan.currency)}"
+            f" a month ({signed(plan.cost_delta, plan.currency)})\n"
+        )
     for env in plan.environments:
         total = money(env.head_total.quota, plan.currency)
         delta = signed(env.head_total.quota - env.base_total.quota, plan.currency)
-        out.append(f"\n{env.name} (sync: {env.sync}): {total} a month ({delta})\n")
+        said = f"{delta} a month" if plan.scope else f"{total} a month ({delta})"
+        out.append(f"\n{env.name} (sync: {env.sync}): {said}\n")
         out += [_text_row(row, plan) for row in env.rows]
     if plan.other:
         out.append("\nother\n")

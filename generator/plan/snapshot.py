@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import layout
-from generator.changes import ChangeSet, change_set, resolve_revision
+from generator.changes import ChangeSet, base_text, change_set, resolve_revision
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
-from generator.render.codeowners import codeowners
+from generator.render.codeowners import codeowners, scoped_codeowners
 from generator.render.tree import units
 from generator.repo_view import DiskView, OverlayView, RepoView
 from generator.scope import Scope
@@ -45,9 +45,11 @@ class Snapshot:
     problems: list[Problem]
     # The objects of the platform's tenant base, so overlay changes can name what they touch.
     tenant_base: tuple[BaseObject, ...] = field(default=())
-    # The tenants whose files `files` holds (None: every tenant), and what was checked.
+    # The tenants whose files `files` holds (None: every tenant), what was checked, and the
+    # tenants read besides them (their neighbours).
     tenants: frozenset[str] | None = None
     note: str = ""
+    around: frozenset[str] = frozenset()
 
 
 def snapshot_of(root: str, label: str = "working tree") -> Snapshot:
@@ -60,18 +62,23 @@ def snapshot_in(
     scope: Scope | None = None,
     *,
     tenants: frozenset[str] | None = None,
+    around: frozenset[str] = frozenset(),
     blueprints_root: str | None = None,
     cache: RequestCache | None = None,
 ) -> Snapshot:
     """The snapshot of `view`: of the tenants `scope` can affect, or of `tenants` when given
     (the base of a scoped plan renders the head's tenants)."""
-    checked = check(view, scope, cache, blueprints_root=blueprints_root, tenants=tenants)
+    checked = check(
+        view, scope, cache, blueprints_root=blueprints_root, tenants=tenants, around=around
+    )
     valid = checked.valid
     tenant_base_of = tenant_base(
         blueprints_root or view.root, view if blueprints_root is None else None
     )
     if valid is None:
-        return Snapshot(label, {}, None, checked.problems, (), checked.tenants, checked.note)
+        return Snapshot(
+            label, {}, None, checked.problems, (), checked.tenants, checked.note, checked.around
+        )
     files: dict[str, str] = {}
     for unit in units(valid, checked.tenants):
         files.update(unit.build())
@@ -79,9 +86,20 @@ def snapshot_in(
         existing: str | None = view.read(layout.CODEOWNERS_FILE).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         existing = None
-    files[layout.CODEOWNERS_FILE] = codeowners(existing, valid.tenants)
+    if scope is None or checked.tenants is None:
+        files[layout.CODEOWNERS_FILE] = codeowners(existing, valid.tenants)
+    else:
+        base = base_text(scope.change, layout.CODEOWNERS_FILE, existing)
+        files[layout.CODEOWNERS_FILE] = scoped_codeowners(existing, base, valid)
     return Snapshot(
-        label, files, valid, checked.problems, tenant_base_of, checked.tenants, checked.note
+        label,
+        files,
+        valid,
+        checked.problems,
+        tenant_base_of,
+        checked.tenants,
+        checked.note,
+        checked.around,
     )
 
 

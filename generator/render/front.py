@@ -31,7 +31,7 @@ def catalog_files(
         )
     files[layout.CATALOG_LOCATION_FILE] = header(
         "tenants/*/tenant.yaml", layout.PLATFORM_FILE
-    ) + dump(catalog.location(list(repo.tenants), templates))
+    ) + dump(catalog.location(repo.tenant_names, templates))
     return files
 
 

@@ -31,6 +31,13 @@ class ValidRepo:
     tenants: dict[str, Tenant]  # by name, sorted
     apps: dict[str, dict[str, Application]] = field(default_factory=dict)  # tenant -> name, sorted
     blueprints: dict[str, Blueprint] = field(default_factory=dict)  # by name
+    # The tenants a scoped check did not read (generator/scope.py): they exist, unchanged.
+    others: frozenset[str] = frozenset()
+
+    @property
+    def tenant_names(self) -> list[str]:
+        """Every tenant of the repository, read or not, sorted."""
+        return sorted(self.tenants.keys() | self.others)
 
 
 def _learn(raw: RawRepo, doc: Document, model: BaseModel | None) -> None:
@@ -64,8 +71,10 @@ def validate_repo(
     if platform is not None:
         # allowFrom may name any tenant folder that exists, valid or not: a broken neighbour
         # is reported on its own file, not as "unknown tenant" on every file that names it.
-        known = frozenset(raw.tenants) | frozenset(
-            p.file.split("/")[1] for p in raw.problems if p.file.startswith("tenants/")
+        known = (
+            frozenset(raw.tenants)
+            | raw.unloaded
+            | frozenset(p.file.split("/")[1] for p in raw.problems if p.file.startswith("tenants/"))
         )
         for folder, (tenant, doc) in tenants.items():
             if only is None or folder in only:
@@ -82,7 +91,12 @@ def validate_repo(
                 apps.setdefault(folder, {})[stem] = (app, doc)
     if platform is not None and raw.platform is not None:
         problems += check_apps(
-            platform, raw.platform, tenants, apps, raw.blueprints, frozenset(raw.tenants)
+            platform,
+            raw.platform,
+            tenants,
+            apps,
+            raw.blueprints,
+            frozenset(raw.tenants) | raw.unloaded,
         )
 
     problems = sorted(set(problems))
@@ -100,5 +114,6 @@ def validate_repo(
             for folder in sorted(apps)
         },
         blueprints={name: b for name, b in raw.blueprints.items() if b is not None},
+        others=raw.unloaded,
     )
     return valid, problems

@@ -14,14 +14,8 @@ from dataclasses import dataclass
 from generator import layout
 from generator.load import RawRepo, RequestCache, load_repo
 from generator.problems import Problem
-from generator.repo_view import RepoView
-from generator.scope import (
-    Scope,
-    apps_to_load,
-    expand,
-    unowned_blueprint_paths,
-    with_blueprint_users,
-)
+from generator.repo_view import DiskView, RepoView
+from generator.scope import Scope, closure, unowned_blueprint_paths, with_blueprint_users
 from generator.validate import ValidRepo, validate_repo
 
 
@@ -32,6 +26,7 @@ class Checked:
     tenants: frozenset[str] | None  # the tenants whose units to build; None: all of them
     note: str  # what was checked, for the log
     raw: RawRepo
+    around: frozenset[str] = frozenset()  # read besides them: their neighbours
 
 
 def check(
@@ -41,50 +36,62 @@ def check(
     *,
     blueprints_root: str | None = None,
     tenants: frozenset[str] | None = None,
+    around: frozenset[str] = frozenset(),
 ) -> Checked:
-    """What `scope` can affect (everything without one), or the tenants `tenants` when given
-    (the base side of a scoped plan renders the head's scope)."""
+    """What `scope` can affect (everything without one), or the tenants `tenants` (with their
+    neighbours `around`) when given: the base side of a scoped plan renders the head's."""
+    view = DiskView(source) if isinstance(source, str) else source
+    change = scope.change if scope is not None else None
+    every_app = scope is not None and bool(scope.blueprint_paths)
     if tenants is not None:
         chosen = tenants
-        every = scope is not None and bool(scope.blueprint_paths)
         raw = load_repo(
-            source,
+            view,
             cache,
-            apps_of=lambda docs: docs.keys() if every else chosen,
+            apps_of=None if every_app else (lambda _docs: chosen),
+            tenants=None if every_app else tenants | around,
             blueprints_root=blueprints_root,
+            change=change,
         )
         valid, problems = validate_repo(raw, tenants)
-        return Checked(valid, problems, tenants, f"checked {len(tenants)} tenants", raw)
+        return Checked(valid, problems, tenants, f"checked {len(tenants)} tenants", raw, around)
     if scope is None or scope.full is not None:
-        raw = load_repo(source, cache, blueprints_root=blueprints_root)
+        raw = load_repo(view, cache, blueprints_root=blueprints_root)
         valid, problems = validate_repo(raw)
         note = "" if scope is None else f"checked {scope.describe()}"
         return Checked(valid, problems, None, note, raw)
+    folders = [
+        name
+        for name, kind in view.entries(layout.TENANTS_DIR)
+        if kind == "dir" and not name.startswith(".")
+    ]
+    in_scope, context = closure(scope, view, folders)
     raw = load_repo(
-        source,
+        view,
         cache,
-        apps_of=lambda docs: apps_to_load(scope, docs),
+        apps_of=None if every_app else (lambda _docs: in_scope),
+        tenants=None if every_app else in_scope | context,
         blueprints_root=blueprints_root,
-        change=scope.change,
+        change=change,
     )
-    in_scope: frozenset[str] | None = expand(scope, raw.tenants)
-    folders = _blueprint_folders(raw)
-    if unowned_blueprint_paths(scope, folders):
-        in_scope = None
-    valid, problems = validate_repo(raw, in_scope)
-    if valid is not None and in_scope is not None and scope.blueprint_paths:
+    found: frozenset[str] | None = in_scope
+    if unowned_blueprint_paths(scope, _blueprint_folders(raw)):
+        found = None
+    valid, problems = validate_repo(raw, found)
+    if valid is not None and found is not None and every_app:
         users: dict[str, set[str]] = {}
         for tenant, apps in valid.apps.items():
             for app in apps.values():
                 blueprint = valid.blueprints[app.spec.blueprint]
                 for folder in (blueprint.chart, layout.blueprint_dir(blueprint.name)):
                     users.setdefault(folder, set()).add(tenant)
-        in_scope = with_blueprint_users(scope, in_scope, users)
-    if in_scope is None:
-        note = f"checked everything ({len(raw.tenants)} tenants: a changed blueprint file belongs to no blueprint)"
+        found = with_blueprint_users(scope, found, users)
+    everyone = len(folders)
+    if found is None:
+        note = f"checked everything ({everyone} tenants: a changed blueprint file belongs to no blueprint)"
     else:
-        note = f"checked {len(in_scope)} of {len(raw.tenants)} tenants ({scope.describe()})"
-    return Checked(valid, problems, in_scope, note, raw)
+        note = f"checked {len(found)} of {everyone} tenants ({scope.describe()})"
+    return Checked(valid, problems, found, note, raw, context)
 
 
 def _blueprint_folders(raw: RawRepo) -> list[str]:
