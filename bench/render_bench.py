@@ -142,15 +142,15 @@ def all_objects(repo: ValidRepo) -> list[dict[str, Any]]:
     for env in platform.spec.environments:
         present = [t for t, spec in repo.tenants.items() if env.name in spec.spec.environments]
         objects += [
-            env_objects.root_kustomization(env),
             env_objects.platform_project(platform, env),
             env_objects.root_application(platform, env),
-            *env_objects.tenant_applications(platform, env, [repo.tenants[t] for t in present]),
+            *env_objects.shard_applications(platform, env),
         ]
         env_peers = tenant_objects.peers(repo.tenants, env.name)
         for name in present:
             tenant = repo.tenants[name]
             objects += [
+                tenant_objects.tenant_argocd_application(platform, env, tenant),
                 tenant_objects.tenant_project(platform, env, tenant),
                 tenant_objects.guardrails_application(platform, env, tenant),
                 tenant_objects.overlay(platform, env, tenant, env_peers[name]),

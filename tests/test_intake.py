@@ -51,10 +51,10 @@ CI_VARIABLES = (
 BILLING_FILES = {
     "tenants/billing/tenant.yaml",
     "CODEOWNERS",
-    "environments/dev/tenants.yaml",
+    "environments/dev/shards/0/billing.yaml",
     "environments/dev/tenants/billing/argocd.yaml",
     "environments/dev/tenants/billing/guardrails/kustomization.yaml",
-    "environments/prod/tenants.yaml",
+    "environments/prod/shards/0/billing.yaml",
     "environments/prod/tenants/billing/argocd.yaml",
     "environments/prod/tenants/billing/guardrails/kustomization.yaml",
 }
