@@ -328,6 +328,7 @@ def test_policies_sync_before_the_tenants() -> None:
         shards = [layout.shard_application(env.name, s) for s in layout.all_shards()]
         assert all((waves[n] or 0) > policies for n in shards)
         assert all(
-            (convergence.wave(tenant_objects.tenant_argocd_application(PLATFORM, env, t)) or 0) > policies
+            (convergence.wave(tenant_objects.tenant_argocd_application(PLATFORM, env, t)) or 0)
+            > policies
             for t in tenants
         )

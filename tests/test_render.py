@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from generator import layout
-from generator.verify.sources import Tools, build, read_directory
 from generator.verify.kube_schema import validate_objects
+from generator.verify.sources import Tools, build, read_directory
 from tests.support.cli import berth
 from tests.support.repo import CHECKOUT, PAYMENTS, make_repo
 from tests.support.tools import REPO, kustomize_build, run, tool
@@ -389,6 +389,44 @@ def test_render_is_deterministic_and_independent_of_creation_order(tmp_path: Pat
     code, out, _ = berth(first, "render")
     assert code == 0 and "0 created, 0 updated, 0 deleted" in out
     assert snapshot(first / "environments") == once
+
+
+def test_the_root_is_plain_directories_with_each_tenant_in_its_shard(
+    built: dict[str, list[dict[str, Any]]],
+) -> None:
+    tenants = {
+        p.parent.name: yaml.safe_load(p.read_text()) for p in REPO.glob("tenants/*/tenant.yaml")
+    }
+    for env in ENVIRONMENTS:
+        assert not (REPO / "environments" / env / "kustomization.yaml").exists()
+        objects = built[f"environments/{env}"]
+        (root,) = [o for o in objects if o["metadata"]["name"] == f"berth-{env}"]
+        assert root["spec"]["source"]["directory"] == {"include": "{bootstrap.yaml,shards.yaml}"}
+        automated = root["spec"].get("syncPolicy", {}).get("automated")
+        assert automated is None or automated["prune"] is False  # what it holds is fixed
+        present = {t for t, doc in tenants.items() if env in doc["spec"]["environments"]}
+        argocd = [
+            o["metadata"]["name"] for o in objects if o["metadata"]["name"].endswith("-argocd")
+        ]
+        assert sorted(argocd) == sorted(f"{t}-{env}-argocd" for t in present)  # each once
+        for tenant in present:
+            assert (REPO / layout.tenant_root_file(env, tenant)).is_file()
+        shards = [o for o in objects if o["metadata"]["name"].startswith(f"berth-{env}-tenants-")]
+        assert len(shards) == layout.ROOT_SHARDS
+        for shard in shards:
+            assert shard["spec"]["project"] == f"berth-{env}-tenants"
+            assert shard["spec"]["source"]["path"] == f"environments/{env}/shards"
+
+
+def test_a_tenant_change_touches_only_that_tenants_files(tmp_path: Path) -> None:
+    repo = copy_example(tmp_path, with_output=True)
+    before = snapshot(repo / "environments")
+    request = repo / "tenants" / "payments" / "tenant.yaml"
+    request.write_text(request.read_text().replace('quota: {cpu: "12"}', 'quota: {cpu: "13"}'))
+    assert berth(repo, "render")[0] == 0
+    after = snapshot(repo / "environments")
+    changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+    assert changed == {"prod/tenants/payments/guardrails/kustomization.yaml"}
 
 
 def test_removing_a_tenant_prunes_exactly_its_files(tmp_path: Path) -> None:

@@ -357,7 +357,7 @@ def test_changed_from_builds_only_what_changed(example: Path) -> None:
     edit(example / API_VALUES, 'replicas: "one"', "replicas: 2")
     code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
     assert code == 0, out
-    assert out.startswith("berth: 1 environment(s), 5 Applications, ")
+    assert out.startswith("berth: 1 environment(s), 21 Applications, ")  # 16 shards
     assert out.endswith("; 7 unchanged Applications not built\n")
     # A change outside environments/ and tenants/ may touch every build: all are built.
     (example / "blueprints/chart/NOTES.txt").write_text("hello\n")
