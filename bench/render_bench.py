@@ -6,8 +6,9 @@ Run: `make bench` or
 For each N it prints CPU and wall time of: validate (load + every check), a full render into
 an empty tree, a no-op `render --check`, and a re-render after changing one tenant; next to
 the floor, the time PyYAML's C dumper takes merely to serialise the same objects. Peak
-memory is the process's maximum resident set size. With --kustomize it also times
-`kubectl kustomize` of one environment root at the largest N. With --apps A every tenant also
+memory is the process's maximum resident set size. With --kustomize it also times reading
+one environment root and its shards at the largest N as Argo CD's repo server would (plain
+directories, bench/argocd_root.py; the flag keeps its name from when the root was kustomize). With --apps A every tenant also
 gets A applications in every environment (a web-service with a host and, for every other
 tenant, a database; a worker; a cronjob; in turn), each a values file and an Argo CD Application.
 """
@@ -19,7 +20,6 @@ import io
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +32,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import argocd_root  # noqa: E402
 from generator.commands import render as render_command  # noqa: E402
 from generator.load import load_repo  # noqa: E402
 from generator.render import app as app_objects  # noqa: E402
@@ -142,15 +143,15 @@ def all_objects(repo: ValidRepo) -> list[dict[str, Any]]:
     for env in platform.spec.environments:
         present = [t for t, spec in repo.tenants.items() if env.name in spec.spec.environments]
         objects += [
-            env_objects.root_kustomization(env),
             env_objects.platform_project(platform, env),
             env_objects.root_application(platform, env),
-            *env_objects.tenant_applications(platform, env, [repo.tenants[t] for t in present]),
+            *env_objects.shard_applications(platform, env),
         ]
         env_peers = tenant_objects.peers(repo.tenants, env.name)
         for name in present:
             tenant = repo.tenants[name]
             objects += [
+                tenant_objects.tenant_argocd_application(platform, env, tenant),
                 tenant_objects.tenant_project(platform, env, tenant),
                 tenant_objects.guardrails_application(platform, env, tenant),
                 tenant_objects.overlay(platform, env, tenant, env_peers[name]),
@@ -212,21 +213,8 @@ def bench(n: int, apps: int, kustomize: bool) -> None:
         )
         print(f"  peak memory (max RSS so far): {peak:.0f} MB")
         if kustomize:
-            kubectl = shutil.which(
-                "kubectl", path=f"{REPO / '.tools' / 'bin'}{os.pathsep}{os.environ['PATH']}"
-            )
-            assert kubectl, "kubectl not found; run .ci/install-tools"
-            start = time.perf_counter()
-            out = subprocess.run(
-                [kubectl, "kustomize", str(root / "environments" / "prod")],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            took = time.perf_counter() - start
-            print(
-                f"  kustomize build environments/prod: {took:.2f} s wall, {out.count('kind: ')} objects"
-            )
+            for line in argocd_root.report(str(root), "prod"):
+                print(f"  {line}")
 
 
 def main() -> None:

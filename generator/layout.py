@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 PLATFORM_FILE = "platform.yaml"
 TENANTS_DIR = "tenants"
 TENANT_FILE = "tenant.yaml"
@@ -28,10 +30,6 @@ def env_root(env: str) -> str:
     return f"{ENVIRONMENTS_DIR}/{env}"
 
 
-def root_kustomization(env: str) -> str:
-    return f"{env_root(env)}/kustomization.yaml"
-
-
 def bootstrap_file(env: str) -> str:
     return f"{env_root(env)}/bootstrap.yaml"
 
@@ -49,19 +47,70 @@ def tenant_dir(env: str, tenant: str) -> str:
     return f"{env_root(env)}/tenants/{tenant}"
 
 
-def tenants_file(env: str) -> str:
-    """One Application per tenant (its Argo CD objects), listed by the environment root.
+# The environment root is a plain directory (Argo CD `directory` source) of two files; the
+# tenants' Applications are spread over ROOT_SHARDS folders, each its own plain-directory
+# Application, so that no Application's included files come near the repo server's default cap
+# on a directory Application (`reposerver.max.combined.directory.manifests.size`, 10M): 10,000
+# tenants' Applications are about 9 MB, 16 shards about 0.6 MB each.
+ROOT_SHARDS = 16
+SHARDS_DIR = "shards"
+ROOT_INCLUDE = "{bootstrap.yaml,shards.yaml}"  # what the root Application reads of env_root
 
-    The root holds one object per tenant, never the tenants' own objects: `kustomize build`
-    grows much faster than linearly with the objects of one build (2,000 take seconds, 4,000
-    half a minute), and Argo CD gives a render 90 seconds.
-    """
-    return f"{env_root(env)}/tenants.yaml"
+
+def shards_file(env: str) -> str:
+    """The root's Applications of the shards, `berth-<env>-tenants-<shard>`."""
+    return f"{env_root(env)}/shards.yaml"
+
+
+def shards_dir(env: str) -> str:
+    return f"{env_root(env)}/{SHARDS_DIR}"
+
+
+def shards_readme(env: str) -> str:
+    """Written by the environment's unit, so that `shards_dir` exists with no tenant at all
+    (Argo CD refuses an Application whose path does not exist)."""
+    return f"{shards_dir(env)}/README.md"
+
+
+def shard(tenant: str) -> str:
+    """The tenant's shard: a hex digit of its name's sha256, so shards fill evenly whatever the
+    names, and a tenant's shard never changes (no tenant moves when another one arrives)."""
+    top = int(hashlib.sha256(tenant.encode()).hexdigest()[:8], 16)
+    return format(top * ROOT_SHARDS >> 32, "x")  # with 16 shards, the first hex digit
+
+
+def all_shards() -> tuple[str, ...]:
+    return tuple(format(i, "x") for i in range(ROOT_SHARDS))
+
+
+def shard_include(shard_id: str) -> str:
+    """A shard Application's `directory.include`, relative to `shards_dir`."""
+    return f"{shard_id}/*.yaml"
+
+
+def tenant_root_file(env: str, tenant: str) -> str:
+    """The tenant's entry in its environment's root: its one Application
+    `<tenant>-<env>-argocd`, written by the tenant's own unit and read by its shard's
+    Application (so a change to one tenant touches no file of the environment)."""
+    return f"{shards_dir(env)}/{shard(tenant)}/{tenant}.yaml"
+
+
+def generated_tenant(path: str) -> str | None:
+    """The tenant a generated file under environments/ belongs to: its folder's, or the one
+    whose root entry it is (`shards/<shard>/<tenant>.yaml`); None for the environment's own."""
+    parts = path.split("/")
+    if parts[0] != ENVIRONMENTS_DIR or len(parts) < 5:
+        return None
+    if parts[2] == "tenants":
+        return parts[3]
+    if parts[2] == SHARDS_DIR and len(parts) == 5 and parts[4].endswith(".yaml"):
+        return parts[4].removesuffix(".yaml")
+    return None
 
 
 def tenant_argocd_file(env: str, tenant: str) -> str:
     """The tenant's Argo CD objects: its AppProject and the Applications of its guardrails
-    and of its applications, synced by the tenant's Application in `tenants.yaml`."""
+    and of its applications, synced by the tenant's Application in `tenant_root_file`."""
     return f"{tenant_dir(env, tenant)}/{TENANT_ARGOCD_FILE}"
 
 
@@ -93,6 +142,12 @@ def tenants_project(env: str) -> str:
     Argo CD's own namespace, nothing else. Cannot be a tenant's name either (`berth` is
     reserved, and a tenant's Argo CD names start with the tenant)."""
     return f"berth-{env}-tenants"
+
+
+def shard_application(env: str, shard_id: str) -> str:
+    """No tenant's Argo CD name can take it: those start with a tenant's name (`berth` is
+    reserved) and end in `-<env>` or `-argocd`."""
+    return f"berth-{env}-tenants-{shard_id}"
 
 
 def policies_project(env: str) -> str:

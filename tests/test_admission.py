@@ -26,7 +26,7 @@ from generator.render import tenant as tenant_objects
 from generator.verify import convergence
 from generator.verify import project as rules
 from generator.verify.kube_schema import validate_objects
-from generator.verify.sources import Tools, build, run_tool
+from generator.verify.sources import Tools, build, read_directory
 from tests.support.admission import admit_all
 from tests.support.cases import case_names, check_text, lay_over
 from tests.support.tools import run, tool
@@ -124,17 +124,15 @@ def test_other_namespaces_are_not_bound() -> None:
 def _rendered(env: str, repo: Path = REPO) -> list[dict[str, Any]]:
     """Every object the environment's Applications render, followed as Argo CD would."""
     tools = Tools(kubectl=tool("kubectl"), helm=tool("helm"))
-    root = run_tool(
-        [tools.kubectl, "kustomize", layout.env_root(env)],
-        str(repo),
-        layout.root_kustomization(env),
+    applied = read_directory(
+        str(repo), layout.env_root(env), {"include": "bootstrap.yaml"}, layout.bootstrap_file(env)
     )
-    queue = [at.obj for at in root if at.obj.get("kind") == "Application"]
+    queue = [at.obj for at in applied if at.obj.get("kind") == "Application"]
     seen, objects = set(), []
     while queue:
         app = queue.pop()
         name = app["metadata"]["name"]
-        if name in seen or name == layout.root_application(env):
+        if name in seen:
             continue
         seen.add(name)
         built = build(str(repo), app, tools, layout.env_root(env), PLATFORM.spec.kubernetesVersion)
@@ -321,10 +319,16 @@ def test_policies_sync_before_the_tenants() -> None:
             env_objects.policies_project(PLATFORM, env),
             env_objects.policies_application(PLATFORM, env),
             env_objects.root_application(PLATFORM, env),
-            *env_objects.tenant_applications(PLATFORM, env, tenants),
+            *env_objects.shard_applications(PLATFORM, env),
         ]
         assert list(convergence.batch_issues(batch, {})) == []
         waves = {o["metadata"]["name"]: convergence.wave(o) for o in batch}
         policies = waves[layout.policies_application(env.name)]
         assert policies is not None
-        assert all((w or 0) > policies for n, w in waves.items() if n.endswith("-argocd"))
+        shards = [layout.shard_application(env.name, s) for s in layout.all_shards()]
+        assert all((waves[n] or 0) > policies for n in shards)
+        assert all(
+            (convergence.wave(tenant_objects.tenant_argocd_application(PLATFORM, env, t)) or 0)
+            > policies
+            for t in tenants
+        )

@@ -51,10 +51,10 @@ CI_VARIABLES = (
 BILLING_FILES = {
     "tenants/billing/tenant.yaml",
     "CODEOWNERS",
-    "environments/dev/tenants.yaml",
+    "environments/dev/shards/0/billing.yaml",
     "environments/dev/tenants/billing/argocd.yaml",
     "environments/dev/tenants/billing/guardrails/kustomization.yaml",
-    "environments/prod/tenants.yaml",
+    "environments/prod/shards/0/billing.yaml",
     "environments/prod/tenants/billing/argocd.yaml",
     "environments/prod/tenants/billing/guardrails/kustomization.yaml",
 }
@@ -420,7 +420,7 @@ def test_without_a_token_intake_is_a_dry_run(
     code, out, _ = intake(checkout, github_event(tmp_path, "opened", tenant_form()), monkeypatch)
 
     assert code == 0
-    assert "[dry run] would commit those of 11 file(s) that differ to branch 'berth/issue-1'" in out
+    assert "[dry run] would commit those of 8 file(s) that differ to branch 'berth/issue-1'" in out
     assert "    tenants/billing/tenant.yaml (" in out
     assert (
         "[dry run] would create or update the comment marked <!-- berth:intake --> on issue #1"

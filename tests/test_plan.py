@@ -105,7 +105,7 @@ def test_add_a_tenant(tmp_path: Path) -> None:
     assert code == 0
     check_golden("add-tenant", markdown)
     assert markdown.startswith(MARKER)
-    assert "| `billing` _(new)_ | +16 ~0 -0 |" in markdown
+    assert "| `billing` _(new)_ | +17 ~0 -0 |" in markdown
     assert "[!CAUTION]" not in markdown
 
 
@@ -145,9 +145,10 @@ def test_delete_a_tenant_in_production(tmp_path: Path) -> None:
     check_golden("delete-tenant-prod", markdown)
     warning = markdown.split("\n\n")[1]
     assert warning.startswith("> [!CAUTION]")
-    assert "> - `prod`, tenant `search`: Application `search-prod`, Namespace `search-prod`" in (
-        warning
-    )
+    assert (
+        "> - `prod`, tenant `search`: Application `search-prod`,"
+        " Application `search-prod-argocd`, Namespace `search-prod`"
+    ) in warning
     assert "`dev`" not in warning  # dev syncs automatically: listed, but not a warning
     assert APPROVE_DELETION_LABEL in warning
 
@@ -205,7 +206,7 @@ def test_deleting_in_auto_sync_environments_only_is_not_refused(tmp_path: Path) 
 
     assert code == 0
     assert "[!CAUTION]" not in markdown
-    assert "| `search` _(removed)_ | +0 ~0 -16 | — | -62.80 USD |" in markdown
+    assert "| `search` _(removed)_ | +0 ~0 -17 | — | -62.80 USD |" in markdown
 
 
 # -- size --------------------------------------------------------------------------------
@@ -289,7 +290,7 @@ def test_an_invalid_base_is_compared_as_empty_with_a_warning(tmp_path: Path) -> 
 
     assert code == 0
     assert "> [!WARNING]\n> The base `main` does not validate" in markdown
-    assert "| `billing` _(new)_ | +16 ~0 -0 |" in markdown
+    assert "| `billing` _(new)_ | +17 ~0 -0 |" in markdown
 
 
 def test_warnings_of_a_valid_tree_are_shown(tmp_path: Path) -> None:
@@ -319,7 +320,7 @@ def test_text_and_json_formats(tmp_path: Path) -> None:
 
     code, text, _ = berth(root, "plan", "--base", "main")
     assert code == 0
-    assert "  dev / billing (new): +16 ~0 -0, quota 62.80 USD (+62.80 USD)\n" in text
+    assert "  dev / billing (new): +17 ~0 -0, quota 62.80 USD (+62.80 USD)\n" in text
     assert "    + Namespace/billing-dev\n" in text
     assert "+++ b/environments/dev/tenants/billing/guardrails/kustomization.yaml\n" in text
 
@@ -335,7 +336,7 @@ def test_text_and_json_formats(tmp_path: Path) -> None:
     }
     [dev] = [e for e in data["environments"] if e["name"] == "dev"]
     [billing] = [r for r in dev["rows"] if r["tenant"] == "billing"]
-    assert billing["status"] == "new" and billing["added"] == 16
+    assert billing["status"] == "new" and billing["added"] == 17
     assert billing["monthlyCost"] == {"base": None, "head": {"quota": 62.8, "apps": 0.0}}
     assert {f["path"] for f in data["files"]} >= {"CODEOWNERS"}
 
@@ -421,7 +422,8 @@ def test_a_new_tenant_in_a_manual_environment_gets_its_sync_order(tmp_path: Path
     assert (
         "New tenants in `prod` arrive when a person syncs their Applications in this order"
         " (each after the one before is healthy):\n\n"
-        "- `billing`: `berth-prod` -> `billing-prod-argocd` -> `billing-prod` -> `billing-api-prod`\n"
+        "- `billing`: `berth-prod` -> `berth-prod-tenants-0` -> `billing-prod-argocd`"
+        " -> `billing-prod` -> `billing-api-prod`\n"
     ) in markdown
     # Argo CD syncs dev by itself: no order to follow by hand there.
     assert "New tenants in `dev`" not in markdown

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from generator import layout
 from generator.verify.kube_schema import validate_objects
+from generator.verify.sources import Tools, build, read_directory
 from tests.support.cli import berth
 from tests.support.repo import CHECKOUT, PAYMENTS, make_repo
 from tests.support.tools import REPO, kustomize_build, run, tool
@@ -40,12 +42,14 @@ def copy_example(dest: Path, *, with_output: bool) -> Path:
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, list[dict[str, Any]]]:
-    """What Argo CD builds from the example: `kustomize build` of every environment root and
-    guardrails overlay, and each tenant's plain-directory `argocd.yaml`."""
-    results: dict[str, list[dict[str, Any]]] = {}
+    """What Argo CD builds from the example: every environment root (the root Application of
+    `bootstrap.yaml` and its shards, plain directories), `kustomize build` of every guardrails
+    overlay, and each tenant's plain-directory `argocd.yaml`."""
+    results: dict[str, list[dict[str, Any]]] = {
+        f"environments/{env}": root_objects(env) for env in ENVIRONMENTS
+    }
     env_dir = REPO / "environments"
-    targets = [env_dir / e for e in ENVIRONMENTS] + sorted(env_dir.glob("*/tenants/*/guardrails"))
-    for target in targets:
+    for target in sorted(env_dir.glob("*/tenants/*/guardrails")):
         rel = target.relative_to(REPO).as_posix()
         results[rel] = [d for d in yaml.safe_load_all(kustomize_build(target)) if d]
     for path in sorted(env_dir.glob("*/tenants/*/argocd.yaml")):
@@ -53,6 +57,28 @@ def built() -> dict[str, list[dict[str, Any]]]:
             d for d in yaml.safe_load_all(path.read_text()) if d
         ]
     return results
+
+
+def root_objects(env: str) -> list[dict[str, Any]]:
+    """The root Application's objects and those of the shard Applications it holds, each read
+    from the source the Application names, as Argo CD's repo server would."""
+    tools = Tools(kubectl=tool("kubectl"), helm=tool("helm"))
+    bootstrap = layout.bootstrap_file(env)
+    applied = read_directory(
+        str(REPO), layout.env_root(env), {"include": "bootstrap.yaml"}, bootstrap
+    )
+    (root_app,) = [a.obj for a in applied if a.obj["metadata"]["name"] == f"berth-{env}"]
+    built = build(str(REPO), root_app, tools, bootstrap, "1.34.0")
+    assert not built.errors, built.errors
+    objects = [at.obj for at in built.objects]
+    for obj in list(objects):
+        if obj["kind"] == "Application" and obj["metadata"]["name"].startswith(
+            f"berth-{env}-tenants-"
+        ):
+            shard = build(str(REPO), obj, tools, bootstrap, "1.34.0")
+            assert not shard.errors, shard.errors
+            objects += [at.obj for at in shard.objects]
+    return objects
 
 
 def argocd_objects(built: dict[str, list[dict[str, Any]]], env: str) -> list[dict[str, Any]]:
@@ -103,15 +129,20 @@ def test_roots_hold_one_application_per_tenant(built: dict[str, list[dict[str, A
         }
     root = {o["metadata"]["name"] for o in built["environments/prod"]}
     # analytics is not in prod
-    assert root == {
-        "platform-prod",
-        "berth-prod-tenants",  # the AppProject of the tenants' -argocd Applications
-        "berth-prod",
-        "berth-prod-policies",  # the admission policies' AppProject and Application
-        "payments-prod-argocd",
-        "checkout-prod-argocd",
-        "search-prod-argocd",
-    }
+    shards = {f"berth-prod-tenants-{s}" for s in "0123456789abcdef"}
+    assert (
+        root
+        == {
+            "platform-prod",
+            "berth-prod-tenants",  # the AppProject of the tenants' -argocd Applications
+            "berth-prod",
+            "berth-prod-policies",  # the admission policies' AppProject and Application
+            "payments-prod-argocd",
+            "checkout-prod-argocd",
+            "search-prod-argocd",
+        }
+        | shards
+    )
     names = {
         o["metadata"]["name"] for o in argocd_objects(built, "prod") if o["kind"] == "Application"
     }
@@ -360,6 +391,44 @@ def test_render_is_deterministic_and_independent_of_creation_order(tmp_path: Pat
     assert snapshot(first / "environments") == once
 
 
+def test_the_root_is_plain_directories_with_each_tenant_in_its_shard(
+    built: dict[str, list[dict[str, Any]]],
+) -> None:
+    tenants = {
+        p.parent.name: yaml.safe_load(p.read_text()) for p in REPO.glob("tenants/*/tenant.yaml")
+    }
+    for env in ENVIRONMENTS:
+        assert not (REPO / "environments" / env / "kustomization.yaml").exists()
+        objects = built[f"environments/{env}"]
+        (root,) = [o for o in objects if o["metadata"]["name"] == f"berth-{env}"]
+        assert root["spec"]["source"]["directory"] == {"include": "{bootstrap.yaml,shards.yaml}"}
+        automated = root["spec"].get("syncPolicy", {}).get("automated")
+        assert automated is None or automated["prune"] is False  # what it holds is fixed
+        present = {t for t, doc in tenants.items() if env in doc["spec"]["environments"]}
+        argocd = [
+            o["metadata"]["name"] for o in objects if o["metadata"]["name"].endswith("-argocd")
+        ]
+        assert sorted(argocd) == sorted(f"{t}-{env}-argocd" for t in present)  # each once
+        for tenant in present:
+            assert (REPO / layout.tenant_root_file(env, tenant)).is_file()
+        shards = [o for o in objects if o["metadata"]["name"].startswith(f"berth-{env}-tenants-")]
+        assert len(shards) == layout.ROOT_SHARDS
+        for shard in shards:
+            assert shard["spec"]["project"] == f"berth-{env}-tenants"
+            assert shard["spec"]["source"]["path"] == f"environments/{env}/shards"
+
+
+def test_a_tenant_change_touches_only_that_tenants_files(tmp_path: Path) -> None:
+    repo = copy_example(tmp_path, with_output=True)
+    before = snapshot(repo / "environments")
+    request = repo / "tenants" / "payments" / "tenant.yaml"
+    request.write_text(request.read_text().replace('quota: {cpu: "12"}', 'quota: {cpu: "13"}'))
+    assert berth(repo, "render")[0] == 0
+    after = snapshot(repo / "environments")
+    changed = {p for p in set(before) | set(after) if before.get(p) != after.get(p)}
+    assert changed == {"prod/tenants/payments/guardrails/kustomization.yaml"}
+
+
 def test_removing_a_tenant_prunes_exactly_its_files(tmp_path: Path) -> None:
     repo = copy_example(tmp_path, with_output=True)
     before = snapshot(repo / "environments")
@@ -373,9 +442,9 @@ def test_removing_a_tenant_prunes_exactly_its_files(tmp_path: Path) -> None:
         f"{e}/tenants/search/{f}"
         for e in ("dev", "prod")
         for f in ("argocd.yaml", "guardrails/kustomization.yaml")
-    }
+    } | {f"{e}/shards/{layout.shard('search')}/search.yaml" for e in ("dev", "prod")}
     changed = {p for p in after if after[p] != before[p]}
-    assert changed == {"dev/tenants.yaml", "prod/tenants.yaml"} | {
+    assert changed == {  # no environment file lists the tenants
         # checkout may no longer call out to search's namespaces
         "dev/tenants/checkout/guardrails/kustomization.yaml",
         "prod/tenants/checkout/guardrails/kustomization.yaml",

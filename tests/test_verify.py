@@ -64,7 +64,7 @@ def found(problems: list[dict[str, object]]) -> set[tuple[object, ...]]:
 def test_the_example_verifies_clean_in_every_environment() -> None:
     code, out, err = berth(REPO, "verify")
     assert (code, err) == (0, ""), out
-    assert out.startswith("berth: 3 environment(s), 31 Applications, ")
+    assert out.startswith("berth: 3 environment(s), 79 Applications, ")
     assert out.endswith(
         " objects: valid against their schemas (Kubernetes 1.34), each in its destination"
         " namespace and allowed by its project\n"
@@ -218,7 +218,7 @@ subjects: [{kind: Group, apiGroup: rbac.authorization.k8s.io, name: acme/payment
 def test_a_brace_include_is_followed_into_the_extra_file(example: Path) -> None:
     # What a merged `.argocd-source-payments-dev-argocd.yaml` would make of the Application.
     edit(
-        example / "environments/dev/tenants.yaml",
+        example / "environments/dev/shards/d/payments.yaml",
         f"path: {PAYMENTS}\n    directory:\n      include: argocd.yaml",
         f"path: {PAYMENTS}\n    directory:\n      include: '{{argocd.yaml,extra.yaml}}'",
     )
@@ -357,7 +357,7 @@ def test_changed_from_builds_only_what_changed(example: Path) -> None:
     edit(example / API_VALUES, 'replicas: "one"', "replicas: 2")
     code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
     assert code == 0, out
-    assert out.startswith("berth: 1 environment(s), 5 Applications, ")
+    assert out.startswith("berth: 1 environment(s), 21 Applications, ")  # 16 shards
     assert out.endswith("; 7 unchanged Applications not built\n")
     # A change outside environments/ and tenants/ may touch every build: all are built.
     (example / "blueprints/chart/NOTES.txt").write_text("hello\n")

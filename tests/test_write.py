@@ -431,7 +431,8 @@ def test_the_journal_may_touch_the_generated_files_and_nothing_near_them() -> No
     assert labels == set(layout.FORM_LABELS)  # the forms render writes are the ones it may swap
     for path in (
         "CODEOWNERS",
-        "environments/dev/tenants.yaml",
+        "environments/dev/shards.yaml",
+        "environments/dev/shards/d/payments.yaml",
         "catalog/tenants/payments.yaml",
         ".github/ISSUE_TEMPLATE/app-request.yml",
         ".gitlab/issue_templates/tenant-request.md",

@@ -173,7 +173,7 @@ def _validate_and_render(
     tree = units(valid)
     outcome, writes, _ = plan_tree(tmp, tree, extra, Workspace(tmp))
     changed = {c.path: writes[c.path] for c in outcome.changes if c.action != "delete"}
-    # Also this tenant's generated files and the environment roots where unchanged from the
+    # Also this tenant's generated files (its root entries included) where unchanged from the
     # default branch: an edited issue must undo what an earlier version of the request
     # changed on the branch. The host skips the files the branch already has.
     files = {path: text.encode(), **{p: t.encode() for p, t in extra.items()}}
@@ -195,10 +195,9 @@ def _validate_and_render(
 
 
 def _in_scope(path: str, tenant: str) -> bool:
-    parts = path.split("/")
-    if len(parts) == 3:  # an environment's root, which lists its tenants
-        return parts[2] == "kustomization.yaml"
-    return len(parts) >= 4 and parts[2] == "tenants" and parts[3] == tenant
+    # The tenant's folders and its entry in each environment's root (no environment file
+    # lists the tenants).
+    return layout.generated_tenant(path) == tenant
 
 
 def _domains(root: str) -> dict[str, str]:

@@ -90,6 +90,4 @@ def owner(path: str) -> tuple[str | None, str | None]:
     parts = path.split("/")
     if parts[0] != layout.ENVIRONMENTS_DIR or len(parts) < 3:
         return None, None
-    if len(parts) >= 5 and parts[2] == "tenants":
-        return parts[1], parts[3]
-    return parts[1], None
+    return parts[1], layout.generated_tenant(path)

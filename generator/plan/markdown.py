@@ -224,6 +224,7 @@ def _sync_order(env: EnvironmentPlan, rows: list[Row]) -> str:
         assert row.tenant is not None
         first = [
             layout.root_application(env.name),
+            layout.shard_application(env.name, layout.shard(row.tenant)),
             layout.tenant_argocd_application(row.tenant, env.name),
             layout.tenant_namespace(row.tenant, env.name),  # the guardrails: the namespace
         ]

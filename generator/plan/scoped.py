@@ -10,6 +10,7 @@ applications' costs are summed for the tenants in scope only, which the caller s
 
 from __future__ import annotations
 
+from generator import layout
 from generator.plan.build import compare
 from generator.plan.model import Plan
 from generator.plan.snapshot import Snapshot, tenant_base
@@ -18,8 +19,7 @@ from generator.validate import ValidRepo
 
 
 def in_scope(path: str, tenants: frozenset[str]) -> bool:
-    parts = path.split("/")
-    return len(parts) >= 4 and parts[2] == "tenants" and parts[3] in tenants
+    return layout.generated_tenant(path) in tenants
 
 
 def tenant_files(

@@ -1,25 +1,25 @@
 """One environment's root: the objects Argo CD syncs from `environments/<env>/` (app of apps).
 
-The root holds the platform's AppProject and root Application and one Application per tenant,
-never a tenant's own objects: `kustomize build` grows much faster than linearly with the
-objects of one build, so at 1,000 tenants only a root of about one object per tenant still
-builds in a few seconds (Argo CD gives a render 90).
+The root is a plain directory of two files: the AppProjects and root Application
+(`bootstrap.yaml`) and one Application per shard (`shards.yaml`); each shard Application reads
+a plain folder of one file per tenant, that tenant's `<tenant>-<env>-argocd` Application. No
+kustomize anywhere near the root: `kustomize build` grows quadratically with the objects of
+one build (10,000 tenants' Applications took 389 s; Argo CD gives a render 90), while Argo CD
+reads a directory source by splitting each file, linear in the tenants. The shards keep every
+Application's files far below the repo server's 10M cap on a directory source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from generator import layout
 from generator.models.platform import Environment, Platform
-from generator.models.tenant import Tenant
 from generator.render.admission import POLICY_KINDS
 from generator.render.tenant import (
     IN_CLUSTER,
     WAVE_NAMESPACE,
     argocd_application,
-    tenant_argocd_application,
     wave,
 )
 
@@ -141,31 +141,49 @@ def policies_application(platform: Platform, env: Environment) -> dict[str, Any]
 
 
 def root_application(platform: Platform, env: Environment) -> dict[str, Any]:
-    return argocd_application(
+    app = argocd_application(
         platform,
         env,
         name=layout.root_application(env.name),
         labels={"berth.dev/environment": env.name},
         project=layout.platform_project(env.name),
-        source={"path": layout.env_root(env.name)},
+        source={
+            "path": layout.env_root(env.name),
+            "directory": {"include": layout.ROOT_INCLUDE},
+        },
         destination={"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
         # The root is in its own batch: a later wave would wait on the tenants' health.
         sync_wave=WAVE_NAMESPACE,
         cascade=False,  # deleting the root by mistake must not take every tenant with it
     )
+    automated = app["spec"].get("syncPolicy", {}).get("automated")
+    if automated is not None:
+        # What the root holds is fixed (the projects, the policies and the shards), so it
+        # never needs to prune; and where the tenants' Applications used to be the root's own
+        # (before the shards), pruning would delete them before their shard adopts them.
+        automated["prune"] = False
+    return app
 
 
-def root_kustomization(env: Environment) -> dict[str, Any]:
-    root = layout.env_root(env.name)
-    files = [layout.bootstrap_file(env.name), layout.tenants_file(env.name)]
-    return {
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": [f[len(root) + 1 :] for f in files],
-    }
+def shard_application(platform: Platform, env: Environment, shard_id: str) -> dict[str, Any]:
+    """One shard of the root: the tenants' Applications in `shards/<shard>/`, a plain folder
+    (no recursion into anything else, no kustomize). In the tenants' project: it may create
+    Argo CD objects in Argo CD's namespace and nothing else."""
+    return argocd_application(
+        platform,
+        env,
+        name=layout.shard_application(env.name, shard_id),
+        labels={"berth.dev/environment": env.name},
+        project=layout.tenants_project(env.name),
+        source={
+            "path": layout.shards_dir(env.name),
+            "directory": {"recurse": True, "include": layout.shard_include(shard_id)},
+        },
+        destination={"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
+        sync_wave=WAVE_NAMESPACE,
+        cascade=False,  # removing a shard by mistake must not take its tenants with it
+    )
 
 
-def tenant_applications(
-    platform: Platform, env: Environment, tenants: Sequence[Tenant]
-) -> list[dict[str, Any]]:
-    return [tenant_argocd_application(platform, env, tenant) for tenant in tenants]
+def shard_applications(platform: Platform, env: Environment) -> list[dict[str, Any]]:
+    return [shard_application(platform, env, s) for s in layout.all_shards()]

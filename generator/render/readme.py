@@ -34,15 +34,19 @@ it, and the rest of the bootstrap checklist.
 
 ## Layout
 
-- `<env>/kustomization.yaml`: the environment root that the bootstrap Application syncs:
-  `bootstrap.yaml` and `tenants.yaml`. It holds about one object per tenant, because
-  `kustomize build` slows down much faster than the objects of one build grow, and Argo CD
-  gives a render 90 seconds.
-- `<env>/bootstrap.yaml`: the AppProject `platform-<env>` and the root Application
-  `berth-<env>`. Applied once by hand; listed in the root, so it manages itself afterwards.
-- `<env>/tenants.yaml`: one Application `<tenant>-<env>-argocd` per tenant (project
+- `<env>/bootstrap.yaml`: the AppProjects `platform-<env>`, `berth-<env>-tenants` and
+  `berth-<env>-policies`, the policies' Application and the root Application `berth-<env>`.
+  Applied once by hand. The root reads `bootstrap.yaml` and `shards.yaml` of `<env>/` as a
+  plain directory (no kustomize: its build time grows with the square of the objects), so
+  it manages itself afterwards.
+- `<env>/shards.yaml`: sixteen Applications `berth-<env>-tenants-<shard>` (project
   `berth-<env>-tenants`, which allows AppProjects and Applications in Argo CD's namespace
-  and nothing else) that syncs the tenant's `argocd.yaml` as a plain directory.
+  and nothing else), each reading the plain folder `<env>/shards/<shard>/`.
+- `<env>/shards/<shard>/<tenant>.yaml`: the tenant's one Application
+  `<tenant>-<env>-argocd`, which syncs its `argocd.yaml` as a plain directory. `<shard>` is
+  the first hex digit of the sha256 of the tenant's name, so every shard holds about a
+  sixteenth of the tenants, far from the 10 MB that Argo CD's repo server reads of one
+  directory Application by default.
 - `<env>/tenants/<tenant>/argocd.yaml`: the tenant's AppProject `<tenant>-<env>` (its own
   namespace only, this repository only, nothing cluster-scoped, only the kinds the
   blueprints' chart renders, no quota, limit range, network policy or RBAC objects), the

@@ -1,6 +1,7 @@
 """The whole generated tree, as units of files that can be built independently.
 
-A unit is the files one (tenant, environment) pair produces, or one environment's root. Its
+A unit is the files one (tenant, environment) pair produces (its entry in the environment's
+root included), or one environment's own root files, which depend on no tenant. Its
 `key` digests everything its bytes depend on, so `write.py` can skip building units whose
 files on disk already match, which keeps a no-op `render --check` and a one-tenant change
 far cheaper than a full render at 1,000 tenants.
@@ -92,6 +93,9 @@ def tenant_files(
         ),
         layout.tenant_overlay_file(env.name, name): header(*sources)
         + dump(tenant_objects.overlay(platform, env, tenant, peer, [a for a, _ in apps])),
+        # The tenant's entry in the environment's root, read by its shard's Application.
+        layout.tenant_root_file(env.name, name): header(*sources)
+        + dump(tenant_objects.tenant_argocd_application(platform, env, tenant)),
     }
     for app, blueprint in apps:
         app_name = app.metadata.name
@@ -101,18 +105,27 @@ def tenant_files(
     return files
 
 
-def environment_files(
-    platform: Platform, env: Environment, tenants: Sequence[Tenant]
-) -> dict[str, str]:
+def shards_readme(platform: Platform, env: Environment) -> str:
+    """Keeps `shards/` in git with no tenant, and says what it is to whoever opens it."""
+    return (
+        f"<!-- {layout.GENERATED_MARK} from {layout.PLATFORM_FILE}. Do not edit: run `berth render`. -->\n"
+        f"# The tenants' Applications of {env.name}\n\n"
+        f"One file per tenant, `<shard>/<tenant>.yaml`, holding its Application"
+        f" `<tenant>-{env.name}-argocd`; `<shard>` is a hex digit of the sha256 of the tenant's"
+        f" name. Each shard is read as a plain directory by its own Application"
+        f" `{layout.shard_application(env.name, '<shard>')}` ({layout.shards_file(env.name)}),"
+        f" so no Application of the root reads more than a sixteenth of the tenants.\n"
+    )
+
+
+def environment_files(platform: Platform, env: Environment) -> dict[str, str]:
+    """The environment's own files: nothing in them depends on its tenants."""
     bootstrap_note = (
         f"# Apply once by hand to bootstrap {env.name}:"
         f" kubectl apply -n {platform.spec.argocdNamespace} -f {layout.bootstrap_file(env.name)}\n"
         "# From then on the root Application manages itself and everything below it.\n"
     )
-    tenant_apps = env_objects.tenant_applications(platform, env, tenants)
     return {
-        layout.root_kustomization(env.name): header(layout.PLATFORM_FILE)
-        + dump(env_objects.root_kustomization(env)),
         layout.bootstrap_file(env.name): header(layout.PLATFORM_FILE)
         + bootstrap_note
         + dump_all(
@@ -124,10 +137,11 @@ def environment_files(
                 env_objects.root_application(platform, env),
             ]
         ),
+        layout.shards_file(env.name): header(layout.PLATFORM_FILE)
+        + dump_all(env_objects.shard_applications(platform, env)),
+        layout.shards_readme(env.name): shards_readme(platform, env),
         layout.policies_file(env.name): header(layout.PLATFORM_FILE)
         + dump_all(admission.policies(platform, env)),
-        layout.tenants_file(env.name): header(layout.PLATFORM_FILE, "tenants/*/tenant.yaml")
-        + (dump_all(tenant_apps) if tenant_apps else "[]\n"),
     }
 
 
@@ -153,9 +167,7 @@ def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
     )
     for env in platform.spec.environments:
         present = [name for name, t in repo.tenants.items() if env.name in t.spec.environments]
-        out.append(
-            _environment_unit(platform, platform_json, env, [repo.tenants[n] for n in present])
-        )
+        out.append(_environment_unit(platform, platform_json, env))
         env_peers = tenant_objects.peers(repo.tenants, env.name)
         base = _hasher("tenant", platform_json, env.name)  # shared by the env's tenant units
         for name in present:
@@ -179,19 +191,15 @@ def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
     return out
 
 
-def _environment_unit(
-    platform: Platform, platform_json: str, env: Environment, tenants: list[Tenant]
-) -> Unit:
+def _environment_unit(platform: Platform, platform_json: str, env: Environment) -> Unit:
     paths = (
-        layout.root_kustomization(env.name),
         layout.bootstrap_file(env.name),
-        layout.tenants_file(env.name),
+        layout.shards_file(env.name),
+        layout.shards_readme(env.name),
         layout.policies_file(env.name),
     )
-    # The tenants' Applications carry each tenant's name and cost-center label.
-    present = [[t.metadata.name, t.spec.costCenter] for t in tenants]
-    key = _key("env", platform_json, env.name, json.dumps(present))
-    return Unit(key, paths, lambda: environment_files(platform, env, tenants))
+    key = _key("env", platform_json, env.name)
+    return Unit(key, paths, lambda: environment_files(platform, env))
 
 
 def _tenant_unit(
@@ -206,6 +214,7 @@ def _tenant_unit(
     paths = (
         layout.tenant_argocd_file(env.name, name),
         layout.tenant_overlay_file(env.name, name),
+        layout.tenant_root_file(env.name, name),
         *(layout.app_values_file(env.name, name, app.metadata.name) for app, _ in apps),
     )
     return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer, apps))

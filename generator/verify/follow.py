@@ -1,6 +1,7 @@
 """Following the generated tree as Argo CD would, level by level, into Problems.
 
-For each environment: build `environments/<env>` (the root), take the AppProjects and
+For each environment: read `bootstrap.yaml` (what a person applies), build the root
+Application found there as Argo CD would (a plain directory), take the AppProjects and
 Applications it holds, build every Application's source, and so on down (a tenant's
 `argocd.yaml` holds more Applications). Every object is validated against its schema and held
 to its Application and project. Builds run in a small thread pool (they are subprocesses, so
@@ -20,7 +21,7 @@ from generator.problems import Problem
 from generator.verify import convergence
 from generator.verify import project as rules
 from generator.verify.kube_schema import Schemas, json_path
-from generator.verify.sources import Build, BuildError, Located, Tools, build, run_tool
+from generator.verify.sources import Build, BuildError, Located, Tools, build, read_directory
 
 
 @dataclass
@@ -86,7 +87,7 @@ def verify(
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         roots: dict[str, Build] = dict(
-            zip(envs, pool.map(lambda e: _root_build(root, e, tools), envs), strict=True)
+            zip(envs, pool.map(lambda e: _root_build(root, e, tools, version), envs), strict=True)
         )
         projects: dict[str, dict[str, Mapping[str, Any]]] = {env: {} for env in envs}
         seen: set[tuple[str, str]] = set()
@@ -107,7 +108,7 @@ def verify(
             ):
                 problems.append(
                     Problem(
-                        layout.root_kustomization(env),
+                        layout.bootstrap_file(env),
                         1,
                         1,
                         "",
@@ -171,16 +172,28 @@ def _convergence_problems(
     return found
 
 
-def _root_build(root: str, env: str, tools: Tools) -> Build:
-    kustomization = layout.root_kustomization(env)
+def _root_build(root: str, env: str, tools: Tools, version: str) -> Build:
+    """The root Application of `bootstrap.yaml`, built from its own source."""
+    bootstrap = layout.bootstrap_file(env)
+    name = layout.root_application(env)
     try:
-        return Build(
-            objects=run_tool(
-                [tools.kubectl, "kustomize", layout.env_root(env)], root, kustomization
-            )
+        applied = read_directory(
+            root, layout.env_root(env), {"include": bootstrap.rpartition("/")[2]}, bootstrap
         )
     except BuildError as exc:
         return Build(errors=[(exc.file, exc.line, exc.where, str(exc))])
+    found = [
+        at
+        for at in applied
+        if isinstance(at.obj, Mapping)
+        and at.obj.get("kind") == "Application"
+        and isinstance(at.obj.get("metadata"), Mapping)
+        and at.obj["metadata"].get("name") == name
+    ]
+    if not found:
+        message = f"holds no Application {name}: Argo CD would not manage this environment"
+        return Build(errors=[(bootstrap, 1, "", message)])
+    return build(root, found[0].obj, tools, found[0].file, version)
 
 
 def _collect(
