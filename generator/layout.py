@@ -96,9 +96,12 @@ def tenant_root_file(env: str, tenant: str) -> str:
 
 
 def generated_tenant(path: str) -> str | None:
-    """The tenant a generated file under environments/ belongs to: its folder's, or the one
-    whose root entry it is (`shards/<shard>/<tenant>.yaml`); None for the environment's own."""
+    """The tenant whose unit writes the generated file `path`: its folder's, the one whose
+    root entry it is (`shards/<shard>/<tenant>.yaml`), or whose catalog file it is; None for
+    the environment's own files, the shared front-door files and what Berth does not write."""
     parts = path.split("/")
+    if parts[0] == CATALOG_DIR and len(parts) == 3 and parts[1] == "tenants":
+        return parts[2].removesuffix(".yaml") if parts[2].endswith(".yaml") else None
     if parts[0] != ENVIRONMENTS_DIR or len(parts) < 5:
         return None
     if parts[2] == "tenants":
@@ -254,13 +257,3 @@ def is_generated_path(path: str) -> bool:
     (never a workflow, never Berth's own code)."""
     return path in GENERATED_FILES or any(path.startswith(f"{d}/") for d in GENERATED_DIRS)
 
-
-def generated_tenant(path: str) -> str | None:
-    """The tenant whose unit writes the generated file `path`; None for the environments'
-    own files, the shared front-door files and everything Berth does not generate."""
-    parts = path.split("/")
-    if len(parts) >= 5 and parts[0] == ENVIRONMENTS_DIR and parts[2] == TENANTS_DIR:
-        return parts[3]
-    if path.startswith(f"{CATALOG_DIR}/tenants/") and path.endswith(".yaml") and len(parts) == 3:
-        return parts[2].removesuffix(".yaml")
-    return None
