@@ -256,4 +256,3 @@ def is_generated_path(path: str) -> bool:
     """Whether `render` owns `path`: what its journal may replace or delete, nothing else
     (never a workflow, never Berth's own code)."""
     return path in GENERATED_FILES or any(path.startswith(f"{d}/") for d in GENERATED_DIRS)
-

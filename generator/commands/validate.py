@@ -48,7 +48,9 @@ def run(
         out.write(render_problems(problems, fmt))
     errors = sum(p.severity == "error" for p in problems)
     if fmt == "text" and not errors:
-        out.write(f"berth: platform.yaml and {len(raw.tenants) + len(raw.unloaded)} tenant(s) are valid\n")
+        out.write(
+            f"berth: platform.yaml and {len(raw.tenants) + len(raw.unloaded)} tenant(s) are valid\n"
+        )
     return 1 if errors else 0
 
 
