@@ -26,9 +26,13 @@ from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
 from generator.render.readme import environments_readme
 from generator.validate import ValidRepo
-from generator.yaml_emit import dump, dump_all
+from generator.yaml_emit import dump_all
 
 HEADER = "# {mark} from {sources}. Do not edit: change the request and run `berth render`.\n"
+
+
+# A generated YAML file as data: its header comments and the objects it holds (path -> both).
+Documents = dict[str, tuple[str, list[dict[str, Any]]]]
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,16 @@ class Unit:
     key: str
     paths: tuple[str, ...]
     build: Callable[[], dict[str, str]]
+    # The objects behind the unit's YAML files, for readers that compare objects (the plan).
+    documents: Callable[[], Documents] = dict
+
+
+def texts(documents: Documents) -> dict[str, str]:
+    """The files `documents` stand for, as the emitter writes them."""
+    return {
+        path: head + (dump_all(objects) if objects else "[]\n")
+        for path, (head, objects) in documents.items()
+    }
 
 
 def _key(*parts: object, base: Any = None) -> str:
@@ -70,6 +84,16 @@ def tenant_files(
     peer: tenant_objects.Peers,
     apps: AppsInEnv = (),
 ) -> dict[str, str]:
+    return texts(tenant_documents(platform, env, tenant, peer, apps))
+
+
+def tenant_documents(
+    platform: Platform,
+    env: Environment,
+    tenant: Tenant,
+    peer: tenant_objects.Peers,
+    apps: AppsInEnv = (),
+) -> Documents:
     name = tenant.metadata.name
     sources = (layout.tenant_file(name), layout.PLATFORM_FILE)
     argocd_sources = (
@@ -81,29 +105,38 @@ def tenant_files(
         if apps
         else sources
     )
-    files = {
-        layout.tenant_argocd_file(env.name, name): header(*argocd_sources)
-        + dump_all(
+    files: Documents = {
+        layout.tenant_argocd_file(env.name, name): (
+            header(*argocd_sources),
             [
                 tenant_objects.tenant_project(platform, env, tenant),
                 tenant_objects.guardrails_application(platform, env, tenant),
                 *(app_objects.application(platform, env, tenant, a, bp) for a, bp in apps),
-            ]
+            ],
         ),
-        layout.tenant_overlay_file(env.name, name): header(*sources)
-        + dump(tenant_objects.overlay(platform, env, tenant, peer, [a for a, _ in apps])),
+        layout.tenant_overlay_file(env.name, name): (
+            header(*sources),
+            [tenant_objects.overlay(platform, env, tenant, peer, [a for a, _ in apps])],
+        ),
     }
     for app, blueprint in apps:
         app_name = app.metadata.name
-        files[layout.app_values_file(env.name, name, app_name)] = header(
-            layout.app_file(name, app_name), blueprint.values_path, layout.PLATFORM_FILE
-        ) + dump(app_objects.values(platform, env, tenant, app, blueprint))
+        files[layout.app_values_file(env.name, name, app_name)] = (
+            header(layout.app_file(name, app_name), blueprint.values_path, layout.PLATFORM_FILE),
+            [app_objects.values(platform, env, tenant, app, blueprint)],
+        )
     return files
 
 
 def environment_files(
     platform: Platform, env: Environment, tenants: Sequence[Tenant]
 ) -> dict[str, str]:
+    return texts(environment_documents(platform, env, tenants))
+
+
+def environment_documents(
+    platform: Platform, env: Environment, tenants: Sequence[Tenant]
+) -> Documents:
     bootstrap_note = (
         f"# Apply once by hand to bootstrap {env.name}:"
         f" kubectl apply -n {platform.spec.argocdNamespace} -f {layout.bootstrap_file(env.name)}\n"
@@ -111,23 +144,28 @@ def environment_files(
     )
     tenant_apps = env_objects.tenant_applications(platform, env, tenants)
     return {
-        layout.root_kustomization(env.name): header(layout.PLATFORM_FILE)
-        + dump(env_objects.root_kustomization(env)),
-        layout.bootstrap_file(env.name): header(layout.PLATFORM_FILE)
-        + bootstrap_note
-        + dump_all(
+        layout.root_kustomization(env.name): (
+            header(layout.PLATFORM_FILE),
+            [env_objects.root_kustomization(env)],
+        ),
+        layout.bootstrap_file(env.name): (
+            header(layout.PLATFORM_FILE) + bootstrap_note,
             [
                 env_objects.platform_project(platform, env),
                 env_objects.tenants_project(platform, env),
                 env_objects.policies_project(platform, env),
                 env_objects.policies_application(platform, env),
                 env_objects.root_application(platform, env),
-            ]
+            ],
         ),
-        layout.policies_file(env.name): header(layout.PLATFORM_FILE)
-        + dump_all(admission.policies(platform, env)),
-        layout.tenants_file(env.name): header(layout.PLATFORM_FILE, "tenants/*/tenant.yaml")
-        + (dump_all(tenant_apps) if tenant_apps else "[]\n"),
+        layout.policies_file(env.name): (
+            header(layout.PLATFORM_FILE),
+            admission.policies(platform, env),
+        ),
+        layout.tenants_file(env.name): (
+            header(layout.PLATFORM_FILE, "tenants/*/tenant.yaml"),
+            tenant_apps,
+        ),
     }
 
 
@@ -187,7 +225,12 @@ def _environment_unit(
     # The tenants' Applications carry each tenant's name and cost-center label.
     present = [[t.metadata.name, t.spec.costCenter] for t in tenants]
     key = _key("env", platform_json, env.name, json.dumps(present))
-    return Unit(key, paths, lambda: environment_files(platform, env, tenants))
+    return Unit(
+        key,
+        paths,
+        lambda: environment_files(platform, env, tenants),
+        lambda: environment_documents(platform, env, tenants),
+    )
 
 
 def _tenant_unit(
@@ -204,7 +247,12 @@ def _tenant_unit(
         layout.tenant_overlay_file(env.name, name),
         *(layout.app_values_file(env.name, name, app.metadata.name) for app, _ in apps),
     )
-    return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer, apps))
+    return Unit(
+        key,
+        paths,
+        lambda: tenant_files(platform, env, tenant, peer, apps),
+        lambda: tenant_documents(platform, env, tenant, peer, apps),
+    )
 
 
 def render_all(repo: ValidRepo) -> dict[str, str]:
