@@ -20,13 +20,14 @@ from pydantic import TypeAdapter, ValidationError
 from generator import layout
 from generator.edit import EditError, changes_between, edit
 from generator.intake.event import IssueEvent
-from generator.intake.forms import RequestDraft, request_from_issue
+from generator.intake.forms import APP_FORM, FormError, RequestDraft, request_from_issue
 from generator.intake.merge import merge_form
 from generator.load import load_repo
 from generator.model_errors import validate_model
 from generator.models.application import Application, AppName
 from generator.models.common import TenantName
 from generator.models.tenant import Tenant
+from generator.problems import Problem
 from generator.render.codeowners import codeowners
 from generator.render.tree import units
 from generator.validate import validate_repo
@@ -36,6 +37,7 @@ from generator.yaml_load import LoadError, load_request, parse_request, read_req
 
 _TENANT_NAME: TypeAdapter[str] = TypeAdapter(TenantName)
 _APP_NAME: TypeAdapter[str] = TypeAdapter(AppName)
+TENANT_LABEL = APP_FORM.field("tenant").label  # an application's tenant: a form field only
 
 
 @dataclass(frozen=True)
@@ -55,20 +57,21 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why there is no pull request: CLI-style problem lines, or form errors."""
+    """Why there is no pull request: the problems of the request file built from the issue
+    (as `berth validate` reports them) or of the form's fields (`issue #N`, by label)."""
 
-    lines: tuple[str, ...]
-    request: str | None = None  # the request file built from the issue, which lines refer to
+    problems: tuple[Problem, ...]
+    request: str | None = None  # the request file built from the issue, which problems refer to
 
 
 def propose(root: str, event: IssueEvent) -> Proposal | Rejection:
     draft = request_from_issue(event.body, event.labels, domains=_domains(root))
     if not isinstance(draft, RequestDraft):
-        return Rejection((str(draft),))
+        return Rejection((form_problem(draft, event.number),))
     if draft.document is None or draft.tenant is None or draft.name is None:
-        return Rejection(tuple(str(e) for e in draft.errors))
+        return Rejection(tuple(form_problem(e, event.number) for e in draft.errors))
     text = request_text(draft.document, event.number)
-    problems = _model_problems(draft, draft.tenant, draft.name, text)
+    problems = _model_problems(draft, draft.tenant, draft.name, text, event.number)
     if problems:
         return Rejection(problems, text)
     # From here on both names are valid DNS labels: now they may become a path.
@@ -77,7 +80,13 @@ def propose(root: str, event: IssueEvent) -> Proposal | Rejection:
         os.path.join(root, layout.tenant_file(draft.tenant))
     ):
         return Rejection(
-            (f"Tenant: there is no tenant {draft.tenant!r}; request it with the tenant form first",)
+            (
+                issue_problem(
+                    event.number,
+                    TENANT_LABEL,
+                    f"there is no tenant {draft.tenant!r}; request it with the tenant form first",
+                ),
+            )
         )
     text = _updated(root, path, draft.kind, draft.document) or text
     with tempfile.TemporaryDirectory(prefix="berth-intake-") as tmp:
@@ -87,6 +96,15 @@ def propose(root: str, event: IssueEvent) -> Proposal | Rejection:
         with open(target, "w", encoding="utf-8") as fh:
             fh.write(text)
         return _validate_and_render(root, tmp, draft, path, text)
+
+
+def issue_problem(issue: int, label: str, message: str) -> Problem:
+    """A problem of a form field, which has no file or line: `issue #7:1:1: Team name: ...`."""
+    return Problem(f"issue #{issue}", 1, 1, label, message)
+
+
+def form_problem(error: FormError, issue: int) -> Problem:
+    return issue_problem(issue, error.label or error.field, error.message)
 
 
 def request_text(document: dict[str, Any], issue: int) -> str:
@@ -128,11 +146,17 @@ def _request_path(kind: str, tenant: str, name: str) -> str:
     return layout.tenant_file(tenant) if kind == "Tenant" else layout.app_file(tenant, name)
 
 
-def _model_problems(draft: RequestDraft, tenant: str, name: str, text: str) -> tuple[str, ...]:
+def _model_problems(
+    draft: RequestDraft, tenant: str, name: str, text: str, issue: int
+) -> tuple[Problem, ...]:
     """What the request model says about the request (names included), as the CLI says it."""
     tenant_errors = _errors(_TENANT_NAME, tenant)
     # An application's tenant is a form field, not a field of the file: reported by its label.
-    lines = [f"Tenant: {e}" for e in tenant_errors] if draft.kind == "Application" else []
+    found = (
+        [issue_problem(issue, TENANT_LABEL, e) for e in tenant_errors]
+        if draft.kind == "Application"
+        else []
+    )
     names_ok = not tenant_errors and (draft.kind == "Tenant" or not _errors(_APP_NAME, name))
     # Problems name the file the request would become; a name that is not valid yet does not
     # go into it, not even as text.
@@ -144,10 +168,10 @@ def _model_problems(draft: RequestDraft, tenant: str, name: str, text: str) -> t
     try:
         doc = parse_request(text.encode("utf-8", "surrogatepass"), display)
     except LoadError as exc:
-        return (*lines, str(exc.problem))
+        return (*found, exc.problem)
     model = Tenant if draft.kind == "Tenant" else Application
     _, problems = validate_model(model, doc)
-    return (*lines, *(str(p) for p in problems))
+    return (*found, *problems)
 
 
 def _errors(adapter: TypeAdapter[str], value: str) -> list[str]:
@@ -163,7 +187,7 @@ def _validate_and_render(
 ) -> Proposal | Rejection:
     valid, problems = validate_repo(load_repo(tmp))
     if valid is None:
-        return Rejection(tuple(str(p) for p in problems if p.severity == "error"), text)
+        return Rejection(tuple(p for p in problems if p.severity == "error"), text)
     tenant, name = draft.tenant or "", draft.name or ""
     extra = {
         layout.CODEOWNERS_FILE: codeowners(
