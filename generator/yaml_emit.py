@@ -129,6 +129,9 @@ class Dumped(str):
         made.value = value
         return made
 
+    def __reduce__(self) -> tuple[type[Dumped], tuple[str, Any]]:  # copy and pickle keep both
+        return (Dumped, (str(self), self.value))
+
 
 def dump_kept(value: dict[str, Any] | list[Any]) -> Dumped:
     """`value` as one YAML document that remembers `value`."""

@@ -7,6 +7,8 @@ the side a hand (or an older Berth) edited.
 
 from __future__ import annotations
 
+import copy
+import pickle
 from functools import cache
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from generator.plan.diff import FileChange, object_changes
 from generator.plan.objects import Rendered, objects_of
 from generator.plan.snapshot import Snapshot, snapshot_of
+from generator.yaml_emit import Dumped, dump_kept
 from tests.support.repo import REPO
 
 OVERLAY = "environments/dev/tenants/payments/guardrails/kustomization.yaml"
@@ -129,3 +132,11 @@ def test_a_new_file_and_a_deleted_file() -> None:
     }
     assert {o.action for o in object_changes(delete, sides)} == {"remove"}
     assert snapshot.valid is not None
+
+
+def test_a_kept_patch_is_its_text_and_keeps_its_value_through_copies() -> None:
+    patch = dump_kept([{"op": "replace", "path": "/metadata/name", "value": "a-dev"}])
+
+    assert patch == "- op: replace\n  path: /metadata/name\n  value: a-dev\n"
+    for copied in (copy.deepcopy(patch), pickle.loads(pickle.dumps(patch))):
+        assert isinstance(copied, Dumped) and copied == patch and copied.value == patch.value
