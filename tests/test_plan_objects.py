@@ -119,6 +119,17 @@ def test_an_overlay_patch_of_an_unknown_shape_is_compared_as_one_file() -> None:
     assert changes(OVERLAY, text(OVERLAY), edited) == [("change", f"File/{OVERLAY}")]
 
 
+def test_the_first_tenant_of_an_environment_adds_its_application() -> None:
+    path = "environments/prod/tenants.yaml"
+    header = "".join(line for line in text(path).splitlines(True) if line.startswith("#"))
+
+    found = changes(path, header + "[]\n", text(path))
+
+    assert found == [
+        ("add", f"Application/{name}-prod-argocd") for name in ("checkout", "payments", "search")
+    ]
+
+
 def test_a_new_file_and_a_deleted_file() -> None:
     snapshot, rendered = example()
     create = FileChange(ARGOCD, "create", "", text(ARGOCD))
