@@ -13,7 +13,7 @@ from functools import cache
 
 import pytest
 
-from generator.plan.diff import FileChange, object_changes
+from generator.plan.diff import FileChange, object_changes, owner
 from generator.plan.objects import Rendered, objects_of
 from generator.plan.snapshot import Snapshot, snapshot_of
 from generator.yaml_emit import Dumped, dump_kept
@@ -50,8 +50,8 @@ def test_render_holds_the_objects_of_every_yaml_file_and_a_parse_names_the_same(
     assert len(yaml_files) >= 40
     for path in yaml_files:
         content = snapshot.files[path]
-        assert rendered.objects(path, content) is not None, path
-        held, read = objects_of(path, content, content, (rendered, parsed))
+        assert rendered.objects(path, content, owner(path)) is not None, path
+        held, read = objects_of(path, content, content, (rendered, parsed), owner(path))
         assert held == read, path
         assert all(kind != "File" for kind, _ in held), path
 
@@ -60,7 +60,7 @@ def test_a_file_whose_text_render_did_not_write_is_parsed() -> None:
     _, rendered = example()
     edited = text(ARGOCD) + "# a note by hand\n"
 
-    assert rendered.objects(ARGOCD, edited) is None
+    assert rendered.objects(ARGOCD, edited, owner(ARGOCD)) is None
     assert changes(ARGOCD, text(ARGOCD), edited) == []  # a comment changes no object
 
 

@@ -73,6 +73,7 @@ def object_changes(change: FileChange, sides: tuple[Rendered, Rendered]) -> list
         None if change.action == "create" else change.old,
         None if change.action == "delete" else change.new,
         sides,
+        owner(change.path),
     )
     found = []
     for key in before.keys() | after.keys():

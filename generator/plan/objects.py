@@ -30,7 +30,7 @@ from typing import Any
 
 from generator import layout
 from generator.plan.snapshot import BaseObject
-from generator.render.tree import Documents, Unit, texts, units
+from generator.render.tree import Documents, texts, unit_documents
 from generator.validate import ValidRepo
 from generator.yaml_emit import Dumped
 from generator.yaml_load import TrustedYAMLError, load_all_trusted, load_trusted
@@ -41,49 +41,52 @@ TenantBase = tuple[BaseObject, ...]
 VALUES_SUFFIX = ".values.yaml"
 
 
+Owner = tuple[str | None, str | None]  # (environment, tenant) of a generated path, diff.owner
+
+
 class Rendered:
-    """The objects render builds for one revision's files, built on demand for the few files
-    a change touches (building the units of every file again would double a plan's time)."""
+    """The objects render builds for one revision's files, built on demand for the units of
+    the few files a change touches (one tenant in one environment, or an environment's root)."""
 
     def __init__(self, repo: ValidRepo | None, base: TenantBase = ()) -> None:
         self.repo = repo
         self.base = base
-        self._units: dict[str, Unit] | None = None
-        self._built: dict[str, Documents] = {}
+        self._built: dict[tuple[str, str | None], Documents] = {}
 
-    def objects(self, path: str, text: str) -> list[Any] | None:
+    def objects(self, path: str, text: str, owner: Owner) -> list[Any] | None:
         """The objects of `path`, if render holds them and they are exactly `text`."""
-        if self.repo is None:
+        env, tenant = owner
+        if self.repo is None or env is None:
             return None
-        if self._units is None:
-            self._units = {p: unit for unit in units(self.repo) for p in unit.paths}
-        unit = self._units.get(path)
-        if unit is None:
-            return None
-        if unit.key not in self._built:
-            self._built[unit.key] = unit.documents()
-        document = self._built[unit.key].get(path)
+        if (env, tenant) not in self._built:
+            self._built[env, tenant] = unit_documents(self.repo, env, tenant)
+        document = self._built[env, tenant].get(path)
         if document is None or texts({path: document})[path] != text:
             return None
         return document[1]
 
 
 def objects_of(
-    path: str, old: str | None, new: str | None, sides: tuple[Rendered, Rendered]
+    path: str,
+    old: str | None,
+    new: str | None,
+    sides: tuple[Rendered, Rendered],
+    owner: Owner = (None, None),
 ) -> tuple[Fingerprints, Fingerprints]:
-    """The objects of a file before and after (None: the file is absent there)."""
+    """The objects of a file before and after (None: the file is absent there); `owner`: the
+    unit that writes it, where render's objects are looked up ((None, None): parse only)."""
     if path.endswith((".yaml", ".yml")):
-        before = _fingerprints(path, old, sides[0])
-        after = _fingerprints(path, new, sides[1])
+        before = _fingerprints(path, old, sides[0], owner)
+        after = _fingerprints(path, new, sides[1], owner)
         if before is not None and after is not None:
             return before, after
     return _whole(("File", path), old), _whole(("File", path), new)
 
 
-def _fingerprints(path: str, text: str | None, side: Rendered) -> Fingerprints | None:
+def _fingerprints(path: str, text: str | None, side: Rendered, owner: Owner) -> Fingerprints | None:
     if text is None:
         return {}
-    docs = side.objects(path, text)
+    docs = side.objects(path, text, owner)
     if docs is None:
         docs = _parsed(text)
     if docs is None:

@@ -40,8 +40,6 @@ class Unit:
     key: str
     paths: tuple[str, ...]
     build: Callable[[], dict[str, str]]
-    # The objects behind the unit's YAML files, for readers that compare objects (the plan).
-    documents: Callable[[], Documents] = dict
 
 
 def texts(documents: Documents) -> dict[str, str]:
@@ -188,7 +186,7 @@ def units(repo: ValidRepo) -> list[Unit]:
         )
     )
     for env in platform.spec.environments:
-        present = [name for name, t in repo.tenants.items() if env.name in t.spec.environments]
+        present = _present(repo, env)
         out.append(
             _environment_unit(platform, platform_json, env, [repo.tenants[n] for n in present])
         )
@@ -196,11 +194,7 @@ def units(repo: ValidRepo) -> list[Unit]:
         base = _hasher("tenant", platform_json, env.name)  # shared by the env's tenant units
         for name in present:
             tenant = repo.tenants[name]
-            apps = [
-                (app, repo.blueprints[app.spec.blueprint])
-                for app in repo.apps.get(name, {}).values()
-                if env.name in app.spec.environments
-            ]
+            apps = _apps(repo, env, name)
             # A changed blueprint (template or chart) re-renders every application using it.
             apps_key = json.dumps([[app_json[name, a.metadata.name], bp.digest] for a, bp in apps])
             key = _key(
@@ -211,6 +205,36 @@ def units(repo: ValidRepo) -> list[Unit]:
             )
             out.append(_tenant_unit(key, platform, env, tenant, env_peers[name], apps))
     return out
+
+
+def _present(repo: ValidRepo, env: Environment) -> list[str]:
+    return [name for name, t in repo.tenants.items() if env.name in t.spec.environments]
+
+
+def _apps(repo: ValidRepo, env: Environment, tenant: str) -> AppsInEnv:
+    return [
+        (app, repo.blueprints[app.spec.blueprint])
+        for app in repo.apps.get(tenant, {}).values()
+        if env.name in app.spec.environments
+    ]
+
+
+def unit_documents(repo: ValidRepo, env_name: str, tenant: str | None) -> Documents:
+    """The objects of one unit's files, built alone (no other unit, no key): an environment's
+    root (tenant None) or a tenant's files in one environment; {} where there is no such unit.
+    For readers that compare objects (the plan) of a few files out of thousands."""
+    env = repo.platform.spec.environment(env_name)
+    if env is None:
+        return {}
+    present = _present(repo, env)
+    if tenant is None:
+        return environment_documents(repo.platform, env, [repo.tenants[n] for n in present])
+    if tenant not in present:
+        return {}
+    peer = tenant_objects.peers(repo.tenants, env.name)[tenant]
+    return tenant_documents(
+        repo.platform, env, repo.tenants[tenant], peer, _apps(repo, env, tenant)
+    )
 
 
 def _environment_unit(
@@ -225,12 +249,7 @@ def _environment_unit(
     # The tenants' Applications carry each tenant's name and cost-center label.
     present = [[t.metadata.name, t.spec.costCenter] for t in tenants]
     key = _key("env", platform_json, env.name, json.dumps(present))
-    return Unit(
-        key,
-        paths,
-        lambda: environment_files(platform, env, tenants),
-        lambda: environment_documents(platform, env, tenants),
-    )
+    return Unit(key, paths, lambda: environment_files(platform, env, tenants))
 
 
 def _tenant_unit(
@@ -247,12 +266,7 @@ def _tenant_unit(
         layout.tenant_overlay_file(env.name, name),
         *(layout.app_values_file(env.name, name, app.metadata.name) for app, _ in apps),
     )
-    return Unit(
-        key,
-        paths,
-        lambda: tenant_files(platform, env, tenant, peer, apps),
-        lambda: tenant_documents(platform, env, tenant, peer, apps),
-    )
+    return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer, apps))
 
 
 def render_all(repo: ValidRepo) -> dict[str, str]:
