@@ -3,7 +3,8 @@
 A unit is the files one (tenant, environment) pair produces, or one environment's root. Its
 `key` digests everything its bytes depend on, so `write.py` can skip building units whose
 files on disk already match, which keeps a no-op `render --check` and a one-tenant change
-far cheaper than a full render at 1,000 tenants.
+far cheaper than a full render at 1,000 tenants. The same files as data (`Documents`: the
+objects before the emitter writes them) are what the plan compares (`unit_documents`).
 """
 
 from __future__ import annotations
