@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: github under GitHub Actions, else text; junit for CI test reports",
     )
     validate.add_argument("--output", metavar="FILE", help="write the report to FILE instead")
+    validate.add_argument(
+        "--base",
+        metavar="REF",
+        help="check only what the change since Git revision REF can affect (the PR check;"
+        " sound when REF passed the full check)",
+    )
 
     render = sub.add_parser("render", help="write environments/ and CODEOWNERS from the requests")
     render.add_argument(
@@ -55,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 when the committed output is stale",
     )
     render.add_argument("--format", choices=FORMATS, default=None)
+    render.add_argument(
+        "--base",
+        metavar="REF",
+        help="check only what the change since Git revision REF can affect (the PR check;"
+        " sound when REF passed the full check)",
+    )
 
     schema = sub.add_parser("schema", help="write schemas/*.schema.json from the request models")
     schema.add_argument(
@@ -88,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan = sub.add_parser("plan", help="what the working tree changes against --base, and its cost")
     plan.add_argument("--base", required=True, metavar="REF", help="Git revision to compare with")
+    plan.add_argument(
+        "--all",
+        action="store_true",
+        help="render every tenant, not only those the change can affect",
+    )
     plan.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     plan.add_argument(
         "--output", metavar="FILE", help="write the plan here; the full text plan goes to stdout"
@@ -196,13 +213,13 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _require_repo(args.root)
         if args.output:
             with open(args.output, "w", encoding="utf-8") as report:
-                return validate.run(args.root, args.paths, fmt, report)
-        return validate.run(args.root, args.paths, fmt, out)
+                return validate.run(args.root, args.paths, fmt, report, args.base, err)
+        return validate.run(args.root, args.paths, fmt, out, args.base, err)
     if args.command == "render":
         from generator.commands import render
 
         _require_repo(args.root)
-        return render.run(args.root, check=args.check, fmt=fmt, out=out, err=err)
+        return render.run(args.root, check=args.check, fmt=fmt, out=out, err=err, base=args.base)
     if args.command == "schema":
         from generator.commands import schema
 
@@ -232,6 +249,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             fail_on_delete=args.fail_on_delete,
             fail_on_skip=args.fail_on_skip,
             require_approvals=args.require_approvals,
+            scoped=not args.all,
             env=os.environ,
             out=out,
             err=err,

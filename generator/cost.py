@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -35,10 +36,18 @@ def effective_quota(platform: Platform, tenant: Tenant, env: str) -> Quota:
 
 
 def monthly_cost(quota: Quota, pricing: Pricing) -> Fraction:
+    return _monthly_cost(
+        quota, str(pricing.cpuMonth), str(pricing.memoryGiBMonth), str(pricing.storageGiBMonth)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _monthly_cost(quota: Quota, cpu: str, memory: str, storage: str) -> Fraction:
+    # Cached: most tenants share a few sizes, and exact fractions are slow to make.
     return (
-        quota.amount("cpu") * Fraction(str(pricing.cpuMonth))
-        + quota.amount("memory") / GI * Fraction(str(pricing.memoryGiBMonth))
-        + quota.amount("storage") / GI * Fraction(str(pricing.storageGiBMonth))
+        quota.amount("cpu") * Fraction(cpu)
+        + quota.amount("memory") / GI * Fraction(memory)
+        + quota.amount("storage") / GI * Fraction(storage)
     )
 
 

@@ -198,3 +198,14 @@ def is_generated_path(path: str) -> bool:
     """Whether `render` owns `path`: what its journal may replace or delete, nothing else
     (never a workflow, never Berth's own code)."""
     return path in GENERATED_FILES or any(path.startswith(f"{d}/") for d in GENERATED_DIRS)
+
+
+def generated_tenant(path: str) -> str | None:
+    """The tenant whose unit writes the generated file `path`; None for the environments'
+    own files, the shared front-door files and everything Berth does not generate."""
+    parts = path.split("/")
+    if len(parts) >= 5 and parts[0] == ENVIRONMENTS_DIR and parts[2] == TENANTS_DIR:
+        return parts[3]
+    if path.startswith(f"{CATALOG_DIR}/tenants/") and path.endswith(".yaml") and len(parts) == 3:
+        return parts[2].removesuffix(".yaml")
+    return None

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from generator import layout
@@ -20,7 +21,12 @@ from generator.blueprints import Blueprint, load_blueprints
 from generator.fingerprint import generator_fingerprint
 from generator.problems import Problem
 from generator.repo_files import repository_problems
-from generator.yaml_load import Document, LoadError, parse_request, read_request_bytes
+from generator.repo_view import DiskView, RepoView
+from generator.yaml_load import MAX_FILE_BYTES, Document, LoadError, parse_request
+
+# Which tenant folders' applications to load, given every tenant's document: a scoped check
+# (scope.py) loads the applications of the tenants a change can affect only.
+AppSelection = Callable[[Mapping[str, Document]], Collection[str]]
 
 
 @dataclass
@@ -74,6 +80,10 @@ class RequestCache:
         if digest is not None:
             self.new[doc.path] = [digest, model_json]
 
+    def keep_unread(self) -> None:
+        """Keep the entries of files this run did not read (a scoped run reads few)."""
+        self.new = {**self.old, **self.new}
+
     def save(self) -> None:
         if self.new == self.old:
             return
@@ -81,28 +91,44 @@ class RequestCache:
         write_atomic(self.file, json.dumps(data))
 
 
-def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:
+def load_repo(
+    source: str | RepoView,
+    cache: RequestCache | None = None,
+    *,
+    apps_of: AppSelection | None = None,
+    blueprints_root: str | None = None,
+) -> RawRepo:
+    """Every request of the repository at `source` (a folder, or a view of one).
+
+    `apps_of` picks the tenants whose applications are read (all by default); blueprints are
+    read from `blueprints_root` (default: the repository's folder on disk).
+    """
+    view = DiskView(source) if isinstance(source, str) else source
+    root = view.root
     repo = RawRepo(root=root, platform=None, cache=cache)
-    repo.platform = _load(root, layout.PLATFORM_FILE, repo.problems, cache)
-    repo.problems += repository_problems(root)
-    tenants_dir = os.path.join(root, layout.TENANTS_DIR)
-    try:
-        entries = sorted(os.scandir(tenants_dir), key=lambda e: e.name)
-    except FileNotFoundError:
+    repo.platform = _load(view, layout.PLATFORM_FILE, repo.problems, cache)
+    if isinstance(view, DiskView):  # a view in memory adds no file Git could list
+        repo.problems += repository_problems(root)
+    if view.kind(layout.TENANTS_DIR) != "dir":
+        repo.blueprints, found = load_blueprints(blueprints_root or root)
+        repo.problems += found
         return repo
-    for entry in entries:
-        display = f"{layout.TENANTS_DIR}/{entry.name}"
-        if entry.name.startswith("."):
+    names = view.names(layout.TENANTS_DIR)
+    folders: list[str] = []
+    for name in names:
+        display = f"{layout.TENANTS_DIR}/{name}"
+        if name.startswith("."):
             continue
-        if entry.is_symlink():
+        kind = view.kind(display)
+        if kind == "link":
             repo.problems.append(
                 Problem(
                     display, 1, 1, "", "is a symbolic link; tenant folders must be real folders"
                 )
             )
             continue
-        if not entry.is_dir():
-            if entry.name.lower() not in READMES:
+        if kind != "dir":
+            if name.lower() not in READMES:
                 repo.problems.append(
                     Problem(
                         display,
@@ -113,30 +139,30 @@ def load_repo(root: str, cache: RequestCache | None = None) -> RawRepo:
                     )
                 )
             continue
-        path = layout.tenant_file(entry.name)
-        if not os.path.lexists(os.path.join(root, path)):
+        if view.kind(layout.tenant_file(name)) is None:
             others = [
-                e.name
-                for e in entries
-                if e.name != entry.name
-                and os.path.lexists(os.path.join(root, layout.tenant_file(e.name)))
+                n for n in names if n != name and view.kind(layout.tenant_file(n)) is not None
             ]
-            repo.problems += _without_tenant_file(root, entry.name, others)
+            repo.problems += _without_tenant_file(view, name, others)
             continue
-        doc = _load(root, path, repo.problems, cache)
+        folders.append(name)
+        doc = _load(view, layout.tenant_file(name), repo.problems, cache)
         if doc is not None:
-            repo.tenants[entry.name] = doc
-        apps = _load_apps(root, entry.name, repo.problems, cache)
-        if apps:
-            repo.apps[entry.name] = apps
-        repo.problems += _foreign_entries(root, entry.name)
+            repo.tenants[name] = doc
+        repo.problems += _foreign_entries(view, name)
+    chosen = set(folders) if apps_of is None else set(apps_of(repo.tenants))
+    for name in folders:
+        if name in chosen:
+            apps = _load_apps(view, name, repo.problems, cache)
+            if apps:
+                repo.apps[name] = apps
 
-    repo.blueprints, found = load_blueprints(root)
+    repo.blueprints, found = load_blueprints(blueprints_root or root)
     repo.problems += found
     return repo
 
 
-def _without_tenant_file(root: str, tenant: str, others: list[str]) -> list[Problem]:
+def _without_tenant_file(view: RepoView, tenant: str, others: list[str]) -> list[Problem]:
     """A folder without tenant.yaml: reported on its application files when it has some (an app
     added under a misspelt or not yet requested tenant), so the annotation lands on a file of
     the pull request; on the folder otherwise."""
@@ -149,10 +175,7 @@ def _without_tenant_file(root: str, tenant: str, others: list[str]) -> list[Prob
     if close:
         message += f" (did you mean {layout.apps_dir(close[0])}/?)"
     folder = layout.apps_dir(tenant)
-    try:
-        names = sorted(e.name for e in os.scandir(os.path.join(root, folder)))
-    except (FileNotFoundError, NotADirectoryError):
-        names = []
+    names = view.names(folder)
     apps = [n for n in names if n.endswith(layout.APP_SUFFIX) and not n.startswith(".")]
     if not apps:
         return [Problem(f"{layout.TENANTS_DIR}/{tenant}", 1, 1, "", f"has no {layout.TENANT_FILE}")]
@@ -163,7 +186,7 @@ READMES = frozenset({"readme.md", "readme"})
 _ARGOCD_API = re.compile(rb"^[ \t]*[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?argoproj\.io/", re.M)
 
 
-def _foreign_entries(root: str, tenant: str) -> list[Problem]:
+def _foreign_entries(view: RepoView, tenant: str) -> list[Problem]:
     """Everything in `tenants/<tenant>/` but its requests and a README, each reported.
 
     CODEOWNERS gives the folder to the tenant's owners, so anything else in it (an Argo CD
@@ -173,62 +196,60 @@ def _foreign_entries(root: str, tenant: str) -> list[Problem]:
     folder = f"{layout.TENANTS_DIR}/{tenant}"
     allowed = f"{folder}/ holds only {layout.TENANT_FILE}, {layout.APPS_DIR}/<app>{layout.APP_SUFFIX} and a README.md"
     problems: list[Problem] = []
-    with os.scandir(os.path.join(root, folder)) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            display = f"{folder}/{entry.name}"
-            if entry.is_symlink():
-                if entry.name not in {layout.TENANT_FILE, layout.APPS_DIR}:  # reported already
-                    problems.append(Problem(display, 1, 1, "", f"is a symbolic link; {allowed}"))
-            elif entry.name == layout.APPS_DIR or entry.name == layout.TENANT_FILE:
-                continue  # loaded (and judged) above
-            elif entry.name.lower() in READMES and entry.is_file(follow_symlinks=False):
-                continue
-            elif entry.is_dir(follow_symlinks=False):
-                problems.append(Problem(display, 1, 1, "", f"is a folder; {allowed}"))
-            elif _argocd_shaped(entry.path):
-                problems.append(
-                    Problem(
-                        display,
-                        1,
-                        1,
-                        "",
-                        "is an Argo CD object (apiVersion argoproj.io/...), not a Berth request;"
-                        f" Argo CD objects are generated into environments/ by `berth render`; {allowed}",
-                    )
+    for name in view.names(folder):
+        display = f"{folder}/{name}"
+        kind = view.kind(display)
+        if kind == "link":
+            if name not in {layout.TENANT_FILE, layout.APPS_DIR}:  # reported already
+                problems.append(Problem(display, 1, 1, "", f"is a symbolic link; {allowed}"))
+        elif name == layout.APPS_DIR or name == layout.TENANT_FILE:
+            continue  # loaded (and judged) above
+        elif name.lower() in READMES and kind == "file":
+            continue
+        elif kind == "dir":
+            problems.append(Problem(display, 1, 1, "", f"is a folder; {allowed}"))
+        elif _argocd_shaped(view, display):
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    1,
+                    "",
+                    "is an Argo CD object (apiVersion argoproj.io/...), not a Berth request;"
+                    f" Argo CD objects are generated into environments/ by `berth render`; {allowed}",
                 )
-            else:
-                problems.append(Problem(display, 1, 1, "", f"is not a request; {allowed}"))
+            )
+        else:
+            problems.append(Problem(display, 1, 1, "", f"is not a request; {allowed}"))
     return problems
 
 
-def _argocd_shaped(path: str) -> bool:
+def _argocd_shaped(view: RepoView, path: str) -> bool:
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(64 * 1024)
+        head = view.read(path, 64 * 1024)
     except OSError:
         return False
     return _ARGOCD_API.search(head) is not None
 
 
 def _load_apps(
-    root: str, tenant: str, problems: list[Problem], cache: RequestCache | None
+    view: RepoView, tenant: str, problems: list[Problem], cache: RequestCache | None
 ) -> dict[str, Document]:
     """`tenants/<tenant>/apps/*.yaml`, by file name without `.yaml` (which must be the app's name)."""
     folder = layout.apps_dir(tenant)
-    full = os.path.join(root, folder)
-    if os.path.islink(full) or (os.path.lexists(full) and not os.path.isdir(full)):
+    kind = view.kind(folder)
+    if kind is None:
+        return {}
+    if kind != "dir":
         problems.append(Problem(folder, 1, 1, "", "must be a real folder, not a link or a file"))
         return {}
-    try:
-        entries = sorted(os.scandir(full), key=lambda e: e.name)
-    except FileNotFoundError:
-        return {}
     apps: dict[str, Document] = {}
-    for entry in entries:
-        display = f"{folder}/{entry.name}"
-        if entry.name.lower() in READMES and not entry.is_symlink():
+    for name in view.names(folder):
+        display = f"{folder}/{name}"
+        entry = view.kind(display)
+        if name.lower() in READMES and entry != "link":
             continue
-        if entry.is_dir(follow_symlinks=False) or not entry.name.endswith(layout.APP_SUFFIX):
+        if entry == "dir" or not name.endswith(layout.APP_SUFFIX):
             problems.append(
                 Problem(
                     display,
@@ -239,17 +260,39 @@ def _load_apps(
                 )
             )
             continue
-        doc = _load(root, display, problems, cache)
+        doc = _load(view, display, problems, cache)
         if doc is not None:
-            apps[entry.name[: -len(layout.APP_SUFFIX)]] = doc
+            apps[name[: -len(layout.APP_SUFFIX)]] = doc
     return apps
 
 
+def read_request(view: RepoView, path: str) -> bytes:
+    """The bytes of a request file, refusing what a request file never is."""
+    kind = view.kind(path)
+    if kind is None:
+        raise LoadError(Problem(path, 1, 1, "", "cannot read: No such file or directory"))
+    if kind == "link":
+        raise LoadError(
+            Problem(path, 1, 1, "", "is a symbolic link; requests must be regular files")
+        )
+    if kind != "file":
+        raise LoadError(Problem(path, 1, 1, "", "is not a regular file"))
+    size = view.size(path)
+    if size > MAX_FILE_BYTES:
+        raise LoadError(
+            Problem(path, 1, 1, "", f"is {size} bytes; a request may be at most {MAX_FILE_BYTES}")
+        )
+    try:
+        return view.read(path, MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise LoadError(Problem(path, 1, 1, "", f"cannot read: {exc.strerror}")) from None
+
+
 def _load(
-    root: str, path: str, problems: list[Problem], cache: RequestCache | None = None
+    view: RepoView, path: str, problems: list[Problem], cache: RequestCache | None = None
 ) -> Document | None:
     try:
-        raw = read_request_bytes(os.path.join(root, path), path)
+        raw = read_request(view, path)
         if cache is not None:
             hit = cache.lookup(path, raw)
             if hit is not None:

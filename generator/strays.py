@@ -16,7 +16,7 @@ from generator.load import RequestCache, load_repo
 from generator.problems import BerthError, Problem
 from generator.render.tree import units
 from generator.validate import validate_repo
-from generator.write import existing_files, is_generated
+from generator.write import existing_files, is_generated, outside
 
 _KEEP_OUT = "keep hand-written files outside environments/"
 
@@ -41,12 +41,43 @@ def stray_problem(path: str, *, removed: bool, generated: bool = False) -> Probl
     return Problem(path, 1, 1, "", f"{what}; `berth render` removes it ({_KEEP_OUT})")
 
 
-def stray_problems(root: str, desired: Iterable[str]) -> list[Problem]:
-    """Every file under environments/ that is not in `desired`, as an error."""
+def stray_problems(
+    root: str, desired: Iterable[str], only: frozenset[str] | None = None
+) -> list[Problem]:
+    """Every file under environments/ that is not in `desired`, as an error (of the tenants
+    `only` and the environments' own files, when `only` is given)."""
     wanted = set(desired)
+    try:
+        found = existing_files(root, outside(only))
+    except BerthError as exc:  # environments/ is a link or a file
+        return exc.problems
     return [
         stray_problem(path, removed=False, generated=is_generated(os.path.join(root, path)))
-        for path in sorted(existing_files(root) - wanted)
+        for path in sorted(found - wanted)
+    ]
+
+
+def state_problems(root: str) -> list[Problem]:
+    """A `.berth/` Git tracks, or a pending journal (an interrupted render left the tree
+    half-swapped): the tree on disk is then not one Berth finished writing."""
+    problems = repo_files.state_problems(root)
+    if problems:
+        return problems
+    try:
+        pending = journal.read_journal(root)
+    except BerthError as exc:  # not a journal Berth wrote
+        return exc.problems
+    if pending is None:
+        return []
+    return [
+        Problem(
+            journal.JOURNAL,
+            1,
+            1,
+            "",
+            "an interrupted berth render left environments/ half-swapped;"
+            " run `berth render` to finish it",
+        )
     ]
 
 
@@ -58,31 +89,11 @@ def tree_problems(root: str) -> list[Problem]:
     outside the rendered set. Invalid requests are left to the command's own report. Writes
     nothing.
     """
-    problems = repo_files.state_problems(root)
-    if not problems:
-        try:
-            pending = journal.read_journal(root)
-        except BerthError as exc:  # not a journal Berth wrote
-            problems += exc.problems
-        else:
-            if pending is not None:
-                problems.append(
-                    Problem(
-                        journal.JOURNAL,
-                        1,
-                        1,
-                        "",
-                        "an interrupted berth render left environments/ half-swapped;"
-                        " run `berth render` to finish it",
-                    )
-                )
+    problems = state_problems(root)
     if problems:
         return problems
     # The request cache is content-addressed, so reading it is safe; it is not saved here.
     valid, _ = validate_repo(load_repo(root, RequestCache(root)))
     if valid is None:
         return []
-    try:
-        return stray_problems(root, (p for unit in units(valid) for p in unit.paths))
-    except BerthError as exc:  # environments/ is a link or a file
-        return exc.problems
+    return stray_problems(root, (p for unit in units(valid) for p in unit.paths))

@@ -29,7 +29,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
@@ -180,18 +180,25 @@ class Workspace:
 
 
 def plan_tree(
-    root: str, units: Iterable[Unit], extra: dict[str, str], workspace: Workspace
+    root: str,
+    units: Iterable[Unit],
+    extra: dict[str, str],
+    workspace: Workspace,
+    only: frozenset[str] | None = None,
 ) -> tuple[Outcome, dict[str, bytes], Cache]:
     """What must change on disk, without changing anything.
 
     Returns the outcome (changes and strays), the new bytes of every created or updated
-    file, and the cache for the next run.
+    file, and the cache for the next run. With `only` (a scoped render), the files of other
+    tenants are neither read nor compared: `units` holds none of theirs.
     """
     cache = workspace.load_cache()
-    existing = existing_files(root)
+    existing = existing_files(root, outside(only))
     outcome = Outcome()
     writes: dict[str, bytes] = {}
     new_cache = Cache()
+    if only is not None:  # the other tenants' entries still describe their files
+        new_cache.units.update(cache.units)
     desired: set[str] = set()
     hashed: dict[str, str | None] = {}
 
@@ -238,8 +245,17 @@ def _compare(
     writes[path] = data
 
 
-def existing_files(root: str) -> set[str]:
-    """Every file below environments/ (links count as files and are not followed).
+def outside(only: frozenset[str] | None) -> Callable[[str], bool] | None:
+    """Whether a generated path belongs to a tenant not in `only` (None: no path does)."""
+    if only is None:
+        return None
+    return lambda path: (tenant := layout.generated_tenant(path)) is not None and tenant not in only
+
+
+def existing_files(root: str, skip: Callable[[str], bool] | None = None) -> set[str]:
+    """Every file below environments/ (links count as files and are not followed), but those
+    and the folders for which `skip(path)` holds (a folder's path is tested with a "/" at
+    its end).
 
     BerthError when environments/ itself is a link or a file: the tree would land elsewhere.
     """
@@ -261,8 +277,9 @@ def existing_files(root: str) -> set[str]:
             for entry in entries:
                 path = f"{rel}/{entry.name}"
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(path)
-                else:
+                    if skip is None or not skip(f"{path}/"):
+                        pending.append(path)
+                elif skip is None or not skip(path):
                     found.add(path)
     return found
 

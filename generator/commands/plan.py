@@ -16,12 +16,11 @@ from typing import Literal, TextIO
 
 from generator import ci
 from generator.atomic import write_atomic
-from generator.githost import GitHostError, host_from_environment
 from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, approvals, make_plan
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
 from generator.report import render_problems
-from generator.strays import tree_problems
+from generator.strays import state_problems
 
 PlanFormat = Literal["text", "json", "markdown"]
 FORMATS: tuple[PlanFormat, ...] = ("text", "json", "markdown")
@@ -37,17 +36,22 @@ def run(
     env: Mapping[str, str],
     require_approvals: bool = False,
     fail_on_skip: bool = False,
+    scoped: bool = True,
     out: TextIO,
     err: TextIO,
 ) -> int:
-    untrusted = tree_problems(root)
-    if untrusted:
+    untrusted = state_problems(root)
+    plan = None if untrusted else make_plan(root, base, scoped=scoped)
+    if plan is not None:
+        untrusted = plan.untrusted
+    if untrusted or plan is None:
         err.write(
             render_problems(untrusted, "github" if env.get("GITHUB_ACTIONS") == "true" else "text")
         )
         err.write("berth: the generated tree is not the one berth renders; no plan was made\n")
         return 1
-    plan = make_plan(root, base)
+    if plan.scope:
+        err.write(f"berth: {plan.scope}\n")
     report = _render(plan, fmt, env)
     if output is None:
         out.write(report)
@@ -81,6 +85,9 @@ def run(
             )
             status = 1
     if require_approvals:
+        # Only here: the Git host clients take longer to import than a scoped plan to make.
+        from generator.githost import GitHostError, host_from_environment
+
         try:
             agreed = approvals.check(
                 plan.approvals, host_from_environment(env, out=out), env, out, err

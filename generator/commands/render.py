@@ -12,35 +12,55 @@ import os
 from typing import TextIO
 
 from generator import layout
+from generator.changes import change_set
 from generator.journal import read_journal
-from generator.load import RequestCache, load_repo
+from generator.load import RequestCache
 from generator.render.codeowners import codeowners, codeowners_problems
 from generator.render.front import front_files
 from generator.render.tree import units
 from generator.report import Format, render_problems
+from generator.scope import scope_of
 from generator.strays import stray_problem
-from generator.validate import validate_repo
-from generator.write import Change, Workspace, apply_changes, plan_tree
+from generator.validate.scoped import check as check_requests
+from generator.write import Change, Workspace, apply_changes, outside, plan_tree
 
 
-def run(root: str, *, check: bool, fmt: Format, out: TextIO, err: TextIO) -> int:
+def run(
+    root: str,
+    *,
+    check: bool,
+    fmt: Format,
+    out: TextIO,
+    err: TextIO,
+    base: str | None = None,
+) -> int:
     workspace = Workspace(root)
     workspace.trust()
     with workspace.lock(shared=check):
-        return _run(root, workspace, check=check, fmt=fmt, out=out, err=err)
+        return _run(root, workspace, check=check, fmt=fmt, out=out, err=err, base=base)
 
 
 def _run(
-    root: str, workspace: Workspace, *, check: bool, fmt: Format, out: TextIO, err: TextIO
+    root: str,
+    workspace: Workspace,
+    *,
+    check: bool,
+    fmt: Format,
+    out: TextIO,
+    err: TextIO,
+    base: str | None,
 ) -> int:
     if check and read_journal(root) is not None:  # BerthError when Berth did not write it
         err.write("berth: an interrupted render left the tree half-swapped; run `berth render`\n")
         return 1
     if not check:
         workspace.recover()
+    scope = None if base is None else scope_of(change_set(root, base))
     requests = RequestCache(root)
-    raw = load_repo(root, requests)
-    valid, problems = validate_repo(raw)
+    checked = check_requests(root, scope, requests)
+    valid, problems, only = checked.valid, checked.problems, checked.tenants
+    if checked.note:
+        err.write(f"berth: {checked.note}\n")
     codeowners_path = os.path.join(root, layout.CODEOWNERS_FILE)
     try:
         with open(codeowners_path, encoding="utf-8") as fh:
@@ -53,11 +73,16 @@ def _run(
     if valid is None or any(p.severity == "error" for p in problems):
         err.write("berth: nothing was written; fix the problems above\n")
         return 1  # on invalid input nothing at all is written, not even the cache
+    if only is not None:
+        requests.keep_unread()
     if not check:  # --check writes nothing: a check in CI starts from a clean clone anyway
         requests.save()
-    extra = {layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants), **front_files(valid)}
-    outcome, writes, cache = plan_tree(root, units(valid), extra, workspace)
-    outcome.changes = sorted([*outcome.changes, *_stale_catalog(root, extra)])
+    extra = {
+        layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants),
+        **front_files(valid, only),
+    }
+    outcome, writes, cache = plan_tree(root, units(valid, only), extra, workspace, only)
+    outcome.changes = sorted([*outcome.changes, *_stale_catalog(root, extra, only)])
     if check:
         if read_journal(root) is not None:  # a render started while this check read the tree
             err.write("berth: a render ran during this check; run `berth render --check` again\n")
@@ -89,17 +114,20 @@ def _run(
     return 0
 
 
-def _stale_catalog(root: str, extra: dict[str, str]) -> list[Change]:
+def _stale_catalog(root: str, extra: dict[str, str], only: frozenset[str] | None) -> list[Change]:
     """Generated catalog files no request produces any more (a removed tenant's entities).
 
     `plan_tree` looks for such files under environments/ only; the catalog's are deleted
     through the same journal. Hand-written files there are left alone.
     """
     top = os.path.join(root, layout.CATALOG_DIR)
+    skip = outside(only)
     stale: list[Change] = []
     for folder, _dirs, names in os.walk(top):
         for name in names:
             path = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            if skip is not None and skip(path):
+                continue
             if path not in extra and _generated(os.path.join(folder, name)):
                 stale.append(Change(path, "delete"))
     return stale

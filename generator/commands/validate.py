@@ -1,19 +1,43 @@
-"""`berth validate [PATH...]`: report every problem in the requests; exit 0 valid, 1 invalid."""
+"""`berth validate [PATH...] [--base REF]`: report every problem in the requests; exit 0
+valid, 1 invalid. With `--base`, only what the change since REF can affect is read
+(generator/scope.py). It keeps `.berth/requests.json` (the parsed requests by content) for
+the commands after it, as `render` does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Literal, TextIO
 
-from generator.load import load_repo
+from generator.changes import change_set
+from generator.load import RequestCache
 from generator.problems import Problem
 from generator.report import Format, render_junit, render_problems
-from generator.validate import validate_repo
+from generator.scope import scope_of
+from generator.validate.scoped import check
+from generator.write import Workspace
 
 
-def run(root: str, paths: list[str], fmt: Format | Literal["junit"], out: TextIO) -> int:
-    raw = load_repo(root)
-    _valid, problems = validate_repo(raw)
+def run(
+    root: str,
+    paths: list[str],
+    fmt: Format | Literal["junit"],
+    out: TextIO,
+    base: str | None = None,
+    err: TextIO | None = None,
+) -> int:
+    scope = None if base is None else scope_of(change_set(root, base))
+    workspace = Workspace(root)
+    workspace.trust()
+    requests = RequestCache(root)
+    result = check(root, scope, requests)
+    raw, problems = result.raw, result.problems
+    if result.note and err is not None:
+        err.write(f"berth: {result.note}\n")
+    if result.valid is not None:
+        requests.keep_unread()
+        with contextlib.suppress(OSError):  # a cache: a read-only checkout validates anyway
+            requests.save()
     if paths:
         problems = [p for p in problems if _selected(p, root, paths)]
     if fmt == "junit":

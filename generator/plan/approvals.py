@@ -23,12 +23,14 @@ commit decides, and this one fails rather than judge reviews of a commit it did 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from generator import ci
-from generator.githost import GitHost, Reviews
 from generator.plan.model import Approval
 from generator.problems import UsageError
+
+if TYPE_CHECKING:  # the host clients are imported only by a plan that asks for reviews
+    from generator.githost import GitHost, Reviews
 
 
 def missing(needs: list[Approval], reviews: Reviews) -> list[Approval]:

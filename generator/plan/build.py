@@ -4,21 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from generator.load import RequestCache
 from generator.plan.cost import ZERO, Cost, Where, tenant_costs
 from generator.plan.diff import file_changes, object_changes, owner
 from generator.plan.images import image_changes
 from generator.plan.model import DELETION_KINDS, Approval, Deletion, EnvironmentPlan, Plan, Row
 from generator.plan.objects import Rendered
-from generator.plan.snapshot import Snapshot, snapshot_of, snapshot_of_revision
+from generator.plan.snapshot import (
+    Snapshot,
+    base_blueprints,
+    base_view,
+    change_set,
+    snapshot_in,
+)
+from generator.repo_view import DiskView
+from generator.scope import scope_of
+from generator.strays import stray_problems
 
 
-def make_plan(repo_root: str, base_ref: str) -> Plan:
-    """What the working tree at `repo_root` changes against the Git revision `base_ref`."""
-    head = snapshot_of(repo_root)
+def make_plan(repo_root: str, base_ref: str, *, scoped: bool = True) -> Plan:
+    """What the working tree at `repo_root` changes against the Git revision `base_ref`:
+    of the tenants the change can affect (generator/scope.py), or of all with `scoped=False`.
+    """
+    change = change_set(repo_root, base_ref)
+    scope = scope_of(change)
+    cache = RequestCache(repo_root)  # read only: what validate or render learned
+    head = snapshot_in(DiskView(repo_root), "working tree", scope if scoped else None, cache=cache)
     if head.valid is None:  # nothing to compare; the problems are the plan
         return Plan(base_ref, "", head.problems)
-    base_sha, base = snapshot_of_revision(repo_root, base_ref)
-    return compare(base, head, base_ref=base_ref, base_sha=base_sha)
+    label = f"{base_ref} ({change.base_sha[:7]})"
+    with base_blueprints(repo_root, change) as blueprints:
+        base = snapshot_in(
+            base_view(repo_root, change),
+            label,
+            scope if scoped and head.tenants is not None else None,
+            tenants=head.tenants,
+            blueprints_root=blueprints,
+            cache=cache,
+        )
+    plan = compare(base, head, base_ref=base_ref, base_sha=change.base_sha)
+    plan.scope = head.note if head.tenants is not None else ""
+    plan.untrusted = stray_problems(repo_root, head.files, head.tenants)
+    return plan
 
 
 def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> Plan:

@@ -104,6 +104,11 @@ class Plan:
     has_apps: bool = False
     base_total: Cost = ZERO  # every tenant in every environment
     head_total: Cost = ZERO
+    # Set when only the tenants a change can affect were rendered: what was checked. The
+    # quota totals still cover every tenant; the applications' totals, those in scope.
+    scope: str = ""
+    # Files under environments/ the working tree holds and the render does not: no plan.
+    untrusted: list[Problem] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:

@@ -1,7 +1,10 @@
 """A revision of the repository, rendered into memory: what `berth render` would write for it.
 
-The working tree is read where it is; a Git revision is first extracted (its inputs only) into
-a temporary folder with `git archive`. Neither writes anything into the repository.
+The working tree is read where it is. A Git revision is the working tree with the paths that
+differ put back as the revision holds them (`changes.py`, `repo_view.OverlayView`), so only
+what a check loads is ever read; the blueprints alone are extracted (with `git archive`) when
+they differ, since their templates are compiled from files. Nothing is written into the
+repository.
 """
 
 from __future__ import annotations
@@ -10,19 +13,24 @@ import os
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from generator import layout
-from generator.load import load_repo
+from generator.changes import ChangeSet, change_set, resolve_revision
+from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.render.codeowners import codeowners
-from generator.render.tree import render_all
-from generator.validate import ValidRepo, validate_repo
+from generator.render.tree import units
+from generator.repo_view import DiskView, OverlayView, RepoView
+from generator.scope import Scope
+from generator.validate import ValidRepo
+from generator.validate.scoped import check
+from generator.yaml_load import TrustedYAMLError, load_all_trusted, load_trusted
 
-INPUTS = layout.INPUTS
+__all__ = ["change_set", "resolve_revision"]
 
 BaseObject = tuple[str, str]  # (kind, metadata.name) of an object in blueprints/tenant
 
@@ -37,47 +45,74 @@ class Snapshot:
     problems: list[Problem]
     # The objects of the platform's tenant base, so overlay changes can name what they touch.
     tenant_base: tuple[BaseObject, ...] = field(default=())
+    # The tenants whose files `files` holds (None: every tenant), and what was checked.
+    tenants: frozenset[str] | None = None
+    note: str = ""
 
 
 def snapshot_of(root: str, label: str = "working tree") -> Snapshot:
-    raw = load_repo(root)
-    valid, problems = validate_repo(raw)
+    return snapshot_in(DiskView(root), label)
+
+
+def snapshot_in(
+    view: RepoView,
+    label: str,
+    scope: Scope | None = None,
+    *,
+    tenants: frozenset[str] | None = None,
+    blueprints_root: str | None = None,
+    cache: RequestCache | None = None,
+) -> Snapshot:
+    """The snapshot of `view`: of the tenants `scope` can affect, or of `tenants` when given
+    (the base of a scoped plan renders the head's tenants)."""
+    checked = check(view, scope, cache, blueprints_root=blueprints_root, tenants=tenants)
+    valid = checked.valid
+    tenant_base_of = tenant_base(
+        blueprints_root or view.root, view if blueprints_root is None else None
+    )
     if valid is None:
-        return Snapshot(label, {}, None, problems)
-    files = render_all(valid)
+        return Snapshot(label, {}, None, checked.problems, (), checked.tenants, checked.note)
+    files: dict[str, str] = {}
+    for unit in units(valid, checked.tenants):
+        files.update(unit.build())
     try:
-        with open(os.path.join(root, layout.CODEOWNERS_FILE), encoding="utf-8") as fh:
-            existing: str | None = fh.read()
-    except FileNotFoundError:
+        existing: str | None = view.read(layout.CODEOWNERS_FILE).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
         existing = None
     files[layout.CODEOWNERS_FILE] = codeowners(existing, valid.tenants)
-    return Snapshot(label, files, valid, problems, tenant_base(root))
+    return Snapshot(
+        label, files, valid, checked.problems, tenant_base_of, checked.tenants, checked.note
+    )
 
 
-def resolve_revision(root: str, ref: str) -> str:
-    """The commit id `ref` names, or a UsageError."""
-    if not ref or ref.startswith("-"):
-        raise UsageError(f"--base {ref!r} is not a Git revision")
-    out = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    sha = out.decode().strip()
-    if not sha:
-        raise UsageError(
-            f"--base {ref!r} is not a commit in {os.path.abspath(root)}"
-            " (a shallow clone may lack it: fetch the history, e.g. fetch-depth: 0 or GIT_DEPTH: 0)"
-        )
-    return sha
+def base_view(root: str, change: ChangeSet) -> RepoView:
+    """The repository as `change.base_sha` holds it, read through the working tree."""
+    return OverlayView(DiskView(root), change.before)
+
+
+@contextmanager
+def base_blueprints(root: str, change: ChangeSet) -> Iterator[str | None]:
+    """A folder holding the base's blueprints/ when the change touches them (else None: the
+    working tree's are the base's)."""
+    prefix = f"{layout.BLUEPRINTS_DIR}/"
+    if not any(p.startswith(prefix) for p in change.paths):
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="berth-plan-") as tmp:
+        listing = _git(root, "ls-tree", "--name-only", "-z", change.base_sha).decode().split("\0")
+        if layout.BLUEPRINTS_DIR in listing:
+            _extract(root, change.base_sha, [layout.BLUEPRINTS_DIR], tmp)
+        yield tmp
 
 
 def snapshot_of_revision(root: str, ref: str) -> tuple[str, Snapshot]:
-    """(commit id, snapshot) of a Git revision of the repository at `root`."""
-    sha = resolve_revision(root, ref)
-    listing = _git(root, "ls-tree", "--name-only", "-z", sha).decode().split("\0")
-    present = sorted(INPUTS.intersection(listing))
-    with tempfile.TemporaryDirectory(prefix="berth-plan-") as tmp:
-        if present:
-            _extract(root, sha, present, tmp)
-        snapshot = snapshot_of(tmp, label=f"{ref} ({sha[:7]})")
-    return sha, snapshot
+    """(commit id, snapshot) of a Git revision of the repository at `root`, in full."""
+    change = change_set(root, ref)
+    with base_blueprints(root, change) as blueprints:
+        label = f"{ref} ({change.base_sha[:7]})"
+        return change.base_sha, snapshot_in(
+            base_view(root, change), label, blueprints_root=blueprints
+        )
 
 
 def _extract(root: str, sha: str, paths: list[str], dest: str) -> None:
@@ -110,21 +145,24 @@ def _git(root: str, *args: str) -> bytes:
     return proc.stdout
 
 
-def tenant_base(root: str) -> tuple[BaseObject, ...]:
-    """(kind, name) of each object `blueprints/tenant` holds; () if it cannot be read."""
-    base = os.path.abspath(os.path.join(root, layout.TENANT_BASE_DIR))
+def tenant_base(root: str, view: RepoView | None = None) -> tuple[BaseObject, ...]:
+    """(kind, name) of each object `blueprints/tenant` holds; () if it cannot be read.
+
+    Read from `view` when given, else from the folder `root` (an extracted revision)."""
+    source = view if view is not None else DiskView(root)
+    base = layout.TENANT_BASE_DIR
     try:
-        with open(os.path.join(base, "kustomization.yaml"), encoding="utf-8") as fh:
-            resources = yaml.safe_load(fh).get("resources") or []
+        kustomization = load_trusted(source.read(f"{base}/kustomization.yaml").decode())
+        resources = kustomization.get("resources") or []
         found: list[BaseObject] = []
         for resource in resources:
-            path = os.path.normpath(os.path.join(base, str(resource)))
-            if not path.startswith(base + os.sep) or not os.path.isfile(path):
+            path = os.path.normpath(f"{base}/{resource}").replace(os.sep, "/")
+            if not path.startswith(f"{base}/") or source.kind(path) != "file":
                 continue
-            with open(path, encoding="utf-8") as fh:
-                found += [obj for doc in yaml.safe_load_all(fh) if (obj := _identity(doc))]
+            docs = load_all_trusted(source.read(path).decode())
+            found += [obj for doc in docs if (obj := _identity(doc))]
         return tuple(found)
-    except (OSError, yaml.YAMLError, AttributeError):
+    except (OSError, UnicodeDecodeError, TrustedYAMLError, AttributeError):
         return ()
 
 

@@ -15,9 +15,13 @@ from generator.validate import ValidRepo
 from generator.yaml_emit import dump, dump_all
 
 
-def catalog_files(repo: ValidRepo, templates: list[str]) -> dict[str, str]:
+def catalog_files(
+    repo: ValidRepo, templates: list[str], only: frozenset[str] | None = None
+) -> dict[str, str]:
     files: dict[str, str] = {}
     for name, tenant in repo.tenants.items():
+        if only is not None and name not in only:
+            continue
         apps = repo.apps.get(name, {})
         sources = [layout.tenant_file(name)]
         if apps:
@@ -49,10 +53,11 @@ TEMPLATE_SOURCES = (
 )
 
 
-def front_files(repo: ValidRepo) -> dict[str, str]:
-    """Every front-door file `render` writes besides environments/ and CODEOWNERS."""
+def front_files(repo: ValidRepo, only: frozenset[str] | None = None) -> dict[str, str]:
+    """Every front-door file `render` writes besides environments/ and CODEOWNERS (of the
+    tenants' catalog files, those of `only` when it is given)."""
     return {
-        **catalog_files(repo, list(templates.TEMPLATES)),
+        **catalog_files(repo, list(templates.TEMPLATES), only),
         **template_files(repo),
         **form_files(repo.platform, repo.blueprints),
     }

@@ -168,7 +168,9 @@ def environment_documents(
     }
 
 
-def units(repo: ValidRepo) -> list[Unit]:
+def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
+    """Every unit of the tree; of the tenants, only those in `only` when it is given (a
+    scoped check: the environments' units are always there)."""
     platform = repo.platform
     platform_json = platform.model_dump_json()
     out: list[Unit] = []
@@ -194,6 +196,8 @@ def units(repo: ValidRepo) -> list[Unit]:
         env_peers = tenant_objects.peers(repo.tenants, env.name)
         base = _hasher("tenant", platform_json, env.name)  # shared by the env's tenant units
         for name in present:
+            if only is not None and name not in only:
+                continue
             tenant = repo.tenants[name]
             apps = _apps(repo, env, name)
             # A changed blueprint (template or chart) re-renders every application using it.
