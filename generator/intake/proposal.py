@@ -2,16 +2,15 @@
 
 The order matters for safety: the names from the form are checked by the request models (the
 same validators and messages as `berth validate`) before any path is built from them; the
-request is then written into a temporary copy of the repository (never into the checkout),
-checked by the whole pipeline (load -> validate), and rendered there. Nothing here runs a
-process or evaluates the issue text: it is data from the parser to the YAML emitter.
+request is then put into a view of the checkout in memory (repo_view.OverlayView: nothing is
+copied, nothing written), checked by the whole pipeline (load -> validate), and rendered.
+Nothing here runs a process or evaluates the issue text: it is data from the parser to the
+YAML emitter.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.render.codeowners import codeowners
 from generator.render.tree import units
+from generator.repo_view import DiskView, OverlayView, RepoView
 from generator.validate import validate_repo
 from generator.write import Workspace, plan_tree
 from generator.yaml_emit import dump
@@ -89,13 +89,10 @@ def propose(root: str, event: IssueEvent) -> Proposal | Rejection:
             )
         )
     text = _updated(root, path, draft.kind, draft.document) or text
-    with tempfile.TemporaryDirectory(prefix="berth-intake-") as tmp:
-        _copy_repo(root, tmp)
-        target = _inside(tmp, path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        return _validate_and_render(root, tmp, draft, path, text)
+    _inside(root, path)
+    # The checkout with the request file put in, in memory: nothing is copied or written.
+    view = OverlayView(DiskView(root), {path: text.encode()})
+    return _validate_and_render(root, view, draft, path, text)
 
 
 def issue_problem(issue: int, label: str, message: str) -> Problem:
@@ -183,19 +180,21 @@ def _errors(adapter: TypeAdapter[str], value: str) -> list[str]:
 
 
 def _validate_and_render(
-    root: str, tmp: str, draft: RequestDraft, path: str, text: str
+    root: str, view: RepoView, draft: RequestDraft, path: str, text: str
 ) -> Proposal | Rejection:
-    valid, problems = validate_repo(load_repo(tmp))
+    valid, problems = validate_repo(load_repo(view))
     if valid is None:
         return Rejection(tuple(p for p in problems if p.severity == "error"), text)
     tenant, name = draft.tenant or "", draft.name or ""
     extra = {
         layout.CODEOWNERS_FILE: codeowners(
-            _read(os.path.join(tmp, layout.CODEOWNERS_FILE)), valid.tenants
+            _read(os.path.join(root, layout.CODEOWNERS_FILE)), valid.tenants
         )
     }
     tree = units(valid)
-    outcome, writes, _ = plan_tree(tmp, tree, extra, Workspace(tmp))
+    # The generated tree is the checkout's (the request changes none of it); plan_tree only
+    # reads it, and the checkout's render cache.
+    outcome, writes, _ = plan_tree(root, tree, extra, Workspace(root))
     changed = {c.path: writes[c.path] for c in outcome.changes if c.action != "delete"}
     # Also this tenant's generated files and the environment roots where unchanged from the
     # default branch: an edited issue must undo what an earlier version of the request
@@ -242,24 +241,13 @@ def _domains(root: str) -> dict[str, str]:
     }
 
 
-def _copy_repo(root: str, tmp: str) -> None:
-    """The inputs and the generated tree of the checkout, symbolic links kept as links (the
-    loader reports them)."""
-    for name in sorted(layout.INPUTS | {layout.ENVIRONMENTS_DIR}):
-        source = os.path.join(root, name)
-        if os.path.isdir(source) and not os.path.islink(source):
-            shutil.copytree(source, os.path.join(tmp, name), symlinks=True)
-        elif os.path.lexists(source):
-            shutil.copy2(source, os.path.join(tmp, name), follow_symlinks=False)
-
-
-def _inside(tmp: str, path: str) -> str:
-    """The absolute path of `path` in `tmp`, refusing anything that would leave tmp/tenants."""
-    tenants = os.path.realpath(os.path.join(tmp, layout.TENANTS_DIR))
-    target = os.path.realpath(os.path.join(tmp, path))
+def _inside(root: str, path: str) -> None:
+    """Refuse a request path that leaves root/tenants, by name or through a symbolic link
+    (an overlay would otherwise show a linked folder as a real one)."""
+    tenants = os.path.realpath(os.path.join(root, layout.TENANTS_DIR))
+    target = os.path.realpath(os.path.join(root, path))
     if not target.startswith(tenants + os.sep):
-        raise ValueError(f"refusing to write {path!r} outside {layout.TENANTS_DIR}/")
-    return target
+        raise ValueError(f"refusing to put {path!r} outside {layout.TENANTS_DIR}/")
 
 
 def _read(path: str) -> str | None:
