@@ -45,8 +45,11 @@ def render_problems(problems: Sequence[Problem], fmt: Format, *, title: str = "b
     return "".join(f"{p}\n" for p in problems)
 
 
-def render_markdown(problems: Sequence[Problem], title: str) -> str:
-    """A short section for a PR comment: a heading, a count, one bullet per problem.
+def render_markdown(
+    problems: Sequence[Problem], title: str, *, max_items: int = MARKDOWN_MAX_ITEMS
+) -> str:
+    """A short section for a PR or issue comment: a heading, a count, one bullet per problem
+    (the first `max_items`; the rest are counted).
 
     File, field and message may come from a request, so each is a code span (mdsafe): a
     problem can show up in the comment but never shape it.
@@ -60,13 +63,13 @@ def render_markdown(problems: Sequence[Problem], title: str) -> str:
     ]
     heading = f"### {title}: {', '.join(counts)}" if counts else f"### {title}: no problems"
     lines = [heading, ""]
-    for p in problems[:MARKDOWN_MAX_ITEMS]:
+    for p in problems[:max_items]:
         where = code(f"{p.file}:{p.line}:{p.col}")
         field = f" {code(p.field)}" if p.field else ""
         mark = "**warning** " if p.severity == "warning" else ""
         lines.append(f"- {mark}{where}{field}: {code(p.message)}")
-    if len(problems) > MARKDOWN_MAX_ITEMS:
-        lines.append(f"- and {len(problems) - MARKDOWN_MAX_ITEMS} more (see the job log)")
+    if len(problems) > max_items:
+        lines.append(f"- and {len(problems) - max_items} more (see the job log)")
     return "\n".join(lines) + "\n"
 
 

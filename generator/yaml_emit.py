@@ -118,6 +118,26 @@ def _block(value: str, indent: str) -> str | None:
     return header + "\n" + "\n".join(lines)
 
 
+class Dumped(str):
+    """YAML text inside a generated object (a kustomize patch, say) that keeps the value it
+    was written from, so readers of the objects (the plan) need not parse it back."""
+
+    value: Any
+
+    def __new__(cls, text: str, value: Any) -> Dumped:
+        made = super().__new__(cls, text)
+        made.value = value
+        return made
+
+    def __reduce__(self) -> tuple[type[Dumped], tuple[str, Any]]:  # copy and pickle keep both
+        return (Dumped, (str(self), self.value))
+
+
+def dump_kept(value: dict[str, Any] | list[Any]) -> Dumped:
+    """`value` as one YAML document that remembers `value`."""
+    return Dumped(dump(value) if isinstance(value, dict) else dump_sequence(value), value)
+
+
 def dump(value: dict[str, Any]) -> str:
     """One YAML document for a mapping, ending in a newline."""
     if not value:

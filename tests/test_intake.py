@@ -25,6 +25,7 @@ from generator.githost import GitHost, GitHubHost, Secret, host_from_environment
 from generator.githost.retry import WaitBudget
 from generator.intake.event import issue_event
 from generator.intake.proposal import Proposal, Rejection, propose
+from generator.problems import Problem
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.repo import berth, make_repo, tree
@@ -280,8 +281,8 @@ def test_github_issue_becomes_one_branch_and_one_pull_request_updated_on_edit(
     ]
     [comment] = [c for c in github.comments_on(1) if INTAKE in c["body"]]
     assert (
-        "```text\ntenants/billing/tenant.yaml:17:13: spec.environments.dev.size: unknown size"
-        " 'huge'; the platform offers: small, medium, large\n"
+        "- `tenants/billing/tenant.yaml:17:13` `spec.environments.dev.size`: `unknown size"
+        " 'huge'; the platform offers: small, medium, large`\n"
     ) in comment["body"]
     assert "<details><summary>The request file built from this issue" in comment["body"]
 
@@ -338,8 +339,8 @@ def test_problems_are_commented_in_the_words_of_the_cli(
     assert "invalid; commented" in out
     [comment] = [c["body"] for c in github.comments_on(1) if INTAKE in c["body"]]
     assert (
-        "```text\ntenants/billing/tenant.yaml:12:5: spec.owners[1]: 'bad_user!' is not a Git"
-        " hosting username (ASCII letters, digits and single '-', at most 39; no leading '@')\n```"
+        "- `tenants/billing/tenant.yaml:12:5` `spec.owners[1]`: `'bad_user!' is not a Git"
+        " hosting username (ASCII letters, digits and single '-', at most 39; no leading '@')`\n"
     ) in comment
     # Nothing was proposed.
     assert github.calls("POST") == [("POST", f"{GH}/issues/1/comments")]
@@ -357,7 +358,7 @@ def test_a_path_as_tenant_name_is_a_validation_error(
     assert code == 1
     [comment] = [c["body"] for c in github.comments_on(1) if INTAKE in c["body"]]
     assert (
-        "tenants/<tenant>/tenant.yaml:7:9: metadata.name: '../x' is not a DNS-1123 label"
+        "- `tenants/<tenant>/tenant.yaml:7:9` `metadata.name`: `'../x' is not a DNS-1123 label"
     ) in comment
     assert [m for m, _ in github.calls() if m != "GET"] == ["POST"]
     assert tree(checkout) == before
@@ -456,7 +457,15 @@ def test_an_application_request(checkout: Path, tmp_path: Path) -> None:
         )
     )
     assert propose(str(checkout), unknown) == Rejection(
-        ("Tenant: there is no tenant 'nobody'; request it with the tenant form first",)
+        (
+            Problem(
+                "issue #1",
+                1,
+                1,
+                "Tenant",
+                "there is no tenant 'nobody'; request it with the tenant form first",
+            ),
+        )
     )
 
 
@@ -578,7 +587,7 @@ def test_hostile_bodies_give_a_clean_request_or_a_validation_error(
 
     assert tree(checkout) == before  # the checkout is never written to
     if isinstance(result, Rejection):
-        assert result.lines and all(isinstance(line, str) for line in result.lines)
+        assert result.problems and all(isinstance(p, Problem) for p in result.problems)
         return
     name = result.tenant
     assert result.request_path == f"tenants/{name}/tenant.yaml"
@@ -624,11 +633,19 @@ def test_outcomes_of_hostile_names_and_sizes(checkout: Path, tmp_path: Path) -> 
     for key in ("parent folder as name", "deep path as name", "absolute path as name"):
         result = outcome(key)
         assert isinstance(result, Rejection), key
-        assert any("metadata.name:" in line and "DNS-1123" in line for line in result.lines)
-        assert all(line.startswith("tenants/<tenant>/tenant.yaml:") for line in result.lines)
+        assert any(p.field == "metadata.name" and "DNS-1123" in p.message for p in result.problems)
+        assert all(p.file == "tenants/<tenant>/tenant.yaml" for p in result.problems)
     big = outcome("1 MB of text")
     assert big == Rejection(
-        ("Issue body: the issue body is larger than 64 KiB; a request form is far smaller",)
+        (
+            Problem(
+                "issue #1",
+                1,
+                1,
+                "Issue body",
+                "the issue body is larger than 64 KiB; a request form is far smaller",
+            ),
+        )
     )
     existing = outcome("existing tenant")
     assert isinstance(existing, Proposal) and existing.updates

@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 
 from generator.ci import COMMENT_LIMIT
-from generator.plan import APPROVE_DELETION_LABEL, compare, make_plan, objects
-from generator.plan.diff import file_changes
+from generator.plan import APPROVE_DELETION_LABEL, compare, make_plan
 from generator.plan.markdown import MARKER, render_markdown
 from generator.plan.snapshot import snapshot_of, snapshot_of_revision
 from generator.problems import Problem
-from tests.support.repo import PAYMENTS, REPO, SEARCH, berth, git, make_repo, tree, write
+from tests.support.repo import PAYMENTS, SEARCH, berth, git, make_repo, tree, write
 from tests.support.tools import reference
 
 GOLDEN = Path(__file__).parent / "golden" / "plan"
@@ -388,24 +387,6 @@ def test_request_text_cannot_break_out_of_the_diff_block(tmp_path: Path) -> None
     assert markdown.startswith(MARKER)
     assert "`````diff\n" in markdown  # the fence outgrows the longest backtick run
     assert markdown.count("<details>") == markdown.count("</details>") - markdown.count(hostile)
-
-
-def test_the_emitter_reader_and_the_yaml_reader_agree() -> None:
-    """objects.py reads Berth's own output with patterns first; on the example repository it
-    must name exactly the objects a YAML parse names."""
-    snapshot = snapshot_of(str(REPO))
-    assert snapshot.valid is not None
-    bases = (snapshot.tenant_base, snapshot.tenant_base)
-    for change in file_changes({}, snapshot.files):
-        if change.path.endswith(".yaml") and not change.path.endswith(".values.yaml"):
-            _, emitted = objects.objects_of(change.path, None, change.new, bases)
-            parsed = (
-                objects._overlay_parsed
-                if objects.is_overlay(change.path)
-                else objects._documents_parsed
-            )(change.path, change.new, snapshot.tenant_base)
-            assert parsed is not None
-            assert set(emitted) == set(parsed), change.path
 
 
 def test_a_new_tenant_in_a_manual_environment_gets_its_sync_order(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ the issue updates the same branch and pull request. Without a token this is a dr
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TextIO
 
@@ -28,12 +29,14 @@ from generator.intake.event import IssueEvent, issue_event
 from generator.intake.forms import FORMS
 from generator.intake.proposal import Proposal, Rejection, propose
 from generator.mdsafe import fence
-from generator.problems import UsageError
+from generator.problems import Problem, UsageError
+from generator.report import render_markdown, render_problems
 
 MARKER = "berth:intake"
-MAX_LINES = 100  # problem lines quoted in a comment
-MAX_LINE = 1000  # characters of each
+MAX_PROBLEMS = 40  # problems listed in a comment (the job log has them all)
+MAX_MESSAGE = 1000  # characters of each message shown there
 MAX_REQUEST = 16_000  # characters of the request file shown with them
+TITLE = "berth intake"
 
 
 def branch_name(number: int) -> str:
@@ -73,6 +76,7 @@ def _skip_reason(event: IssueEvent) -> str:
 def _intake(root: str, event: IssueEvent, host: GitHost, out: TextIO) -> int:
     result = propose(root, event)
     if isinstance(result, Rejection):
+        out.write(render_problems(result.problems, "text"))
         url = host.upsert_comment("issue", event.number, rejection_comment(result), marker=MARKER)
         out.write(f"berth: the request in issue #{event.number} is invalid; commented: {url}\n")
         return 1
@@ -141,12 +145,13 @@ def success_comment(proposal: Proposal, url: str) -> str:
 
 
 def rejection_comment(rejection: Rejection) -> str:
-    lines = [line[:MAX_LINE] for line in rejection.lines[:MAX_LINES]]
-    if len(rejection.lines) > MAX_LINES:
-        lines.append(f"... and {len(rejection.lines) - MAX_LINES} more")
+    """The problems through the reporter's Markdown, as a pull request's plan shows them;
+    a form field's problems name the issue and the field's label (`issue #7:1:1`)."""
+    problems = [_clipped(p) for p in rejection.problems]
     text = (
         "**This request cannot become a pull request yet.** Edit the issue to fix these"
-        " problems; Berth checks it again after every edit.\n\n" + fence("\n".join(lines), "text")
+        " problems; Berth checks it again after every edit.\n\n"
+        + render_markdown(problems, TITLE, max_items=MAX_PROBLEMS)
     )
     if rejection.request is not None and len(rejection.request) <= MAX_REQUEST:
         text += (
@@ -154,3 +159,9 @@ def rejection_comment(rejection: Rejection) -> str:
             " refer to it)</summary>\n\n" + fence(rejection.request, "yaml") + "\n</details>\n"
         )
     return text
+
+
+def _clipped(problem: Problem) -> Problem:
+    if len(problem.message) <= MAX_MESSAGE:
+        return problem
+    return dataclasses.replace(problem, message=problem.message[: MAX_MESSAGE - 3] + "...")

@@ -2,16 +2,15 @@
 
 The order matters for safety: the names from the form are checked by the request models (the
 same validators and messages as `berth validate`) before any path is built from them; the
-request is then written into a temporary copy of the repository (never into the checkout),
-checked by the whole pipeline (load -> validate), and rendered there. Nothing here runs a
-process or evaluates the issue text: it is data from the parser to the YAML emitter.
+request is then put into a view of the checkout in memory (repo_view.OverlayView: nothing is
+copied, nothing written), checked by the whole pipeline (load -> validate), and rendered.
+Nothing here runs a process or evaluates the issue text: it is data from the parser to the
+YAML emitter.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,15 +19,17 @@ from pydantic import TypeAdapter, ValidationError
 from generator import layout
 from generator.edit import EditError, changes_between, edit
 from generator.intake.event import IssueEvent
-from generator.intake.forms import RequestDraft, request_from_issue
+from generator.intake.forms import APP_FORM, FormError, RequestDraft, request_from_issue
 from generator.intake.merge import merge_form
 from generator.load import load_repo
 from generator.model_errors import validate_model
 from generator.models.application import Application, AppName
 from generator.models.common import TenantName
 from generator.models.tenant import Tenant
+from generator.problems import Problem
 from generator.render.codeowners import codeowners
 from generator.render.tree import units
+from generator.repo_view import DiskView, OverlayView, RepoView
 from generator.validate import validate_repo
 from generator.write import Workspace, plan_tree
 from generator.yaml_emit import dump
@@ -36,6 +37,7 @@ from generator.yaml_load import LoadError, load_request, parse_request, read_req
 
 _TENANT_NAME: TypeAdapter[str] = TypeAdapter(TenantName)
 _APP_NAME: TypeAdapter[str] = TypeAdapter(AppName)
+TENANT_LABEL = APP_FORM.field("tenant").label  # an application's tenant: a form field only
 
 
 @dataclass(frozen=True)
@@ -55,20 +57,21 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why there is no pull request: CLI-style problem lines, or form errors."""
+    """Why there is no pull request: the problems of the request file built from the issue
+    (as `berth validate` reports them) or of the form's fields (`issue #N`, by label)."""
 
-    lines: tuple[str, ...]
-    request: str | None = None  # the request file built from the issue, which lines refer to
+    problems: tuple[Problem, ...]
+    request: str | None = None  # the request file built from the issue, which problems refer to
 
 
 def propose(root: str, event: IssueEvent) -> Proposal | Rejection:
     draft = request_from_issue(event.body, event.labels, domains=_domains(root))
     if not isinstance(draft, RequestDraft):
-        return Rejection((str(draft),))
+        return Rejection((form_problem(draft, event.number),))
     if draft.document is None or draft.tenant is None or draft.name is None:
-        return Rejection(tuple(str(e) for e in draft.errors))
+        return Rejection(tuple(form_problem(e, event.number) for e in draft.errors))
     text = request_text(draft.document, event.number)
-    problems = _model_problems(draft, draft.tenant, draft.name, text)
+    problems = _model_problems(draft, draft.tenant, draft.name, text, event.number)
     if problems:
         return Rejection(problems, text)
     # From here on both names are valid DNS labels: now they may become a path.
@@ -77,16 +80,28 @@ def propose(root: str, event: IssueEvent) -> Proposal | Rejection:
         os.path.join(root, layout.tenant_file(draft.tenant))
     ):
         return Rejection(
-            (f"Tenant: there is no tenant {draft.tenant!r}; request it with the tenant form first",)
+            (
+                issue_problem(
+                    event.number,
+                    TENANT_LABEL,
+                    f"there is no tenant {draft.tenant!r}; request it with the tenant form first",
+                ),
+            )
         )
     text = _updated(root, path, draft.kind, draft.document) or text
-    with tempfile.TemporaryDirectory(prefix="berth-intake-") as tmp:
-        _copy_repo(root, tmp)
-        target = _inside(tmp, path)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        return _validate_and_render(root, tmp, draft, path, text)
+    _inside(root, path)
+    # The checkout with the request file put in, in memory: nothing is copied or written.
+    view = OverlayView(DiskView(root), {path: text.encode()})
+    return _validate_and_render(root, view, draft, path, text)
+
+
+def issue_problem(issue: int, label: str, message: str) -> Problem:
+    """A problem of a form field, which has no file or line: `issue #7:1:1: Team name: ...`."""
+    return Problem(f"issue #{issue}", 1, 1, label, message)
+
+
+def form_problem(error: FormError, issue: int) -> Problem:
+    return issue_problem(issue, error.label or error.field, error.message)
 
 
 def request_text(document: dict[str, Any], issue: int) -> str:
@@ -128,11 +143,17 @@ def _request_path(kind: str, tenant: str, name: str) -> str:
     return layout.tenant_file(tenant) if kind == "Tenant" else layout.app_file(tenant, name)
 
 
-def _model_problems(draft: RequestDraft, tenant: str, name: str, text: str) -> tuple[str, ...]:
+def _model_problems(
+    draft: RequestDraft, tenant: str, name: str, text: str, issue: int
+) -> tuple[Problem, ...]:
     """What the request model says about the request (names included), as the CLI says it."""
     tenant_errors = _errors(_TENANT_NAME, tenant)
     # An application's tenant is a form field, not a field of the file: reported by its label.
-    lines = [f"Tenant: {e}" for e in tenant_errors] if draft.kind == "Application" else []
+    found = (
+        [issue_problem(issue, TENANT_LABEL, e) for e in tenant_errors]
+        if draft.kind == "Application"
+        else []
+    )
     names_ok = not tenant_errors and (draft.kind == "Tenant" or not _errors(_APP_NAME, name))
     # Problems name the file the request would become; a name that is not valid yet does not
     # go into it, not even as text.
@@ -144,10 +165,10 @@ def _model_problems(draft: RequestDraft, tenant: str, name: str, text: str) -> t
     try:
         doc = parse_request(text.encode("utf-8", "surrogatepass"), display)
     except LoadError as exc:
-        return (*lines, str(exc.problem))
+        return (*found, exc.problem)
     model = Tenant if draft.kind == "Tenant" else Application
     _, problems = validate_model(model, doc)
-    return (*lines, *(str(p) for p in problems))
+    return (*found, *problems)
 
 
 def _errors(adapter: TypeAdapter[str], value: str) -> list[str]:
@@ -159,19 +180,21 @@ def _errors(adapter: TypeAdapter[str], value: str) -> list[str]:
 
 
 def _validate_and_render(
-    root: str, tmp: str, draft: RequestDraft, path: str, text: str
+    root: str, view: RepoView, draft: RequestDraft, path: str, text: str
 ) -> Proposal | Rejection:
-    valid, problems = validate_repo(load_repo(tmp))
+    valid, problems = validate_repo(load_repo(view))
     if valid is None:
-        return Rejection(tuple(str(p) for p in problems if p.severity == "error"), text)
+        return Rejection(tuple(p for p in problems if p.severity == "error"), text)
     tenant, name = draft.tenant or "", draft.name or ""
     extra = {
         layout.CODEOWNERS_FILE: codeowners(
-            _read(os.path.join(tmp, layout.CODEOWNERS_FILE)), valid.tenants
+            _read(os.path.join(root, layout.CODEOWNERS_FILE)), valid.tenants
         )
     }
     tree = units(valid)
-    outcome, writes, _ = plan_tree(tmp, tree, extra, Workspace(tmp))
+    # The generated tree is the checkout's (the request changes none of it); plan_tree only
+    # reads it, and the checkout's render cache.
+    outcome, writes, _ = plan_tree(root, tree, extra, Workspace(root))
     changed = {c.path: writes[c.path] for c in outcome.changes if c.action != "delete"}
     # Also this tenant's generated files (its root entries included) where unchanged from the
     # default branch: an edited issue must undo what an earlier version of the request
@@ -217,24 +240,13 @@ def _domains(root: str) -> dict[str, str]:
     }
 
 
-def _copy_repo(root: str, tmp: str) -> None:
-    """The inputs and the generated tree of the checkout, symbolic links kept as links (the
-    loader reports them)."""
-    for name in sorted(layout.INPUTS | {layout.ENVIRONMENTS_DIR}):
-        source = os.path.join(root, name)
-        if os.path.isdir(source) and not os.path.islink(source):
-            shutil.copytree(source, os.path.join(tmp, name), symlinks=True)
-        elif os.path.lexists(source):
-            shutil.copy2(source, os.path.join(tmp, name), follow_symlinks=False)
-
-
-def _inside(tmp: str, path: str) -> str:
-    """The absolute path of `path` in `tmp`, refusing anything that would leave tmp/tenants."""
-    tenants = os.path.realpath(os.path.join(tmp, layout.TENANTS_DIR))
-    target = os.path.realpath(os.path.join(tmp, path))
+def _inside(root: str, path: str) -> None:
+    """Refuse a request path that leaves root/tenants, by name or through a symbolic link
+    (an overlay would otherwise show a linked folder as a real one)."""
+    tenants = os.path.realpath(os.path.join(root, layout.TENANTS_DIR))
+    target = os.path.realpath(os.path.join(root, path))
     if not target.startswith(tenants + os.sep):
-        raise ValueError(f"refusing to write {path!r} outside {layout.TENANTS_DIR}/")
-    return target
+        raise ValueError(f"refusing to put {path!r} outside {layout.TENANTS_DIR}/")
 
 
 def _read(path: str) -> str | None:

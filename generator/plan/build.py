@@ -9,6 +9,7 @@ from generator.plan.cost import ZERO, Cost, Where, tenant_costs
 from generator.plan.diff import file_changes, object_changes, owner
 from generator.plan.images import image_changes
 from generator.plan.model import DELETION_KINDS, Approval, Deletion, EnvironmentPlan, Plan, Row
+from generator.plan.objects import Rendered
 from generator.plan.snapshot import (
     Snapshot,
     base_blueprints,
@@ -58,11 +59,12 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
     plan.currency = platform.spec.pricing.currency
 
     rows: dict[tuple[str | None, str | None], Row] = {}
+    sides = (Rendered(base.valid, base.tenant_base), Rendered(head.valid, head.tenant_base))
     for change in file_changes(base.files, head.files):
         env, tenant = owner(change.path)
         row = rows.setdefault((env, tenant), Row(env or "", tenant))
         row.files.append(change)
-        row.objects += object_changes(change, base.tenant_base, head.tenant_base)
+        row.objects += object_changes(change, sides)
 
     base_costs, head_costs = tenant_costs(base), tenant_costs(head)
     plan.has_apps = any(c.apps for c in (*base_costs.values(), *head_costs.values()))

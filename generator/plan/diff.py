@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Literal
 
 from generator import layout
-from generator.plan.objects import TenantBase, objects_of
+from generator.plan.objects import Rendered, objects_of
 
 FileAction = Literal["create", "update", "delete"]
 ObjectAction = Literal["add", "change", "remove"]
@@ -65,14 +65,15 @@ def file_changes(base: dict[str, str], head: dict[str, str]) -> list[FileChange]
     return changes
 
 
-def object_changes(
-    change: FileChange, base_objects: TenantBase, head_objects: TenantBase
-) -> list[ObjectChange]:
+def object_changes(change: FileChange, sides: tuple[Rendered, Rendered]) -> list[ObjectChange]:
+    """The objects `change` adds, changes and removes; `sides`: what render built for the
+    base and for the head revision."""
     before, after = objects_of(
         change.path,
         None if change.action == "create" else change.old,
         None if change.action == "delete" else change.new,
-        (base_objects, head_objects),
+        sides,
+        owner(change.path),
     )
     found = []
     for key in before.keys() | after.keys():

@@ -1,7 +1,11 @@
 """The Kubernetes objects a generated file stands for, each with a fingerprint of its content.
 
 Comparing fingerprints of two revisions says which objects a change adds, changes and
-removes, which reads better in a review than file names. Three shapes are known:
+removes, which reads better in a review than file names. The objects are the ones render
+built for the file (`Rendered`, from the revision's validated requests): nothing is parsed
+back. A file render does not hold, or holds with other bytes (a hand edit, a file an older
+Berth wrote), is read as YAML (`yaml_load.load_all_trusted`) and, if that fails, compared as
+one `File/<path>`. Three shapes are known:
 
 - a tenant's guardrails overlay (`environments/<env>/tenants/<tenant>/guardrails/kustomization.yaml`)
   builds the objects of `blueprints/tenant`, renamed and patched: each object's fingerprint is
@@ -12,56 +16,95 @@ removes, which reads better in a review than file names. Three shapes are known:
   a database off shows as removing them, which `--fail-on-delete` guards;
 - any other YAML file holds its documents, each `Kind/metadata.name` (the Argo CD AppProjects
   and Applications of `argocd.yaml` and `bootstrap.yaml`; a root kustomization, which has no
-  name, is named after its folder); a file that is not YAML is `File/<path>`.
+  name, is named after its folder).
 
-Files are read as Berth's emitter writes them first (yaml_emit's layout, with a few patterns:
-parsing 12,000 files as YAML takes many seconds), then as YAML whatever that does not
-recognise, then as a whole. Both revisions of a file are always read the same way, so their
-fingerprints compare.
+A fingerprint is the canonical JSON of the objects, so render's objects and a parse of the
+same text give the same one and both sides of a file compare however each was read.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
-import re
-from collections.abc import Callable
 from typing import Any
-
-import yaml
 
 from generator import layout
 from generator.plan.snapshot import BaseObject
+from generator.render.tree import Documents, texts, unit_documents
+from generator.validate import ValidRepo
+from generator.yaml_emit import Dumped
+from generator.yaml_load import TrustedYAMLError, load_all_trusted, load_trusted
 
 Key = tuple[str, str]  # (kind, name)
+Fingerprints = dict[Key, str]
 TenantBase = tuple[BaseObject, ...]
-Reader = Callable[[str, str, TenantBase], dict[Key, str] | None]
 VALUES_SUFFIX = ".values.yaml"
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+Owner = tuple[str | None, str | None]  # (environment, tenant) of a generated path, diff.owner
+
+
+class Rendered:
+    """The objects render builds for one revision's files, built on demand for the units of
+    the few files a change touches (one tenant in one environment, or an environment's root)."""
+
+    def __init__(self, repo: ValidRepo | None, base: TenantBase = ()) -> None:
+        self.repo = repo
+        self.base = base
+        self._built: dict[tuple[str, str | None], Documents] = {}
+
+    def objects(self, path: str, text: str, owner: Owner) -> list[Any] | None:
+        """The objects of `path`, if render holds them and they are exactly `text`."""
+        env, tenant = owner
+        if self.repo is None or env is None:
+            return None
+        if (env, tenant) not in self._built:
+            self._built[env, tenant] = unit_documents(self.repo, env, tenant)
+        document = self._built[env, tenant].get(path)
+        if document is None or texts({path: document})[path] != text:
+            return None
+        return document[1]
 
 
 def objects_of(
-    path: str, old: str | None, new: str | None, bases: tuple[TenantBase, TenantBase]
-) -> tuple[dict[Key, str], dict[Key, str]]:
-    """The objects of a file before and after (None: the file is absent there)."""
-    if path.endswith(VALUES_SUFFIX):
-        app = posixpath.basename(path).removesuffix(VALUES_SUFFIX)
-        key = ("Values", app)
-        return _whole(key, old) | _database(app, old), _whole(key, new) | _database(app, new)
+    path: str,
+    old: str | None,
+    new: str | None,
+    sides: tuple[Rendered, Rendered],
+    owner: Owner = (None, None),
+) -> tuple[Fingerprints, Fingerprints]:
+    """The objects of a file before and after (None: the file is absent there); `owner`: the
+    unit that writes it, where render's objects are looked up ((None, None): parse only)."""
     if path.endswith((".yaml", ".yml")):
-        overlay = is_overlay(path)
-        readers: tuple[Reader, ...] = (
-            (_overlay_emitted, _overlay_parsed)
-            if overlay
-            else (_documents_emitted, _documents_parsed)
-        )
-        for reader in readers:
-            before = reader(path, old, bases[0]) if old is not None else {}
-            after = reader(path, new, bases[1]) if new is not None else {}
-            if before is not None and after is not None:
-                return before, after
+        before = _fingerprints(path, old, sides[0], owner)
+        after = _fingerprints(path, new, sides[1], owner)
+        if before is not None and after is not None:
+            return before, after
     return _whole(("File", path), old), _whole(("File", path), new)
+
+
+def _fingerprints(path: str, text: str | None, side: Rendered, owner: Owner) -> Fingerprints | None:
+    if text is None:
+        return {}
+    docs = side.objects(path, text, owner)
+    if docs is None:
+        docs = _parsed(text)
+    if docs is None:
+        return None
+    if path.endswith(VALUES_SUFFIX):
+        return _values(posixpath.basename(path).removesuffix(VALUES_SUFFIX), docs)
+    if is_overlay(path):
+        return _overlay(docs, side.base)
+    return _documents(path, docs)
+
+
+def _parsed(text: str) -> list[Any] | None:
+    """The documents of a file render does not hold; `[]` (an empty list) holds none."""
+    try:
+        docs = load_all_trusted(text)
+    except TrustedYAMLError:
+        return None
+    return [] if docs == [[]] else docs
 
 
 def is_overlay(path: str) -> bool:
@@ -69,7 +112,7 @@ def is_overlay(path: str) -> bool:
     return len(parts) == 6 and path == layout.tenant_overlay_file(parts[1], parts[3])
 
 
-def _whole(key: Key, text: str | None) -> dict[Key, str]:
+def _whole(key: Key, text: str | None) -> Fingerprints:
     return {} if text is None else {key: text}
 
 
@@ -77,154 +120,91 @@ def _whole(key: Key, text: str | None) -> dict[Key, str]:
 DATABASE_KINDS = ("Cluster", "ScheduledBackup")
 
 
-def _database(app: str, text: str | None) -> dict[Key, str]:
-    """The database objects the chart renders from a values file, if it enables one.
-
-    A values file that does not parse is judged enabled: it then shows as unchanged rather
-    than as a silent deletion (render validates values files, so this is not expected).
-    """
-    if text is None or "database:" not in text:
-        return {}
-    try:
-        values = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return {(kind, f"{app}-db"): text for kind in DATABASE_KINDS}
-    database = values.get("database") if isinstance(values, dict) else None
-    if not isinstance(database, dict) or database.get("enabled") is not True:
-        return {}
-    fingerprint = _canonical(database)
-    return {(kind, f"{app}-db"): fingerprint for kind in DATABASE_KINDS}
-
-
-# -- yaml_emit's layout ---------------------------------------------------------------------
-
-_DOCUMENT = re.compile(r"^---\n", re.M)
-_LEADING_COMMENTS = re.compile(r"\A(?:#.*\n)+")
-_KIND = re.compile(r"^kind: (.+)$", re.M)
-_NAME = re.compile(r"^name: (.+)$", re.M)
-_METADATA_NAME = re.compile(r"^metadata:\n(?:  .*\n)*?  name: (.+)$", re.M)
-_ITEM = re.compile(r"^(?=- )", re.M)
-_TARGET = re.compile(r"^target:\n((?:  .*\n)+)", re.M)
-_PATCH = re.compile(r"^patch: \|-?\n((?:  .*\n|\n)*)", re.M)
-_RENAME = re.compile(r"^- op: replace\n  path: /metadata/name\n  value: (.+)$", re.M)
-
-
-def _documents_emitted(path: str, text: str, _: TenantBase) -> dict[Key, str] | None:
-    found: dict[Key, str] = {}
-    for doc in _DOCUMENT.split(text):
-        doc = _LEADING_COMMENTS.sub("", doc)  # the file's header belongs to no object
-        kind = _scalar(_KIND.search(doc))
-        name = _METADATA_NAME.search(doc)
-        if kind is None or (name is not None and _scalar(name) is None):
-            return None
-        key = (kind, _scalar(name) or posixpath.dirname(path))
-        if key in found:
-            return None
-        found[key] = doc
+def _values(app: str, docs: list[Any]) -> Fingerprints | None:
+    """`Values/<app>`, and the database objects the chart renders if the values enable one."""
+    if len(docs) != 1 or not isinstance(docs[0], dict):
+        return None
+    values = docs[0]
+    found = {("Values", app): _canonical(values)}
+    database = values.get("database")
+    if isinstance(database, dict) and database.get("enabled") is True:
+        found |= {(kind, f"{app}-db"): _canonical(database) for kind in DATABASE_KINDS}
     return found
 
 
-def _overlay_emitted(path: str, text: str, base: TenantBase) -> dict[Key, str] | None:
-    shared, found, patches = text.partition("\npatches:\n")
-    if not found or any(line[:2] not in ("- ", "  ", "") for line in patches.split("\n")):
-        return None
-    parts: dict[Key, list[str]] = {key: [] for key in base}
-    renames: dict[Key, str] = {}
-    for item in filter(None, _ITEM.split(patches)):
-        body = _dedent(item)
-        patch = _PATCH.search(body)
-        if patch is None:
-            return None
-        patch_text = _dedent(patch[1])
-        target = _TARGET.search(body)
-        where = _dedent(target[1]) if target else patch_text
-        kind = _scalar(_KIND.search(where))
-        name = _scalar((_NAME if target else _METADATA_NAME).search(where))
-        if kind is None or name is None:
-            return None
-        parts.setdefault((kind, name), []).append(item)
-        rename = _RENAME.search(patch_text) if target else None
-        if rename is not None:
-            new_name = _scalar(rename)
-            if new_name is None:
-                return None
-            renames[(kind, name)] = new_name
-    return {
-        (kind, renames.get((kind, name), name)): shared + "".join(items)
-        for (kind, name), items in parts.items()
-    }
-
-
-def _dedent(block: str) -> str:
-    return "\n".join(line[2:] for line in block.split("\n"))
-
-
-def _scalar(match: re.Match[str] | None) -> str | None:
-    """The string a one-line scalar written by yaml_emit stands for; None if unsure."""
-    if match is None:
-        return None
-    text = match[1]
-    if text.startswith('"'):
-        try:
-            value = json.loads(text)
-        except ValueError:
-            return None
-        return value if isinstance(value, str) else None
-    if text[:1] in ("'", "&", "*", "!", "|", ">", "{", "[", "") or " #" in text:
-        return None
-    return text
-
-
-# -- any YAML -----------------------------------------------------------------------------
-
-
-def _documents_parsed(path: str, text: str, _: TenantBase) -> dict[Key, str] | None:
-    found: dict[Key, str] = {}
-    try:
-        docs = list(yaml.load_all(text, Loader=_Loader))
-    except yaml.YAMLError:
-        return None
+def _documents(path: str, docs: list[Any]) -> Fingerprints | None:
+    found: Fingerprints = {}
     for doc in docs:
         if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str):
             return None
         metadata = doc.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
-        found[(doc["kind"], name if isinstance(name, str) else posixpath.dirname(path))] = (
-            _canonical(doc)
-        )
+        key = (doc["kind"], name if isinstance(name, str) else posixpath.dirname(path))
+        if key in found:
+            return None
+        found[key] = _canonical(doc)
     return found
 
 
-def _overlay_parsed(path: str, text: str, base: TenantBase) -> dict[Key, str] | None:
-    try:
-        doc = yaml.load(text, Loader=_Loader)
-        shared = _canonical({k: v for k, v in doc.items() if k != "patches"})
-        parts: dict[Key, list[str]] = {key: [] for key in base}
-        renames: dict[Key, str] = {}
-        for patch in doc.get("patches") or []:
-            target, new_name = _patch_target(patch)
-            parts.setdefault(target, []).append(_canonical(patch))
-            if new_name is not None:
-                renames[target] = new_name
-    except (yaml.YAMLError, AttributeError, TypeError, KeyError):
+def _overlay(docs: list[Any], base: TenantBase) -> Fingerprints | None:
+    if len(docs) != 1 or not isinstance(docs[0], dict):
         return None
+    doc = docs[0]
+    patches = doc.get("patches") or []
+    if not isinstance(patches, list):
+        return None
+    shared = _canonical({k: v for k, v in doc.items() if k != "patches"})
+    parts: dict[Key, list[str]] = {key: [] for key in base}
+    renames: dict[Key, str] = {}
+    for patch in patches:
+        found = _patch_target(patch)
+        if found is None:
+            return None
+        target, new_name = found
+        parts.setdefault(target, []).append(_canonical(patch))
+        if new_name is not None:
+            renames[target] = new_name
     return {
         (kind, renames.get((kind, name), name)): "\n".join([shared, *texts])
         for (kind, name), texts in parts.items()
     }
 
 
-def _patch_target(patch: dict[str, Any]) -> tuple[Key, str | None]:
-    """The base object a kustomize patch applies to, and the name a JSON 6902 patch gives it."""
-    body = yaml.load(patch["patch"], Loader=_Loader)
+def _patch_target(patch: Any) -> tuple[Key, str | None] | None:
+    """The base object a kustomize patch applies to, and the name a JSON 6902 patch gives it;
+    None for a patch of another shape."""
+    if not isinstance(patch, dict) or not isinstance(patch.get("patch"), str):
+        return None
+    body = _patch_body(patch["patch"])
     target = patch.get("target")
     if isinstance(target, dict):
+        kind, name = target.get("kind"), target.get("name")
+        if not isinstance(kind, str) or not isinstance(name, str):
+            return None
         renamed = None
         for op in body if isinstance(body, list) else []:
-            if op.get("op") == "replace" and op.get("path") == "/metadata/name":
+            if isinstance(op, dict) and (op.get("op"), op.get("path")) == (
+                "replace",
+                "/metadata/name",
+            ):
                 renamed = str(op.get("value"))
-        return (str(target["kind"]), str(target["name"])), renamed
-    return (str(body["kind"]), str(body["metadata"]["name"])), None
+        return (kind, name), renamed
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    kind = body.get("kind") if isinstance(body, dict) else None
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(kind, str) or not isinstance(name, str):
+        return None
+    return (kind, name), None
+
+
+def _patch_body(text: str) -> Any:
+    """What a patch's text says: kept by render, else (a file render does not hold) parsed."""
+    if isinstance(text, Dumped):
+        return text.value
+    try:
+        return load_trusted(text)
+    except TrustedYAMLError:
+        return None
 
 
 def _canonical(value: Any) -> str:

@@ -18,7 +18,7 @@ from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render.tenant_ops import overlay_parts
-from generator.yaml_emit import dump, dump_sequence
+from generator.yaml_emit import dump, dump_kept
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
@@ -100,7 +100,7 @@ def _smp(
     """An inline strategic-merge patch of the base object `name`."""
     metadata = {"name": name} if namespace is None else {"name": name, "namespace": namespace}
     patch = {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
-    return {"patch": dump(patch)}
+    return {"patch": dump_kept(patch)}
 
 
 def _namespace_selector(namespaces: tuple[str, ...]) -> dict[str, Any]:
@@ -221,8 +221,8 @@ def overlay(
 
 
 def dump_ops(ops: list[tuple[str, str, Any]]) -> str:
-    """A JSON 6902 patch as YAML text."""
-    return dump_sequence(
+    """A JSON 6902 patch as YAML text (that keeps the operations, for the plan)."""
+    return dump_kept(
         [
             {"op": op, "path": path} if op == "remove" else {"op": op, "path": path, "value": value}
             for op, path, value in ops

@@ -4,7 +4,8 @@ A unit is the files one (tenant, environment) pair produces (its entry in the en
 root included), or one environment's own root files, which depend on no tenant. Its
 `key` digests everything its bytes depend on, so `write.py` can skip building units whose
 files on disk already match, which keeps a no-op `render --check` and a one-tenant change
-far cheaper than a full render at 1,000 tenants.
+far cheaper than a full render at 1,000 tenants. The same files as data (`Documents`: the
+objects before the emitter writes them) are what the plan compares (`unit_documents`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
 from generator.render.readme import environments_readme
 from generator.validate import ValidRepo
-from generator.yaml_emit import dump, dump_all
+from generator.yaml_emit import dump_all
 
 HEADER = "# {mark} from {sources}. Do not edit: change the request and run `berth render`.\n"
+
+
+# A generated YAML file as data: its header comments and the objects it holds (path -> both).
+Documents = dict[str, tuple[str, list[dict[str, Any]]]]
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,14 @@ class Unit:
     key: str
     paths: tuple[str, ...]
     build: Callable[[], dict[str, str]]
+
+
+def texts(documents: Documents) -> dict[str, str]:
+    """The files `documents` stand for, as the emitter writes them."""
+    return {
+        path: head + (dump_all(objects) if objects else "[]\n")
+        for path, (head, objects) in documents.items()
+    }
 
 
 def _key(*parts: object, base: Any = None) -> str:
@@ -71,6 +84,16 @@ def tenant_files(
     peer: tenant_objects.Peers,
     apps: AppsInEnv = (),
 ) -> dict[str, str]:
+    return texts(tenant_documents(platform, env, tenant, peer, apps))
+
+
+def tenant_documents(
+    platform: Platform,
+    env: Environment,
+    tenant: Tenant,
+    peer: tenant_objects.Peers,
+    apps: AppsInEnv = (),
+) -> Documents:
     name = tenant.metadata.name
     sources = (layout.tenant_file(name), layout.PLATFORM_FILE)
     argocd_sources = (
@@ -82,26 +105,31 @@ def tenant_files(
         if apps
         else sources
     )
-    files = {
-        layout.tenant_argocd_file(env.name, name): header(*argocd_sources)
-        + dump_all(
+    files: Documents = {
+        layout.tenant_argocd_file(env.name, name): (
+            header(*argocd_sources),
             [
                 tenant_objects.tenant_project(platform, env, tenant),
                 tenant_objects.guardrails_application(platform, env, tenant),
                 *(app_objects.application(platform, env, tenant, a, bp) for a, bp in apps),
-            ]
+            ],
         ),
-        layout.tenant_overlay_file(env.name, name): header(*sources)
-        + dump(tenant_objects.overlay(platform, env, tenant, peer, [a for a, _ in apps])),
+        layout.tenant_overlay_file(env.name, name): (
+            header(*sources),
+            [tenant_objects.overlay(platform, env, tenant, peer, [a for a, _ in apps])],
+        ),
         # The tenant's entry in the environment's root, read by its shard's Application.
-        layout.tenant_root_file(env.name, name): header(*sources)
-        + dump(tenant_objects.tenant_argocd_application(platform, env, tenant)),
+        layout.tenant_root_file(env.name, name): (
+            header(*sources),
+            [tenant_objects.tenant_argocd_application(platform, env, tenant)],
+        ),
     }
     for app, blueprint in apps:
         app_name = app.metadata.name
-        files[layout.app_values_file(env.name, name, app_name)] = header(
-            layout.app_file(name, app_name), blueprint.values_path, layout.PLATFORM_FILE
-        ) + dump(app_objects.values(platform, env, tenant, app, blueprint))
+        files[layout.app_values_file(env.name, name, app_name)] = (
+            header(layout.app_file(name, app_name), blueprint.values_path, layout.PLATFORM_FILE),
+            [app_objects.values(platform, env, tenant, app, blueprint)],
+        )
     return files
 
 
@@ -120,28 +148,37 @@ def shards_readme(platform: Platform, env: Environment) -> str:
 
 def environment_files(platform: Platform, env: Environment) -> dict[str, str]:
     """The environment's own files: nothing in them depends on its tenants."""
+    return {
+        **texts(environment_documents(platform, env)),
+        layout.shards_readme(env.name): shards_readme(platform, env),
+    }
+
+
+def environment_documents(platform: Platform, env: Environment) -> Documents:
     bootstrap_note = (
         f"# Apply once by hand to bootstrap {env.name}:"
         f" kubectl apply -n {platform.spec.argocdNamespace} -f {layout.bootstrap_file(env.name)}\n"
         "# From then on the root Application manages itself and everything below it.\n"
     )
     return {
-        layout.bootstrap_file(env.name): header(layout.PLATFORM_FILE)
-        + bootstrap_note
-        + dump_all(
+        layout.bootstrap_file(env.name): (
+            header(layout.PLATFORM_FILE) + bootstrap_note,
             [
                 env_objects.platform_project(platform, env),
                 env_objects.tenants_project(platform, env),
                 env_objects.policies_project(platform, env),
                 env_objects.policies_application(platform, env),
                 env_objects.root_application(platform, env),
-            ]
+            ],
         ),
-        layout.shards_file(env.name): header(layout.PLATFORM_FILE)
-        + dump_all(env_objects.shard_applications(platform, env)),
-        layout.shards_readme(env.name): shards_readme(platform, env),
-        layout.policies_file(env.name): header(layout.PLATFORM_FILE)
-        + dump_all(admission.policies(platform, env)),
+        layout.policies_file(env.name): (
+            header(layout.PLATFORM_FILE),
+            admission.policies(platform, env),
+        ),
+        layout.shards_file(env.name): (
+            header(layout.PLATFORM_FILE),
+            env_objects.shard_applications(platform, env),
+        ),
     }
 
 
@@ -166,7 +203,7 @@ def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
         )
     )
     for env in platform.spec.environments:
-        present = [name for name, t in repo.tenants.items() if env.name in t.spec.environments]
+        present = _present(repo, env)
         out.append(_environment_unit(platform, platform_json, env))
         env_peers = tenant_objects.peers(repo.tenants, env.name)
         base = _hasher("tenant", platform_json, env.name)  # shared by the env's tenant units
@@ -174,11 +211,7 @@ def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
             if only is not None and name not in only:
                 continue
             tenant = repo.tenants[name]
-            apps = [
-                (app, repo.blueprints[app.spec.blueprint])
-                for app in repo.apps.get(name, {}).values()
-                if env.name in app.spec.environments
-            ]
+            apps = _apps(repo, env, name)
             # A changed blueprint (template or chart) re-renders every application using it.
             apps_key = json.dumps([[app_json[name, a.metadata.name], bp.digest] for a, bp in apps])
             key = _key(
@@ -189,6 +222,36 @@ def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
             )
             out.append(_tenant_unit(key, platform, env, tenant, env_peers[name], apps))
     return out
+
+
+def _present(repo: ValidRepo, env: Environment) -> list[str]:
+    return [name for name, t in repo.tenants.items() if env.name in t.spec.environments]
+
+
+def _apps(repo: ValidRepo, env: Environment, tenant: str) -> AppsInEnv:
+    return [
+        (app, repo.blueprints[app.spec.blueprint])
+        for app in repo.apps.get(tenant, {}).values()
+        if env.name in app.spec.environments
+    ]
+
+
+def unit_documents(repo: ValidRepo, env_name: str, tenant: str | None) -> Documents:
+    """The objects of one unit's files, built alone (no other unit, no key): an environment's
+    root (tenant None) or a tenant's files in one environment; {} where there is no such unit.
+    For readers that compare objects (the plan) of a few files out of thousands."""
+    env = repo.platform.spec.environment(env_name)
+    if env is None:
+        return {}
+    present = _present(repo, env)
+    if tenant is None:
+        return environment_documents(repo.platform, env)
+    if tenant not in present:
+        return {}
+    peer = tenant_objects.peers(repo.tenants, env.name)[tenant]
+    return tenant_documents(
+        repo.platform, env, repo.tenants[tenant], peer, _apps(repo, env, tenant)
+    )
 
 
 def _environment_unit(platform: Platform, platform_json: str, env: Environment) -> Unit:
