@@ -242,10 +242,11 @@ def test_a_2000_tenant_change_stays_under_the_comment_limit(
         "This plan is truncated; see [the job log](https://github.com/acme/platform/actions/runs/4242)"
         in (markdown)
     )
-    # Every environment keeps its table and its total; the rows it could not show are summed.
-    for env, count in (("dev", 2003), ("staging", 2001), ("prod", 2003)):
+    # Every environment keeps its table and its change of cost (a scoped plan gives no total);
+    # the rows it could not show are summed.
+    for env in ("dev", "staging", "prod"):
         assert f"### {env} (sync: " in markdown
-        assert f"| **Total** ({count} tenants) |" in markdown
+    assert markdown.count("| **Change** |") == 3
     assert markdown.count("... and ") == 3
     # The job log (stdout) has everything, which the comment points to.
     assert "team-1999" in log and "+ Namespace/team-1999-prod" in log
@@ -330,9 +331,12 @@ def test_text_and_json_formats(tmp_path: Path) -> None:
         "added": 34,
         "changed": 1,
         "removed": 0,
-        "monthlyQuotaCost": 1040.4,
+        "monthlyQuotaCost": None,  # scoped: billing alone is read
         "monthlyQuotaCostDelta": 125.6,
+        "scope": "1 of 4 tenants read for this change",
     }
+    code, out, _ = berth(root, "plan", "--base", "main", "--format", "json", "--all")
+    assert code == 0 and json.loads(out)["summary"]["monthlyQuotaCost"] == 1040.4
     [dev] = [e for e in data["environments"] if e["name"] == "dev"]
     [billing] = [r for r in dev["rows"] if r["tenant"] == "billing"]
     assert billing["status"] == "new" and billing["added"] == 17

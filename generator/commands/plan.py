@@ -51,7 +51,7 @@ def run(
         err.write("berth: the generated tree is not the one berth renders; no plan was made\n")
         return 1
     if plan.scope:
-        err.write(f"berth: {plan.scope}\n")
+        err.write(f"berth: {plan.scope} (`--all` reads every tenant)\n")
     report = _render(plan, fmt, env)
     if output is None:
         out.write(report)

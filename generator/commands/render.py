@@ -18,10 +18,12 @@ from generator.load import RequestCache
 from generator.render.codeowners import codeowners, codeowners_problems, scoped_codeowners
 from generator.render.front import front_files
 from generator.render.tree import units
+from generator.repo_view import DiskView
 from generator.report import Format, render_problems
 from generator.scope import scope_of
 from generator.strays import stray_problem
 from generator.validate.scoped import check as check_requests
+from generator.validate.scoped import read_tenants
 from generator.write import Change, Workspace, apply_changes, outside, plan_tree
 
 
@@ -81,7 +83,10 @@ def _run(
         layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants)
         if scope is None
         else scoped_codeowners(
-            existing, base_text(scope.change, layout.CODEOWNERS_FILE, existing), valid
+            existing,
+            base_text(scope.change, layout.CODEOWNERS_FILE, existing),
+            valid,
+            lambda names: read_tenants(DiskView(root), names),
         ),
         **front_files(valid, only),
     }

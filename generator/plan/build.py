@@ -44,7 +44,9 @@ def make_plan(repo_root: str, base_ref: str, *, scoped: bool = True) -> Plan:
             cache=cache,
         )
     plan = compare(base, head, base_ref=base_ref, base_sha=change.base_sha)
-    plan.scope = head.note if head.tenants is not None else ""
+    if head.tenants is not None and head.valid is not None:
+        read, everyone = len(head.valid.tenants), len(head.valid.tenant_names)
+        plan.scope = f"{read} of {everyone} tenants read for this change"
     plan.untrusted = stray_problems(repo_root, head.files, head.tenants)
     return plan
 

@@ -201,15 +201,20 @@ def _table(plan: Plan, env: EnvironmentPlan, rows: list[Row] | None, more: str =
     out += [_row(plan, row) for row in (env.rows if rows is None else rows)]
     out.append(more)
     base, head = env.base_total, env.head_total
+    # A scoped plan read some tenants only: its totals would be theirs, so it gives the change.
     total = [
-        f"**Total** ({env.tenants} tenant{'s' if env.tenants != 1 else ''}"
-        + (" read for this change)" if plan.scope else ")"),
+        "**Change**"
+        if plan.scope
+        else f"**Total** ({env.tenants} tenant{'s' if env.tenants != 1 else ''})",
         "",
-        f"**{money(head.quota, plan.currency)}**",
+        "" if plan.scope else f"**{money(head.quota, plan.currency)}**",
         f"**{signed(head.quota - base.quota, plan.currency)}**",
     ]
     if plan.has_apps:
-        total += [money(head.apps, plan.currency), signed(head.apps - base.apps, plan.currency)]
+        total += [
+            "" if plan.scope else money(head.apps, plan.currency),
+            signed(head.apps - base.apps, plan.currency),
+        ]
     out.append("| " + " | ".join(total) + " |\n\n")
     if env.sync == "manual" and rows is None:  # a summarised table has no room for it
         out.append(_sync_order(env, env.rows))

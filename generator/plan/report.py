@@ -119,8 +119,10 @@ def render_json(plan: Plan) -> str:
                 "added": plan.total("add"),
                 "changed": plan.total("change"),
                 "removed": plan.total("remove"),
-                "monthlyQuotaCost": _number(plan.head_total.quota),
+                # A scoped plan read some tenants only: no total, the change is exact.
+                "monthlyQuotaCost": None if plan.scope else _number(plan.head_total.quota),
                 "monthlyQuotaCostDelta": _number(plan.cost_delta),
+                "scope": plan.scope or None,
             },
             "environments": [
                 {

@@ -27,7 +27,7 @@ from generator.render.tree import units
 from generator.repo_view import DiskView, OverlayView, RepoView
 from generator.scope import Scope
 from generator.validate import ValidRepo
-from generator.validate.scoped import check
+from generator.validate.scoped import check, read_tenants
 from generator.yaml_load import TrustedYAMLError, load_all_trusted, load_trusted
 
 __all__ = ["change_set", "resolve_revision"]
@@ -90,7 +90,9 @@ def snapshot_in(
         files[layout.CODEOWNERS_FILE] = codeowners(existing, valid.tenants)
     else:
         base = base_text(scope.change, layout.CODEOWNERS_FILE, existing)
-        files[layout.CODEOWNERS_FILE] = scoped_codeowners(existing, base, valid)
+        files[layout.CODEOWNERS_FILE] = scoped_codeowners(
+            existing, base, valid, lambda names: read_tenants(view, names)
+        )
     return Snapshot(
         label,
         files,

@@ -8,7 +8,7 @@ platform's through the catch-all.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from generator import layout
 from generator.models.tenant import Tenant
@@ -44,11 +44,19 @@ def codeowners(
     return existing.rstrip("\n") + "\n\n" + block
 
 
-def scoped_codeowners(existing: str | None, base: str | None, valid: ValidRepo) -> str:
+def scoped_codeowners(
+    existing: str | None,
+    base: str | None,
+    valid: ValidRepo,
+    read: Callable[[frozenset[str]], Mapping[str, Tenant]],
+) -> str:
     """CODEOWNERS for a scoped render: the lines of the tenants it read are made anew, the
     others' are the base's (`base`: the base's CODEOWNERS), so that a hand edit of them since
-    shows as stale."""
-    return codeowners(existing, valid.tenants, block_lines(base, valid.others))
+    shows as stale. A tenant the base has no line for is read (`read`) after all."""
+    kept = block_lines(base, valid.others)
+    missing = valid.others - kept.keys()
+    tenants = {**valid.tenants, **read(missing)} if missing else valid.tenants
+    return codeowners(existing, dict(sorted(tenants.items())), kept)
 
 
 def block_lines(text: str | None, names: Collection[str]) -> dict[str, str]:

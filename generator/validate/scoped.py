@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from generator import layout
 from generator.load import RawRepo, RequestCache, load_repo
+from generator.model_errors import validate_model
+from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo_view import DiskView, RepoView
 from generator.scope import Scope, closure, unowned_blueprint_paths, with_blueprint_users
@@ -101,3 +103,15 @@ def _blueprint_folders(raw: RawRepo) -> list[str]:
         if blueprint is not None:
             folders.append(blueprint.chart)
     return folders
+
+
+def read_tenants(view: RepoView, names: frozenset[str]) -> dict[str, Tenant]:
+    """The valid tenants among `names`, read on their own (what a scoped render needs of a
+    tenant it did not read, when the base's CODEOWNERS lacks its line)."""
+    raw = load_repo(view, tenants=names, apps_of=lambda _docs: ())
+    found: dict[str, Tenant] = {}
+    for name, doc in raw.tenants.items():
+        tenant, _ = validate_model(Tenant, doc)
+        if tenant is not None:
+            found[name] = tenant
+    return found
