@@ -33,7 +33,7 @@ def _wrapper(resource: str, index: int) -> str:
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
         f"resources:\n- {resource}\n"
         "transformers:\n- |\n  apiVersion: builtin\n  kind: AnnotationsTransformer\n"
-        f"  metadata:\n    name: berth-verify-batch\n  annotations:\n    {STAMP}: \"{index}\"\n"
+        f'  metadata:\n    name: berth-verify-batch\n  annotations:\n    {STAMP}: "{index}"\n'
         "  fieldSpecs:\n  - path: metadata/annotations\n    create: true\n"
     )
 
@@ -46,22 +46,26 @@ def kustomization_file(root: str, path: str) -> str:
     return posixpath.join(path, name)
 
 
+def write_batch(folder: str, root: str, paths: Sequence[str]) -> None:
+    """The parent kustomization in `folder` (empty) over the source folders `paths` of `root`."""
+    real_root = os.path.realpath(root)
+    parent = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization", "resources:"]
+    for i, path in enumerate(paths):
+        wrapper = os.path.join(folder, f"s{i}")
+        os.mkdir(wrapper)
+        # kustomize refuses absolute resource paths; a relative one may leave the folder.
+        resource = os.path.relpath(os.path.join(real_root, path), wrapper)
+        with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as fh:
+            fh.write(_wrapper(resource, i))
+        parent.append(f"- s{i}")
+    with open(os.path.join(folder, "kustomization.yaml"), "w", encoding="utf-8") as fh:
+        fh.write("\n".join(parent) + "\n")
+
+
 def build_many(kubectl: str, root: str, paths: Sequence[str]) -> list[list[Located]] | None:
     """The objects of each kustomize source folder, in order; None when the batch fails."""
-    real_root = os.path.realpath(root)
     with tempfile.TemporaryDirectory(prefix="berth-verify-") as tmp:
-        parent = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization"]
-        parent.append("resources:")
-        for i, path in enumerate(paths):
-            folder = os.path.join(tmp, f"s{i}")
-            os.mkdir(folder)
-            # kustomize refuses absolute resource paths; a relative one may leave the folder.
-            resource = os.path.relpath(os.path.join(real_root, path), folder)
-            with open(os.path.join(folder, "kustomization.yaml"), "w", encoding="utf-8") as fh:
-                fh.write(_wrapper(resource, i))
-            parent.append(f"- s{i}")
-        with open(os.path.join(tmp, "kustomization.yaml"), "w", encoding="utf-8") as fh:
-            fh.write("\n".join(parent) + "\n")
+        write_batch(tmp, root, paths)
         try:
             found = run_tool([kubectl, "kustomize", tmp], root, "")
         except BuildError:

@@ -68,9 +68,7 @@ class Reads:
     def reads(self, name: str) -> bool:
         if self.directory is not None:
             return directory_reads(*self.directory, name)
-        return any(
-            p == EVERYTHING or name == p or name.startswith(p + "/") for p in self.prefixes
-        )
+        return any(p == EVERYTHING or name == p or name.startswith(p + "/") for p in self.prefixes)
 
 
 def directory_reads(path: str, directory: Mapping[str, Any], name: str) -> bool:
@@ -114,9 +112,7 @@ def _kustomize_reads(root: str, folder: str, found: set[str], seen: set[str]) ->
         return True
     seen.add(folder)
     found.add(folder)
-    name = next(
-        (k for k in KUSTOMIZATIONS if os.path.isfile(os.path.join(root, folder, k))), None
-    )
+    name = next((k for k in KUSTOMIZATIONS if os.path.isfile(os.path.join(root, folder, k))), None)
     if name is None:
         return True  # a folder of manifests, read whole (or a build error, reported there)
     try:

@@ -50,9 +50,7 @@ def root_focus(root: str, scope: Scope | None, path: str) -> Focus:
     return Focus(fresh=lambda at: identity(at) in scope.objects)
 
 
-def app_focus(
-    root: str, scope: Scope | None, app: Located, parent_fresh: Fresh | None
-) -> Focus:
+def app_focus(root: str, scope: Scope | None, app: Located, parent_fresh: Fresh | None) -> Focus:
     """Whether to follow the Application declared by `app`, and how."""
     if scope is None:
         return Focus()

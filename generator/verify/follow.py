@@ -239,7 +239,9 @@ def verify(
     walk = _Walk(root, platform, tools, schemas, tenants, scope, progress)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         level: list[_Job] = []
-        for env, built in zip(envs, pool.map(lambda e: _root_build(root, e, tools), envs), strict=True):
+        for env, built in zip(
+            envs, pool.map(lambda e: _root_build(root, e, tools), envs), strict=True
+        ):
             level += walk.start(env, built)
         while level:
             followed = [job for job in level if job.focus.follow]
