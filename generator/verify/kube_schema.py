@@ -90,7 +90,8 @@ class Schemas:
         core = _core_validator(self.version, api_version, kind)
         if core is not None:
             # The strict core schema already covers metadata's shape (ObjectMeta, unknown keys).
-            found += _schema_problems(core, obj)
+            if not _fast_valid(_fast_core_validator(self.version, api_version, kind), obj):
+                found += _schema_problems(core, obj)
             cluster_scoped = (group, kind) in kube_meta.CORE_CLUSTER_SCOPED
         else:
             try:
