@@ -66,7 +66,6 @@ def run(
     tools = find_tools()
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
-    scope = change_scope(root, base) if base is not None else None
     raw = load_repo(root)
     valid, problems = validate_repo(raw)
     if valid is None:
@@ -98,6 +97,7 @@ def run(
         _report(problems, fmt, output, out, summary=None)
         return 1
     schemas = Schemas(spec.kubernetesVersion, [Path(root, d) for d in spec.crdDirs])
+    scope = change_scope(root, base, list(spec.crdDirs)) if base is not None else None
     problems, summary = verify(
         root, valid.platform, selected, tools, schemas=schemas, tenants=list(valid.tenants),
         jobs=jobs or default_jobs(), scope=scope,

@@ -33,6 +33,7 @@ by its path) and builds exactly the Applications whose source or value files rea
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import subprocess
@@ -44,10 +45,13 @@ import yaml
 
 from generator import layout
 from generator.problems import UsageError
+from generator.verify import deps
 from generator.verify.documents import load_documents
-from generator.verify.sources import MANIFEST_SUFFIXES
+from generator.verify.sources import KUSTOMIZATIONS, MANIFEST_SUFFIXES
 
 _NO_EFFECT = (".md",)
+# Berth itself: its code, its vendored CRDs and schemas, what installs it.
+_BERTH_CODE = ("generator/", "pyproject.toml")
 _PATH_CHARS = "A-Za-z0-9_.-"
 ROUNDS = 8  # folders deep enough for any chain of declarations Berth writes; then: read all
 
@@ -97,29 +101,28 @@ def _no_effect(name: str) -> bool:
     )
 
 
-def needs_everything(changed: Sequence[str]) -> bool:
-    inside = (f"{layout.ENVIRONMENTS_DIR}/", f"{layout.BLUEPRINTS_DIR}/")
-    return any(not _no_effect(name) and not name.startswith(inside) for name in changed)
+def needs_everything(changed: Sequence[str], crd_dirs: Sequence[str] = ()) -> bool:
+    """Whether a change reaches verify itself: the platform, Berth's code or a schema."""
+    own = (*_BERTH_CODE, *(posixpath.normpath(d) + "/" for d in crd_dirs))
+    return any(name == layout.PLATFORM_FILE or name.startswith(own) for name in changed)
 
 
-def scope(root: str, base: str) -> Scope | None:
+def scope(root: str, base: str, crd_dirs: Sequence[str] = ()) -> Scope | None:
     """What `verify --base` follows, or None for the full verify."""
     changed = [name for name in changed_files(root, base) if not _no_effect(name)]
-    if needs_everything(changed):
+    if needs_everything(changed, crd_dirs):
         return None
-    generated = [n for n in changed if n.startswith(f"{layout.ENVIRONMENTS_DIR}/")]
-    objects = _declared(root, base, [n for n in generated if n.endswith(MANIFEST_SUFFIXES)])
+    manifests = [n for n in changed if n.endswith(MANIFEST_SUFFIXES)]
+    objects = _declared(root, base, manifests)
     projects = frozenset(name for kind, name in objects if kind == "AppProject")
-    if any(n.startswith(f"{layout.BLUEPRINTS_DIR}/") for n in changed):
-        return Scope(frozenset(changed), read_all=True, projects=projects, objects=objects)
-    candidates = _candidates(root, base, generated, projects)
+    candidates = _candidates(root, base, changed, projects)
     if candidates is None:
         return Scope(frozenset(changed), read_all=True, projects=projects, objects=objects)
     return Scope(frozenset(changed), candidates, projects=projects, objects=objects)
 
 
 def _folders(name: str) -> list[str]:
-    """The folders on the way to `name` inside environments/, deepest first, and name itself."""
+    """`name` and the folders on the way to it, deepest first (not environments/ itself)."""
     found = [name]
     while True:
         name = posixpath.dirname(name)
@@ -133,6 +136,7 @@ def _candidates(
 ) -> frozenset[str] | None:
     found = set(changed)
     names = {p for name in changed for p in _folders(name)} | set(projects)
+    names |= {p for folder in _bases_reading(root, changed) for p in _folders(folder)}
     asked: set[str] = set()
     for _ in range(ROUNDS):
         new = sorted(names - asked)
@@ -145,14 +149,29 @@ def _candidates(
     return None
 
 
+def _bases_reading(root: str, changed: Sequence[str]) -> list[str]:
+    """The kustomize folders under blueprints/ whose build reads a changed file: their own
+    references are relative (`../b`), so they name no changed path; asking each is cheap."""
+    found = []
+    top = os.path.join(root, layout.BLUEPRINTS_DIR)
+    for folder, dirs, files in os.walk(top):
+        dirs.sort()
+        if any(k in files for k in KUSTOMIZATIONS):
+            rel = os.path.relpath(folder, root).replace(os.sep, "/")
+            if deps.reads(root, {}, "kustomize", rel).touched_by(changed):
+                found.append(rel)
+    return found
+
+
 def _grep(root: str, base: str, tokens: Sequence[str]) -> list[str]:
-    """Files under environments/ naming one of `tokens` whole (a `../` before it is fine)."""
+    """Files under environments/ and blueprints/ naming one of `tokens` whole (a `../` before it
+    is fine)."""
     if not tokens:
         return []
     alternatives = "|".join(re.escape(t) for t in tokens)
     pattern = f"(^|[^{_PATH_CHARS}])({alternatives})/?($|[^{_PATH_CHARS}/])"
     args = ["grep", "-l", "-z", "-E", "--untracked", "-e", _ere(pattern), "--"]
-    out = _git(root, [*args, layout.ENVIRONMENTS_DIR], base)
+    out = _git(root, [*args, layout.ENVIRONMENTS_DIR, layout.BLUEPRINTS_DIR], base)
     return [name for name in out.decode().split("\0") if name]
 
 

@@ -5,8 +5,8 @@ base. The answer must never be too small, so anything unclear widens it:
 - a plain directory reads the manifests under its path that its `include`/`exclude`/`recurse`
   accept, and Argo CD's `.argocd-source*` files there;
 - helm reads the chart folder and the value files;
-- kustomize reads its folder and, transitively, every local path its kustomization files name
-  (resources, components, patches, generator files, ...). A kustomization that cannot be read,
+- kustomize reads its kustomization file and, transitively, every local path it names
+  (resources, components, patches, generator files, ...), and Argo CD its `.argocd-source*`. A kustomization that cannot be read,
   or that inflates a helm chart or names a remote base, reads everything (`EVERYTHING`).
 
 A `Reads` also says whether the build is *plain*: its kustomizations only list resources (and
@@ -101,9 +101,16 @@ def reads(root: str, app: Mapping[str, Any], kind: str, path: str) -> Reads:
         values = (source.get("helm") or {}).get("valueFiles") or []
         files = {posixpath.normpath(posixpath.join(path, str(v))) for v in values}
         return Reads(frozenset({path, *files}))
-    found: set[str] = set()
+    found = {posixpath.join(path, name) for name in _argocd_sources(root, path)}
     plain = _kustomize_reads(root, path, found, set())
     return Reads(frozenset(found), plain=plain)
+
+
+def _argocd_sources(root: str, path: str) -> list[str]:
+    try:
+        return [n for n in os.listdir(os.path.join(root, path)) if n.startswith(".argocd-source")]
+    except OSError:
+        return []
 
 
 def _kustomize_reads(root: str, folder: str, found: set[str], seen: set[str]) -> bool:
@@ -111,10 +118,12 @@ def _kustomize_reads(root: str, folder: str, found: set[str], seen: set[str]) ->
     if folder in seen:
         return True
     seen.add(folder)
-    found.add(folder)
     name = next((k for k in KUSTOMIZATIONS if os.path.isfile(os.path.join(root, folder, k))), None)
     if name is None:
-        return True  # a folder of manifests, read whole (or a build error, reported there)
+        found.add(folder)  # no kustomization: whatever appears there may change the build
+        return True
+    # kustomize reads the kustomization and what it names, not the rest of the folder.
+    found.update(posixpath.join(folder, k) for k in KUSTOMIZATIONS)
     try:
         with open(os.path.join(root, folder, name), encoding="utf-8") as fh:
             data = yaml.safe_load(fh)
