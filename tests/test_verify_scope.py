@@ -77,9 +77,10 @@ def test_a_broken_value_file_is_reported_and_nothing_unchanged_is_built(
     assert code == 1
     assert [(p["file"], p["line"]) for p in problems] == [(API_VALUES, 1)], problems
     assert "`helm template api ...` failed: " in str(problems[0]["message"])
-    # The root, and the one Application reading the file: no guardrails, no other app.
+    # The one Application reading the file: no guardrails, no other app; and the root, which
+    # the change did not touch, is read in part (the files naming what changed, and the
+    # AppProjects) instead of built.
     assert logged(runs) == [
-        "kubectl kustomize environments/dev",
         "helm template api blueprints/chart --namespace payments-dev --kube-version 1.34"
         f" --values {API_VALUES}",
     ]
@@ -87,15 +88,23 @@ def test_a_broken_value_file_is_reported_and_nothing_unchanged_is_built(
     code, out, err = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
     assert (code, err) == (0, ""), out
     assert out.startswith("berth: 1 environment(s), 2 Applications, "), out
-    assert len(logged(runs)) == 2
+    assert len(logged(runs)) == 1
 
 
-def test_without_a_change_only_the_roots_are_built(example: Path, runs: Path) -> None:
-    code, problems, _ = verify(example, "--base", "HEAD")
+def test_without_a_change_nothing_is_built(example: Path, runs: Path) -> None:
+    code, out, err = berth(example, "verify", "--base", "HEAD")
+    assert (code, err) == (0, ""), out
+    assert out.startswith("berth: 3 environment(s), 0 Applications, 0 objects: "), out
+    assert logged(runs) == []
+
+
+def test_a_changed_root_is_built(example: Path, runs: Path) -> None:
+    kustomization = example / "environments/dev/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + "commonAnnotations: {a: b}\n")
+    code, problems, _ = verify(example, "--env", "dev", "--base", "HEAD")
     assert (code, problems) == (0, [])
-    assert sorted(logged(runs)) == [
-        f"kubectl kustomize environments/{env}" for env in ("dev", "prod", "staging")
-    ]
+    built = logged(runs)
+    assert built[0] == "kubectl kustomize environments/dev", built
 
 
 def test_a_changed_project_rechecks_its_applications(example: Path, runs: Path) -> None:

@@ -89,7 +89,7 @@ def run(
     # Argo CD syncs whatever is in the tree: files berth did not write (an override
     # .argocd-source-*, a hand-written manifest) are findings, and are still followed below so
     # that what they would do is reported too; a half-swapped tree is not worth building.
-    untrusted = tree_problems(root)
+    untrusted = tree_problems(root, valid)
     strays = [p for p in untrusted if p.file.startswith(layout.ENVIRONMENTS_DIR + "/")]
     problems = [p for p in untrusted if p not in strays]
     problems += crd_dir_problems(root, list(spec.crdDirs), raw.platform)

@@ -3,32 +3,33 @@
 Why this is sound. The main branch runs the full verify, so the base REF is consistent: every
 Application it holds builds, and each object is valid and allowed by its project. An
 Application's verdict is a function of (1) its own declaration, (2) its AppProject and (3) the
-files its build reads (`deps.Reads`). If none of the three changed between REF and the working
-tree, its verdict is the base's, clean; so verify follows exactly the Applications for which
-one did:
-- its declaration comes from a changed file (or a changed kustomization built it),
+files its build reads (`deps.Reads`), given the platform, Berth's code and the schemas. If none
+of them changed between REF and the working tree, its verdict is the base's: clean. So verify
+follows exactly the Applications for which one did:
+- its declaration comes from a changed file (or from a kustomize build that is not plain),
 - its project is declared in a changed file (the base's version counts too: a deleted or
   renamed project is a change of every Application that named it),
 - its build reads a changed file.
-To find those Applications without reading every declaration, verify walks down from each
-environment's root as always, but a plain-directory source reads only its *candidate* files:
-the changed ones, and the unchanged ones that name, as a whole token, a changed file, a folder
-on the way to one, or a changed project (`git grep`, repeated for the folders of what it finds,
-so the chain of declarations down to a changed file is read). A declaration names the paths
-its source reads (Argo CD's `source.path`, the value files), so this finds every declaration
-whose build reads a changed file. The one exception is a kustomization reaching outside its own
-folder into files a change touched: that is a blueprint (below); elsewhere in the generated tree
-Berth writes none, and `render --check` refuses hand edits to it.
-Objects are re-checked where they may differ: all the objects of a tool build that is followed,
-the objects of changed files in a plain directory, and, in a root built by kustomize whose
-kustomizations only list files, the objects those changed files declare.
+To find those without reading every declaration, verify walks down from each environment's
+root as always (the roots are always built), but a plain-directory source reads only its
+*candidate* files: the changed ones, and the unchanged ones that name, as a whole token, a
+changed file, a folder on the way to one, or a changed project (`git grep`), repeated for the
+folders of what that finds, so the chain of declarations down to a changed file is read. A
+declaration names the paths its source reads (Argo CD's `source.path`, the value files) and a
+kustomization the bases it uses (`../../blueprints/tenant` holds `blueprints/tenant`), so this
+finds every declaration whose build reads a changed file; the kustomizations under blueprints/,
+whose references to each other are short relative paths, are asked directly. What it cannot see
+is a kustomization in environments/ naming another folder of environments/ by a short relative
+path: Berth writes none, and `render --check` refuses a hand edit to the tree.
+Objects are re-checked where they may differ: every object of a tool build that is followed,
+the objects of changed files in a plain directory, and, in a root whose kustomizations only
+list files, the objects those changed files declare (by kind and name).
 
-What widens the check: a change to `platform.yaml`, Berth's code, a CRD folder or anything else
-outside `environments/`, `tenants/` and `blueprints/` means the full verify. A change under
-`blueprints/` reads every declaration (a kustomization naming `../../blueprints/x` is not found
-by its path) and builds exactly the Applications whose source or value files read it. Changes to
-`tenants/` reach Argo CD only through the generated files, which differ then too; Markdown,
-`CODEOWNERS` and Berth's state folder never reach a build.
+What widens the check: `platform.yaml`, Berth's code (generator/, pyproject.toml) or a CRD
+folder of the platform mean the full verify. A change under `blueprints/` follows exactly the
+Applications whose source, value files or kustomize bases read it. Changes to `tenants/` reach
+Argo CD only through the generated files, which differ then too; Markdown, `CODEOWNERS` and
+Berth's state folder never reach a build.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ ROUNDS = 8  # folders deep enough for any chain of declarations Berth writes; th
 class Scope:
     changed: frozenset[str]  # files that differ from the base
     candidates: frozenset[str] = frozenset()  # files a plain directory source reads
-    read_all: bool = False  # read every declaration (a blueprint changed)
+    read_all: bool = False  # read every declaration: the chain of names was too long
     projects: frozenset[str] = frozenset()  # AppProjects declared in changed files
     objects: frozenset[tuple[str, str]] = field(default=frozenset())  # (kind, name) in them
 
@@ -165,19 +166,27 @@ def _bases_reading(root: str, changed: Sequence[str]) -> list[str]:
 
 def _grep(root: str, base: str, tokens: Sequence[str]) -> list[str]:
     """Files under environments/ and blueprints/ naming one of `tokens` whole (a `../` before it
-    is fine)."""
+    is fine): Perl regexes in git grep (fast), else fixed strings and the regex here."""
     if not tokens:
         return []
     alternatives = "|".join(re.escape(t) for t in tokens)
-    pattern = f"(^|[^{_PATH_CHARS}])({alternatives})/?($|[^{_PATH_CHARS}/])"
-    args = ["grep", "-l", "-z", "-E", "--untracked", "-e", _ere(pattern), "--"]
-    out = _git(root, [*args, layout.ENVIRONMENTS_DIR, layout.BLUEPRINTS_DIR], base)
-    return [name for name in out.decode().split("\0") if name]
-
-
-def _ere(pattern: str) -> str:
-    # Python's re.escape escapes '-' and '/', which POSIX ERE reads as literal anyway.
-    return pattern.replace("\\-", "-").replace("\\/", "/")
+    pattern = f"(?<![{_PATH_CHARS}])(?:{alternatives})/?(?![{_PATH_CHARS}/])"
+    where = ["--", layout.ENVIRONMENTS_DIR, layout.BLUEPRINTS_DIR]
+    args = ["grep", "-l", "-z", "--untracked", "-I"]
+    try:
+        out = _git(root, [*args, "-P", "-e", pattern, *where], base)
+        return [name for name in out.decode().split("\0") if name]
+    except UsageError:
+        pass  # a git built without PCRE
+    fixed = [arg for t in tokens for arg in ("-e", t)]
+    out = _git(root, [*args, "-F", *fixed, *where], base)
+    whole = re.compile(pattern)
+    found = []
+    for name in (n for n in out.decode().split("\0") if n):
+        with open(os.path.join(root, name), encoding="utf-8", errors="replace") as fh:
+            if whole.search(fh.read()):
+                found.append(name)
+    return found
 
 
 def _declared(root: str, base: str, files: Sequence[str]) -> frozenset[tuple[str, str]]:

@@ -28,7 +28,7 @@ from generator.problems import Problem
 from generator.verify import batch, convergence
 from generator.verify.changed import Scope
 from generator.verify.checks import application_problems, located_problem
-from generator.verify.focus import Focus, Fresh, app_focus, root_focus
+from generator.verify.focus import Focus, Fresh, app_focus, root_files, root_focus
 from generator.verify.kube_schema import Schemas
 from generator.verify.sources import (
     Build,
@@ -37,6 +37,7 @@ from generator.verify.sources import (
     Tools,
     argocd_source_files,
     build,
+    read_manifests,
     run_tool,
     source_type,
 )
@@ -118,13 +119,19 @@ class _Walk:
             self.problems += [Problem(f, n, 1, w, m) for f, n, w, m in built.errors]
             return []
         self.summary.environments += 1
-        focus = root_focus(self.root, self.scope, layout.env_root(env))
+        # A root read in part (`focus.root_files`) is unchanged: nothing of it is fresh.
+        focus = (
+            Focus(fresh=_stale)
+            if built.skipped
+            else root_focus(self.root, self.scope, layout.env_root(env))
+        )
         self.roots[env] = (built, focus.fresh)
         self.schema_check(built.objects, focus.fresh)
         done = _Done(_Job(env, Located({}, "")), _argocd_objects(built.objects), focus.fresh, True)
-        self.batches.append((env, done.argocd))
+        if not built.skipped:
+            self.batches.append((env, done.argocd))
         jobs = self.next_level([done])
-        if not any(job.name == layout.root_application(env) for job in jobs):
+        if not built.skipped and not any(job.name == layout.root_application(env) for job in jobs):
             self.problems.append(
                 Problem(
                     layout.root_kustomization(env),
@@ -158,7 +165,7 @@ class _Walk:
     def run(self, job: _Job) -> tuple[Build, Fresh | None, bool]:
         if job.name == layout.root_application(job.env):
             built, fresh = self.roots.pop(job.env)
-            return built, fresh, True
+            return built, fresh, not built.skipped
         built = build(
             self.root, job.app.obj, self.tools, job.app.file, self.version, job.focus.only
         )
@@ -240,7 +247,7 @@ def verify(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         level: list[_Job] = []
         for env, built in zip(
-            envs, pool.map(lambda e: _root_build(root, e, tools), envs), strict=True
+            envs, pool.map(lambda e: _root_build(root, e, tools, scope), envs), strict=True
         ):
             level += walk.start(env, built)
         while level:
@@ -282,17 +289,29 @@ def _convergence_problems(
     creates: Mapping[tuple[str, str], frozenset[str] | None],
 ) -> list[Problem]:
     found: list[Problem] = []
+    made_in: dict[str, dict[str, frozenset[str] | None]] = {}
+    for (e, name), namespaces in creates.items():
+        made_in.setdefault(e, {})[name] = namespaces
     for env, one in batches:
         where = {id(at.obj): at for at in one}
-        made = {name: namespaces for (e, name), namespaces in creates.items() if e == env}
+        made = made_in.get(env, {})
         for obj, (path, message) in convergence.batch_issues([at.obj for at in one], made):
             found.append(located_problem(where[id(obj)], path, message))
     return found
 
 
-def _root_build(root: str, env: str, tools: Tools) -> Build:
+def _stale(at: Located) -> bool:
+    return False
+
+
+def _root_build(root: str, env: str, tools: Tools, scope: Scope | None) -> Build:
+    """The root's objects: built by kustomize, or read in part when unchanged (`skipped`)."""
     kustomization = layout.root_kustomization(env)
+    files = root_files(root, scope, layout.env_root(env))
     try:
+        if files is not None:
+            objects = [at for name in files for at in read_manifests(root, name)]
+            return Build(objects=objects, skipped=True)
         return Build(
             objects=run_tool(
                 [tools.kubectl, "kustomize", layout.env_root(env)], root, kustomization

@@ -318,6 +318,11 @@ def read_directory(
     return found
 
 
+def read_manifests(root: str, name: str) -> list[Located]:
+    """The objects of one manifest file of the repository, each with its line."""
+    return _read_manifests(os.path.join(root, name), name)
+
+
 def _read_manifests(full: str, shown: str) -> list[Located]:
     if shown.endswith(".jsonnet"):
         raise BuildError("verify cannot evaluate jsonnet offline; Berth never generates it", shown)
