@@ -16,8 +16,9 @@ report is the same whatever order the builds finish in.
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -216,6 +217,16 @@ def _tasks(walk: _Walk, level: Sequence[_Job]) -> Iterator[Callable[[], list[tup
         yield partial(_batch, walk, kustomize[at : at + batch.SIZE])
 
 
+def _deliver(
+    task: Callable[[], list[tuple[_Job, Any]]],
+    results: queue.SimpleQueue[tuple[list[tuple[_Job, Any]], BaseException | None]],
+) -> None:
+    try:
+        results.put((task(), None))
+    except BaseException as exc:  # a bug: re-raised on the main thread
+        results.put(([], exc))
+
+
 def _batch(walk: _Walk, chunk: Sequence[_Job]) -> list[tuple[_Job, Any]]:
     found = None
     if len(chunk) > 1:
@@ -259,11 +270,17 @@ def verify(
             order = {id(job): i for i, job in enumerate(followed)}
             done: list[_Done | None] = [None] * len(followed)
             waiting: list[tuple[_Job, Build, Fresh | None, bool]] = []
-            futures: list[Future[list[tuple[_Job, Any]]]] = [
-                pool.submit(task) for task in _tasks(walk, followed)
-            ]
-            for future in as_completed(futures):
-                for job, (built, fresh, complete) in future.result():
+            # Results come through a queue, not futures, which would hold every build.
+            results: queue.SimpleQueue[tuple[list[tuple[_Job, Any]], BaseException | None]]
+            results = queue.SimpleQueue()
+            tasks = list(_tasks(walk, followed))
+            for task in tasks:
+                pool.submit(_deliver, task, results)
+            for _ in tasks:
+                found, error = results.get()
+                if error is not None:
+                    raise error
+                for job, (built, fresh, complete) in found:
                     project = str((job.app.obj.get("spec") or {}).get("project"))
                     if project not in walk.projects[job.env]:
                         waiting.append((job, built, fresh, complete))  # after the level
