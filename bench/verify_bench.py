@@ -1,38 +1,39 @@
-"""Benchmark: `berth verify` on the example repository and on N synthetic tenants.
+"""Benchmark: `berth verify` on the example repository and on N synthetic tenants, next to the floor.
 
-Run: `.venv/bin/python bench/verify_bench.py [--tenants 1000] [--apps 1] [--no-floor]`
+Run: `.venv/bin/python bench/verify_bench.py [--tenants 1000] [--apps 2] [--floor-every K]`
 
-Each run is `berth verify` as a child process, so the figures include kubectl and helm: wall
-time, user+sys CPU of the process and its children (RUSAGE_CHILDREN), and the peak resident set
-of the largest of them. The synthetic tenants come from bench/render_bench.py (3 environments,
-`--apps` applications each). The floor is the bare loop of the same tool runs verify makes
-(every `kubectl kustomize` and `helm template`), in a thread pool of the same size, without
-reading a line of their output: what verify costs on top of the tools is the difference.
+Every step is a separate process; for each: wall time, user+sys CPU of it and every process it
+waited for (os.wait4's rusage of the child), and the peak resident set of the largest of them.
+The steps: the example repository (full); N synthetic tenants from bench/render_bench.py
+(3 environments, `--apps` applications each) full with `--jobs 1` and `--jobs 2`; `--base HEAD`
+after a one-tenant change. The floor is a bare loop of the same `kubectl kustomize` and
+`helm template` calls a one-by-one verify makes (every root, every tenant's guardrails, every
+app), reading nothing of their output, serial and in 2 threads; with `--floor-every K` only every
+K-th call runs and the figures are multiplied by K (labelled so).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.render_bench import make_repo, render, write_tenant  # noqa: E402
-from generator.commands.verify import MAX_WORKERS  # noqa: E402
 from generator.verify.kube_schema import DEFAULT_KUBERNETES_VERSION  # noqa: E402
 
 SEARCH = os.pathsep.join(
     [str(REPO / ".tools" / "bin"), str(REPO / ".venv" / "bin"), os.environ["PATH"]]
 )
+HEADER = f"  {'step':<52}{'wall s':>9}{'cpu s':>10}{'peak MB':>10}"
 
 
 def _which(name: str) -> str:
@@ -41,37 +42,39 @@ def _which(name: str) -> str:
     return found
 
 
-def children() -> tuple[float, float]:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
-
-
-def measure(label: str, fn: object) -> tuple[float, float]:
-    cpu0, _ = children()
+def timed(args: Sequence[str], cwd: Path | None = None) -> tuple[float, float, float, str]:
+    """(wall s, CPU s of the process tree, peak MB of its largest process, last output line)."""
     start = time.perf_counter()
-    assert callable(fn)
-    fn()
-    wall = time.perf_counter() - start
-    cpu1, peak = children()
-    print(f"  {label:<44}{wall:>9.1f}{cpu1 - cpu0:>10.1f}{peak:>10.0f}")
-    return wall, cpu1 - cpu0
-
-
-def run_verify(root: Path, *extra: str) -> None:
-    env = {**os.environ, "PATH": SEARCH}
-    proc = subprocess.run(
-        [_which("berth"), "--root", str(root), "verify", *extra],
-        capture_output=True,
+    proc = subprocess.Popen(
+        args,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        env=env,
+        env={**os.environ, "PATH": SEARCH},
     )
-    tail = proc.stdout.strip().splitlines()[-1:] or proc.stderr.strip().splitlines()[-1:]
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    print(f"    {tail[0] if tail else ''}")
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    lines = out.strip().splitlines()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, lines[-1] if lines else ""
+
+
+def row(label: str, wall: float, cpu: float, peak: float) -> None:
+    print(f"  {label:<52}{wall:>9.1f}{cpu:>10.1f}{peak:>10.0f}", flush=True)
+
+
+def verify_step(label: str, root: Path, *extra: str) -> tuple[float, float]:
+    wall, cpu, peak, tail = timed([_which("berth"), "--root", str(root), "verify", *extra])
+    row(label, wall, cpu, peak)
+    print(f"    {tail}", flush=True)
+    return wall, cpu
 
 
 def tool_runs(root: Path) -> list[list[str]]:
-    """Every tool run verify makes on a Berth tree (the argocd.yaml reads are no tool runs)."""
+    """Every tool run a one-by-one verify makes on a Berth tree (argocd.yaml is no tool run)."""
     kubectl, helm = _which("kubectl"), _which("helm")
     runs = []
     for env_dir in sorted(p for p in (root / "environments").iterdir() if p.is_dir()):
@@ -90,64 +93,74 @@ def tool_runs(root: Path) -> list[list[str]]:
     return runs
 
 
-def floor(root: Path) -> None:
-    runs = tool_runs(root)
-    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+FLOOR = """
+import subprocess, sys
+from concurrent.futures import ThreadPoolExecutor
+with open(sys.argv[2]) as fh:
+    runs = [line.split("\\0") for line in fh.read().split("\\n") if line]
+def one(args): subprocess.run(args, capture_output=True, check=True)
+with ThreadPoolExecutor(max_workers=int(sys.argv[1])) as pool: list(pool.map(one, runs))
+print(f"{len(runs)} tool runs in {sys.argv[1]} thread(s)")
+"""
 
-    def one(args: list[str]) -> None:
-        subprocess.run(args, cwd=root, capture_output=True, check=True)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one, runs))
-    print(f"    {len(runs)} tool runs in {workers} threads")
+def floor_step(root: Path, threads: int, every: int) -> tuple[float, float]:
+    runs = tool_runs(root)[::every]
+    listing = root / ".berth-floor-runs"
+    listing.write_text("\n".join("\0".join(args) for args in runs))
+    try:
+        wall, cpu, peak, tail = timed(
+            [sys.executable, "-c", FLOOR, str(threads), str(listing)], root
+        )
+    finally:
+        listing.unlink()
+    scaled = f", 1 in {every} run, x{every}" if every > 1 else ""
+    row(f"floor: bare tool loop, {threads} thread(s){scaled}", wall * every, cpu * every, peak)
+    print(f"    {tail}", flush=True)
+    return wall * every, cpu * every
 
 
 def git(root: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
 
 
-def changed_only(root: Path) -> None:
-    """Commit, change one tenant's request, render, and verify only what changed."""
+def commit_base(root: Path) -> None:
+    (root / ".gitignore").write_text(".berth/\n")
     git(root, "-c", "init.defaultBranch=main", "init", "-q")
     git(root, "add", "-A")
     git(root, "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-qm", "base")
-    write_tenant(root, "team0003", "large", ["team0004"], description="Changed by the benchmark")
-    assert render(root) == 0
-    measure(
-        "berth verify --changed-from HEAD (1 tenant)",
-        lambda: run_verify(root, "--changed-from", "HEAD"),
-    )
-
-
-def bench_repo(label: str, root: Path, with_floor: bool, full: bool = True) -> None:
-    print(f"\n{label}")
-    print(f"  {'step':<44}{'wall s':>9}{'cpu s':>10}{'peak MB':>10}")
-    if not full:
-        return
-    wall, cpu = measure("berth verify (all environments)", lambda: run_verify(root))
-    if with_floor:
-        f_wall, f_cpu = measure("floor: the same kustomize/helm runs, bare", lambda: floor(root))
-        print(f"  verify / floor: {wall / f_wall:.2f}x wall, {cpu / f_cpu:.2f}x CPU")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tenants", type=int, nargs="*", default=[1000])
-    parser.add_argument("--apps", type=int, default=1, help="applications per tenant")
+    parser.add_argument("--apps", type=int, default=2, help="applications per tenant")
+    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2], help="full verify with each")
+    parser.add_argument("--floor-every", type=int, default=1, metavar="K")
     parser.add_argument("--no-floor", action="store_true")
-    parser.add_argument("--no-full", action="store_true", help="only the changed-only run")
     args = parser.parse_args()
-    print(f"{os.cpu_count()} CPU(s); peak MB is the largest child process so far")
-    if not args.no_full:
-        bench_repo("example repository", REPO, not args.no_floor)
+    print(f"{os.cpu_count()} CPU(s); CPU is user+sys of the step's whole process tree")
+    print("\nexample repository\n" + HEADER)
+    verify_step("berth verify", REPO)
+    if not args.no_floor:
+        floor_step(REPO, 1, 1)
     for n in args.tenants:
         with tempfile.TemporaryDirectory(prefix="berth-verify-bench-") as tmp:
             root = Path(tmp)
             make_repo(root, n, args.apps)
             assert render(root) == 0
-            label = f"{n} tenants x {args.apps} application(s) x 3 environments"
-            bench_repo(label, root, not args.no_floor, full=not args.no_full)
-            changed_only(root)
+            commit_base(root)
+            print(f"\n{n} tenants x {args.apps} application(s) x 3 environments\n" + HEADER)
+            for jobs in args.jobs:
+                verify_step(f"berth verify --all --jobs {jobs}", root, "--all", "--jobs", str(jobs))
+            if not args.no_floor:
+                for threads in (1, 2):
+                    floor_step(root, threads, args.floor_every)
+            write_tenant(
+                root, "team0003", "large", ["team0004"], description="Changed by the bench"
+            )
+            assert render(root) == 0
+            verify_step("berth verify --base HEAD (one tenant changed)", root, "--base", "HEAD")
 
 
 if __name__ == "__main__":

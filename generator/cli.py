@@ -92,10 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--output", metavar="FILE", help="write the report to FILE; stdout gets the text report"
     )
-    verify.add_argument(
+    scoped = verify.add_mutually_exclusive_group()
+    scoped.add_argument(
+        "--base",
         "--changed-from",
+        dest="base",
         metavar="REF",
-        help="build only the helm/kustomize sources whose files differ from Git revision REF",
+        help="pull-request mode: follow only the Applications a change since Git revision REF"
+        " can affect (the base must have passed the full verify)",
+    )
+    scoped.add_argument(
+        "--all", action="store_true", help="follow every Application (the default without --base)"
+    )
+    verify.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="kubectl and helm runs at once (default: one per available core)",
     )
 
     plan = sub.add_parser("plan", help="what the working tree changes against --base, and its cost")
@@ -235,7 +248,8 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             output=args.output,
             out=out,
             err=err,
-            changed_from=args.changed_from,
+            base=args.base,
+            jobs=args.jobs,
         )
     if args.command == "plan":
         from generator.commands import plan

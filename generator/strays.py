@@ -15,7 +15,7 @@ from generator import journal, repo_files
 from generator.load import RequestCache, load_repo
 from generator.problems import BerthError, Problem
 from generator.render.tree import units
-from generator.validate import validate_repo
+from generator.validate import ValidRepo, validate_repo
 from generator.write import existing_files, is_generated, outside
 
 _KEEP_OUT = "keep hand-written files outside environments/"
@@ -81,7 +81,7 @@ def state_problems(root: str) -> list[Problem]:
     ]
 
 
-def tree_problems(root: str) -> list[Problem]:
+def tree_problems(root: str, valid: ValidRepo | None = None) -> list[Problem]:
     """Why the generated tree on disk is not the one Berth renders; [] when it is.
 
     For `plan` and `verify`, which read or compare the tree: a pending journal (an interrupted
@@ -92,8 +92,9 @@ def tree_problems(root: str) -> list[Problem]:
     problems = state_problems(root)
     if problems:
         return problems
-    # The request cache is content-addressed, so reading it is safe; it is not saved here.
-    valid, _ = validate_repo(load_repo(root, RequestCache(root)))
+    if valid is None:  # a caller that validated already passes what it found
+        # The request cache is content-addressed, so reading it is safe; it is not saved here.
+        valid, _ = validate_repo(load_repo(root, RequestCache(root)))
     if valid is None:
         return []
     return stray_problems(root, (p for unit in units(valid) for p in unit.paths))

@@ -343,28 +343,6 @@ def test_a_platform_adds_its_own_crds(example: Path) -> None:
     }
 
 
-def test_changed_from_builds_only_what_changed(example: Path) -> None:
-    from tests.support.repo import git
-
-    git(example, "-c", "init.defaultBranch=main", "init", "-q")
-    git(example, "add", "-A")
-    git(example, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
-    edit(example / API_VALUES, "replicas: 1", 'replicas: "one"')
-    code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
-    assert code == 1
-    assert out.startswith(f"{API_VALUES}:1:1: ")
-    assert "`helm template api ...` failed: " in out
-    edit(example / API_VALUES, 'replicas: "one"', "replicas: 2")
-    code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
-    assert code == 0, out
-    assert out.startswith("berth: 1 environment(s), 21 Applications, ")  # 16 shards
-    assert out.endswith("; 7 unchanged Applications not built\n")
-    # A change outside environments/ and tenants/ may touch every build: all are built.
-    (example / "blueprints/chart/NOTES.txt").write_text("hello\n")
-    code, out, _ = berth(example, "verify", "--env", "dev", "--changed-from", "HEAD")
-    assert code == 0 and "not built" not in out, out
-
-
 def test_a_tenants_argocd_file_can_reach_nothing_but_argo_cd_objects(example: Path) -> None:
     # A hand edit that adds a RoleBinding to a tenant's argocd.yaml (render --check refuses
     # it too): the tenants' project of its `-argocd` Application does not allow the kind, nor

@@ -1,5 +1,7 @@
-"""`berth verify [--env NAME] [--format F] [--output FILE]`: build the generated tree as Argo CD
-would and validate every object; exit 0 clean, 1 on any finding."""
+"""`berth verify [--env NAME] [--base REF | --all] [--jobs N] [--format F] [--output FILE]`: build
+the generated tree as Argo CD would and validate every object; exit 0 clean, 1 on any finding.
+With `--base`, only what changed since REF (generator/verify/changed.py says why that is
+enough)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,9 @@ from generator.report import Format, render_problems
 from generator.strays import tree_problems
 from generator.validate import validate_repo
 from generator.verify import Schemas, find_tools, verify
-from generator.verify.changed import affected_by, changed_files, needs_everything
+from generator.verify.changed import scope as change_scope
 from generator.yaml_load import Document
 
-MAX_WORKERS = 4
 TITLE = "berth verify"
 
 
@@ -43,6 +44,14 @@ def crd_dir_problems(root: str, folders: list[str], doc: Document | None) -> lis
     return found
 
 
+def default_jobs() -> int:
+    """One tool run per core the process may use: the runs are CPU-bound."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def run(
     root: str,
     *,
@@ -51,13 +60,12 @@ def run(
     output: str | None,
     out: TextIO,
     err: TextIO,
-    changed_from: str | None = None,
+    base: str | None = None,
+    jobs: int | None = None,
 ) -> int:
     tools = find_tools()
-    build_only = None
-    if changed_from is not None:
-        changed = changed_files(root, changed_from)
-        build_only = None if needs_everything(changed) else affected_by(changed)
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs}: give at least 1")
     raw = load_repo(root)
     valid, problems = validate_repo(raw)
     if valid is None:
@@ -81,7 +89,7 @@ def run(
     # Argo CD syncs whatever is in the tree: files berth did not write (an override
     # .argocd-source-*, a hand-written manifest) are findings, and are still followed below so
     # that what they would do is reported too; a half-swapped tree is not worth building.
-    untrusted = tree_problems(root)
+    untrusted = tree_problems(root, valid)
     strays = [p for p in untrusted if p.file.startswith(layout.ENVIRONMENTS_DIR + "/")]
     problems = [p for p in untrusted if p not in strays]
     problems += crd_dir_problems(root, list(spec.crdDirs), raw.platform)
@@ -89,10 +97,10 @@ def run(
         _report(problems, fmt, output, out, summary=None)
         return 1
     schemas = Schemas(spec.kubernetesVersion, [Path(root, d) for d in spec.crdDirs])
-    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    scope = change_scope(root, base, list(spec.crdDirs)) if base is not None else None
     problems, summary = verify(
         root, valid.platform, selected, tools, schemas=schemas, tenants=list(valid.tenants),
-        workers=workers, build_only=build_only,
+        jobs=jobs or default_jobs(), scope=scope,
     )  # fmt: skip
     problems = sorted({*strays, *problems})
     if problems:
@@ -105,7 +113,7 @@ def run(
             " project"
         )
         if summary.skipped:
-            line += f"; {summary.skipped} unchanged Applications not built"
+            line += f"; {summary.skipped} unchanged Applications not followed"
         line += "\n"
     _report(problems, fmt, output, out, summary=line)
     return 1 if problems else 0

@@ -1,23 +1,86 @@
-"""`berth verify --changed-from REF`: build only the Applications whose files changed.
+"""`berth verify --base REF`: follow only what a change can affect, for a pull request's check.
 
-For a pull request's check. The root and every plain-directory source (the tenants' Argo CD
-objects) are always read, so every project and Application is still checked; only the helm and
-kustomize builds of Applications none of whose files changed are skipped. Any change outside
-`environments/` and `tenants/` (a blueprint, the chart, platform.yaml, a CRD folder) may touch
-every build, so it means a full verify; so do files git cannot diff.
+Why this is sound. The main branch runs the full verify, so the base REF is consistent: every
+Application it holds builds, and each object is valid and allowed by its project. An
+Application's verdict is a function of (1) its own declaration, (2) its AppProject and (3) the
+files its build reads (`deps.Reads`), given the platform, Berth's code and the schemas. If none
+of them changed between REF and the working tree, its verdict is the base's: clean. So verify
+follows exactly the Applications for which one did:
+- its declaration comes from a changed file (or from a kustomize build that is not plain),
+- its project is declared in a changed file (the base's version counts too: a deleted or
+  renamed project is a change of every Application that named it),
+- its build reads a changed file.
+To find those without reading every declaration, verify walks down from each environment's
+root as always (the roots are always built), but a plain-directory source reads only its
+*candidate* files: the changed ones, and the unchanged ones that name, as a whole token, a
+changed file, a folder on the way to one, or a changed project (`git grep`), repeated for the
+folders of what that finds, so the chain of declarations down to a changed file is read. A
+declaration names the paths its source reads (Argo CD's `source.path`, the value files) and a
+kustomization the bases it uses (`../../blueprints/tenant` holds `blueprints/tenant`), so this
+finds every declaration whose build reads a changed file; the kustomizations under blueprints/,
+whose references to each other are short relative paths, are asked directly. What it cannot see
+is a kustomization in environments/ naming another folder of environments/ by a short relative
+path: Berth writes none, and `render --check` refuses a hand edit to the tree.
+Objects are re-checked where they may differ: every object of a tool build that is followed,
+the objects of changed files in a plain directory, and, in a root whose kustomizations only
+list files, the objects those changed files declare (by kind and name).
+
+What widens the check: `platform.yaml`, Berth's code (generator/, pyproject.toml) or a CRD
+folder of the platform mean the full verify. A change under `blueprints/` follows exactly the
+Applications whose source, value files or kustomize bases read it. Changes to `tenants/` reach
+Argo CD only through the generated files, which differ then too; Markdown, `CODEOWNERS` and
+Berth's state folder never reach a build.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
+import re
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+import yaml
 
 from generator import layout
 from generator.problems import UsageError
+from generator.verify import deps
+from generator.verify.documents import load_documents
+from generator.verify.sources import KUSTOMIZATIONS, MANIFEST_SUFFIXES
 
 _NO_EFFECT = (".md",)
+# Berth itself: its code, its vendored CRDs and schemas, what installs it.
+_BERTH_CODE = ("generator/", "pyproject.toml")
+_PATH_CHARS = "A-Za-z0-9_.-"
+ROUNDS = 8  # folders deep enough for any chain of declarations Berth writes; then: read all
+
+
+@dataclass(frozen=True)
+class Scope:
+    changed: frozenset[str]  # files that differ from the base
+    candidates: frozenset[str] = frozenset()  # files a plain directory source reads
+    read_all: bool = False  # read every declaration: the chain of names was too long
+    projects: frozenset[str] = frozenset()  # AppProjects declared in changed files
+    objects: frozenset[tuple[str, str]] = field(default=frozenset())  # (kind, name) in them
+
+
+def _git(root: str, args: list[str], base: str, stdin: bytes | None = None) -> bytes:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", root, *args],
+            input=stdin,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise UsageError("git is not installed; --base needs it") from None
+    if proc.returncode not in (0, 1) or (proc.returncode == 1 and args[0] != "grep"):
+        said = proc.stderr.decode(errors="replace").strip()
+        raise UsageError(f"git {args[0]} {base} failed: {said}")
+    return proc.stdout
 
 
 def changed_files(root: str, base: str) -> list[str]:
@@ -27,42 +90,147 @@ def changed_files(root: str, base: str) -> list[str]:
         ["diff", "--name-only", "-z", "--no-renames", base, "--"],
         ["ls-files", "--others", "--exclude-standard", "-z"],
     ):
-        try:
-            proc = subprocess.run(
-                ["git", "-C", root, *args], capture_output=True, timeout=300, check=False
-            )
-        except FileNotFoundError:
-            raise UsageError("git is not installed; --changed-from needs it") from None
-        if proc.returncode != 0:
-            said = proc.stderr.decode(errors="replace").strip()
-            raise UsageError(f"git {args[0]} {base} failed: {said}")
-        found.update(name for name in proc.stdout.decode().split("\0") if name)
+        found.update(name for name in _git(root, args, base).decode().split("\0") if name)
     return sorted(found)
 
 
-def needs_everything(changed: Sequence[str]) -> bool:
-    # Berth's state folder and the owners file never reach a build.
-    no_effect = (f"{layout.ENVIRONMENTS_DIR}/", f"{layout.TENANTS_DIR}/", f"{layout.STATE_DIR}/")
-    return any(
-        not name.startswith(no_effect)
-        and name != layout.CODEOWNERS_FILE
-        and not name.endswith(_NO_EFFECT)
-        for name in changed
+def _no_effect(name: str) -> bool:
+    return (
+        name.startswith((f"{layout.TENANTS_DIR}/", f"{layout.STATE_DIR}/"))
+        or name == layout.CODEOWNERS_FILE
+        or name.endswith(_NO_EFFECT)
     )
 
 
-def affected_by(changed: Sequence[str]) -> Callable[[Mapping[str, Any]], bool]:
-    """Whether an Application's source folder or one of its value files holds a change."""
+def needs_everything(changed: Sequence[str], crd_dirs: Sequence[str] = ()) -> bool:
+    """Whether a change reaches verify itself: the platform, Berth's code or a schema."""
+    own = (*_BERTH_CODE, *(posixpath.normpath(d) + "/" for d in crd_dirs))
+    return any(name == layout.PLATFORM_FILE or name.startswith(own) for name in changed)
 
-    def affected(app: Mapping[str, Any]) -> bool:
-        source = (app.get("spec") or {}).get("source") or {}
-        path = posixpath.normpath(str(source.get("path", "")))
-        values = [
-            posixpath.normpath(posixpath.join(path, str(v)))
-            for v in (source.get("helm") or {}).get("valueFiles") or []
-        ]
-        if path in ("", "."):
-            return True
-        return any(name in values or name.startswith(f"{path}/") for name in changed)
 
-    return affected
+def scope(root: str, base: str, crd_dirs: Sequence[str] = ()) -> Scope | None:
+    """What `verify --base` follows, or None for the full verify."""
+    changed = [name for name in changed_files(root, base) if not _no_effect(name)]
+    if needs_everything(changed, crd_dirs):
+        return None
+    manifests = [n for n in changed if n.endswith(MANIFEST_SUFFIXES)]
+    objects = _declared(root, base, manifests)
+    projects = frozenset(name for kind, name in objects if kind == "AppProject")
+    candidates = _candidates(root, base, changed, projects)
+    if candidates is None:
+        return Scope(frozenset(changed), read_all=True, projects=projects, objects=objects)
+    return Scope(frozenset(changed), candidates, projects=projects, objects=objects)
+
+
+def _folders(name: str) -> list[str]:
+    """`name` and the folders on the way to it, deepest first (not environments/ itself)."""
+    found = [name]
+    while True:
+        name = posixpath.dirname(name)
+        if name in ("", layout.ENVIRONMENTS_DIR):
+            return found
+        found.append(name)
+
+
+def _candidates(
+    root: str, base: str, changed: Sequence[str], projects: Iterable[str]
+) -> frozenset[str] | None:
+    found = set(changed)
+    names = {p for name in changed for p in _folders(name)} | set(projects)
+    names |= {p for folder in _bases_reading(root, changed) for p in _folders(folder)}
+    asked: set[str] = set()
+    for _ in range(ROUNDS):
+        new = sorted(names - asked)
+        if not new:
+            return frozenset(found)
+        asked.update(new)
+        hits = _grep(root, base, new)
+        found.update(hits)
+        names.update(p for hit in hits for p in _folders(hit)[1:])
+    return None
+
+
+def _bases_reading(root: str, changed: Sequence[str]) -> list[str]:
+    """The kustomize folders under blueprints/ whose build reads a changed file: their own
+    references are relative (`../b`), so they name no changed path; asking each is cheap."""
+    found = []
+    top = os.path.join(root, layout.BLUEPRINTS_DIR)
+    for folder, dirs, files in os.walk(top):
+        dirs.sort()
+        if any(k in files for k in KUSTOMIZATIONS):
+            rel = os.path.relpath(folder, root).replace(os.sep, "/")
+            if deps.reads(root, {}, "kustomize", rel).touched_by(changed):
+                found.append(rel)
+    return found
+
+
+def _grep(root: str, base: str, tokens: Sequence[str]) -> list[str]:
+    """Files under environments/ and blueprints/ naming one of `tokens` whole (a `../` before it
+    is fine): Perl regexes in git grep (fast), else fixed strings and the regex here."""
+    if not tokens:
+        return []
+    alternatives = "|".join(re.escape(t) for t in tokens)
+    pattern = f"(?<![{_PATH_CHARS}])(?:{alternatives})/?(?![{_PATH_CHARS}/])"
+    where = ["--", layout.ENVIRONMENTS_DIR, layout.BLUEPRINTS_DIR]
+    args = ["grep", "-l", "-z", "--untracked", "-I"]
+    try:
+        out = _git(root, [*args, "-P", "-e", pattern, *where], base)
+        return [name for name in out.decode().split("\0") if name]
+    except UsageError:
+        pass  # a git built without PCRE
+    fixed = [arg for t in tokens for arg in ("-e", t)]
+    out = _git(root, [*args, "-F", *fixed, *where], base)
+    whole = re.compile(pattern)
+    found = []
+    for name in (n for n in out.decode().split("\0") if n):
+        with open(os.path.join(root, name), encoding="utf-8", errors="replace") as fh:
+            if whole.search(fh.read()):
+                found.append(name)
+    return found
+
+
+def _declared(root: str, base: str, files: Sequence[str]) -> frozenset[tuple[str, str]]:
+    """(kind, name) of every object the changed manifests declare, now and on the base."""
+    found: set[tuple[str, str]] = set()
+    texts: list[str] = []
+    for name in files:
+        try:
+            with open(f"{root}/{name}", encoding="utf-8") as fh:
+                texts.append(fh.read())
+        except (OSError, UnicodeDecodeError):
+            pass
+    if files:
+        spec = "".join(f"{base}:{name}\n" for name in files).encode()
+        texts += _cat_files(_git(root, ["cat-file", "--batch"], base, spec))
+    for text in texts:
+        try:
+            docs = [doc for doc, _ in load_documents(text)]
+        except yaml.YAMLError:
+            continue  # the build that reads it reports it
+        for doc in docs:
+            items = doc.get("items") if isinstance(doc, Mapping) else None
+            for obj in items if isinstance(items, list) else [doc]:
+                found.update(_identity(obj))
+    return frozenset(found)
+
+
+def _identity(obj: Any) -> list[tuple[str, str]]:
+    meta = obj.get("metadata") if isinstance(obj, Mapping) else None
+    if not isinstance(meta, Mapping):
+        return []
+    return [(str(obj.get("kind")), str(meta.get("name")))]
+
+
+def _cat_files(out: bytes) -> list[str]:
+    """The contents from `git cat-file --batch` output (missing objects left out)."""
+    texts: list[str] = []
+    at = 0
+    while at < len(out):
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if len(header) == 3:
+            size = int(header[2])
+            texts.append(out[at : at + size].decode(errors="replace"))
+            at += size + 1
+    return texts

@@ -48,6 +48,13 @@ def batch_issues(
     for obj in batch:
         if obj.get("kind") in ("Application", "AppProject") and wave(obj) is None:
             yield obj, (annotation_path, "is not a whole number")
+    # Which siblings create each namespace, once: a root holds thousands of Applications.
+    makers: dict[str, list[tuple[Mapping[str, Any], int]]] = {}
+    for other in apps:
+        other_wave = wave(other)
+        for namespace in creates.get(_name(other)) or ():
+            if other_wave is not None:
+                makers.setdefault(namespace, []).append((other, other_wave))
     for app in apps:
         spec = app.get("spec") if isinstance(app.get("spec"), Mapping) else {}
         assert isinstance(spec, Mapping)
@@ -70,12 +77,8 @@ def batch_issues(
         )
         assert isinstance(destination, Mapping)
         namespace = str(destination.get("namespace", ""))
-        for other in apps:
-            made = creates.get(_name(other))
-            other_wave = wave(other)
-            if other is app or not made or namespace not in made or other_wave is None:
-                continue
-            if own <= other_wave:
+        for other, other_wave in makers.get(namespace, ()):
+            if other is not app and own <= other_wave:
                 yield (
                     app,
                     (

@@ -1,27 +1,46 @@
 """Following the generated tree as Argo CD would, level by level, into Problems.
 
-For each environment: read `bootstrap.yaml` (what a person applies), build the root
-Application found there as Argo CD would (a plain directory), take the AppProjects and
+For each environment: build `environments/<env>` (the root), take the AppProjects and
 Applications it holds, build every Application's source, and so on down (a tenant's
 `argocd.yaml` holds more Applications). Every object is validated against its schema and held
-to its Application and project. Builds run in a small thread pool (they are subprocesses, so
-threads are enough); the checks are pure and run on the main thread.
+to its Application and project.
+
+Builds run in a pool of `jobs` threads (each waits on a kubectl or helm process), kustomize
+sources `batch.SIZE` at a time. Each build is checked as soon as it is done and then dropped:
+only its Argo CD objects (for the next level and the sync-wave checks) and the namespaces it
+creates are kept, so memory holds one level's Argo CD objects, not the tree. An Application's
+project comes from the levels above it, or, when it is new in its own level, after that level.
+What the next level follows is decided in declaration order and the findings are sorted, so the
+report is the same whatever order the builds finish in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import queue
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from generator import layout
 from generator.models.platform import Platform
 from generator.problems import Problem
-from generator.verify import convergence
-from generator.verify import project as rules
-from generator.verify.kube_schema import Schemas, json_path
-from generator.verify.sources import Build, BuildError, Located, Tools, build, read_directory
+from generator.verify import batch, convergence
+from generator.verify.changed import Scope
+from generator.verify.checks import application_problems, located_problem
+from generator.verify.focus import Focus, Fresh, app_focus
+from generator.verify.kube_schema import Schemas
+from generator.verify.sources import (
+    Build,
+    BuildError,
+    Located,
+    Tools,
+    argocd_source_files,
+    build,
+    read_directory,
+    source_type,
+)
 
 
 @dataclass
@@ -36,18 +55,190 @@ class Summary:
 class _Job:
     env: str
     app: Located  # the Application and the file that holds it
+    focus: Focus = field(default_factory=Focus)
+
+    @property
+    def name(self) -> str:
+        return str(self.app.obj["metadata"]["name"])
 
 
-def _what(obj: Any) -> str:
-    if not isinstance(obj, Mapping):
-        return "?"
-    meta = obj.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else {}
-    return f"{obj.get('kind', '?')}/{meta.get('name', '?')}"
+@dataclass
+class _Done:
+    """What is kept of one finished build."""
+
+    job: _Job
+    argocd: list[Located]
+    fresh: Fresh | None
+    complete: bool  # every object read: the sync-wave checks may look at the batch
 
 
-def _problem(at: Located, path: tuple[str | int, ...], message: str) -> Problem:
-    return Problem(at.file, at.line, 1, json_path(path, _what(at.obj)), message)
+def _argocd_objects(objects: Sequence[Located]) -> list[Located]:
+    return [
+        at
+        for at in objects
+        if isinstance(at.obj, Mapping)
+        and str(at.obj.get("apiVersion", "")).rpartition("/")[0] == "argoproj.io"
+        and at.obj.get("kind") in ("Application", "AppProject")
+        and isinstance((at.obj.get("metadata") or {}).get("name"), str)
+    ]
+
+
+class _Walk:
+    def __init__(
+        self,
+        root: str,
+        platform: Platform,
+        tools: Tools,
+        schemas: Schemas,
+        tenants: Sequence[str],
+        scope: Scope | None,
+        progress: Callable[[str], None] | None,
+    ) -> None:
+        self.root, self.platform, self.tools, self.schemas = root, platform, tools, schemas
+        self.tenants, self.scope, self.progress = tenants, scope, progress
+        self.version = platform.spec.kubernetesVersion
+        self.problems: list[Problem] = []
+        self.summary = Summary()
+        self.projects: dict[str, dict[str, Mapping[str, Any]]] = {}
+        self.seen: set[tuple[str, str]] = set()
+        self.batches: list[tuple[str, list[Located]]] = []
+        self.creates: dict[tuple[str, str], frozenset[str] | None] = {}
+        self.roots: dict[str, tuple[Build, Fresh | None]] = {}
+
+    def schema_check(self, objects: Sequence[Located], fresh: Fresh | None) -> None:
+        for at in objects:
+            if fresh is None or fresh(at):
+                self.problems += [
+                    located_problem(at, path, msg) for path, msg in self.schemas.problems(at.obj)
+                ]
+
+    def start(self, env: str, built: Build) -> list[_Job]:
+        """The root of `env`, built: check it and return the Applications it holds."""
+        self.projects[env] = {}
+        if built.errors:
+            self.problems += [Problem(f, n, 1, w, m) for f, n, w, m in built.errors]
+            return []
+        self.summary.environments += 1
+        # With a scope, the root's objects are fresh where their file changed: an unchanged
+        # shard Application is not followed, only the tenants' files that changed are.
+        scope = self.scope
+        focus = (
+            Focus()
+            if scope is None or scope.read_all
+            else Focus(fresh=lambda at: at.file in scope.changed)
+        )
+        self.roots[env] = (built, focus.fresh)
+        self.schema_check(built.objects, focus.fresh)
+        done = _Done(_Job(env, Located({}, "")), _argocd_objects(built.objects), focus.fresh, True)
+        if not built.skipped:
+            self.batches.append((env, done.argocd))
+        jobs = self.next_level([done])
+        if not built.skipped and not any(job.name == layout.root_application(env) for job in jobs):
+            self.problems.append(
+                Problem(
+                    layout.bootstrap_file(env),
+                    1,
+                    1,
+                    "",
+                    f"holds no Application {layout.root_application(env)}: Argo CD would not manage this environment",
+                )
+            )
+        return jobs
+
+    def register(self, env: str, argocd: Sequence[Located]) -> None:
+        for at in argocd:
+            if at.obj.get("kind") == "AppProject":
+                self.projects[env][str(at.obj["metadata"]["name"])] = at.obj
+
+    def next_level(self, done: Sequence[_Done]) -> list[_Job]:
+        """Register the level's AppProjects; its Applications not yet followed, in order."""
+        found: list[_Job] = []
+        for one in done:
+            env = one.job.env
+            self.register(env, one.argocd)
+            for at in one.argocd:
+                name = str(at.obj["metadata"]["name"])
+                if at.obj.get("kind") == "Application" and (env, name) not in self.seen:
+                    self.seen.add((env, name))
+                    focus = app_focus(self.root, self.scope, at, one.fresh)
+                    found.append(_Job(env, at, focus))
+        return found
+
+    def run(self, job: _Job) -> tuple[Build, Fresh | None, bool]:
+        if job.name == layout.root_application(job.env):
+            built, fresh = self.roots.pop(job.env)
+            return built, fresh, not built.skipped
+        built = build(
+            self.root, job.app.obj, self.tools, job.app.file, self.version, job.focus.only
+        )
+        return built, job.focus.fresh, job.focus.only is None
+
+    def finish(self, job: _Job, built: Build, fresh: Fresh | None, complete: bool) -> _Done:
+        """Check one finished build; keep what the next level and the wave checks need."""
+        root_app = job.name == layout.root_application(job.env)
+        if not root_app:
+            self.summary.applications += 1
+            self.summary.objects += len(built.objects)
+            self.schema_check(built.objects, fresh)
+        if self.progress:
+            self.progress(job.name)
+        self.problems += application_problems(
+            self.platform, job.env, job.app, built, self.projects[job.env], self.schemas,
+            self.tenants, fresh,
+        )  # fmt: skip
+        namespaces = frozenset(
+            str((at.obj.get("metadata") or {}).get("name"))
+            for at in built.objects
+            if isinstance(at.obj, Mapping) and at.obj.get("kind") == "Namespace"
+        )
+        self.creates[(job.env, job.name)] = namespaces
+        return _Done(job, _argocd_objects(built.objects), fresh, complete and not root_app)
+
+
+def _batchable(root: str, job: _Job) -> bool:
+    try:
+        kind, path = source_type(root, job.app.obj, job.app.file)
+    except BuildError:
+        return False
+    return kind == "kustomize" and not argocd_source_files(root, path)
+
+
+def _tasks(walk: _Walk, level: Sequence[_Job]) -> Iterator[Callable[[], list[tuple[_Job, Any]]]]:
+    """The level's work in units for the pool: one build, or a batch of kustomize builds."""
+    kustomize = [
+        job
+        for job in level
+        if job.name != layout.root_application(job.env) and _batchable(walk.root, job)
+    ]
+    batched = {id(job) for job in kustomize}
+    for job in level:
+        if id(job) not in batched:
+            yield partial(_batch, walk, [job])
+    for at in range(0, len(kustomize), batch.SIZE):
+        yield partial(_batch, walk, kustomize[at : at + batch.SIZE])
+
+
+def _deliver(
+    task: Callable[[], list[tuple[_Job, Any]]],
+    results: queue.SimpleQueue[tuple[list[tuple[_Job, Any]], BaseException | None]],
+) -> None:
+    try:
+        results.put((task(), None))
+    except BaseException as exc:  # a bug: re-raised on the main thread
+        results.put(([], exc))
+
+
+def _batch(walk: _Walk, chunk: Sequence[_Job]) -> list[tuple[_Job, Any]]:
+    found = None
+    if len(chunk) > 1:
+        paths = [source_type(walk.root, job.app.obj, job.app.file)[1] for job in chunk]
+        found = batch.build_many(walk.tools.kubectl, walk.root, paths)
+    if found is None:
+        return [(job, walk.run(job)) for job in chunk]
+    return [
+        (job, (Build(objects=objects), job.focus.fresh, True))
+        for job, objects in zip(chunk, found, strict=True)
+    ]
 
 
 def verify(
@@ -58,105 +249,57 @@ def verify(
     *,
     schemas: Schemas,
     tenants: Sequence[str],
-    workers: int = 2,
+    jobs: int = 2,
     progress: Callable[[str], None] | None = None,
-    build_only: Callable[[Mapping[str, Any]], bool] | None = None,
+    scope: Scope | None = None,
 ) -> tuple[list[Problem], Summary]:
-    """Every problem of the environments `envs`, and what was followed. With `build_only`,
-    helm and kustomize sources it refuses are not built (plain directories always are)."""
-    problems: list[Problem] = []
-    summary = Summary()
-    version = platform.spec.kubernetesVersion
-    checked: set[int] = set()  # objects already schema-checked (by id), each once
-    batches: list[tuple[str, list[Located]]] = []  # (env, Argo CD objects of one build)
-    creates: dict[tuple[str, str], frozenset[str] | None] = {}  # namespaces an app's build makes
-
-    def schema_check(found: list[Located]) -> None:
-        for at in found:
-            if id(at) not in checked:
-                checked.add(id(at))
-                problems.extend(_problem(at, path, msg) for path, msg in schemas.problems(at.obj))
-
-    def run(job: _Job, roots: Mapping[str, Build]) -> Build:
-        if job.app.obj["metadata"]["name"] == layout.root_application(job.env):
-            return roots[job.env]  # built as the first level already
-        source = (job.app.obj.get("spec") or {}).get("source") or {}
-        if build_only is not None and "directory" not in source and not build_only(job.app.obj):
-            return Build(skipped=True)
-        return build(root, job.app.obj, tools, job.app.file, version)
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        roots: dict[str, Build] = dict(
-            zip(envs, pool.map(lambda e: _root_build(root, e, tools, version), envs), strict=True)
-        )
-        projects: dict[str, dict[str, Mapping[str, Any]]] = {env: {} for env in envs}
-        seen: set[tuple[str, str]] = set()
+    """Every problem of the environments `envs`, and what was followed. With a `scope`, only
+    what the change can affect (see `changed`)."""
+    walk = _Walk(root, platform, tools, schemas, tenants, scope, progress)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         level: list[_Job] = []
-        for env in envs:
-            built = roots[env]
-            if built.errors:
-                problems += [
-                    Problem(f, line, 1, where, msg) for f, line, where, msg in built.errors
-                ]
-                continue
-            summary.environments += 1
-            schema_check(built.objects)
-            batches.append((env, _argocd_objects(built)))
-            jobs = _collect(env, built, projects[env], seen)
-            if not any(
-                job.app.obj["metadata"]["name"] == layout.root_application(env) for job in jobs
-            ):
-                problems.append(
-                    Problem(
-                        layout.bootstrap_file(env),
-                        1,
-                        1,
-                        "",
-                        f"holds no Application {layout.root_application(env)}: Argo CD would not manage this environment",
-                    )
-                )
-            level += jobs
+        for env, built in zip(
+            envs, pool.map(lambda e: _root_build(root, e, tools, scope), envs), strict=True
+        ):
+            level += walk.start(env, built)
         while level:
-            builds = list(pool.map(lambda job: run(job, roots), level))
-            next_level: list[_Job] = []
-            for job, built in zip(level, builds, strict=True):
-                next_level += _collect(job.env, built, projects[job.env], seen)
-                name = str(job.app.obj["metadata"]["name"])
-                creates[(job.env, name)] = None if built.skipped else _namespaces(built)
-                if name != layout.root_application(job.env):
-                    batches.append((job.env, _argocd_objects(built)))
-            for job, built in zip(level, builds, strict=True):
-                name = str(job.app.obj["metadata"]["name"])
-                if built.skipped:
-                    summary.skipped += 1
-                elif name != layout.root_application(job.env):
-                    summary.applications += 1
-                    summary.objects += len(built.objects)
-                if progress:
-                    progress(name)
-                problems += _application_problems(
-                    platform, job, built, projects[job.env], schemas, tenants
-                )
-                schema_check(built.objects)
-            level = next_level
-    problems += _convergence_problems(batches, creates)
-    return sorted(set(problems)), summary
-
-
-def _argocd_objects(built: Build) -> list[Located]:
-    return [
-        at
-        for at in built.objects
-        if isinstance(at.obj, Mapping) and at.obj.get("kind") in ("Application", "AppProject")
-    ]
-
-
-def _namespaces(built: Build) -> frozenset[str]:
-    return frozenset(
-        str((at.obj.get("metadata") or {}).get("name"))
-        for at in built.objects
-        if isinstance(at.obj, Mapping) and at.obj.get("kind") == "Namespace"
-    )
+            followed = [job for job in level if job.focus.follow]
+            for job in level:
+                if not job.focus.follow:
+                    walk.summary.skipped += 1
+                    walk.creates[(job.env, job.name)] = None
+            order = {id(job): i for i, job in enumerate(followed)}
+            done: list[_Done | None] = [None] * len(followed)
+            waiting: list[tuple[_Job, Build, Fresh | None, bool]] = []
+            # Results come through a queue, not futures, which would hold every build.
+            results: queue.SimpleQueue[tuple[list[tuple[_Job, Any]], BaseException | None]]
+            results = queue.SimpleQueue()
+            tasks = list(_tasks(walk, followed))
+            for task in tasks:
+                pool.submit(_deliver, task, results)
+            for _ in tasks:
+                found, error = results.get()
+                if error is not None:
+                    raise error
+                for job, (built, fresh, complete) in found:
+                    project = str((job.app.obj.get("spec") or {}).get("project"))
+                    if project not in walk.projects[job.env]:
+                        waiting.append((job, built, fresh, complete))  # after the level
+                        continue
+                    done[order[id(job)]] = walk.finish(job, built, fresh, complete)
+            # The rest once the whole level's projects are known, as Argo CD would see them.
+            waiting.sort(key=lambda w: order[id(w[0])])
+            early = [(order[id(one.job)], one.job.env, one.argocd) for one in done if one]
+            late = [(order[id(w[0])], w[0].env, _argocd_objects(w[1].objects)) for w in waiting]
+            for _, env, argocd in sorted(early + late, key=lambda t: t[0]):
+                walk.register(env, argocd)
+            for job, built, fresh, complete in waiting:
+                done[order[id(job)]] = walk.finish(job, built, fresh, complete)
+            kept = [one for one in done if one is not None]
+            level = walk.next_level(kept)
+            walk.batches += [(one.job.env, one.argocd) for one in kept if one.complete]
+    walk.problems += _convergence_problems(walk.batches, walk.creates)
+    return sorted(set(walk.problems)), walk.summary
 
 
 def _convergence_problems(
@@ -164,98 +307,33 @@ def _convergence_problems(
     creates: Mapping[tuple[str, str], frozenset[str] | None],
 ) -> list[Problem]:
     found: list[Problem] = []
-    for env, batch in batches:
-        where = {id(at.obj): at for at in batch}
-        made = {name: namespaces for (e, name), namespaces in creates.items() if e == env}
-        for obj, (path, message) in convergence.batch_issues([at.obj for at in batch], made):
-            found.append(_problem(where[id(obj)], path, message))
+    made_in: dict[str, dict[str, frozenset[str] | None]] = {}
+    for (e, name), namespaces in creates.items():
+        made_in.setdefault(e, {})[name] = namespaces
+    for env, one in batches:
+        where = {id(at.obj): at for at in one}
+        made = made_in.get(env, {})
+        for obj, (path, message) in convergence.batch_issues([at.obj for at in one], made):
+            found.append(located_problem(where[id(obj)], path, message))
     return found
 
 
-def _root_build(root: str, env: str, tools: Tools, version: str) -> Build:
-    """The root Application of `bootstrap.yaml`, built from its own source."""
-    bootstrap = layout.bootstrap_file(env)
-    name = layout.root_application(env)
+def _stale(at: Located) -> bool:
+    return False
+
+
+def _root_build(root: str, env: str, tools: Tools, scope: Scope | None) -> Build:
+    """The root's objects: what its Application reads of `environments/<env>` (a plain
+    directory: bootstrap.yaml and the shards' Applications), a few dozen objects whatever the
+    number of tenants, so it is always read in full."""
     try:
-        applied = read_directory(
-            root, layout.env_root(env), {"include": bootstrap.rpartition("/")[2]}, bootstrap
+        return Build(
+            objects=read_directory(
+                root,
+                layout.env_root(env),
+                {"include": layout.ROOT_INCLUDE},
+                layout.bootstrap_file(env),
+            )
         )
     except BuildError as exc:
         return Build(errors=[(exc.file, exc.line, exc.where, str(exc))])
-    found = [
-        at
-        for at in applied
-        if isinstance(at.obj, Mapping)
-        and at.obj.get("kind") == "Application"
-        and isinstance(at.obj.get("metadata"), Mapping)
-        and at.obj["metadata"].get("name") == name
-    ]
-    if not found:
-        message = f"holds no Application {name}: Argo CD would not manage this environment"
-        return Build(errors=[(bootstrap, 1, "", message)])
-    return build(root, found[0].obj, tools, found[0].file, version)
-
-
-def _collect(
-    env: str, built: Build, projects: dict[str, Mapping[str, Any]], seen: set[tuple[str, str]]
-) -> list[_Job]:
-    """Register the AppProjects of a build; return its Applications not yet followed."""
-    found: list[_Job] = []
-    for at in built.objects:
-        obj = at.obj
-        if (
-            not isinstance(obj, Mapping)
-            or str(obj.get("apiVersion", "")).rpartition("/")[0] != "argoproj.io"
-        ):
-            continue
-        meta = obj.get("metadata")
-        name = meta.get("name") if isinstance(meta, Mapping) else None
-        if not isinstance(name, str):
-            continue
-        if obj.get("kind") == "AppProject":
-            projects[name] = obj
-        elif obj.get("kind") == "Application" and (env, name) not in seen:
-            seen.add((env, name))
-            found.append(_Job(env, at))
-    return found
-
-
-def _application_problems(
-    platform: Platform,
-    job: _Job,
-    built: Build,
-    projects: Mapping[str, Mapping[str, Any]],
-    schemas: Schemas,
-    tenants: Sequence[str],
-) -> list[Problem]:
-    app = job.app.obj
-    project = projects.get(str((app.get("spec") or {}).get("project")))
-    found = [
-        _problem(job.app, path, msg)
-        for path, msg in rules.app_issues(
-            app, project, platform.spec.repoURL, platform.spec.targetRevision
-        )
-    ]
-    found += [Problem(f, line, 1, where, msg) for f, line, where, msg in built.errors]
-    if project is None:
-        return found
-    ctx = rules.Context(
-        env=job.env,
-        app=app,
-        project=project,
-        role=rules.role_of(app, job.env, tenants),
-        backup_namespace=platform.spec.backupNamespace,
-        repo_url=platform.spec.repoURL,
-    )
-    name = app["metadata"]["name"]
-    for at in built.objects:
-        if not isinstance(at.obj, Mapping):
-            continue
-        cluster = bool(schemas.cluster_scoped(at.obj))
-        found += [
-            Problem(
-                at.file, at.line, 1, json_path(path, _what(at.obj)), f"{msg} (Application {name})"
-            )
-            for path, msg in rules.object_issues(ctx, at.obj, cluster)
-        ]
-    return found

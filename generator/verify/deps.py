@@ -1,0 +1,172 @@
+"""Which repository files an Application's build reads, told without running a tool.
+
+For `verify --base`: an Application whose files none changed renders what it rendered on the
+base. The answer must never be too small, so anything unclear widens it:
+- a plain directory reads the manifests under its path that its `include`/`exclude`/`recurse`
+  accept, and Argo CD's `.argocd-source*` files there;
+- helm reads the chart folder and the value files;
+- kustomize reads its kustomization file and, transitively, every local path it names
+  (resources, components, patches, generator files, ...), and Argo CD its `.argocd-source*`. A kustomization that cannot be read,
+  or that inflates a helm chart or names a remote base, reads everything (`EVERYTHING`).
+
+A `Reads` also says whether the build is *plain*: its kustomizations only list resources (and
+add labels, annotations or a namespace), so each object of its output comes from one file under
+its own name and kind, and an unchanged file gives unchanged objects.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from generator.verify.globs import glob
+from generator.verify.sources import KUSTOMIZATIONS, MANIFEST_SUFFIXES
+
+EVERYTHING = ""  # a prefix every repository path has
+# Fields holding a list of local paths (or inline YAML, told apart by its newline).
+_PATH_LISTS = (
+    "resources",
+    "bases",
+    "components",
+    "crds",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "patchesStrategicMerge",
+)
+_GENERATORS = ("configMapGenerator", "secretGenerator")
+# What may stand in a kustomization for its output to stay one object per file, unrenamed.
+_PLAIN_KEYS = {
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "namespace",
+    "labels",
+    "commonLabels",
+    "commonAnnotations",
+    "buildMetadata",
+    "sortOptions",
+}
+
+
+@dataclass(frozen=True)
+class Reads:
+    prefixes: frozenset[str]  # folders (read whole) and files, as repository paths
+    directory: tuple[str, Mapping[str, Any]] | None = None  # a plain directory: path, settings
+    plain: bool = False
+
+    def touched_by(self, changed: Iterable[str]) -> bool:
+        return any(self.reads(name) for name in changed)
+
+    def reads(self, name: str) -> bool:
+        if self.directory is not None:
+            return directory_reads(*self.directory, name)
+        return any(p == EVERYTHING or name == p or name.startswith(p + "/") for p in self.prefixes)
+
+
+def directory_reads(path: str, directory: Mapping[str, Any], name: str) -> bool:
+    """Whether a plain-directory source at `path` reads the repository file `name`."""
+    path = posixpath.normpath(path)
+    if not name.startswith(path + "/"):
+        return path == "." and not name.startswith("../")
+    rel = name[len(path) + 1 :]
+    base = posixpath.basename(rel)
+    if "/" not in rel and base.startswith(".argocd-source"):
+        return True
+    if "/" in rel and directory.get("recurse") is not True:
+        return False
+    if not base.endswith(MANIFEST_SUFFIXES):
+        return False
+    include = str(directory.get("include") or "")
+    exclude = str(directory.get("exclude") or "")
+    # An invalid glob is an error the build reports; reading the file then is the safe answer.
+    return not (exclude and glob(exclude, rel)) and not (include and not glob(include, rel))
+
+
+def reads(root: str, app: Mapping[str, Any], kind: str, path: str) -> Reads:
+    """What the Application's source of `kind` (helm, kustomize, directory) at `path` reads."""
+    source = (app.get("spec") or {}).get("source") or {}
+    path = posixpath.normpath(path)
+    if kind == "directory":
+        directory = source.get("directory") or {}
+        return Reads(frozenset({path}), (path, directory if isinstance(directory, Mapping) else {}))
+    if kind == "helm":
+        values = (source.get("helm") or {}).get("valueFiles") or []
+        files = {posixpath.normpath(posixpath.join(path, str(v))) for v in values}
+        return Reads(frozenset({path, *files}))
+    found = {posixpath.join(path, name) for name in _argocd_sources(root, path)}
+    plain = _kustomize_reads(root, path, found, set())
+    return Reads(frozenset(found), plain=plain)
+
+
+def _argocd_sources(root: str, path: str) -> list[str]:
+    try:
+        return [n for n in os.listdir(os.path.join(root, path)) if n.startswith(".argocd-source")]
+    except OSError:
+        return []
+
+
+def _kustomize_reads(root: str, folder: str, found: set[str], seen: set[str]) -> bool:
+    """Add what the kustomization in `folder` reads to `found`; whether it is plain."""
+    if folder in seen:
+        return True
+    seen.add(folder)
+    name = next((k for k in KUSTOMIZATIONS if os.path.isfile(os.path.join(root, folder, k))), None)
+    if name is None:
+        found.add(folder)  # no kustomization: whatever appears there may change the build
+        return True
+    # kustomize reads the kustomization and what it names, not the rest of the folder.
+    found.update(posixpath.join(folder, k) for k in KUSTOMIZATIONS)
+    try:
+        with open(os.path.join(root, folder, name), encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        found.add(EVERYTHING)
+        return False
+    if not isinstance(data, Mapping) or "helmCharts" in data or "helmGlobals" in data:
+        found.add(EVERYTHING)
+        return False
+    plain = set(data) <= _PLAIN_KEYS
+    for ref in _references(data):
+        if "://" in ref or ref.startswith(("github.com/", "git@")):
+            found.add(EVERYTHING)  # a remote base: verify's build reports it; nothing is safe
+            return False
+        target = posixpath.normpath(posixpath.join(folder, ref))
+        if target.startswith("../") or target == "..":
+            continue  # out of the repository: kustomize fails, and the build says so
+        if os.path.isdir(os.path.join(root, target)):
+            plain = _kustomize_reads(root, target, found, seen) and plain
+        else:
+            found.add(target)
+    return plain
+
+
+def _references(data: Mapping[str, Any]) -> list[str]:
+    refs: list[str] = []
+    for key in _PATH_LISTS:
+        for item in data.get(key) or []:
+            if isinstance(item, str) and "\n" not in item:
+                refs.append(item)
+    for key in ("patches", "patchesJson6902", "replacements"):
+        for item in data.get(key) or []:
+            if isinstance(item, Mapping) and isinstance(item.get("path"), str):
+                refs.append(item["path"])
+    for key in _GENERATORS:
+        for item in data.get(key) or []:
+            if not isinstance(item, Mapping):
+                continue
+            for entry in [*(item.get("files") or []), *(item.get("envs") or [])]:
+                refs.append(str(entry).rpartition("=")[2])
+            if isinstance(item.get("env"), str):
+                refs.append(item["env"])
+    openapi = data.get("openapi")
+    if isinstance(openapi, Mapping) and isinstance(openapi.get("path"), str):
+        refs.append(openapi["path"])
+    return refs
