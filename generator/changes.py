@@ -77,13 +77,17 @@ def resolve_revision(root: str, ref: str) -> str:
 _UNWALKED = frozenset({".git", layout.STATE_DIR, *layout.GENERATED_DIRS})
 
 
-def changed_paths(root: str, sha: str) -> tuple[frozenset[str], frozenset[str]]:
+def changed_paths(
+    root: str, sha: str, *, everywhere: bool = False
+) -> tuple[frozenset[str], frozenset[str]]:
     """(tracked files that differ between `sha` and the working tree, untracked files outside
-    the generated folders); ignored files are neither: they can never be committed."""
+    the generated folders, or `everywhere`); ignored files are neither: they can never be
+    committed. `verify` asks everywhere: what `render` just wrote is untracked."""
     diff = ("diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", sha, "--")
     tracked = _names(git(root, *diff))
     try:
-        tops = sorted(set(os.listdir(root)) - _UNWALKED)
+        skipped = {".git", layout.STATE_DIR} if everywhere else _UNWALKED
+        tops = sorted(set(os.listdir(root)) - skipped)
     except OSError:
         tops = []
     others = ("ls-files", "--others", "--exclude-standard", "-z", "--", *tops)

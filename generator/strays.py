@@ -15,8 +15,8 @@ from generator import journal, repo_files
 from generator.load import RequestCache, load_repo
 from generator.problems import BerthError, Problem
 from generator.render.tree import units
+from generator.tree_files import existing_files, is_generated, outside
 from generator.validate import ValidRepo, validate_repo
-from generator.write import existing_files, is_generated, outside
 
 _KEEP_OUT = "keep hand-written files outside environments/"
 

@@ -29,7 +29,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
@@ -38,6 +38,7 @@ from generator import journal, layout, repo_files
 from generator.atomic import write_atomic
 from generator.problems import BerthError, Problem
 from generator.render.tree import Unit
+from generator.tree_files import existing_files, is_generated, outside
 
 Action = Literal["create", "update", "delete"]
 CACHE_VERSION = 2
@@ -243,57 +244,6 @@ def _compare(
         return
     outcome.changes.append(Change(path, "create" if current is None else "update"))
     writes[path] = data
-
-
-def outside(only: frozenset[str] | None) -> Callable[[str], bool] | None:
-    """Whether a generated path belongs to a tenant not in `only` (None: no path does)."""
-    if only is None:
-        return None
-    return lambda path: (tenant := layout.generated_tenant(path)) is not None and tenant not in only
-
-
-def existing_files(root: str, skip: Callable[[str], bool] | None = None) -> set[str]:
-    """Every file below environments/ (links count as files and are not followed), but those
-    and the folders for which `skip(path)` holds (a folder's path is tested with a "/" at
-    its end).
-
-    BerthError when environments/ itself is a link or a file: the tree would land elsewhere.
-    """
-    top = layout.ENVIRONMENTS_DIR
-    full = os.path.join(root, top)
-    if os.path.islink(full) or (os.path.lexists(full) and not os.path.isdir(full)):
-        raise BerthError(
-            [Problem(top, 1, 1, "", "must be a real folder, not a link or a file; remove it")]
-        )
-    found: set[str] = set()
-    pending = [top]
-    while pending:
-        rel = pending.pop()
-        try:
-            entries = os.scandir(os.path.join(root, rel))
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        with entries:
-            for entry in entries:
-                path = f"{rel}/{entry.name}"
-                if entry.is_dir(follow_symlinks=False):
-                    if skip is None or not skip(f"{path}/"):
-                        pending.append(path)
-                elif skip is None or not skip(path):
-                    found.add(path)
-    return found
-
-
-def is_generated(path: str) -> bool:
-    """Whether a file carries Berth's mark in its first line (a link never does)."""
-    if os.path.islink(path):
-        return False
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline(512)
-    except OSError:
-        return False
-    return layout.GENERATED_MARK.encode() in first
 
 
 def apply_changes(

@@ -24,6 +24,7 @@ TOP_LEVEL = {
     "write": "write",
     "journal": "write",
     "strays": "write",
+    "tree_files": "write",
 }
 EDGES = ("generator.commands", "generator.githost", "generator.intake", "generator.verify")
 

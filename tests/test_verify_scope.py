@@ -189,3 +189,26 @@ def test_jobs_must_be_positive(example: Path) -> None:
     code, out, err = berth(example, "verify", "--jobs", "0")
     assert (code, out) == (2, "")
     assert "--jobs 0: give at least 1" in err
+
+
+def test_with_an_output_file_the_log_gets_annotations_under_actions(
+    example: Path, runs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit(example / API_VALUES, "replicas: 1", 'replicas: "one"')
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    report = example.parent / "verify.md"
+    code, out, _ = berth(
+        example,
+        "verify",
+        "--env",
+        "dev",
+        "--base",
+        "HEAD",
+        "--format",
+        "markdown",
+        "--output",
+        str(report),
+    )
+    assert code == 1
+    assert out.startswith(f"::error file={API_VALUES},line=1,"), out
+    assert API_VALUES in report.read_text()

@@ -329,8 +329,11 @@ def test_verify_findings_follow_the_plan_in_the_comment_and_still_fail_the_job()
     check = _jobs(_load(PR_WORKFLOW))["check"]
     steps = {s.get("id") or s["name"]: s for s in check["steps"]}
     verify = steps["verify"]["run"]
-    assert "berth verify --format github" in verify
-    assert 'berth verify --format markdown --output "$RUNNER_TEMP/verify.md"' in verify
+    # One scoped run: Markdown for the comment, annotations in the log (GITHUB_ACTIONS).
+    assert (
+        'berth verify --base "$BASE" --format markdown --output "$RUNNER_TEMP/verify.md"' in verify
+    )
+    assert steps["verify"]["env"]["BASE"] == "${{ steps.base.outputs.sha }}"
     assert 'cat "$RUNNER_TEMP/verify.md" >>"$RUNNER_TEMP/plan.md"' in steps["plan"]["run"]
     names = [s.get("id") or s["name"] for s in check["steps"]]
     assert names[-1] == "Verify failed"

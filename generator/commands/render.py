@@ -22,9 +22,10 @@ from generator.repo_view import DiskView
 from generator.report import Format, render_problems
 from generator.scope import scope_of
 from generator.strays import stray_problem
+from generator.tree_files import outside
 from generator.validate.scoped import check as check_requests
 from generator.validate.scoped import read_tenants
-from generator.write import Change, Workspace, apply_changes, outside, plan_tree
+from generator.write import Change, Workspace, apply_changes, plan_tree
 
 
 def run(

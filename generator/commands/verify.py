@@ -122,12 +122,16 @@ def run(
 def _report(
     problems: list[Problem], fmt: Format, output: str | None, out: TextIO, summary: str | None
 ) -> None:
-    """The report in `fmt` to FILE or stdout; with FILE, stdout still gets the text version."""
+    """The report in `fmt` to FILE or stdout; with FILE, stdout still gets the text version
+    (workflow annotations under GitHub Actions, so one run serves the comment and the log)."""
     text = render_problems(problems, "text") + (summary or "")
     if output:
         report = text if fmt == "text" else render_problems(problems, fmt, title=TITLE)
         write_atomic(output, report)
-        out.write(text)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            out.write(render_problems(problems, "github") + (summary or ""))
+        else:
+            out.write(text)
     elif fmt == "text":
         out.write(text)
     else:

@@ -45,6 +45,7 @@ from typing import Any
 import yaml
 
 from generator import layout
+from generator.changes import changed_paths, resolve_revision
 from generator.problems import UsageError
 from generator.verify import deps
 from generator.verify.documents import load_documents
@@ -84,14 +85,10 @@ def _git(root: str, args: list[str], base: str, stdin: bytes | None = None) -> b
 
 
 def changed_files(root: str, base: str) -> list[str]:
-    """Files that differ between `base` and the working tree, untracked ones included."""
-    found: set[str] = set()
-    for args in (
-        ["diff", "--name-only", "-z", "--no-renames", base, "--"],
-        ["ls-files", "--others", "--exclude-standard", "-z"],
-    ):
-        found.update(name for name in _git(root, args, base).decode().split("\0") if name)
-    return sorted(found)
+    """Files that differ between `base` and the working tree, untracked ones included (those
+    `render` just wrote among them)."""
+    tracked, untracked = changed_paths(root, resolve_revision(root, base), everywhere=True)
+    return sorted(tracked | untracked)
 
 
 def _no_effect(name: str) -> bool:

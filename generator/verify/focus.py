@@ -7,16 +7,13 @@ are unchanged and were clean there). Without a scope every Application is follow
 
 from __future__ import annotations
 
-import os
-import posixpath
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from generator.verify import deps
 from generator.verify.changed import Scope
-from generator.verify.sources import KUSTOMIZATIONS, BuildError, Located, source_type
+from generator.verify.sources import BuildError, Located, source_type
 
 Fresh = Callable[[Located], bool]  # whether an object may differ from the base's
 
@@ -37,47 +34,6 @@ def identity(at: Located) -> tuple[str, str]:
 def _project(app: Mapping[str, Any]) -> str:
     spec = app.get("spec")
     return str(spec.get("project")) if isinstance(spec, Mapping) else ""
-
-
-def root_focus(root: str, scope: Scope | None, path: str) -> Focus:
-    """The environment root, built by kustomize: always followed; which objects are fresh."""
-    if scope is None:
-        return Focus()
-    reads = deps.reads(root, {}, "kustomize", path)
-    rebuilt = any(
-        posixpath.basename(name) in KUSTOMIZATIONS and reads.reads(name) for name in scope.changed
-    )
-    if not reads.plain or rebuilt:
-        return Focus()
-    return Focus(fresh=lambda at: identity(at) in scope.objects)
-
-
-_PROJECT = re.compile(r"^kind:\s*[\"']?AppProject\b", re.M)
-
-
-def root_files(root: str, scope: Scope | None, path: str) -> list[str] | None:
-    """The files to read instead of building the root, when the change touched none of them
-    and its kustomizations only list files: the candidates, and those declaring AppProjects
-    (the followed Applications need theirs). None: build it."""
-    if scope is None:
-        return None
-    reads = deps.reads(root, {}, "kustomize", path)
-    files = sorted(p for p in reads.prefixes if posixpath.basename(p) not in KUSTOMIZATIONS)
-    if (
-        not reads.plain
-        or reads.touched_by(scope.changed)
-        or not all(os.path.isfile(os.path.join(root, p)) for p in files)
-    ):
-        return None
-    wanted = []
-    for name in files:
-        if name in scope.candidates or scope.read_all:
-            wanted.append(name)
-            continue
-        with open(os.path.join(root, name), encoding="utf-8", errors="replace") as fh:
-            if _PROJECT.search(fh.read()):
-                wanted.append(name)
-    return wanted
 
 
 def app_focus(root: str, scope: Scope | None, app: Located, parent_fresh: Fresh | None) -> Focus:
