@@ -71,12 +71,12 @@ def run_verify(root: Path, *extra: str) -> None:
 
 
 def tool_runs(root: Path) -> list[list[str]]:
-    """Every tool run verify makes on a Berth tree (the argocd.yaml reads are no tool runs)."""
+    """Every tool run verify makes on a Berth tree (the roots, their shards and the argocd.yaml
+    reads are plain directories: no tool runs)."""
     kubectl, helm = _which("kubectl"), _which("helm")
     runs = []
     for env_dir in sorted(p for p in (root / "environments").iterdir() if p.is_dir()):
         env = env_dir.name
-        runs.append([kubectl, "kustomize", f"environments/{env}"])
         for tenant_dir in sorted((env_dir / "tenants").iterdir()):
             tenant = tenant_dir.name
             runs.append([kubectl, "kustomize", f"environments/{env}/tenants/{tenant}/guardrails"])
