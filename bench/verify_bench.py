@@ -79,7 +79,6 @@ def tool_runs(root: Path) -> list[list[str]]:
     runs = []
     for env_dir in sorted(p for p in (root / "environments").iterdir() if p.is_dir()):
         env = env_dir.name
-        runs.append([kubectl, "kustomize", f"environments/{env}"])
         for tenant_dir in sorted((env_dir / "tenants").iterdir()):
             tenant = tenant_dir.name
             runs.append([kubectl, "kustomize", f"environments/{env}/tenants/{tenant}/guardrails"])
