@@ -46,9 +46,9 @@ BERTH = str(REPO / ".venv" / "bin" / "berth")
 # The flag each step takes the PR's base with, None while the step has none (then the step
 # runs over the whole repository). Switch a step on once its flag exists.
 BASE_FLAG: dict[str, str | None] = {
-    "validate": None,  # -> "--base"
-    "render-check": None,  # -> "--base"
-    "verify": "--changed-from",  # -> "--base"
+    "validate": "--base",
+    "render-check": "--base",
+    "verify": "--base",
     "plan": "--base",
 }
 STEPS = tuple(BASE_FLAG)

@@ -81,7 +81,9 @@ def state_problems(root: str) -> list[Problem]:
     ]
 
 
-def tree_problems(root: str, valid: ValidRepo | None = None) -> list[Problem]:
+def tree_problems(
+    root: str, valid: ValidRepo | None = None, only: frozenset[str] | None = None
+) -> list[Problem]:
     """Why the generated tree on disk is not the one Berth renders; [] when it is.
 
     For `plan` and `verify`, which read or compare the tree: a pending journal (an interrupted
@@ -97,4 +99,5 @@ def tree_problems(root: str, valid: ValidRepo | None = None) -> list[Problem]:
         valid, _ = validate_repo(load_repo(root, RequestCache(root)))
     if valid is None:
         return []
-    return stray_problems(root, (p for unit in units(valid) for p in unit.paths))
+    # `only`: a scoped check read those tenants alone; the others' folders are not looked at.
+    return stray_problems(root, (p for unit in units(valid, only) for p in unit.paths), only)

@@ -11,11 +11,12 @@ from typing import TextIO
 
 from generator import layout
 from generator.atomic import write_atomic
-from generator.load import load_repo
+from generator.changes import change_set
 from generator.problems import Problem, UsageError
 from generator.report import Format, render_problems
+from generator.scope import scope_of
 from generator.strays import tree_problems
-from generator.validate import validate_repo
+from generator.validate.scoped import check as check_requests
 from generator.verify import Schemas, find_tools, verify
 from generator.verify.changed import scope as change_scope
 from generator.yaml_load import Document
@@ -66,8 +67,10 @@ def run(
     tools = find_tools()
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
-    raw = load_repo(root)
-    valid, problems = validate_repo(raw)
+    # With --base, the requests are read as the scoped checks read them (generator/scope.py):
+    # the tenants the change can affect, their neighbours, and the names of the others.
+    checked = check_requests(root, None if base is None else scope_of(change_set(root, base)))
+    raw, valid, problems = checked.raw, checked.valid, checked.problems
     if valid is None:
         _report(problems, fmt, output, out, summary=None)
         err.write("berth: verify needs valid requests; fix the problems above\n")
@@ -89,7 +92,7 @@ def run(
     # Argo CD syncs whatever is in the tree: files berth did not write (an override
     # .argocd-source-*, a hand-written manifest) are findings, and are still followed below so
     # that what they would do is reported too; a half-swapped tree is not worth building.
-    untrusted = tree_problems(root, valid)
+    untrusted = tree_problems(root, valid, checked.tenants)
     strays = [p for p in untrusted if p.file.startswith(layout.ENVIRONMENTS_DIR + "/")]
     problems = [p for p in untrusted if p not in strays]
     problems += crd_dir_problems(root, list(spec.crdDirs), raw.platform)
@@ -99,7 +102,7 @@ def run(
     schemas = Schemas(spec.kubernetesVersion, [Path(root, d) for d in spec.crdDirs])
     scope = change_scope(root, base, list(spec.crdDirs)) if base is not None else None
     problems, summary = verify(
-        root, valid.platform, selected, tools, schemas=schemas, tenants=list(valid.tenants),
+        root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
         jobs=jobs or default_jobs(), scope=scope,
     )  # fmt: skip
     problems = sorted({*strays, *problems})
