@@ -39,8 +39,15 @@ from generator.render import app as app_objects  # noqa: E402
 from generator.render import environment as env_objects  # noqa: E402
 from generator.render import tenant as tenant_objects  # noqa: E402
 from generator.validate import ValidRepo, validate_repo  # noqa: E402
+from generator.yaml_emit import Dumped  # noqa: E402
 
 SIZES = ("small", "medium", "large")
+
+# Overlay patches are text that keeps the value it was written from (yaml_emit.Dumped): the
+# floor writes them as the strings they are.
+yaml.add_representer(
+    Dumped, yaml.representer.SafeRepresenter.represent_str, Dumper=yaml.CSafeDumper
+)
 
 
 def make_repo(root: Path, n: int, apps: int = 0) -> None:
