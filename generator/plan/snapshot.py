@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import layout
-from generator.changes import ChangeSet, base_text, change_set, resolve_revision
+from generator.changes import ChangeSet, base_text, change_set, git, resolve_revision
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.render.codeowners import codeowners, scoped_codeowners
@@ -119,7 +119,7 @@ def base_blueprints(root: str, change: ChangeSet) -> Iterator[str | None]:
         yield None
         return
     with tempfile.TemporaryDirectory(prefix="berth-plan-") as tmp:
-        listing = _git(root, "ls-tree", "--name-only", "-z", change.base_sha).decode().split("\0")
+        listing = git(root, "ls-tree", "--name-only", "-z", change.base_sha).decode().split("\0")
         if layout.BLUEPRINTS_DIR in listing:
             _extract(root, change.base_sha, [layout.BLUEPRINTS_DIR], tmp)
         yield tmp
@@ -152,17 +152,6 @@ def _extract(root: str, sha: str, paths: list[str], dest: str) -> None:
         said = errors.read().decode(errors="replace").strip()
     if proc.returncode != 0 or failure:
         raise UsageError(f"git archive {sha} failed: {said or failure}")
-
-
-def _git(root: str, *args: str) -> bytes:
-    try:
-        proc = subprocess.run(["git", "-C", root, *args], capture_output=True, timeout=300)
-    except FileNotFoundError:
-        raise UsageError("git is not installed; `berth plan` needs it to read --base") from None
-    if proc.returncode not in (0, 1) or (proc.returncode == 1 and proc.stderr):
-        said = proc.stderr.decode(errors="replace").strip()
-        raise UsageError(f"git {args[0]} failed in {os.path.abspath(root)}: {said}")
-    return proc.stdout
 
 
 def tenant_base(root: str, view: RepoView | None = None) -> tuple[BaseObject, ...]:

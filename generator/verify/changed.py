@@ -37,7 +37,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +44,7 @@ from typing import Any
 import yaml
 
 from generator import layout
-from generator.changes import changed_paths, resolve_revision
+from generator.changes import changed_paths, git, resolve_revision
 from generator.problems import UsageError
 from generator.verify import deps
 from generator.verify.documents import load_documents
@@ -68,20 +67,9 @@ class Scope:
 
 
 def _git(root: str, args: list[str], base: str, stdin: bytes | None = None) -> bytes:
-    try:
-        proc = subprocess.run(
-            ["git", "-C", root, *args],
-            input=stdin,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise UsageError("git is not installed; --base needs it") from None
-    if proc.returncode not in (0, 1) or (proc.returncode == 1 and args[0] != "grep"):
-        said = proc.stderr.decode(errors="replace").strip()
-        raise UsageError(f"git {args[0]} {base} failed: {said}")
-    return proc.stdout
+    """Git through the one runner (changes.py); `base` only names the check in messages."""
+    del base
+    return git(root, *args, stdin=stdin)
 
 
 def changed_files(root: str, base: str) -> list[str]:
