@@ -46,7 +46,7 @@ SIZES = ("small", "medium", "large")
 # Overlay patches are text that keeps the value it was written from (yaml_emit.Dumped): the
 # floor writes them as the strings they are.
 yaml.add_representer(
-    Dumped, yaml.representer.SafeRepresenter.represent_str, Dumper=yaml.CSafeDumper
+    Dumped, lambda dumper, text: dumper.represent_str(str(text)), Dumper=yaml.CSafeDumper
 )
 
 

@@ -13,6 +13,7 @@ from functools import cache
 
 import pytest
 
+from generator import layout
 from generator.plan.diff import FileChange, object_changes, owner
 from generator.plan.objects import Rendered, objects_of
 from generator.plan.snapshot import Snapshot, snapshot_of
@@ -119,15 +120,14 @@ def test_an_overlay_patch_of_an_unknown_shape_is_compared_as_one_file() -> None:
     assert changes(OVERLAY, text(OVERLAY), edited) == [("change", f"File/{OVERLAY}")]
 
 
-def test_the_first_tenant_of_an_environment_adds_its_application() -> None:
-    path = "environments/prod/tenants.yaml"
+def test_a_tenants_root_entry_adds_its_application() -> None:
+    # Each tenant's -argocd Application is its own file in a shard of the environment root.
+    path = layout.tenant_root_file("prod", "payments")
     header = "".join(line for line in text(path).splitlines(True) if line.startswith("#"))
 
     found = changes(path, header + "[]\n", text(path))
 
-    assert found == [
-        ("add", f"Application/{name}-prod-argocd") for name in ("checkout", "payments", "search")
-    ]
+    assert found == [("add", "Application/payments-prod-argocd")]
 
 
 def test_a_new_file_and_a_deleted_file() -> None:
