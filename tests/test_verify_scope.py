@@ -212,3 +212,13 @@ def test_with_an_output_file_the_log_gets_annotations_under_actions(
     assert code == 1
     assert out.startswith(f"::error file={API_VALUES},line=1,"), out
     assert API_VALUES in report.read_text()
+
+
+def test_a_change_naming_thousands_of_folders_is_asked_in_chunks(example: Path) -> None:
+    # A blueprint change names every folder reading it: one git grep argument would pass
+    # Linux's 128 KiB limit for a single argument ("Argument list too long").
+    from generator.verify.changed import _grep
+
+    tokens = [f"environments/dev/tenants/team{i:05d}/apps" for i in range(4000)]
+    assert _grep(str(example), "HEAD", [*tokens, "environments/dev/tenants/payments"])
+    assert _grep(str(example), "HEAD", tokens) == []

@@ -149,9 +149,22 @@ def _bases_reading(root: str, changed: Sequence[str]) -> list[str]:
     return found
 
 
+# Tokens per git grep: one argument may hold at most 128 KiB on Linux, and a blueprint change
+# can name thousands of folders.
+_GREP_CHUNK = 500
+
+
 def _grep(root: str, base: str, tokens: Sequence[str]) -> list[str]:
     """Files under environments/ and blueprints/ naming one of `tokens` whole (a `../` before it
-    is fine): Perl regexes in git grep (fast), else fixed strings and the regex here."""
+    is fine), asked in chunks."""
+    found: set[str] = set()
+    for start in range(0, len(tokens), _GREP_CHUNK):
+        found.update(_grep_chunk(root, base, tokens[start : start + _GREP_CHUNK]))
+    return sorted(found)
+
+
+def _grep_chunk(root: str, base: str, tokens: Sequence[str]) -> list[str]:
+    """One git grep: Perl regexes (fast), else fixed strings and the regex here."""
     if not tokens:
         return []
     alternatives = "|".join(re.escape(t) for t in tokens)
