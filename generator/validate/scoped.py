@@ -45,16 +45,21 @@ def check(
     view = DiskView(source) if isinstance(source, str) else source
     change = scope.change if scope is not None else None
     every_app = scope is not None and bool(scope.blueprint_paths)
-    if tenants is not None:
-        chosen = tenants
-        raw = load_repo(
+
+    def load_for(in_scope: frozenset[str], context: frozenset[str]) -> RawRepo:
+        """The tenants `in_scope` with their applications, `context` without (everything
+        when a blueprint changed: its users are known once every application is read)."""
+        return load_repo(
             view,
             cache,
-            apps_of=None if every_app else (lambda _docs: chosen),
-            tenants=None if every_app else tenants | around,
+            apps_of=None if every_app else (lambda _docs: in_scope),
+            tenants=None if every_app else in_scope | context,
             blueprints_root=blueprints_root,
             change=change,
         )
+
+    if tenants is not None:
+        raw = load_for(tenants, around)
         valid, problems = validate_repo(raw, tenants)
         return Checked(valid, problems, tenants, f"checked {len(tenants)} tenants", raw, around)
     if scope is None or scope.full is not None:
@@ -68,14 +73,7 @@ def check(
         if kind == "dir" and not name.startswith(".")
     ]
     in_scope, context = closure(scope, view, folders)
-    raw = load_repo(
-        view,
-        cache,
-        apps_of=None if every_app else (lambda _docs: in_scope),
-        tenants=None if every_app else in_scope | context,
-        blueprints_root=blueprints_root,
-        change=change,
-    )
+    raw = load_for(in_scope, context)
     found: frozenset[str] | None = in_scope
     if unowned_blueprint_paths(scope, _blueprint_folders(raw)):
         found = None

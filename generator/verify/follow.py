@@ -130,10 +130,9 @@ class _Walk:
         self.roots[env] = (built, focus.fresh)
         self.schema_check(built.objects, focus.fresh)
         done = _Done(_Job(env, Located({}, "")), _argocd_objects(built.objects), focus.fresh, True)
-        if not built.skipped:
-            self.batches.append((env, done.argocd))
+        self.batches.append((env, done.argocd))
         jobs = self.next_level([done])
-        if not built.skipped and not any(job.name == layout.root_application(env) for job in jobs):
+        if not any(job.name == layout.root_application(env) for job in jobs):
             self.problems.append(
                 Problem(
                     layout.bootstrap_file(env),
@@ -167,7 +166,7 @@ class _Walk:
     def run(self, job: _Job) -> tuple[Build, Fresh | None, bool]:
         if job.name == layout.root_application(job.env):
             built, fresh = self.roots.pop(job.env)
-            return built, fresh, not built.skipped
+            return built, fresh, True
         built = build(
             self.root, job.app.obj, self.tools, job.app.file, self.version, job.focus.only
         )
@@ -316,10 +315,6 @@ def _convergence_problems(
         for obj, (path, message) in convergence.batch_issues([at.obj for at in one], made):
             found.append(located_problem(where[id(obj)], path, message))
     return found
-
-
-def _stale(at: Located) -> bool:
-    return False
 
 
 def _root_build(root: str, env: str, tools: Tools, scope: Scope | None) -> Build:

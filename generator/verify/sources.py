@@ -69,7 +69,6 @@ class Located:
 class Build:
     objects: list[Located] = field(default_factory=list)
     errors: list[tuple[str, int, str, str]] = field(default_factory=list)  # file, line, field, msg
-    skipped: bool = False
 
 
 class BuildError(Exception):
