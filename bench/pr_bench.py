@@ -1,7 +1,7 @@
 """Benchmark: what a pull request waits for, at 1,000 and 10,000 synthetic tenants.
 
 Run: `.venv/bin/python bench/pr_bench.py [--tenants 1000 10000] [--changes tenant app]
-[--steps validate render-check verify plan] [--keep DIR]`
+[--steps validate render-check verify plan] [--skip verify@platform] [--cold-only] [--keep DIR]`
 
 For each N it writes a repository of N tenants (1 to 3 applications each, 3 environments,
 from bench/render_bench.py), renders it (timed: the full render into an empty tree) and
@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -164,7 +165,9 @@ def build_repository(work: Path, n: int, changes: list[str], timeout: float) -> 
     for change in changes:
         git(work, "checkout", "-q", "-b", f"change-{change}", BASE)
         CHANGES[change](work)
-        runs.append(timed(f"author's render: {change}", [BERTH, "render"], work, timeout, (0,)))
+        # The author's render is scoped as the PR's own would be: it is not a PR step.
+        author = [BERTH, "render", "--base", BASE]
+        runs.append(timed(f"author's render: {change}", author, work, timeout, (0,)))
         git(work, "add", "-A")
         git(work, "commit", "-q", "-m", f"change: {change}")
     git(work, "checkout", "-q", "main")
@@ -182,12 +185,12 @@ def clone(work: Path, branch: str, into: Path) -> None:
 
 
 def pr_steps(
-    work: Path, branch: str, into: Path, steps: list[str], timeout: float
+    work: Path, branch: str, into: Path, steps: list[str], timeout: float, warm: bool
 ) -> list[tuple[str, list[Run]]]:
     """Every step cold (fresh clone), then again warm (same clone)."""
     clone(work, branch, into)
     out = []
-    for temperature in ("cold", "warm"):
+    for temperature in ("cold", "warm") if warm else ("cold",):
         runs = [
             timed(step, [BERTH, *command(step, into.parent / "plan.json")], into, timeout, (0, 1))
             for step in steps
@@ -204,10 +207,10 @@ def full_rows(work: Path, into: Path, timeout: float) -> list[Run]:
         timed("render --check (full, cold)", [BERTH, "render", "--check"], into, timeout, (0,))
     )
     clone(work, BASE, into)
-    # Nothing changed: today plan renders both revisions whole; a scoped plan renders nothing.
-    rows.append(
-        timed("plan --base HEAD (cold)", [BERTH, "plan", "--base", "HEAD"], into, timeout, (0,))
-    )
+    # `--all`: both revisions rendered whole, what a plan costs without a scope.
+    scratch = str(into.parent / "plan-all.json")
+    plan = [BERTH, "plan", "--base", "HEAD", "--all", "--format", "json", "--output", scratch]
+    rows.append(timed("plan --base HEAD --all (cold)", plan, into, timeout, (0,)))
     return rows
 
 
@@ -220,14 +223,22 @@ def show(title: str, runs: list[Run]) -> None:
     print(f"    {'total wall':<40}{total:>9.1f}", flush=True)
 
 
-def bench(n: int, changes: list[str], steps: list[str], timeout: float, keep: Path | None) -> dict:
+def bench(
+    n: int,
+    changes: list[str],
+    steps: list[str],
+    timeout: float,
+    keep: Path | None,
+    skip: set[str],
+    warm: bool,
+) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix=f"berth-pr-{n}-", dir=keep))
     work, into = tmp / "work", tmp / "clone"
     work.mkdir()
     print(f"\nN = {n} tenants (1-3 apps each) x 3 environments; flags: {BASE_FLAG}", flush=True)
     built = build_repository(work, n, changes, timeout)
     show("building the repository", built)
-    result: dict = {"tenants": n, "flags": BASE_FLAG, "build": [asdict(r) for r in built]}
+    result: dict[str, Any] = {"tenants": n, "flags": BASE_FLAG, "build": [asdict(r) for r in built]}
     floor_run = floor(work)
     full = [floor_run, *full_rows(work, into, timeout)]
     show("whole repository (linearity targets)", full)
@@ -255,7 +266,8 @@ def bench(n: int, changes: list[str], steps: list[str], timeout: float, keep: Pa
     result["roots"] = roots
     result["changes"] = {}
     for change in changes:
-        per = pr_steps(work, f"change-{change}", into, steps, timeout)
+        chosen = [step for step in steps if f"{step}@{change}" not in skip]
+        per = pr_steps(work, f"change-{change}", into, chosen, timeout, warm)
         for temperature, runs in per:
             show(f"{change} change, {temperature}", runs)
         result["changes"][change] = {t: [asdict(r) for r in runs] for t, runs in per}
@@ -272,8 +284,21 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per step")
     parser.add_argument("--keep", type=Path, help="keep the repositories under this folder")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        metavar="STEP@CHANGE",
+        help="leave out one step of one change (verify@platform: the full verify)",
+    )
+    parser.add_argument("--cold-only", action="store_true", help="no warm runs")
     args = parser.parse_args()
-    results = [bench(n, args.changes, args.steps, args.timeout, args.keep) for n in args.tenants]
+    results = [
+        bench(
+            n, args.changes, args.steps, args.timeout, args.keep, set(args.skip), not args.cold_only
+        )
+        for n in args.tenants
+    ]
     if len(results) > 1:
         small, large = results[0], results[-1]
         ratio = large["tenants"] / small["tenants"]

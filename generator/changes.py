@@ -40,9 +40,9 @@ class ChangeSet:
     untracked: frozenset[str] = frozenset()  # of `paths`, those Git does not track
 
 
-def change_set(root: str, ref: str) -> ChangeSet:
+def change_set(root: str, ref: str, *, everywhere: bool = False) -> ChangeSet:
     sha = resolve_revision(root, ref)
-    tracked, untracked = changed_paths(root, sha)
+    tracked, untracked = changed_paths(root, sha, everywhere=everywhere)
     paths = tuple(sorted(tracked | untracked))
     return ChangeSet(ref, sha, paths, base_files(root, sha, paths), untracked - tracked)
 

@@ -280,7 +280,7 @@ def test_tenants_cannot_create_or_change_the_policies() -> None:
         env=env.name,
         app=tenant_argocd,
         project=platform_project,
-        role=rules.role_of(tenant_argocd, env.name, [name]),
+        role=rules.role_of(tenant_argocd, env.name, {name}),
         backup_namespace=PLATFORM.spec.backupNamespace,
         repo_url=PLATFORM.spec.repoURL,
     )
@@ -289,7 +289,7 @@ def test_tenants_cannot_create_or_change_the_policies() -> None:
     assert any("belong to its project" in m for _, m in rules.object_issues(ctx, smuggled, False))
     # And the policies' Application holds admission objects only.
     app = env_objects.policies_application(PLATFORM, env)
-    role = rules.role_of(app, env.name, [name])
+    role = rules.role_of(app, env.name, {name})
     assert role.kind == "policies"
     ctx = rules.Context(env.name, app, policies_project, role, "velero", PLATFORM.spec.repoURL)
     role_binding = {

@@ -102,7 +102,7 @@ def test_guardrails_may_put_the_velero_schedule_in_the_backup_namespace() -> Non
         },
     }
     ctx = rules.Context(
-        "dev", app, platform_project, rules.role_of(app, "dev", ["payments"]), "velero", "https://r"
+        "dev", app, platform_project, rules.role_of(app, "dev", {"payments"}), "velero", "https://r"
     )
     schedule = {
         "apiVersion": "velero.io/v1",

@@ -69,7 +69,10 @@ def run(
         raise UsageError(f"--jobs {jobs}: give at least 1")
     # With --base, the requests are read as the scoped checks read them (generator/scope.py):
     # the tenants the change can affect, their neighbours, and the names of the others.
-    checked = check_requests(root, None if base is None else scope_of(change_set(root, base)))
+    # One change set for both: verify counts untracked files everywhere, as what `render` just
+    # wrote is untracked; for the requests that only widens the scope.
+    change = None if base is None else change_set(root, base, everywhere=True)
+    checked = check_requests(root, None if change is None else scope_of(change))
     raw, valid, problems = checked.raw, checked.valid, checked.problems
     if valid is None:
         _report(problems, fmt, output, out, summary=None)
@@ -100,7 +103,7 @@ def run(
         _report(problems, fmt, output, out, summary=None)
         return 1
     schemas = Schemas(spec.kubernetesVersion, [Path(root, d) for d in spec.crdDirs])
-    scope = change_scope(root, base, list(spec.crdDirs)) if base is not None else None
+    scope = change_scope(root, change, list(spec.crdDirs)) if change is not None else None
     problems, summary = verify(
         root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
         jobs=jobs or default_jobs(), scope=scope,

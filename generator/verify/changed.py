@@ -39,12 +39,13 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import yaml
 
 from generator import layout
-from generator.changes import changed_paths, git, resolve_revision
+from generator.changes import ChangeSet, git
 from generator.problems import UsageError
 from generator.verify import deps
 from generator.verify.documents import load_documents
@@ -65,18 +66,13 @@ class Scope:
     projects: frozenset[str] = frozenset()  # AppProjects declared in changed files
     objects: frozenset[tuple[str, str]] = field(default=frozenset())  # (kind, name) in them
 
+    @cached_property
+    def changed_paths(self) -> deps.Paths:
+        return deps.Paths(self.changed)
 
-def _git(root: str, args: list[str], base: str, stdin: bytes | None = None) -> bytes:
-    """Git through the one runner (changes.py); `base` only names the check in messages."""
-    del base
-    return git(root, *args, stdin=stdin)
-
-
-def changed_files(root: str, base: str) -> list[str]:
-    """Files that differ between `base` and the working tree, untracked ones included (those
-    `render` just wrote among them)."""
-    tracked, untracked = changed_paths(root, resolve_revision(root, base), everywhere=True)
-    return sorted(tracked | untracked)
+    @cached_property
+    def candidate_paths(self) -> deps.Paths:
+        return deps.Paths(self.candidates)
 
 
 def _no_effect(name: str) -> bool:
@@ -93,13 +89,16 @@ def needs_everything(changed: Sequence[str], crd_dirs: Sequence[str] = ()) -> bo
     return any(name == layout.PLATFORM_FILE or name.startswith(own) for name in changed)
 
 
-def scope(root: str, base: str, crd_dirs: Sequence[str] = ()) -> Scope | None:
-    """What `verify --base` follows, or None for the full verify."""
-    changed = [name for name in changed_files(root, base) if not _no_effect(name)]
+def scope(root: str, change: ChangeSet, crd_dirs: Sequence[str] = ()) -> Scope | None:
+    """What `verify --base` follows, or None for the full verify. `change` must count untracked
+    files everywhere (`change_set(..., everywhere=True)`): what `render` just wrote is among
+    them."""
+    base = change.base_sha
+    changed = [name for name in change.paths if not _no_effect(name)]
     if needs_everything(changed, crd_dirs):
         return None
     manifests = [n for n in changed if n.endswith(MANIFEST_SUFFIXES)]
-    objects = _declared(root, base, manifests)
+    objects = _declared(root, change, manifests)
     projects = frozenset(name for kind, name in objects if kind == "AppProject")
     candidates = _candidates(root, base, changed, projects)
     if candidates is None:
@@ -139,12 +138,13 @@ def _bases_reading(root: str, changed: Sequence[str]) -> list[str]:
     """The kustomize folders under blueprints/ whose build reads a changed file: their own
     references are relative (`../b`), so they name no changed path; asking each is cheap."""
     found = []
+    index = deps.Paths(changed)
     top = os.path.join(root, layout.BLUEPRINTS_DIR)
     for folder, dirs, files in os.walk(top):
         dirs.sort()
         if any(k in files for k in KUSTOMIZATIONS):
             rel = os.path.relpath(folder, root).replace(os.sep, "/")
-            if deps.reads(root, {}, "kustomize", rel).touched_by(changed):
+            if deps.reads(root, {}, "kustomize", rel).touched_by(index):
                 found.append(rel)
     return found
 
@@ -179,11 +179,11 @@ def _grep_chunk(root: str, base: str, tokens: Sequence[str]) -> list[str]:
         return [n.removeprefix(f"{base}:") for n in out.decode().split("\0") if n]
 
     try:
-        return names(_git(root, [*args, "-P", "-e", pattern, *where], base))
+        return names(git(root, *args, "-P", "-e", pattern, *where))
     except UsageError:
         pass  # a git built without PCRE
     fixed = [arg for t in tokens for arg in ("-e", t)]
-    out = _git(root, [*args, "-F", *fixed, *where], base)
+    out = git(root, *args, "-F", *fixed, *where)
     whole = re.compile(pattern)
     found = []
     for name in names(out):
@@ -197,7 +197,7 @@ def _grep_chunk(root: str, base: str, tokens: Sequence[str]) -> list[str]:
     return found
 
 
-def _declared(root: str, base: str, files: Sequence[str]) -> frozenset[tuple[str, str]]:
+def _declared(root: str, change: ChangeSet, files: Sequence[str]) -> frozenset[tuple[str, str]]:
     """(kind, name) of every object the changed manifests declare, now and on the base."""
     found: set[tuple[str, str]] = set()
     texts: list[str] = []
@@ -207,9 +207,9 @@ def _declared(root: str, base: str, files: Sequence[str]) -> frozenset[tuple[str
                 texts.append(fh.read())
         except (OSError, UnicodeDecodeError):
             pass
-    if files:
-        spec = "".join(f"{base}:{name}\n" for name in files).encode()
-        texts += _cat_files(_git(root, ["cat-file", "--batch"], base, spec))
+        before = change.before.get(name)
+        if before is not None and before.kind == "file":
+            texts.append(before.data.decode(errors="replace"))
     for text in texts:
         try:
             docs = [doc for doc, _ in load_documents(text)]
@@ -227,18 +227,3 @@ def _identity(obj: Any) -> list[tuple[str, str]]:
     if not isinstance(meta, Mapping):
         return []
     return [(str(obj.get("kind")), str(meta.get("name")))]
-
-
-def _cat_files(out: bytes) -> list[str]:
-    """The contents from `git cat-file --batch` output (missing objects left out)."""
-    texts: list[str] = []
-    at = 0
-    while at < len(out):
-        end = out.index(b"\n", at)
-        header = out[at:end].split()
-        at = end + 1
-        if len(header) == 3:
-            size = int(header[2])
-            texts.append(out[at : at + size].decode(errors="replace"))
-            at += size + 1
-    return texts

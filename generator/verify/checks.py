@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from generator.models.platform import Platform
@@ -31,7 +32,7 @@ def application_problems(
     built: Build,
     projects: Mapping[str, Mapping[str, Any]],
     schemas: Schemas,
-    tenants: Sequence[str],
+    tenants: AbstractSet[str],
     fresh: Callable[[Located], bool] | None = None,
 ) -> list[Problem]:
     """The Application's own problems, its build's errors, and its objects' (those `fresh`

@@ -48,7 +48,7 @@ def app_focus(root: str, scope: Scope | None, app: Located, parent_fresh: Fresh 
     reads = deps.reads(root, app.obj, kind, path)
     whole = declared or _project(app.obj) in scope.projects
     if kind != "directory":
-        return Focus(follow=whole or reads.touched_by(scope.changed))
+        return Focus(follow=whole or reads.touched_by(scope.changed_paths))
     if whole:
         return Focus()
     changed = scope.changed
@@ -56,5 +56,5 @@ def app_focus(root: str, scope: Scope | None, app: Located, parent_fresh: Fresh 
     def only(name: str) -> bool:
         return scope.read_all or name in scope.candidates
 
-    follow = scope.read_all or any(reads.reads(name) for name in scope.candidates)
+    follow = scope.read_all or reads.touched_by(scope.candidate_paths)
     return Focus(follow=follow, only=only, fresh=lambda at: at.file in changed)

@@ -95,7 +95,7 @@ class _Walk:
         progress: Callable[[str], None] | None,
     ) -> None:
         self.root, self.platform, self.tools, self.schemas = root, platform, tools, schemas
-        self.tenants, self.scope, self.progress = tenants, scope, progress
+        self.tenants, self.scope, self.progress = frozenset(tenants), scope, progress
         self.version = platform.spec.kubernetesVersion
         self.problems: list[Problem] = []
         self.summary = Summary()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,19 +204,22 @@ class Role:
     tenant: str = ""
 
 
-def role_of(app: Mapping[str, Any], env: str, tenants: Sequence[str]) -> Role:
+def role_of(app: Mapping[str, Any], env: str, tenants: AbstractSet[str]) -> Role:
     name = _name(app)
     if name == layout.root_application(env):
         return Role("root")
     project = str(_spec(app).get("project", ""))
     if name == layout.policies_application(env) and project == layout.policies_project(env):
         return Role("policies")
-    for tenant in tenants:
-        if name == layout.tenant_argocd_application(tenant, env):
-            return Role("tenant-argocd", tenant)
-        if name == layout.tenant_project(tenant, env) and project == layout.platform_project(env):
-            return Role("guardrails", tenant)
+    # A tenant's names end in the environment's (layout.py): read the tenant off the name
+    # rather than build every tenant's names for every Application.
+    argocd = layout.tenant_argocd_application("", env)
+    if name.endswith(argocd) and name.removesuffix(argocd) in tenants:
+        return Role("tenant-argocd", name.removesuffix(argocd))
+    guardrails = layout.tenant_project("", env)
     if project == layout.platform_project(env):
+        if name.endswith(guardrails) and name.removesuffix(guardrails) in tenants:
+            return Role("guardrails", name.removesuffix(guardrails))
         return Role("other")
     return Role("app")
 
