@@ -5,6 +5,7 @@ error stays on its own Application."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 from generator.verify import batch
 from generator.verify.documents import load_documents
+from generator.verify.sources import GO_RUNTIME, Tools, helm_command, tool_env
 from tests.support.cases import case_names
 from tests.support.cli import berth
 from tests.support.tools import REPO, tool
@@ -106,3 +108,32 @@ def test_a_failing_batch_is_built_one_by_one(
     }, problems
     payments = [p for p in problems if "payments" in str(p["file"])]
     assert len(payments) == 1 and "kubectl kustomize" in str(payments[0]["message"]), payments
+
+
+@pytest.mark.parametrize("name", trees())
+def test_the_tools_tuned_environment_prints_the_same_bytes(name: str, tmp_path: Path) -> None:
+    # verify runs the tools with the garbage collector off and a small message catalogue
+    # (sources.GO_RUNTIME) to start them cheaper; what they print must not change.
+    root = tree(name, tmp_path / "repo")
+    tools = Tools(kubectl=tool("kubectl"), helm=tool("helm"))
+    apps = [
+        doc
+        for path in sorted(root.glob("environments/*/tenants/*/argocd.yaml"))
+        for doc, _ in load_documents(path.read_text())
+        if doc.get("kind") == "Application" and "helm" in doc["spec"]["source"]
+    ]
+    assert apps or name != "example"  # some cases have no apps: their guardrails still count
+    bare = {k: v for k, v in os.environ.items() if k not in GO_RUNTIME}
+    for app in apps[:: max(1, len(apps) // 6)]:  # a few of each tree: each run is a helm start
+        source = app["spec"]["source"]
+        args, _ = helm_command(str(root), app, source["path"], tools, "argocd.yaml", "1.34")
+        tuned = subprocess.run(args, cwd=root, env=tool_env(), capture_output=True, text=True)
+        plain = subprocess.run(args, cwd=root, env=bare, capture_output=True, text=True)
+        assert tuned.returncode == plain.returncode == 0, plain.stderr
+        assert tuned.stdout == plain.stdout and tuned.stdout
+    guardrails = next(root.glob("environments/*/tenants/*/guardrails")).relative_to(root)
+    tuned_kustomize = subprocess.run(
+        [tool("kubectl"), "kustomize", str(guardrails)],
+        cwd=root, env=tool_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert tuned_kustomize.stdout == kustomize(root, guardrails)
