@@ -15,7 +15,7 @@ import pytest
 
 from generator import layout
 from generator.plan.diff import FileChange, object_changes, owner
-from generator.plan.objects import Rendered, objects_of
+from generator.plan.objects import VALUES_SUFFIX, Rendered, _values, objects_of
 from generator.plan.snapshot import Snapshot, snapshot_of
 from generator.yaml_emit import Dumped, dump_kept
 from tests.support.repo import REPO
@@ -55,6 +55,11 @@ def test_render_holds_the_objects_of_every_yaml_file_and_a_parse_names_the_same(
         held, read = objects_of(path, content, content, (rendered, parsed), owner(path))
         assert held == read, path
         assert all(kind != "File" for kind, _ in held), path
+        if path.endswith(VALUES_SUFFIX):
+            # The plan parses values files back instead of building their unit again: the
+            # parse must name what render's own objects name.
+            app = path.rsplit("/", 1)[1].removesuffix(VALUES_SUFFIX)
+            assert _values(app, rendered.objects(path, content, owner(path)) or []) == held, path
 
 
 def test_a_file_whose_text_render_did_not_write_is_parsed() -> None:

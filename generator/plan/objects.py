@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Mapping
 from typing import Any
 
 from generator import layout
 from generator.plan.snapshot import BaseObject
+from generator.render.tenant import Peers, peers
 from generator.render.tree import Documents, texts, unit_documents
 from generator.validate import ValidRepo
 from generator.yaml_emit import Dumped
@@ -52,6 +54,7 @@ class Rendered:
         self.repo = repo
         self.base = base
         self._built: dict[tuple[str, str | None], Documents] = {}
+        self._peers: dict[str, Mapping[str, Peers]] = {}
 
     def objects(self, path: str, text: str, owner: Owner) -> list[Any] | None:
         """The objects of `path`, if render holds them and they are exactly `text`."""
@@ -59,7 +62,9 @@ class Rendered:
         if self.repo is None or env is None:
             return None
         if (env, tenant) not in self._built:
-            self._built[env, tenant] = unit_documents(self.repo, env, tenant)
+            if env not in self._peers:  # one walk of the tenants per environment, not per unit
+                self._peers[env] = peers(self.repo.tenants, env)
+            self._built[env, tenant] = unit_documents(self.repo, env, tenant, self._peers[env])
         document = self._built[env, tenant].get(path)
         if document is None or texts({path: document})[path] != text:
             return None
@@ -86,7 +91,9 @@ def objects_of(
 def _fingerprints(path: str, text: str | None, side: Rendered, owner: Owner) -> Fingerprints | None:
     if text is None:
         return {}
-    docs = side.objects(path, text, owner)
+    # A values file is plain data, read back as render wrote it: parsing it costs far less
+    # than building its unit again (a blueprint change touches thousands).
+    docs = None if path.endswith(VALUES_SUFFIX) else side.objects(path, text, owner)
     if docs is None:
         docs = _parsed(text)
     if docs is None:

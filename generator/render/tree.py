@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,19 +236,24 @@ def _apps(repo: ValidRepo, env: Environment, tenant: str) -> AppsInEnv:
     ]
 
 
-def unit_documents(repo: ValidRepo, env_name: str, tenant: str | None) -> Documents:
+def unit_documents(
+    repo: ValidRepo,
+    env_name: str,
+    tenant: str | None,
+    peers: Mapping[str, tenant_objects.Peers] | None = None,
+) -> Documents:
     """The objects of one unit's files, built alone (no other unit, no key): an environment's
     root (tenant None) or a tenant's files in one environment; {} where there is no such unit.
-    For readers that compare objects (the plan) of a few files out of thousands."""
+    For readers that compare objects (the plan) of a few files out of thousands; `peers`: the
+    environment's `tenant_objects.peers`, when the caller builds several of its units."""
     env = repo.platform.spec.environment(env_name)
     if env is None:
         return {}
-    present = _present(repo, env)
     if tenant is None:
         return environment_documents(repo.platform, env)
-    if tenant not in present:
+    if tenant not in repo.tenants or env.name not in repo.tenants[tenant].spec.environments:
         return {}
-    peer = tenant_objects.peers(repo.tenants, env.name)[tenant]
+    peer = (peers if peers is not None else tenant_objects.peers(repo.tenants, env.name))[tenant]
     return tenant_documents(
         repo.platform, env, repo.tenants[tenant], peer, _apps(repo, env, tenant)
     )
