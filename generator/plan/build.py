@@ -42,6 +42,7 @@ def make_plan(repo_root: str, base_ref: str, *, scoped: bool = True) -> Plan:
             around=head.around,
             blueprints_root=blueprints,
             cache=cache,
+            like=head.files,
         )
     plan = compare(base, head, base_ref=base_ref, base_sha=change.base_sha)
     if head.tenants is not None and head.valid is not None:
