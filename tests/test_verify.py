@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.support.repo import berth
+from tests.support.repo import berth, copy_example
 from tests.support.tools import REPO, tool
 
 PAYMENTS = "environments/dev/tenants/payments"
@@ -26,15 +25,7 @@ def tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in ("platform.yaml", "tenants", "blueprints", "environments"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, repo / name)
-        else:
-            shutil.copy(source, repo / name)
-    return repo
+    return copy_example(tmp_path / "repo")
 
 
 def edit(path: Path, old: str, new: str, *, last: bool = False) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
-from tests.support.repo import berth, git
-from tests.support.tools import REPO, tool
+from tests.support.repo import berth, copy_example
+from tests.support.tools import tool
 
 PAYMENTS = "environments/dev/tenants/payments"
 API_VALUES = f"{PAYMENTS}/apps/api.values.yaml"
@@ -36,18 +35,7 @@ def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """The example repository, committed: the base every test changes."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in ("platform.yaml", "tenants", "blueprints", "environments"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, repo / name)
-        else:
-            shutil.copy(source, repo / name)
-    git(repo, "-c", "init.defaultBranch=main", "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
-    return repo
+    return copy_example(tmp_path / "repo", commit=True)
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -67,12 +67,6 @@ class Paths:
         self._set = frozenset(names)
         self._sorted = tuple(sorted(self._set))
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._set
-
-    def __bool__(self) -> bool:
-        return bool(self._set)
-
     def under(self, folder: str) -> Iterator[str]:
         """The paths inside `folder` (every path for `.`)."""
         if folder == ".":

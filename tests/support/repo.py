@@ -104,10 +104,30 @@ def make_repo(
         code, out, err = berth(root, "render")
         assert code == 0, out + err
     if commit:
-        git(root, "-c", "init.defaultBranch=main", "init", "-q")
-        git(root, "add", "-A")
-        git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+        commit_all(root)
     return root
+
+
+def copy_example(root: Path, *, commit: bool = False) -> Path:
+    """This repository's example (platform.yaml, tenants/, blueprints/ and the rendered
+    environments/), optionally committed on `main`: the base a test changes."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("platform.yaml", "tenants", "blueprints", "environments"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy(source, root / name)
+    if commit:
+        commit_all(root)
+    return root
+
+
+def commit_all(root: Path) -> None:
+    """A new repository on `main` whose one commit, `base`, holds everything under `root`."""
+    git(root, "-c", "init.defaultBranch=main", "init", "-q")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
 
 
 def tree(root: Path) -> dict[str, bytes]:
