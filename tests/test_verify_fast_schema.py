@@ -1,5 +1,6 @@
 """The jsonschema-rs fast path calls exactly the objects valid that python-jsonschema does: every
-core object the example and the valid cases render, and each of them broken in several ways."""
+object the example and the valid cases render (core kinds, custom resources, Argo CD's own),
+and each of them broken in several ways."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from generator.verify import kube_schema as ks
+from generator.verify.crd_schema import crd_validator, fast_crd_validator
 from generator.verify.documents import load_documents
 from tests.support.cases import case_names
 from tests.support.tools import REPO, tool
@@ -29,8 +33,9 @@ def builds(root: Path) -> Iterator[str]:
         app = values.name.removesuffix(".values.yaml")
         yield run(root, [tool("helm"), "template", app, "blueprints/chart", "--namespace",
                          f"{tenant}-{env}", "--values", str(values.relative_to(root))])  # fmt: skip
-    for policies in sorted(root.glob("environments/*/policies/*.yaml")):
-        yield policies.read_text()
+    for manifests in sorted(root.glob("environments/**/*.yaml")):
+        if manifests.parent.name not in ("guardrails", "apps"):
+            yield manifests.read_text()  # policies, the roots, the tenants' Argo CD objects
 
 
 def run(root: Path, args: list[str]) -> str:
@@ -66,7 +71,8 @@ def broken(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def test_fast_and_slow_agree(tmp_path: Path) -> None:
-    checked, invalid = 0, 0
+    schemas = ks.Schemas(VERSION)
+    checked, invalid, kinds = 0, 0, set()
     for name in ["example", *case_names(VALID)]:
         root = tmp_path / name
         shutil.copytree(REPO / "blueprints", root / "blueprints")
@@ -74,18 +80,93 @@ def test_fast_and_slow_agree(tmp_path: Path) -> None:
         shutil.copytree(source / "environments", root / "environments")
         for text in builds(root):
             for obj, _ in load_documents(text):
-                core = ks._core_validator(VERSION, obj["apiVersion"], obj["kind"])
-                if core is None:
-                    continue
-                fast = ks._fast_core_validator(VERSION, obj["apiVersion"], obj["kind"])
+                slow, fast = validators(schemas, obj)
+                kinds.add((obj["kind"], slow is None))
                 for one in [obj, *broken(obj)]:
-                    slow = not list(core.iter_errors(one))
-                    assert ks._fast_valid(fast, one) == slow, (name, one)
+                    valid = not list(slow.iter_errors(one))
+                    assert ks._fast_valid(fast, one) == valid, (name, one)
                     checked += 1
-                    invalid += not slow
+                    invalid += not valid
                 meta = ks._fast_object_meta_validator(VERSION)
                 slow_meta = ks._object_meta_validator(VERSION)
                 assert ks._fast_valid(meta, obj["metadata"]) == (
                     not list(slow_meta.iter_errors(obj["metadata"]))
                 )
     assert checked > 1000 and invalid > checked // 3, (checked, invalid)
+    for kind in ("Application", "AppProject", "ServiceMonitor", "Schedule", "ExternalSecret"):
+        assert (kind, False) in kinds, kind  # custom resources were among them
+
+
+def validators(schemas: ks.Schemas, obj: dict[str, Any]) -> tuple[Any, Any]:
+    """python-jsonschema's and jsonschema-rs's validator of the object's kind."""
+    core = ks._core_validator(VERSION, obj["apiVersion"], obj["kind"])
+    if core is not None:
+        return core, ks._fast_core_validator(VERSION, obj["apiVersion"], obj["kind"])
+    group, _, version = obj["apiVersion"].rpartition("/")
+    return (
+        schemas.crds.validator(group, version, obj["kind"]),
+        schemas.crds.fast_validator(group, version, obj["kind"]),
+    )
+
+
+def test_every_vendored_crd_compiles_for_the_fast_path() -> None:
+    # A CRD jsonschema-rs refused would still be checked, by python-jsonschema alone: slowly.
+    crds = ks.Schemas(VERSION).crds
+    keys = [
+        key for path in sorted(crds.folders[-1].rglob("*.yaml")) for key, _ in crds._parse(path)
+    ]
+    assert len(keys) >= 20
+    for group, version, kind in keys:
+        assert crds.fast_validator(group, version, kind) is not None, (group, version, kind)
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ({"when": "2026-12-02T07:44:02Z"}, True),
+        ({"when": "2026-13-02T07:44:02Z"}, False),  # no month 13: fromisoformat says so
+        ({"when": "2026-12-02"}, False),
+        ({"data": "aGVsbG8="}, True),
+        ({"data": "not base64!"}, False),
+        ({"address": "10.0.0.1"}, True),
+        ({"address": "10.0.0.256"}, False),
+        ({"address6": "::1"}, True),
+        ({"address6": "::g"}, False),
+        ({"site": "not a uri"}, True),  # python-jsonschema asserts no uri format: neither may rs
+        ({"ports": [{"name": "a", "port": 1}, {"name": "b", "port": 1}]}, True),
+        ({"ports": [{"name": "a", "port": 1}, {"name": "a", "port": 2}]}, False),
+        ({"host": "Web"}, True),  # (?i) in the middle, Go's way
+        ({"host": "x-web"}, False),
+        ({"count": None}, True),
+        ({"size": "1Gi"}, True),
+        ({"size": 1.5}, False),
+    ],
+)
+def test_fast_and_slow_agree_on_formats_patterns_and_list_maps(value: Any, valid: bool) -> None:
+    crd_schema = {
+        "type": "object",
+        "properties": {
+            "when": {"type": "string", "format": "date-time"},
+            "data": {"type": "string", "format": "byte"},
+            "address": {"type": "string", "format": "ipv4"},
+            "address6": {"type": "string", "format": "ipv6"},
+            "site": {"type": "string", "format": "uri"},
+            "ports": {
+                "type": "array",
+                "x-kubernetes-list-type": "map",
+                "x-kubernetes-list-map-keys": ["name"],
+                "items": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "port": {"type": "integer"}},
+                },
+            },
+            "host": {"type": "string", "pattern": "^(?i)(web|api)$"},
+            "count": {"type": "integer", "nullable": True},
+            "size": {"x-kubernetes-int-or-string": True},
+        },
+    }
+    slow = crd_validator(crd_schema)
+    fast = fast_crd_validator(dict(slow.schema))
+    assert fast is not None
+    assert (not list(slow.iter_errors(value))) is valid
+    assert ks._fast_valid(fast, value) is valid

@@ -19,12 +19,13 @@ import datetime
 import ipaddress
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import yaml
 from jsonschema.protocols import Validator
 
@@ -66,6 +67,7 @@ class CrdIndex:
         self._parsed: dict[Path, list[tuple[tuple[str, str, str], CrdVersion]]] = {}
         self._kinds: dict[tuple[str, str], dict[str, CrdVersion] | CrdConflict] = {}
         self._validators: dict[tuple[str, str, str], Validator] = {}
+        self._fast: dict[tuple[str, str, str], Any] = {}
         self.files_parsed = 0
 
     def _scan(self) -> list[list[_File]]:
@@ -144,6 +146,16 @@ class CrdIndex:
             self._validators[key] = crd_validator(self.versions(group, kind)[version].schema)
         return self._validators[key]
 
+    def fast_validator(self, group: str, version: str, kind: str) -> Any:
+        """jsonschema-rs on the same schema as `validator`, for "valid?" only; None when it
+        cannot compile the schema (then python-jsonschema decides every object)."""
+        key = (group, version, kind)
+        if key not in self._fast:
+            schema = self.validator(group, version, kind).schema
+            assert isinstance(schema, Mapping)
+            self._fast[key] = fast_crd_validator(dict(schema))
+        return self._fast[key]
+
 
 def crd_validator(crd_schema: Mapping[str, Any]) -> Validator:
     schema = translate(crd_schema, structural=True)
@@ -154,6 +166,23 @@ def crd_validator(crd_schema: Mapping[str, Any]) -> Validator:
     properties.setdefault("kind", {"type": "string"})
     validator: Validator = _CrdSchemaValidator(schema, format_checker=_FORMAT_CHECKER)
     return validator
+
+
+def fast_crd_validator(schema: dict[str, Any]) -> Any:
+    """A translated CRD schema (`crd_validator(...).schema`) compiled by jsonschema-rs with the
+    same custom keyword and the same formats: python-jsonschema checks only `_FORMATS`, so every
+    other format jsonschema-rs knows is switched off. None if it refuses the schema."""
+    formats: dict[str, Callable[[str], bool]] = {name: _any_value for name in _RS_FORMATS}
+    formats.update({name: _as_bool(check) for name, check in _FORMATS.items()})
+    try:
+        return jsonschema_rs.Draft202012Validator(
+            schema,
+            formats=formats,
+            validate_formats=True,
+            keywords={"x-kubernetes-list-map-keys": _FastListMapKeys},
+        )
+    except (ValueError, jsonschema_rs.ValidationError):
+        return None
 
 
 def translate(node: Mapping[str, Any], *, structural: bool) -> dict[str, Any]:
@@ -227,24 +256,40 @@ def _python_pattern(pattern: str) -> str:
     return pattern
 
 
+def _duplicates(keys: list[str], items: list[Any]) -> Iterator[tuple[int, int]]:
+    """(item, earlier item) for each item with the same values of `keys` as an earlier one."""
+    seen: dict[str, int] = {}
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        identity = json.dumps([item.get(key) for key in keys], sort_keys=True, default=str)
+        if identity in seen:
+            yield position, seen[identity]
+        else:
+            seen[identity] = position
+
+
 def _unique_list_map_keys(
     validator: Validator, keys: list[str], instance: object, schema: Mapping[str, Any]
 ) -> Iterator[jsonschema.ValidationError]:
     """`x-kubernetes-list-type: map`: the API server rejects two items with the same keys."""
     if not isinstance(instance, list):
         return
-    seen: dict[str, int] = {}
-    for position, item in enumerate(instance):
-        if not isinstance(item, dict):
-            continue
-        identity = json.dumps([item.get(key) for key in keys], sort_keys=True, default=str)
-        if identity in seen:
-            yield jsonschema.ValidationError(
-                f"duplicate entry: same {', '.join(keys)} as item [{seen[identity]}]",
-                path=[position],
-            )
-        else:
-            seen[identity] = position
+    for position, earlier in _duplicates(keys, instance):
+        yield jsonschema.ValidationError(
+            f"duplicate entry: same {', '.join(keys)} as item [{earlier}]", path=[position]
+        )
+
+
+class _FastListMapKeys:
+    """The same keyword for jsonschema-rs, which only needs to know whether it holds."""
+
+    def __init__(self, parent_schema: object, value: list[str], schema_path: object) -> None:
+        self.keys = value
+
+    def validate(self, instance: object) -> None:
+        if isinstance(instance, list) and next(_duplicates(self.keys, instance), None):
+            raise ValueError("duplicate entry")
 
 
 _CrdSchemaValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
@@ -252,12 +297,7 @@ _CrdSchemaValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-c
     validators={"x-kubernetes-list-map-keys": _unique_list_map_keys},
 )
 
-# Only the formats the API server checks for CRDs and that occur in the vendored CRDs; int32
-# and int64 are not range-checked by the API server either.
-_FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
 
-
-@_FORMAT_CHECKER.checks("date-time", raises=ValueError)
 def _is_date_time(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -267,22 +307,56 @@ def _is_date_time(value: object) -> bool:
     return True
 
 
-@_FORMAT_CHECKER.checks("byte", raises=binascii.Error)
 def _is_base64(value: object) -> bool:
     if isinstance(value, str):
         base64.b64decode(value, validate=True)
     return True
 
 
-@_FORMAT_CHECKER.checks("ipv4", raises=ValueError)
 def _is_ipv4(value: object) -> bool:
     if isinstance(value, str):
         ipaddress.IPv4Address(value)
     return True
 
 
-@_FORMAT_CHECKER.checks("ipv6", raises=ValueError)
 def _is_ipv6(value: object) -> bool:
     if isinstance(value, str):
         ipaddress.IPv6Address(value)
     return True
+
+
+# Only the formats the API server checks for CRDs and that occur in the vendored CRDs; int32
+# and int64 are not range-checked by the API server either. Name -> (check, what a bad value
+# raises).
+_FORMATS: dict[str, tuple[Callable[[object], bool], type[Exception]]] = {
+    "date-time": (_is_date_time, ValueError),
+    "byte": (_is_base64, binascii.Error),
+    "ipv4": (_is_ipv4, ValueError),
+    "ipv6": (_is_ipv6, ValueError),
+}
+_FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+for _name, (_check, _raises) in _FORMATS.items():
+    _FORMAT_CHECKER.checks(_name, raises=_raises)(_check)
+
+# The formats jsonschema-rs asserts of its own for Draft 2020-12.
+_RS_FORMATS = (
+    "date", "date-time", "duration", "email", "hostname", "idn-email", "idn-hostname", "ipv4",
+    "ipv6", "iri", "iri-reference", "json-pointer", "regex", "relative-json-pointer", "time",
+    "uri", "uri-reference", "uri-template", "uuid",
+)  # fmt: skip
+
+
+def _any_value(value: str) -> bool:
+    return True
+
+
+def _as_bool(check: tuple[Callable[[object], bool], type[Exception]]) -> Callable[[str], bool]:
+    function, raises = check
+
+    def holds(value: str) -> bool:
+        try:
+            return function(value)
+        except raises:
+            return False
+
+    return holds

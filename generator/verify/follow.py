@@ -34,9 +34,9 @@ from generator.verify.kube_schema import Schemas
 from generator.verify.sources import (
     Build,
     BuildError,
+    Folders,
     Located,
     Tools,
-    argocd_source_files,
     build,
     read_directory,
     source_type,
@@ -104,6 +104,7 @@ class _Walk:
         self.batches: list[tuple[str, list[Located]]] = []
         self.creates: dict[tuple[str, str], frozenset[str] | None] = {}
         self.roots: dict[str, tuple[Build, Fresh | None]] = {}
+        self.folders = Folders(root)
 
     def schema_check(self, objects: Sequence[Located], fresh: Fresh | None) -> None:
         for at in objects:
@@ -168,8 +169,9 @@ class _Walk:
             built, fresh = self.roots.pop(job.env)
             return built, fresh, True
         built = build(
-            self.root, job.app.obj, self.tools, job.app.file, self.version, job.focus.only
-        )
+            self.root, job.app.obj, self.tools, job.app.file, self.version, job.focus.only,
+            self.folders,
+        )  # fmt: skip
         return built, job.focus.fresh, job.focus.only is None
 
     def finish(self, job: _Job, built: Build, fresh: Fresh | None, complete: bool) -> _Done:
@@ -194,27 +196,28 @@ class _Walk:
         return _Done(job, _argocd_objects(built.objects), fresh, complete and not root_app)
 
 
-def _batchable(root: str, job: _Job) -> bool:
+def _batchable(walk: _Walk, job: _Job) -> bool:
     try:
-        kind, path = source_type(root, job.app.obj, job.app.file)
+        kind, path = source_type(walk.root, job.app.obj, job.app.file, walk.folders)
     except BuildError:
         return False
-    return kind == "kustomize" and not argocd_source_files(root, path)
+    return kind == "kustomize" and not walk.folders.argocd_source_files(path)
 
 
 def _tasks(walk: _Walk, level: Sequence[_Job]) -> Iterator[Callable[[], list[tuple[_Job, Any]]]]:
-    """The level's work in units for the pool: one build, or a batch of kustomize builds."""
-    kustomize = [
-        job
-        for job in level
-        if job.name != layout.root_application(job.env) and _batchable(walk.root, job)
-    ]
-    batched = {id(job) for job in kustomize}
+    """The level's work in units for the pool, in order: one build, or a batch of kustomize
+    builds, each as soon as it is known so the tools start while the rest is sorted out."""
+    kustomize: list[_Job] = []
     for job in level:
-        if id(job) not in batched:
+        if job.name != layout.root_application(job.env) and _batchable(walk, job):
+            kustomize.append(job)
+            if len(kustomize) == batch.SIZE:
+                yield partial(_batch, walk, kustomize)
+                kustomize = []
+        else:
             yield partial(_batch, walk, [job])
-    for at in range(0, len(kustomize), batch.SIZE):
-        yield partial(_batch, walk, kustomize[at : at + batch.SIZE])
+    if kustomize:
+        yield partial(_batch, walk, kustomize)
 
 
 def _deliver(
@@ -230,7 +233,9 @@ def _deliver(
 def _batch(walk: _Walk, chunk: Sequence[_Job]) -> list[tuple[_Job, Any]]:
     found = None
     if len(chunk) > 1:
-        paths = [source_type(walk.root, job.app.obj, job.app.file)[1] for job in chunk]
+        paths = [
+            source_type(walk.root, job.app.obj, job.app.file, walk.folders)[1] for job in chunk
+        ]
         found = batch.build_many(walk.tools.kubectl, walk.root, paths)
     if found is None:
         return [(job, walk.run(job)) for job in chunk]
@@ -273,10 +278,11 @@ def verify(
             # Results come through a queue, not futures, which would hold every build.
             results: queue.SimpleQueue[tuple[list[tuple[_Job, Any]], BaseException | None]]
             results = queue.SimpleQueue()
-            tasks = list(_tasks(walk, followed))
-            for task in tasks:
+            submitted = 0
+            for task in _tasks(walk, followed):
                 pool.submit(_deliver, task, results)
-            for _ in tasks:
+                submitted += 1
+            for _ in range(submitted):
                 found, error = results.get()
                 if error is not None:
                     raise error

@@ -87,10 +87,46 @@ def _inside(path: str) -> bool:
     return not (normal.startswith("../") or normal == ".." or posixpath.isabs(normal))
 
 
-def _real_inside(root: str, rel: str) -> bool:
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(os.path.join(root, rel))
-    return real == real_root or real.startswith(real_root + os.sep)
+class Folders:
+    """What verify asks of a repository's folders, asked once a run: the tree does not change
+    while verify reads it, and thousands of Applications read the same chart folder.
+    (Resolving a path component by component costs more than a small helm build's parsing.)"""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self._kinds: dict[str, str | None] = {}
+        self._argocd: dict[str, list[str]] = {}
+
+    def real_inside(self, rel: str) -> bool:
+        real = os.path.realpath(os.path.join(self.root, rel))
+        return real == self.real_root or real.startswith(self.real_root + os.sep)
+
+    def discovered(self, path: str) -> str | None:
+        """The source type Argo CD discovers in folder `path`; None if it is no folder."""
+        if path not in self._kinds:
+            folder = os.path.join(self.root, path)
+            kind = None
+            if os.path.isdir(folder):
+                # Argo CD: a kustomization wins over a Chart.yaml; neither is a directory.
+                if any(os.path.isfile(os.path.join(folder, k)) for k in KUSTOMIZATIONS):
+                    kind = "kustomize"
+                elif os.path.isfile(os.path.join(folder, "Chart.yaml")):
+                    kind = "helm"
+                else:
+                    kind = "directory"
+            self._kinds[path] = kind
+        return self._kinds[path]
+
+    def argocd_source_files(self, path: str) -> list[str]:
+        """`.argocd-source*` files in a source folder: Argo CD merges them into the parameters."""
+        if path not in self._argocd:
+            self._argocd[path] = [
+                posixpath.join(path, name)
+                for name in sorted(os.listdir(os.path.join(self.root, path)))
+                if name.startswith(".argocd-source")
+            ]
+        return self._argocd[path]
 
 
 def _source(app: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -99,8 +135,11 @@ def _source(app: Mapping[str, Any]) -> Mapping[str, Any]:
     return source if isinstance(source, Mapping) else {}
 
 
-def source_type(root: str, app: Mapping[str, Any], origin: str) -> tuple[str, str]:
+def source_type(
+    root: str, app: Mapping[str, Any], origin: str, folders: Folders | None = None
+) -> tuple[str, str]:
     """(type, path) of the Application's source: helm, kustomize or directory."""
+    folders = folders or Folders(root)
     spec = app.get("spec") if isinstance(app.get("spec"), Mapping) else {}
     if isinstance(spec, Mapping) and "sources" in spec:
         raise BuildError(
@@ -117,13 +156,14 @@ def source_type(root: str, app: Mapping[str, Any], origin: str) -> tuple[str, st
             where=f"spec.source.{unknown[0]}",
         )
     path = str(source.get("path", ""))
-    if not path or not _inside(path) or not os.path.isdir(os.path.join(root, path)):
+    discovered = folders.discovered(path) if path and _inside(path) else None
+    if discovered is None:
         raise BuildError(
             f"source path {path!r} is not a folder of this repository",
             origin,
             where="spec.source.path",
         )
-    if not _real_inside(root, path):
+    if not folders.real_inside(path):
         raise BuildError(
             f"source path {path!r} leads out of the repository through a symbolic link",
             origin,
@@ -149,24 +189,12 @@ def source_type(root: str, app: Mapping[str, Any], origin: str) -> tuple[str, st
                 origin,
                 where=f"spec.source.{key}.{extra[0]}",
             )
-    if explicit:
-        return explicit[0], path
-    # Argo CD's discovery: a kustomization wins over a Chart.yaml; neither is a directory.
-    folder = os.path.join(root, path)
-    if any(os.path.isfile(os.path.join(folder, k)) for k in KUSTOMIZATIONS):
-        return "kustomize", path
-    if os.path.isfile(os.path.join(folder, "Chart.yaml")):
-        return "helm", path
-    return "directory", path
+    return (explicit[0] if explicit else discovered), path
 
 
 def argocd_source_files(root: str, path: str) -> list[str]:
     """`.argocd-source*` files in a source folder: Argo CD merges them into the parameters."""
-    return [
-        posixpath.join(path, name)
-        for name in sorted(os.listdir(os.path.join(root, path)))
-        if name.startswith(".argocd-source")
-    ]
+    return Folders(root).argocd_source_files(path)
 
 
 def build(
@@ -176,13 +204,15 @@ def build(
     origin: str,
     kube_version: str,
     only: Callable[[str], bool] | None = None,
+    folders: Folders | None = None,
 ) -> Build:
     """The objects Argo CD would render for an Application (found in `origin`); `only` limits
     a plain directory to the files it accepts."""
     result = Build()
+    folders = folders or Folders(root)
     try:
-        kind, path = source_type(root, app, origin)
-        for name in argocd_source_files(root, path):
+        kind, path = source_type(root, app, origin, folders)
+        for name in folders.argocd_source_files(path):
             result.errors.append(
                 (
                     name,
@@ -193,7 +223,7 @@ def build(
             )
         if kind == "directory":
             directory = _source(app).get("directory") or {}
-            result.objects = read_directory(root, path, directory, origin, only)
+            result.objects = read_directory(root, path, directory, origin, only, folders)
         elif kind == "kustomize":
             kustomization = next(
                 (k for k in KUSTOMIZATIONS if os.path.isfile(os.path.join(root, path, k))),
@@ -203,7 +233,7 @@ def build(
                 [tools.kubectl, "kustomize", path], root, posixpath.join(path, kustomization)
             )
         else:
-            args, shown = helm_command(root, app, path, tools, origin, kube_version)
+            args, shown = helm_command(root, app, path, tools, origin, kube_version, folders)
             result.objects = run_tool(args, root, shown)
     except BuildError as exc:
         result.errors.append((exc.file, exc.line, exc.where, str(exc)))
@@ -211,9 +241,16 @@ def build(
 
 
 def helm_command(
-    root: str, app: Mapping[str, Any], path: str, tools: Tools, origin: str, kube_version: str
+    root: str,
+    app: Mapping[str, Any],
+    path: str,
+    tools: Tools,
+    origin: str,
+    kube_version: str,
+    folders: Folders | None = None,
 ) -> tuple[list[str], str]:
     """`helm template` as Argo CD runs it, and the file findings about its output point at."""
+    folders = folders or Folders(root)
     helm = _source(app).get("helm") or {}
     meta = app.get("metadata") or {}
     release = str(helm.get("releaseName") or meta.get("name", ""))
@@ -235,7 +272,7 @@ def helm_command(
         if (
             not _inside(resolved)
             or not os.path.isfile(os.path.join(root, resolved))
-            or not _real_inside(root, resolved)
+            or not folders.real_inside(resolved)
         ):
             # Argo CD refuses value files outside the repository.
             raise BuildError(
@@ -286,9 +323,11 @@ def read_directory(
     directory: Mapping[str, Any],
     origin: str,
     only: Callable[[str], bool] | None = None,
+    folders: Folders | None = None,
 ) -> list[Located]:
     """What Argo CD's plain-directory source reads (repo server's findManifests); with `only`,
     just the files (repository paths) it accepts."""
+    folders = folders or Folders(root)
     include = str(directory.get("include") or "")
     exclude = str(directory.get("exclude") or "")
     recurse = directory.get("recurse") is True
@@ -314,7 +353,7 @@ def read_directory(
             shown = posixpath.join(path, rel)
             if only is not None and not only(shown):
                 continue
-            if not _real_inside(root, shown):
+            if not folders.real_inside(shown):
                 raise BuildError(
                     "is a symbolic link out of the repository; Argo CD refuses it", shown
                 )
