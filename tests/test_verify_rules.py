@@ -15,7 +15,7 @@ from generator.verify import project as rules
 from generator.verify.crd_schema import CrdIndex, vendored_crd_dir
 from generator.verify.globs import filepath_match, glob
 from generator.verify.kube_schema import Schemas
-from generator.verify.sources import BuildError, read_directory, source_type
+from generator.verify.sources import BuildError, Folders, read_directory, source_type
 
 
 def test_gobwas_globs_as_argo_cd_calls_them() -> None:
@@ -271,3 +271,30 @@ def test_markdown_report_cannot_be_shaped_by_a_message() -> None:
     assert (
         render_problems([], "markdown", title="berth verify") == "### berth verify: no problems\n\n"
     )
+
+
+def test_folders_resolve_symbolic_links_as_realpath_does(tmp_path: Path) -> None:
+    # Folders keeps each folder's resolved path; links anywhere on the way still count.
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    (root / "a" / "b" / "c").mkdir(parents=True)
+    (outside / "x").mkdir(parents=True)
+    (root / "a" / "b" / "c" / "f").write_text("")
+    links = {
+        "a/out": str(outside), "a/inb": "b", "a/b/up": "../..", "a/b/c/x": str(outside / "x"),
+        "a/b/c/esc": "../../../..",
+    }  # fmt: skip
+    for link, target in links.items():
+        os.symlink(target, root / link)
+    folders = Folders(str(root))
+    real_root = os.path.realpath(root)
+    paths = [
+        "a", "a/b/c/f", "a/out", "a/out/x", "a/inb/c/f", "a/b/up/a/b", "a/b/up/..",
+        "a/b/c/x/y", "a/../a/b", ".", "a/b/c/x/../../c", "a/b/c/esc", "a/b/c/esc/repo",
+        "a/inb/../b/c/f", "a/b/c/x/..", "a/b//c",
+    ]  # fmt: skip
+    answers = []
+    for rel in paths * 2:  # the second time from what the first kept
+        real = os.path.realpath(root / rel)
+        answers.append(folders.real_inside(rel))
+        assert answers[-1] == (real == real_root or real.startswith(real_root + os.sep)), rel
+    assert True in answers and False in answers

@@ -97,10 +97,23 @@ class Folders:
         self.real_root = os.path.realpath(root)
         self._kinds: dict[str, str | None] = {}
         self._argocd: dict[str, list[str]] = {}
+        self._real: dict[str, str] = {}
 
     def real_inside(self, rel: str) -> bool:
-        real = os.path.realpath(os.path.join(self.root, rel))
+        """Whether `rel`, symbolic links resolved, stays inside the repository."""
+        real = self._realpath(os.path.join(self.root, rel))
         return real == self.real_root or real.startswith(self.real_root + os.sep)
+
+    def _realpath(self, path: str) -> str:
+        # os.path.realpath component by component, with each folder's answer kept: the files of
+        # one folder (a tenant's values files, a directory source's manifests) share it.
+        if path not in self._real:
+            parent, name = os.path.split(path)
+            if name in ("", ".", "..") or parent == path or os.path.islink(path):
+                self._real[path] = os.path.realpath(path)
+            else:
+                self._real[path] = os.path.join(self._realpath(parent), name)
+        return self._real[path]
 
     def discovered(self, path: str) -> str | None:
         """The source type Argo CD discovers in folder `path`; None if it is no folder."""
