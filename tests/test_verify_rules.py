@@ -13,9 +13,10 @@ from generator.problems import Problem
 from generator.report import render_problems
 from generator.verify import project as rules
 from generator.verify.crd_schema import CrdIndex, vendored_crd_dir
+from generator.verify.folders import Folders
 from generator.verify.globs import filepath_match, glob
 from generator.verify.kube_schema import Schemas
-from generator.verify.sources import BuildError, Folders, read_directory, source_type
+from generator.verify.sources import BuildError, read_directory, source_type
 
 
 def test_gobwas_globs_as_argo_cd_calls_them() -> None:

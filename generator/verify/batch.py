@@ -23,7 +23,8 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from generator.verify.sources import KUSTOMIZATIONS, BuildError, Located, run_tool
+from generator.verify.folders import KUSTOMIZATIONS
+from generator.verify.sources import BuildError, Located, run_tool
 
 SIZE = 16
 STAMP = "berth.dev/verify-batch"  # never in Berth's output, nor anyone's (the tests check)

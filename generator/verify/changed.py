@@ -49,7 +49,8 @@ from generator.changes import ChangeSet, git
 from generator.problems import UsageError
 from generator.verify import deps
 from generator.verify.documents import load_documents
-from generator.verify.sources import KUSTOMIZATIONS, MANIFEST_SUFFIXES
+from generator.verify.folders import KUSTOMIZATIONS
+from generator.verify.sources import MANIFEST_SUFFIXES
 
 _NO_EFFECT = (".md",)
 # Berth itself: its code, its vendored CRDs and schemas, what installs it.

@@ -334,9 +334,16 @@ _FORMATS: dict[str, tuple[Callable[[object], bool], type[Exception]]] = {
     "ipv4": (_is_ipv4, ValueError),
     "ipv6": (_is_ipv6, ValueError),
 }
-_FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
-for _name, (_check, _raises) in _FORMATS.items():
-    _FORMAT_CHECKER.checks(_name, raises=_raises)(_check)
+
+
+def _format_checker() -> jsonschema.FormatChecker:
+    checker = jsonschema.FormatChecker(formats=())
+    for name, (check, raises) in _FORMATS.items():
+        checker.checks(name, raises=raises)(check)
+    return checker
+
+
+_FORMAT_CHECKER = _format_checker()
 
 # The formats jsonschema-rs asserts of its own for Draft 2020-12.
 _RS_FORMATS = (

@@ -27,8 +27,9 @@ from typing import Any
 import yaml
 
 from generator.verify.documents import BASE_LOADER
+from generator.verify.folders import KUSTOMIZATIONS
 from generator.verify.globs import glob
-from generator.verify.sources import KUSTOMIZATIONS, MANIFEST_SUFFIXES
+from generator.verify.sources import MANIFEST_SUFFIXES
 
 EVERYTHING = ""  # a prefix every repository path has
 # Fields holding a list of local paths (or inline YAML, told apart by its newline).

@@ -22,6 +22,7 @@ import yaml
 
 from generator.problems import UsageError
 from generator.verify.documents import load_documents
+from generator.verify.folders import KUSTOMIZATIONS, Folders
 from generator.verify.globs import glob, glob_valid
 
 INSTALL_HINT = (
@@ -37,7 +38,6 @@ TIMEOUT = 300
 #   kustomize's own messages are not translated, and no output depends on the locale.
 # Either prints the same bytes (tests/test_verify_batch.py); a caller's own settings win.
 GO_RUNTIME = {"GOGC": "off", "GOMEMLIMIT": "256MiB", "LC_ALL": "ko_KR.UTF-8"}
-KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet")
 # What verify reproduces of an Application's source; anything else would change what Argo CD
 # renders in a way verify cannot follow, so it is refused rather than ignored.
@@ -85,61 +85,6 @@ class BuildError(Exception):
 def _inside(path: str) -> bool:
     normal = posixpath.normpath(path)
     return not (normal.startswith("../") or normal == ".." or posixpath.isabs(normal))
-
-
-class Folders:
-    """What verify asks of a repository's folders, asked once a run: the tree does not change
-    while verify reads it, and thousands of Applications read the same chart folder.
-    (Resolving a path component by component costs more than a small helm build's parsing.)"""
-
-    def __init__(self, root: str) -> None:
-        self.root = root
-        self.real_root = os.path.realpath(root)
-        self._kinds: dict[str, str | None] = {}
-        self._argocd: dict[str, list[str]] = {}
-        self._real: dict[str, str] = {}
-
-    def real_inside(self, rel: str) -> bool:
-        """Whether `rel`, symbolic links resolved, stays inside the repository."""
-        real = self._realpath(os.path.join(self.root, rel))
-        return real == self.real_root or real.startswith(self.real_root + os.sep)
-
-    def _realpath(self, path: str) -> str:
-        # os.path.realpath component by component, with each folder's answer kept: the files of
-        # one folder (a tenant's values files, a directory source's manifests) share it.
-        if path not in self._real:
-            parent, name = os.path.split(path)
-            if name in ("", ".", "..") or parent == path or os.path.islink(path):
-                self._real[path] = os.path.realpath(path)
-            else:
-                self._real[path] = os.path.join(self._realpath(parent), name)
-        return self._real[path]
-
-    def discovered(self, path: str) -> str | None:
-        """The source type Argo CD discovers in folder `path`; None if it is no folder."""
-        if path not in self._kinds:
-            folder = os.path.join(self.root, path)
-            kind = None
-            if os.path.isdir(folder):
-                # Argo CD: a kustomization wins over a Chart.yaml; neither is a directory.
-                if any(os.path.isfile(os.path.join(folder, k)) for k in KUSTOMIZATIONS):
-                    kind = "kustomize"
-                elif os.path.isfile(os.path.join(folder, "Chart.yaml")):
-                    kind = "helm"
-                else:
-                    kind = "directory"
-            self._kinds[path] = kind
-        return self._kinds[path]
-
-    def argocd_source_files(self, path: str) -> list[str]:
-        """`.argocd-source*` files in a source folder: Argo CD merges them into the parameters."""
-        if path not in self._argocd:
-            self._argocd[path] = [
-                posixpath.join(path, name)
-                for name in sorted(os.listdir(os.path.join(self.root, path)))
-                if name.startswith(".argocd-source")
-            ]
-        return self._argocd[path]
 
 
 def _source(app: Mapping[str, Any]) -> Mapping[str, Any]:
