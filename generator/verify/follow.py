@@ -5,21 +5,20 @@ Applications it holds, build every Application's source, and so on down (a tenan
 `argocd.yaml` holds more Applications). Every object is validated against its schema and held
 to its Application and project.
 
-Builds run in a pool of `jobs` threads (pool.py), kustomize sources `batch.SIZE` at a time.
-Each build is checked as soon as it is done and then dropped: only its Argo CD objects (for the
-next level and the sync-wave checks) and the namespaces it creates are kept, so memory holds one
-level's Argo CD objects, not the tree. The levels overlap: the Applications a build declares
-start building once every build before it in its level is checked, but they are checked only
-after their whole level above, so an Application's project comes from the levels above it, or,
-when it is new in its own level, after that level, exactly as when levels run one after the
-other. What the next level follows is decided in declaration order and the findings are sorted,
-so the report is the same whatever order the builds finish in.
+Builds run in a pool of `jobs` threads (each waits on a kubectl or helm process), kustomize
+sources `batch.SIZE` at a time. Each build is checked as soon as it is done and then dropped:
+only its Argo CD objects (for the next level and the sync-wave checks) and the namespaces it
+creates are kept, so memory holds one level's Argo CD objects, not the tree. An Application's
+project comes from the levels above it, or, when it is new in its own level, after that level.
+What the next level follows is decided in declaration order and the findings are sorted, so the
+report is the same whatever order the builds finish in.
 """
 
 from __future__ import annotations
 
 import queue
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -33,7 +32,6 @@ from generator.verify.checks import application_problems, located_problem
 from generator.verify.focus import Focus, Fresh, app_focus
 from generator.verify.folders import Folders
 from generator.verify.kube_schema import Schemas
-from generator.verify.pool import Pool
 from generator.verify.sources import (
     Build,
     BuildError,
@@ -154,19 +152,16 @@ class _Walk:
 
     def next_level(self, done: Sequence[_Done]) -> list[_Job]:
         """Register the level's AppProjects; its Applications not yet followed, in order."""
-        for one in done:
-            self.register(one.job.env, one.argocd)
-        return [job for one in done for job in self.children(one)]
-
-    def children(self, one: _Done) -> list[_Job]:
-        """The Applications `one` holds that no build so far declared, in order."""
         found: list[_Job] = []
-        for at in one.argocd:
-            name = str(at.obj["metadata"]["name"])
-            if at.obj.get("kind") == "Application" and (one.job.env, name) not in self.seen:
-                self.seen.add((one.job.env, name))
-                focus = app_focus(self.root, self.scope, at, one.fresh)
-                found.append(_Job(one.job.env, at, focus))
+        for one in done:
+            env = one.job.env
+            self.register(env, one.argocd)
+            for at in one.argocd:
+                name = str(at.obj["metadata"]["name"])
+                if at.obj.get("kind") == "Application" and (env, name) not in self.seen:
+                    self.seen.add((env, name))
+                    focus = app_focus(self.root, self.scope, at, one.fresh)
+                    found.append(_Job(env, at, focus))
         return found
 
     def run(self, job: _Job) -> tuple[Build, Fresh | None, bool]:
@@ -209,47 +204,20 @@ def _batchable(walk: _Walk, job: _Job) -> bool:
     return kind == "kustomize" and not walk.folders.argocd_source_files(path)
 
 
-Results = queue.SimpleQueue[tuple[list[tuple[_Job, Any]], BaseException | None]]
-
-
-class _Level:
-    """One level's Applications in declaration order, each sent to the pool as soon as it is
-    known: alone, or with the kustomize sources before it, `batch.SIZE` at a time."""
-
-    def __init__(self, walk: _Walk, pool: Pool, depth: int) -> None:
-        self.walk, self.pool, self.depth = walk, pool, depth
-        self.jobs: list[_Job] = []
-        self.followed: list[_Job] = []
-        # Results come through a queue, not futures, which would hold every build.
-        self.results: Results = queue.SimpleQueue()
-        self.submitted = 0
-        self._kustomize: list[_Job] = []
-
-    def add(self, job: _Job) -> None:
-        self.jobs.append(job)
-        if not job.focus.follow:
-            self.walk.summary.skipped += 1
-            self.walk.creates[(job.env, job.name)] = None
-            return
-        self.followed.append(job)
-        if job.name != layout.root_application(job.env) and _batchable(self.walk, job):
-            self._kustomize.append(job)
-            if len(self._kustomize) == batch.SIZE:
-                self.close()
+def _tasks(walk: _Walk, level: Sequence[_Job]) -> Iterator[Callable[[], list[tuple[_Job, Any]]]]:
+    """The level's work in units for the pool, in order: one build, or a batch of kustomize
+    builds, each as soon as it is known so the tools start while the rest is sorted out."""
+    kustomize: list[_Job] = []
+    for job in level:
+        if job.name != layout.root_application(job.env) and _batchable(walk, job):
+            kustomize.append(job)
+            if len(kustomize) == batch.SIZE:
+                yield partial(_batch, walk, kustomize)
+                kustomize = []
         else:
-            self._submit([job])
-
-    def close(self) -> None:
-        """Send the kustomize sources still held back."""
-        if self._kustomize:
-            self._submit(self._kustomize)
-            self._kustomize = []
-
-    def _submit(self, chunk: list[_Job]) -> None:
-        self.pool.submit(
-            self.depth, partial(_deliver, partial(_batch, self.walk, chunk), self.results)
-        )
-        self.submitted += 1
+            yield partial(_batch, walk, [job])
+    if kustomize:
+        yield partial(_batch, walk, kustomize)
 
 
 def _deliver(
@@ -292,61 +260,51 @@ def verify(
     """Every problem of the environments `envs`, and what was followed. With a `scope`, only
     what the change can affect (see `changed`)."""
     walk = _Walk(root, platform, tools, schemas, tenants, scope, progress)
-    pool = Pool(max(1, jobs))
-    try:
-        level = _Level(walk, pool, 1)
-        for env in envs:
-            for job in walk.start(env, _root_build(root, env, tools, scope)):
-                level.add(job)
-        while level.jobs:
-            level.close()
-            below = _Level(walk, pool, level.depth + 1)
-            _follow(walk, level, below)
-            level = below
-    finally:
-        pool.close()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        level: list[_Job] = []
+        for env, built in zip(
+            envs, pool.map(lambda e: _root_build(root, e, tools, scope), envs), strict=True
+        ):
+            level += walk.start(env, built)
+        while level:
+            followed = [job for job in level if job.focus.follow]
+            for job in level:
+                if not job.focus.follow:
+                    walk.summary.skipped += 1
+                    walk.creates[(job.env, job.name)] = None
+            order = {id(job): i for i, job in enumerate(followed)}
+            done: list[_Done | None] = [None] * len(followed)
+            waiting: list[tuple[_Job, Build, Fresh | None, bool]] = []
+            # Results come through a queue, not futures, which would hold every build.
+            results: queue.SimpleQueue[tuple[list[tuple[_Job, Any]], BaseException | None]]
+            results = queue.SimpleQueue()
+            submitted = 0
+            for task in _tasks(walk, followed):
+                pool.submit(_deliver, task, results)
+                submitted += 1
+            for _ in range(submitted):
+                found, error = results.get()
+                if error is not None:
+                    raise error
+                for job, (built, fresh, complete) in found:
+                    project = str((job.app.obj.get("spec") or {}).get("project"))
+                    if project not in walk.projects[job.env]:
+                        waiting.append((job, built, fresh, complete))  # after the level
+                        continue
+                    done[order[id(job)]] = walk.finish(job, built, fresh, complete)
+            # The rest once the whole level's projects are known, as Argo CD would see them.
+            waiting.sort(key=lambda w: order[id(w[0])])
+            early = [(order[id(one.job)], one.job.env, one.argocd) for one in done if one]
+            late = [(order[id(w[0])], w[0].env, _argocd_objects(w[1].objects)) for w in waiting]
+            for _, env, argocd in sorted(early + late, key=lambda t: t[0]):
+                walk.register(env, argocd)
+            for job, built, fresh, complete in waiting:
+                done[order[id(job)]] = walk.finish(job, built, fresh, complete)
+            kept = [one for one in done if one is not None]
+            level = walk.next_level(kept)
+            walk.batches += [(one.job.env, one.argocd) for one in kept if one.complete]
     walk.problems += _convergence_problems(walk.batches, walk.creates)
     return sorted(set(walk.problems)), walk.summary
-
-
-def _follow(walk: _Walk, level: _Level, below: _Level) -> None:
-    """Check the builds of `level` as they come, and add what they declare to `below` in
-    declaration order: a build's Applications as soon as every build before it is checked, so
-    their tools run while the rest of the level is read. An Application whose project is new in
-    its own level is checked once the whole level's projects are known, as Argo CD would see
-    them; so is everything below it, whose results wait in their queue until then."""
-    followed = level.followed
-    order = {id(job): i for i, job in enumerate(followed)}
-    done: list[_Done | None] = [None] * len(followed)
-    waiting: list[tuple[_Job, Build, Fresh | None, bool]] = []
-    spawned = 0
-    for _ in range(level.submitted):
-        found, error = level.results.get()
-        if error is not None:
-            raise error
-        for job, (built, fresh, complete) in found:
-            project = str((job.app.obj.get("spec") or {}).get("project"))
-            if project not in walk.projects[job.env]:
-                waiting.append((job, built, fresh, complete))  # after the level
-                continue
-            done[order[id(job)]] = walk.finish(job, built, fresh, complete)
-        while spawned < len(done) and (one := done[spawned]) is not None:
-            for child in walk.children(one):
-                below.add(child)
-            spawned += 1
-    waiting.sort(key=lambda w: order[id(w[0])])
-    early = [(order[id(one.job)], one.job.env, one.argocd) for one in done if one]
-    late = [(order[id(w[0])], w[0].env, _argocd_objects(w[1].objects)) for w in waiting]
-    for _, env, argocd in sorted(early + late, key=lambda t: t[0]):
-        walk.register(env, argocd)
-    for job, built, fresh, complete in waiting:
-        done[order[id(job)]] = walk.finish(job, built, fresh, complete)
-    kept = [one for one in done if one is not None]
-    for one in done[spawned:]:
-        if one is not None:
-            for child in walk.children(one):
-                below.add(child)
-    walk.batches += [(one.job.env, one.argocd) for one in kept if one.complete]
 
 
 def _convergence_problems(
