@@ -150,11 +150,6 @@ def source_type(
     return (explicit[0] if explicit else discovered), path
 
 
-def argocd_source_files(root: str, path: str) -> list[str]:
-    """`.argocd-source*` files in a source folder: Argo CD merges them into the parameters."""
-    return Folders(root).argocd_source_files(path)
-
-
 def build(
     root: str,
     app: Mapping[str, Any],
