@@ -18,12 +18,11 @@ Application exactly as without batching.
 from __future__ import annotations
 
 import os
-import posixpath
 import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from generator.verify.folders import KUSTOMIZATIONS
+from generator.verify.folders import kustomization_file
 from generator.verify.sources import BuildError, Located, run_tool
 
 SIZE = 16
@@ -38,14 +37,6 @@ def _wrapper(resource: str, index: int) -> str:
         f'  metadata:\n    name: berth-verify-batch\n  annotations:\n    {STAMP}: "{index}"\n'
         "  fieldSpecs:\n  - path: metadata/annotations\n    create: true\n"
     )
-
-
-def kustomization_file(root: str, path: str) -> str:
-    name = next(
-        (k for k in KUSTOMIZATIONS if os.path.isfile(os.path.join(root, path, k))),
-        KUSTOMIZATIONS[0],
-    )
-    return posixpath.join(path, name)
 
 
 def write_batch(folder: str, root: str, paths: Sequence[str]) -> None:

@@ -53,7 +53,7 @@ def load_documents(text: str) -> list[tuple[Any, int]]:
     return found
 
 
-_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "map", "seq"))
+_STR, _MAP, _SEQ, _MERGE = (f"tag:yaml.org,2002:{n}" for n in ("str", "map", "seq", "merge"))
 
 
 class _Unusual(Exception):
@@ -100,6 +100,3 @@ class _Plain:
         self.open.discard(key)
         self.made[key] = made
         return made
-
-
-_MERGE = "tag:yaml.org,2002:merge"

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.verify import deps
 from generator.verify.changed import Scope
+from generator.verify.folders import Folders
 from generator.verify.sources import BuildError, Located, source_type
 
 Fresh = Callable[[Located], bool]  # whether an object may differ from the base's
@@ -36,12 +37,18 @@ def _project(app: Mapping[str, Any]) -> str:
     return str(spec.get("project")) if isinstance(spec, Mapping) else ""
 
 
-def app_focus(root: str, scope: Scope | None, app: Located, parent_fresh: Fresh | None) -> Focus:
+def app_focus(
+    root: str,
+    scope: Scope | None,
+    app: Located,
+    parent_fresh: Fresh | None,
+    folders: Folders | None = None,
+) -> Focus:
     """Whether to follow the Application declared by `app`, and how."""
     if scope is None:
         return Focus()
     try:
-        kind, path = source_type(root, app.obj, app.file)
+        kind, path = source_type(root, app.obj, app.file, folders)
     except BuildError:
         return Focus()  # its build reports the error; the base had none, so it is new
     declared = parent_fresh is None or parent_fresh(app)

@@ -13,6 +13,15 @@ import posixpath
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
+def kustomization_file(root: str, path: str) -> str:
+    """The repository path of the kustomization in folder `path`, the one kustomize reads."""
+    name = next(
+        (k for k in KUSTOMIZATIONS if os.path.isfile(os.path.join(root, path, k))),
+        KUSTOMIZATIONS[0],
+    )
+    return posixpath.join(path, name)
+
+
 class Folders:
     """The folder facts of one repository, for one run. (Resolving a path component by
     component costs more than parsing a small helm build's output.)"""

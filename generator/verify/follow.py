@@ -160,7 +160,7 @@ class _Walk:
                 name = str(at.obj["metadata"]["name"])
                 if at.obj.get("kind") == "Application" and (env, name) not in self.seen:
                     self.seen.add((env, name))
-                    focus = app_focus(self.root, self.scope, at, one.fresh)
+                    focus = app_focus(self.root, self.scope, at, one.fresh, self.folders)
                     found.append(_Job(env, at, focus))
         return found
 

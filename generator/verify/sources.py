@@ -22,7 +22,7 @@ import yaml
 
 from generator.problems import UsageError
 from generator.verify.documents import load_documents
-from generator.verify.folders import KUSTOMIZATIONS, Folders
+from generator.verify.folders import Folders, kustomization_file
 from generator.verify.globs import glob, glob_valid
 
 INSTALL_HINT = (
@@ -178,12 +178,8 @@ def build(
             directory = _source(app).get("directory") or {}
             result.objects = read_directory(root, path, directory, origin, only, folders)
         elif kind == "kustomize":
-            kustomization = next(
-                (k for k in KUSTOMIZATIONS if os.path.isfile(os.path.join(root, path, k))),
-                KUSTOMIZATIONS[0],
-            )
             result.objects = run_tool(
-                [tools.kubectl, "kustomize", path], root, posixpath.join(path, kustomization)
+                [tools.kubectl, "kustomize", path], root, kustomization_file(root, path)
             )
         else:
             args, shown = helm_command(root, app, path, tools, origin, kube_version, folders)
