@@ -20,6 +20,8 @@ import yaml
 from generator.models.application import Application
 from generator.models.ingress_metrics import CONTROLLERS
 from generator.models.platform import Platform
+from generator.models.tenant import Tenant
+from generator.render.dashboard import dashboard
 from generator.render.operations import error_budget, slo_values
 from tests.support.tools import REPO, helm_template, run, tool
 from tests.test_alerts import CHART, SAMPLES, TIERS, check_rules, without_annotations
@@ -268,3 +270,47 @@ def test_a_platform_that_changed_its_buckets_names_them() -> None:
     platform.spec.ingress.controller = "haproxy"
     platform.spec.ingress.latencyBucketsMs = None
     assert platform.spec.ingress.latency_buckets() == ()
+
+
+@pytest.mark.parametrize("controller", sorted(CONTROLLERS))
+def test_the_dashboard_reads_the_controllers_metrics(tmp_path: Path, controller: str) -> None:
+    platform = platform_on(controller)
+    tenant = Tenant.model_validate(
+        yaml.safe_load((REPO / "tenants/payments/tenant.yaml").read_text())
+    )
+    app = Application.model_validate(
+        yaml.safe_load((REPO / "tenants/payments/apps/api.yaml").read_text())
+    )
+    env = platform.spec.environments[-1]
+    board = dashboard(platform, env, tenant, [app])
+    ingress = [
+        p for p in board["panels"] if p["title"] in {"api: requests", "api: errors", "api: latency"}
+    ]
+    row = CONTROLLERS[controller]
+    exprs = [t["expr"] for p in ingress for t in p["targets"]]
+    assert len(ingress) == 3 and all(row.requests in e or row.duration in e for e in exprs)
+    assert ingress[2]["fieldConfig"]["defaults"]["unit"] == row.unit
+    check_rules(
+        tmp_path,
+        {
+            "groups": [
+                {
+                    "name": "d",
+                    "rules": [{"record": f"d:e{i}", "expr": e} for i, e in enumerate(exprs)],
+                }
+            ]
+        },
+    )
+
+
+def test_no_ingress_panels_on_a_controller_without_metrics() -> None:
+    platform = platform_on("haproxy")
+    tenant = Tenant.model_validate(
+        yaml.safe_load((REPO / "tenants/payments/tenant.yaml").read_text())
+    )
+    app = Application.model_validate(
+        yaml.safe_load((REPO / "tenants/payments/apps/api.yaml").read_text())
+    )
+    board = dashboard(platform, platform.spec.environments[-1], tenant, [app])
+    titles = {p["title"] for p in board["panels"]}
+    assert "api: CPU" in titles and not titles & {"api: requests", "api: latency"}
