@@ -23,6 +23,7 @@ from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.render.dashboard import dashboard
 from generator.render.operations import error_budget, slo_values
+from tests.support.repo import berth, copy_example
 from tests.support.tools import REPO, helm_template, run, tool
 from tests.test_alerts import CHART, SAMPLES, TIERS, check_rules, without_annotations
 
@@ -314,3 +315,17 @@ def test_no_ingress_panels_on_a_controller_without_metrics() -> None:
     board = dashboard(platform, platform.spec.environments[-1], tenant, [app])
     titles = {p["title"] for p in board["panels"]}
     assert "api: CPU" in titles and not titles & {"api: requests", "api: latency"}
+
+
+def test_validate_warns_where_berth_cannot_measure(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo")
+    platform = root / "platform.yaml"
+    text = platform.read_text()
+    assert "controller: ingress-nginx}" in text
+    platform.write_text(text.replace("controller: ingress-nginx}", "controller: envoy-gateway}"))
+    code, out, err = berth(root, "validate")
+    assert code == 0, out + err
+    assert (
+        "platform.yaml:39:25: warning: spec.ingress.controller: Envoy Gateway serves Gateway API"
+        " routes, not the Ingresses Berth renders" in out + err
+    )

@@ -7,6 +7,7 @@ other fields, so the model alone cannot say.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from generator.models.application import Application
 from generator.models.ingress_metrics import CONTROLLERS
@@ -89,4 +90,29 @@ def _check_measurable(platform: Platform, app: Application, doc: Document) -> It
             f"{slo.latency.thresholdMs} ms is not a bucket boundary of the latency histogram of"
             f" the platform's ingress controller ({ingress.controller}); allowed:"
             f" {', '.join(str(b) for b in buckets)}",
+        )
+
+
+def check_ingress_controller(platform: Platform, doc: Document) -> Iterator[Problem]:
+    """Warnings on platform.yaml's ingress controller: what Berth cannot measure on it."""
+    ingress = platform.spec.ingress
+    path = ("spec", "ingress", "controller")
+    if ingress.controller not in CONTROLLERS:
+        yield replace(
+            doc.problem(
+                path,
+                f"Berth knows no request metrics of {ingress.controller!r}, so no application"
+                f" may ask for an slo; the controllers it knows: {KNOWN_CONTROLLERS}",
+            ),
+            severity="warning",
+        )
+    elif ingress.controller == "envoy-gateway":
+        yield replace(
+            doc.problem(
+                path,
+                "Envoy Gateway serves Gateway API routes, not the Ingresses Berth renders: SLO"
+                " alerts read the HTTPRoute named after each application"
+                " (httproute/<namespace>/<app>/rule/<i>), which the platform must provide",
+            ),
+            severity="warning",
         )
