@@ -10,8 +10,8 @@ from generator.cost import effective_quota, money, monthly_cost
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
-from generator.validate.operations import check_ingress_controller
 from generator.quantity import format_amount, parse_quantity
+from generator.validate.operations import check_ingress_controller
 from generator.yaml_load import Document
 
 RESOURCES = ("cpu", "memory", "storage")
