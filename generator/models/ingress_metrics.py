@@ -22,8 +22,11 @@ from typing import Literal
 # nginx_ingress_controller_request_duration_seconds keeps them.
 PROMETHEUS_DEFAULT_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 # Envoy's default histogram buckets (source/common/stats/histogram_impl.cc), in ms, that are
-# whole milliseconds and under a million (above, Prometheus writes `le` as "3.6e+06").
-ENVOY_DEFAULT_BUCKETS_MS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000)
+# whole milliseconds and under a million: Envoy writes le="3600000", which Prometheus 3
+# normalises to "3.6e+06", a spelling `Controller.le` does not match.
+ENVOY_DEFAULT_BUCKETS_MS = (
+    1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000
+)  # fmt: skip
 # Traefik's metrics.prometheus.buckets default: 0.1, 0.3, 1.2, 5 seconds.
 TRAEFIK_DEFAULT_BUCKETS_MS = (100, 300, 1200, 5000)
 
