@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from generator.models.application import AppEnvironment, Application
@@ -59,12 +60,6 @@ def slo_values(
     slo = app.spec.slo
     ingress = platform.spec.ingress
     controller = CONTROLLERS.get(ingress.controller)
-    measured = (
-        slo is not None
-        and wanted.host is not None
-        and platform.spec.alerts is not None
-        and controller is not None
-    )
     availability: dict[str, Any] = {
         "enabled": False,
         "objective": "99.9",
@@ -80,13 +75,10 @@ def slo_values(
         "fast": "",
         "total": "",
     }
-    if not measured or slo is None or controller is None:
+    # Measured only where the app has an Ingress, alerting is on and the metrics are known.
+    if slo is None or wanted.host is None or platform.spec.alerts is None or controller is None:
         return {"availability": availability, "latency": latency}
-
-    def sel(*extra: str) -> str:
-        assert controller is not None
-        return controller.selector(ingress.namespace, namespace, app.metadata.name, *extra)
-
+    sel = partial(controller.selector, ingress.namespace, namespace, app.metadata.name)
     if slo.availability is not None:
         availability = {
             "enabled": True,
