@@ -15,6 +15,7 @@ from generator.models.common import (
     Metadata,
     Strict,
 )
+from generator.models.ingress import Ingress
 
 RepoFolder = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._/-]+$")]
 Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^(https://|ssh://|git@)\S+$")]
@@ -203,14 +204,6 @@ class Environment(Strict):
                 " manual environment is merged by a person"
             )
         return self
-
-
-class Ingress(Strict):
-    className: DnsLabel = Field(description="IngressClass for application Ingresses.")
-    namespace: DnsLabel = Field(
-        description="Namespace of the ingress controller, allowed in by network policy."
-    )
-    clusterIssuer: DnsLabel = Field(description="cert-manager ClusterIssuer for TLS certificates.")
 
 
 class Pricing(Strict):

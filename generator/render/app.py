@@ -63,7 +63,7 @@ def values_context(
         "database": database,
         "vpa": vpa_values(env, wanted),
         "alerts": alerts_values(platform),
-        "slo": slo_values(platform, app, wanted),
+        "slo": slo_values(platform, layout.tenant_namespace(name, env.name), app, wanted),
     }
     return {
         "app": context_app,

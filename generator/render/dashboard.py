@@ -15,6 +15,7 @@ from typing import Any
 
 from generator import layout
 from generator.models.application import Application
+from generator.models.ingress_metrics import CONTROLLERS
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 
@@ -57,31 +58,36 @@ def _panel(
     }
 
 
-def _ingress_panels(namespace: str, app: str) -> Iterator[dict[str, Any]]:
-    ing = _sel(namespace=namespace, ingress=app)
-    errors = ing[:-1] + ',status=~"5.."}'
-    total = f"sum(rate(nginx_ingress_controller_requests{ing}[5m]))"
+def _ingress_panels(platform: Platform, namespace: str, app: str) -> Iterator[dict[str, Any]]:
+    """Requests, 5xx share and latency at the Ingress, in the platform's controller's metrics
+    (none for a controller Berth has no metrics for)."""
+    ingress = platform.spec.ingress
+    controller = CONTROLLERS.get(ingress.controller)
+    if controller is None:
+        return
+    ing = controller.selector(ingress.namespace, namespace, app)
+    errors = controller.selector(ingress.namespace, namespace, app, controller.server_error)
+    total = f"sum(rate({controller.requests}{ing}[5m]))"
+    status = controller.status_label
     yield _panel(
         f"{app}: requests",
         "timeseries",
         "reqps",
-        [(f"sum by (status) (rate(nginx_ingress_controller_requests{ing}[5m]))", "{{status}}")],
+        [(f"sum by ({status}) (rate({controller.requests}{ing}[5m]))", f"{{{{{status}}}}}")],
         "Requests per second at the Ingress, by HTTP status.",
     )
     yield _panel(
         f"{app}: errors",
         "timeseries",
         "percentunit",
-        [(f"sum(rate(nginx_ingress_controller_requests{errors}[5m])) / {total}", "5xx")],
+        [(f"sum(rate({controller.requests}{errors}[5m])) / {total}", "5xx")],
         "Share of requests answered with a 5xx status.",
     )
-    buckets = (
-        f"sum by (le) (rate(nginx_ingress_controller_request_duration_seconds_bucket{ing}[5m]))"
-    )
+    buckets = f"sum by (le) (rate({controller.duration}_bucket{ing}[5m]))"
     yield _panel(
         f"{app}: latency",
         "timeseries",
-        "s",
+        controller.unit,
         [(f"histogram_quantile({q}, {buckets})", f"p{round(q * 100)}") for q in (0.5, 0.95, 0.99)],
         "Request duration at the Ingress: median, 95th and 99th percentile.",
     )
@@ -196,7 +202,7 @@ def dashboard(
         app_name = app.metadata.name
         panels.append(_row(f"{app_name} ({app.spec.blueprint})"))
         if app.spec.environments[env.name].host is not None:
-            panels += _ingress_panels(namespace, app_name)
+            panels += _ingress_panels(platform, namespace, app_name)
         panels += _resource_panels(namespace, app_name)
     return {
         "uid": dashboard_uid(name, env.name),

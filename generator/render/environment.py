@@ -182,6 +182,7 @@ def shard_application(platform: Platform, env: Environment, shard_id: str) -> di
         destination={"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
         sync_wave=WAVE_NAMESPACE,
         cascade=False,  # removing a shard by mistake must not take its tenants with it
+        may_empty=True,  # its last tenant leaving must still prune that tenant's Application
     )
 
 

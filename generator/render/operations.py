@@ -1,16 +1,20 @@
 """The operations part of an application's values (issue 13): its VPA, alerts and SLO.
 
 Pure functions from the validated request and platform to the `vpa`, `alerts` and `slo`
-values the chart's templates vpa.yaml and prometheusrule.yaml read. Numbers that end up in
-PromQL are formatted here, exactly (Decimal), so the chart only pastes them.
+values the chart's templates vpa.yaml and prometheusrule.yaml read. Numbers and selectors that
+end up in PromQL are formatted here (numbers exactly, with Decimal; selectors from the
+platform's controller's row of models/ingress_metrics.py), so the chart only pastes them.
 """
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from generator.models.application import AppEnvironment, Application
+from generator.models.ingress_metrics import CONTROLLERS
 from generator.models.platform import Environment, Platform
 
 ALL_RESOURCES = ["cpu", "memory"]
@@ -48,36 +52,49 @@ def error_budget(percent: float) -> str:
     return format(budget.normalize(), "f")
 
 
-def le_matcher(threshold_ms: int) -> str:
-    """The bucket's `le` label as a regex: ingress-nginx writes 1 as "1", Prometheus 3
-    normalises classic histogram buckets to "1.0"; fractions read the same in both."""
-    seconds = format((Decimal(threshold_ms) / 1000).normalize(), "f")
-    return f"{seconds}|{seconds}.0" if "." not in seconds else seconds
-
-
-def slo_values(platform: Platform, app: Application, wanted: AppEnvironment) -> dict[str, Any]:
+def slo_values(
+    platform: Platform, namespace: str, app: Application, wanted: AppEnvironment
+) -> dict[str, Any]:
+    """Each objective with the PromQL selectors of its SLI on the platform's controller: the
+    chart wraps each in `sum(rate(...[window]))`."""
     slo = app.spec.slo
-    measured = slo is not None and wanted.host is not None and platform.spec.alerts is not None
-    availability: dict[str, Any] = {"enabled": False, "objective": "99.9", "errorBudget": "0.001"}
+    ingress = platform.spec.ingress
+    controller = CONTROLLERS.get(ingress.controller)
+    availability: dict[str, Any] = {
+        "enabled": False,
+        "objective": "99.9",
+        "errorBudget": "0.001",
+        "errors": "",
+        "total": "",
+    }
     latency: dict[str, Any] = {
         "enabled": False,
         "objective": "99",
         "errorBudget": "0.01",
         "thresholdMs": 250,
-        "le": le_matcher(250),
+        "fast": "",
+        "total": "",
     }
-    if measured and slo is not None and slo.availability is not None:
+    # Measured only where the app has an Ingress, alerting is on and the metrics are known.
+    if slo is None or wanted.host is None or platform.spec.alerts is None or controller is None:
+        return {"availability": availability, "latency": latency}
+    sel = partial(controller.selector, ingress.namespace, namespace, app.metadata.name)
+    if slo.availability is not None:
         availability = {
             "enabled": True,
             "objective": objective_text(slo.availability),
             "errorBudget": error_budget(slo.availability),
+            "errors": controller.requests + sel(controller.server_error),
+            "total": controller.requests + sel(),
         }
-    if measured and slo is not None and slo.latency is not None:
+    if slo.latency is not None:
+        le = controller.le(slo.latency.thresholdMs)
         latency = {
             "enabled": True,
             "objective": objective_text(slo.latency.percent),
             "errorBudget": error_budget(slo.latency.percent),
             "thresholdMs": slo.latency.thresholdMs,
-            "le": le_matcher(slo.latency.thresholdMs),
+            "fast": f"{controller.duration}_bucket" + sel(f"le=~{json.dumps(le)}"),
+            "total": f"{controller.duration}_count" + sel(),
         }
     return {"availability": availability, "latency": latency}

@@ -286,12 +286,19 @@ def wave(value: int) -> dict[str, str]:
     return {WAVE_ANNOTATION: str(value)}
 
 
-def sync_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+def sync_policy(platform: Platform, env: Environment, *, may_empty: bool = False) -> dict[str, Any]:
+    """Automated sync with prune and self-heal where the environment syncs by itself.
+    `may_empty`: the source can come to hold nothing (a shard whose last tenant left), which
+    Argo CD's automated sync never prunes down to without `allowEmpty`. Elsewhere it stays off:
+    it is Argo CD's guard against a source emptied by mistake."""
     if env.sync != "auto":
         return {}
     retry = platform.spec.syncRetry
+    automated: dict[str, Any] = {"prune": True, "selfHeal": True}
+    if may_empty:
+        automated["allowEmpty"] = True
     return {
-        "automated": {"prune": True, "selfHeal": True},
+        "automated": automated,
         # Without a retry Argo CD never tries a failed automated sync of the same commit again.
         "retry": {
             "limit": retry.limit,
@@ -315,11 +322,13 @@ def argocd_application(
     destination: dict[str, str],
     sync_wave: int,
     cascade: bool = True,
+    may_empty: bool = False,
 ) -> dict[str, Any]:
     """An Argo CD Application of this repository, synced as the environment says.
 
     With `cascade`, where Argo CD syncs by itself, removing the Application removes what it
     deployed (the finalizer); where a person syncs (production), it stays for that person.
+    `may_empty`: see `sync_policy`.
     """
     metadata: dict[str, Any] = {
         "name": name,
@@ -338,7 +347,7 @@ def argocd_application(
         },
         "destination": destination,
     }
-    policy = sync_policy(platform, env)
+    policy = sync_policy(platform, env, may_empty=may_empty)
     if policy:
         spec["syncPolicy"] = policy
     return {

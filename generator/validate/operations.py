@@ -7,8 +7,11 @@ other fields, so the model alone cannot say.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from generator.models.application import Application
+from generator.models.ingress_metrics import CONTROLLERS
+from generator.models.ingress_metrics import KNOWN as KNOWN_CONTROLLERS
 from generator.models.platform import Platform
 from generator.problems import Problem
 from generator.yaml_load import Document
@@ -62,4 +65,54 @@ def check_operations(platform: Platform, app: Application, doc: Document) -> Ite
             ("spec", "slo"),
             "an SLO is measured on the app's Ingress (the ingress controller's request metrics),"
             " and this app has a host in no environment; give a web-service a host or remove slo",
+        )
+    yield from _check_measurable(platform, app, doc)
+
+
+def _check_measurable(platform: Platform, app: Application, doc: Document) -> Iterator[Problem]:
+    """The platform's controller has metrics Berth knows, with the threshold as a bucket."""
+    slo = app.spec.slo
+    ingress = platform.spec.ingress
+    if slo is None:
+        return
+    if ingress.controller not in CONTROLLERS:
+        yield doc.problem(
+            ("spec", "slo"),
+            f"platform.yaml's ingress controller {ingress.controller!r} (spec.ingress.controller)"
+            " has no request metrics Berth knows, so there is nothing to measure an SLO on;"
+            f" remove slo or ask the platform team for one of: {KNOWN_CONTROLLERS}",
+        )
+        return
+    buckets = platform.spec.ingress.latency_buckets()
+    if slo.latency is not None and slo.latency.thresholdMs not in buckets:
+        yield doc.problem(
+            ("spec", "slo", "latency", "thresholdMs"),
+            f"{slo.latency.thresholdMs} ms is not a bucket boundary of the latency histogram of"
+            f" the platform's ingress controller ({ingress.controller}); allowed:"
+            f" {', '.join(str(b) for b in buckets)}",
+        )
+
+
+def check_ingress_controller(platform: Platform, doc: Document) -> Iterator[Problem]:
+    """Warnings on platform.yaml's ingress controller: what Berth cannot measure on it."""
+    ingress = platform.spec.ingress
+    path = ("spec", "ingress", "controller")
+    if ingress.controller not in CONTROLLERS:
+        yield replace(
+            doc.problem(
+                path,
+                f"Berth knows no request metrics of {ingress.controller!r}, so no application"
+                f" may ask for an slo; the controllers it knows: {KNOWN_CONTROLLERS}",
+            ),
+            severity="warning",
+        )
+    elif ingress.controller == "envoy-gateway":
+        yield replace(
+            doc.problem(
+                path,
+                "Envoy Gateway serves Gateway API routes, not the Ingresses Berth renders: SLO"
+                " alerts read the HTTPRoute named after each application"
+                " (httproute/<namespace>/<app>/rule/<i>), which the platform must provide",
+            ),
+            severity="warning",
         )

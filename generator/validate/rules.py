@@ -11,6 +11,7 @@ from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.quantity import format_amount, parse_quantity
+from generator.validate.operations import check_ingress_controller
 from generator.yaml_load import Document
 
 RESOURCES = ("cpu", "memory", "storage")
@@ -52,6 +53,7 @@ def check_platform(platform: Platform, doc: Document) -> Iterator[Problem]:
     for name in platform.spec.sizes:
         if name in {"", "none"}:
             yield doc.problem(("spec", "sizes", name), f"{name!r} cannot be a size name", key=True)
+    yield from check_ingress_controller(platform, doc)
 
 
 def check_tenant(

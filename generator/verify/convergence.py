@@ -4,14 +4,20 @@ A batch is what one Application's build holds (the environment root's, a tenant'
 `argocd.yaml`). Within it, an Application must sync in a later wave than the sibling that
 creates its namespace and than its AppProject, when that project is in the same batch: Argo CD
 applies a wave only after the earlier ones are healthy, and objects of one wave in no useful
-order. And an automated Application needs `syncPolicy.retry`, or a failed sync of the same
-commit (its namespace not there yet, a webhook not ready) is never tried again.
+order. An automated Application needs `syncPolicy.retry`, or a failed sync of the same
+commit (its namespace not there yet, a webhook not ready) is never tried again. And one that
+prunes needs `syncPolicy.automated.allowEmpty` where its source can come to hold nothing (a
+shard of the root when its last tenant leaves): Argo CD's automated sync never prunes an
+Application down to no resources without it ("auto-sync will wipe out all resources"), so
+decommissioning would stall with everything still deployed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+from generator import layout
 
 WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
 
@@ -34,13 +40,40 @@ def _name(obj: Mapping[str, Any]) -> str:
     return str(meta.get("name")) if isinstance(meta, Mapping) else "?"
 
 
+def can_become_empty(app_file: str, source_files: Sequence[str]) -> bool:
+    """Whether an Application's source can come to hold nothing, from the files its build read
+    (one per object): it holds nothing now, or everything in it was written for tenants other
+    than the one whose file declares the Application (`layout.generated_tenant`), so those
+    tenants leaving empties it. A tenant's own files last as long as its Applications do."""
+    owners = {layout.generated_tenant(f) for f in source_files}
+    return None not in owners and layout.generated_tenant(app_file) not in owners
+
+
+def _empty_issue(policy: Mapping[str, Any], may_empty: bool | None) -> Issue | None:
+    automated = policy.get("automated")
+    if not isinstance(automated, Mapping) or not automated.get("prune") or not may_empty:
+        return None
+    if automated.get("allowEmpty") is True:
+        return None
+    return (
+        ("spec", "syncPolicy", "automated", "allowEmpty"),
+        "prunes automatically without allowEmpty, and its source can come to hold nothing (it"
+        " holds only other tenants' files, or nothing now): Argo CD's automated sync never"
+        " prunes an Application down to no resources, so when the last of them leaves their"
+        " Applications and namespaces stay; set allowEmpty: true",
+    )
+
+
 def batch_issues(
-    batch: Sequence[Mapping[str, Any]], creates: Mapping[str, frozenset[str] | None]
+    batch: Sequence[Mapping[str, Any]],
+    creates: Mapping[str, frozenset[str] | None],
+    may_empty: Mapping[str, bool | None] | None = None,
 ) -> Iterator[tuple[Mapping[str, Any], Issue]]:
     """What stops one batch from converging: (the object, its issue).
 
-    `creates` maps each Application of the batch to the namespaces its own build creates
-    (None where it was not built, so nothing is known).
+    `creates` maps each Application of the batch to the namespaces its own build creates, and
+    `may_empty` to whether its source can come to hold nothing (None where it was not built
+    in full, so nothing is known).
     """
     apps = [o for o in batch if o.get("kind") == "Application"]
     projects = {_name(o): o for o in batch if o.get("kind") == "AppProject"}
@@ -69,6 +102,9 @@ def batch_issues(
                     " sync of the same commit again",
                 ),
             )
+        empty = _empty_issue(policy, (may_empty or {}).get(_name(app)))
+        if empty is not None:
+            yield app, empty
         own = wave(app)
         if own is None:
             continue

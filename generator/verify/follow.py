@@ -103,6 +103,7 @@ class _Walk:
         self.seen: set[tuple[str, str]] = set()
         self.batches: list[tuple[str, list[Located]]] = []
         self.creates: dict[tuple[str, str], frozenset[str] | None] = {}
+        self.may_empty: dict[tuple[str, str], bool | None] = {}
         self.roots: dict[str, tuple[Build, Fresh | None]] = {}
         self.folders = Folders(root)
 
@@ -193,6 +194,12 @@ class _Walk:
             if isinstance(at.obj, Mapping) and at.obj.get("kind") == "Namespace"
         )
         self.creates[(job.env, job.name)] = namespaces
+        whole = complete and not root_app and not built.errors
+        self.may_empty[(job.env, job.name)] = (
+            convergence.can_become_empty(job.app.file, [at.file for at in built.objects])
+            if whole
+            else None
+        )
         return _Done(job, _argocd_objects(built.objects), fresh, complete and not root_app)
 
 
@@ -303,22 +310,27 @@ def verify(
             kept = [one for one in done if one is not None]
             level = walk.next_level(kept)
             walk.batches += [(one.job.env, one.argocd) for one in kept if one.complete]
-    walk.problems += _convergence_problems(walk.batches, walk.creates)
+    walk.problems += _convergence_problems(walk.batches, walk.creates, walk.may_empty)
     return sorted(set(walk.problems)), walk.summary
 
 
 def _convergence_problems(
     batches: list[tuple[str, list[Located]]],
     creates: Mapping[tuple[str, str], frozenset[str] | None],
+    may_empty: Mapping[tuple[str, str], bool | None],
 ) -> list[Problem]:
     found: list[Problem] = []
     made_in: dict[str, dict[str, frozenset[str] | None]] = {}
     for (e, name), namespaces in creates.items():
         made_in.setdefault(e, {})[name] = namespaces
+    empty_in: dict[str, dict[str, bool | None]] = {}
+    for (e, name), can_empty in may_empty.items():
+        empty_in.setdefault(e, {})[name] = can_empty
     for env, one in batches:
         where = {id(at.obj): at for at in one}
-        made = made_in.get(env, {})
-        for obj, (path, message) in convergence.batch_issues([at.obj for at in one], made):
+        made, empties = made_in.get(env, {}), empty_in.get(env, {})
+        objs = [at.obj for at in one]
+        for obj, (path, message) in convergence.batch_issues(objs, made, empties):
             found.append(located_problem(where[id(obj)], path, message))
     return found
 
