@@ -129,9 +129,16 @@ def test_issue_forms_match_the_issue_forms_schema() -> None:
     run([tool("check-jsonschema"), "--schemafile", str(schema), *map(str, ISSUE_FORMS)])
 
 
-def test_gitlab_ci_matches_the_gitlab_schema() -> None:
-    # The schema ships inside check-jsonschema: no network needed.
-    run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(GITLAB_CI)])
+def test_gitlab_ci_matches_the_gitlab_schema(tmp_path: Path) -> None:
+    # The schema ships inside check-jsonschema: no network needed. `.gitlab-ci.yml` is two
+    # documents (the `spec:` header with the inputs, then the pipeline), which check-jsonschema
+    # reads one file each: both are checked against the same schema.
+    header, pipeline = GITLAB_CI.read_text(encoding="utf-8").split("\n---\n", 1)
+    assert header.startswith("# ") and "\nspec:\n  inputs:\n" in header
+    parts = [tmp_path / "header.yml", tmp_path / "pipeline.yml"]
+    parts[0].write_text(header + "\n", encoding="utf-8")
+    parts[1].write_text(pipeline, encoding="utf-8")
+    run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", *map(str, parts)])
 
 
 # --- structure: least privilege ---------------------------------------------------------------
