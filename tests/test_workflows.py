@@ -281,7 +281,8 @@ def test_fork_pull_requests_fail_with_the_render_check_message() -> None:
 
 def test_pr_workflow_triggers_and_concurrency() -> None:
     workflow = _load(PR_WORKFLOW)
-    assert set(_triggers(workflow)) == {"pull_request", "pull_request_review"}
+    assert set(_triggers(workflow)) == {"pull_request", "pull_request_review", "merge_group"}
+    assert _triggers(workflow)["merge_group"] == {"types": ["checks_requested"]}
     assert _triggers(workflow)["pull_request_review"]["types"] == ["submitted", "dismissed"]
     pull_request = _triggers(workflow)["pull_request"]
     assert set(pull_request["types"]) == {"opened", "synchronize", "reopened", "labeled"}
@@ -296,22 +297,25 @@ def test_pr_workflow_triggers_and_concurrency() -> None:
         ".github/workflows/**",
     ):
         assert path in pull_request["paths"], path
-    # A review must not cancel the checks of the same pull request: the event is in the group.
-    assert workflow["concurrency"] == {
-        "group": "berth-pr-${{ github.event.pull_request.number }}-${{ github.event_name }}",
-        "cancel-in-progress": True,
-    }
+    # A review must not cancel the checks of the same pull request: the event is in the group;
+    # and each queued merge has a group of its own.
+    group = (
+        "berth-pr-${{ github.event.pull_request.number || github.event.merge_group.head_ref }}"
+        "-${{ github.event_name }}"
+    )
+    assert workflow["concurrency"] == {"group": group, "cancel-in-progress": True}
 
 
 def test_a_review_event_runs_only_the_approvals_job() -> None:
     jobs = _jobs(_load(PR_WORKFLOW))
     only_pull_request = "github.event_name == 'pull_request'"
-    assert only_pull_request in jobs["check"]["if"]
-    assert only_pull_request in jobs["deletions"]["if"]
+    assert jobs["check"]["if"] == f"{only_pull_request} || github.event_name == 'merge_group'"
+    assert jobs["deletions"]["if"] == only_pull_request
     # comment and commit-back need `check`, so they are skipped with it
     for job_id in ("comment", "commit-back"):
         assert jobs[job_id]["needs"] == "check", job_id
-    assert "if" not in jobs["approvals"] and "needs" not in jobs["approvals"]
+    assert jobs["approvals"]["if"] == "github.event_name != 'merge_group'"
+    assert "needs" not in jobs["approvals"]
     step = jobs["approvals"]["steps"][-1]
     assert "berth plan --base" in step["run"] and "--require-approvals" in step["run"]
     assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
