@@ -36,7 +36,7 @@ fi
 
 info=$(mktemp)
 status=0
-"$python" .gitlab/berth_event.py merge-request "$payload" >"$info" || status=$?
+"$python" -I .gitlab/berth_event.py merge-request "$payload" >"$info" || status=$?
 if [ "$status" -eq 3 ]; then
   echo "The payload names no open merge request: nothing to publish."
   exit 0
