@@ -16,7 +16,10 @@ its way to the API. So the job takes a fixed set of names and fails on any other
   and `TRIGGER_PAYLOAD` (the webhook payload, a file); but not `CI_DEBUG_TRACE` or
   `CI_DEBUG_SERVICES`, which print the job's commands and services with their values;
 - the runner's own clone settings, which git itself does not read (`GIT_DEPTH`, ...);
-- what the job's image (python:3.11-bookworm) and its shell set (`PATH`, `HOME`, ...);
+- what the job's image (python:3.11-bookworm) and its shell set (`PATH`, `HOME`, ...), and
+  what Kubernetes puts in every pod for its API service (`KUBERNETES_SERVICE_*`,
+  `KUBERNETES_PORT*`) on a Kubernetes runner; run the runner's pods in a namespace of their
+  own, since links to other services there would be refused;
 - the BERTH_* names this file's pipeline defines, and no other BERTH_* name.
 
 Names only: a variable that reuses one of these names (a pipeline variable named
@@ -89,6 +92,10 @@ BERTH = frozenset(
         "BERTH_DIGEST",
     }
 )
+# Set in every pod by the kubelet, for the cluster's API service (a Kubernetes runner).
+KUBERNETES = re.compile(
+    r"KUBERNETES_(?:SERVICE_(?:HOST|PORT|PORT_HTTPS)|PORT(?:_443_TCP(?:_ADDR|_PORT|_PROTO)?)?)"
+)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
@@ -96,6 +103,8 @@ def expected(name: str) -> bool:
     if name in DEBUG_NAMES:
         return False
     if name in GITLAB_NAMES or name.startswith(GITLAB_PREFIXES):
+        return True
+    if KUBERNETES.fullmatch(name):
         return True
     return name in RUNNER_GIT or name in PROCESS or name in BERTH
 

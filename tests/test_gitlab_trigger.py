@@ -120,6 +120,9 @@ JOB_ENV = {
     "GPG_KEY": "A035C8C19219BA821ECEA86B64E628F8D684696D",
     "PYTHON_VERSION": "3.11.11",
     "PYTHON_SHA256": "0" * 64,
+    "KUBERNETES_SERVICE_HOST": "10.0.0.1",
+    "KUBERNETES_SERVICE_PORT": "443",
+    "KUBERNETES_PORT_443_TCP": "tcp://10.0.0.1:443",
     "BERTH_GITLAB_TOKEN": "glpat-secret",
     "BERTH_COMMIT_MESSAGE": "berth: regenerate the generated files",
     **dict.fromkeys(INPUTS.values(), ""),
@@ -166,6 +169,8 @@ def test_the_variable_check_passes_a_gitlab_jobs_own_environment() -> None:
         "BERTH_DEBUG",
         "CI_DEBUG_TRACE",
         "NODE_OPTIONS",
+        "KUBECONFIG",
+        "KUBERNETES_SERVICE_HOST_X",
     ],
 )
 def test_the_variable_check_refuses_what_the_job_does_not_expect(name: str) -> None:
