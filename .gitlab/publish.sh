@@ -13,6 +13,16 @@
 # Usage: .gitlab/publish.sh PAYLOAD   (BERTH_GITLAB_TOKEN, CI_* from the job's environment)
 set -euo pipefail
 
+# Git here takes no configuration from the environment, as Berth's own git does
+# (generator/git_env.py): no GIT_* variable, no global or system file, no fsmonitor or hook.
+# The job refused unexpected variables already (.gitlab/check_variables.py); this holds even
+# for the runner's own clone settings.
+while IFS= read -r name; do
+  unset "$name"
+done < <(compgen -e | grep '^GIT_' || true)
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_NO_REPLACE_OBJECTS=1
+git() { command git -c core.fsmonitor=false -c core.hooksPath=/dev/null "$@"; }
+
 payload=$1
 berth="$CI_PROJECT_DIR/.venv/bin/berth"
 python="$CI_PROJECT_DIR/.venv/bin/python"
@@ -26,7 +36,7 @@ fi
 
 info=$(mktemp)
 status=0
-"$python" .gitlab/berth_event.py merge-request "$payload" >"$info" || status=$?
+"$python" -I .gitlab/berth_event.py merge-request "$payload" >"$info" || status=$?
 if [ "$status" -eq 3 ]; then
   echo "The payload names no open merge request: nothing to publish."
   exit 0

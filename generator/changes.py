@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator import layout
+from generator.git_env import git_argv, git_environment
 from generator.problems import UsageError
 
 _CHUNK = 500  # paths per `git ls-tree` call: far below any command-line limit
@@ -136,11 +137,12 @@ def _cat_blobs(root: str, blobs: list[str]) -> dict[str, bytes]:
 
 
 def git(root: str, *args: str, stdin: bytes | None = None) -> bytes:
-    """`git -C root ARGS` with paths taken literally; a UsageError when Git fails."""
-    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
+    """`git -C root ARGS` with paths taken literally and no configuration from the environment
+    (generator/git_env.py); a UsageError when Git fails."""
+    env = git_environment({"GIT_LITERAL_PATHSPECS": "1"})
     try:
         proc = subprocess.run(
-            ["git", "-C", root, *args],
+            git_argv(root, *args),
             input=stdin,
             capture_output=True,
             timeout=300,

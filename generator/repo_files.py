@@ -20,6 +20,7 @@ import subprocess
 from collections.abc import Iterable
 
 from generator import layout
+from generator.git_env import git_argv, git_environment
 from generator.problems import Problem
 
 ARGOCD_SOURCE_PREFIX = ".argocd-source"
@@ -41,7 +42,11 @@ def _git_lines(root: str, *args: str) -> list[str] | None:
         return None
     try:
         proc = subprocess.run(
-            ["git", "-C", root, *args], capture_output=True, check=False, timeout=60
+            git_argv(root, *args),
+            capture_output=True,
+            check=False,
+            timeout=60,
+            env=git_environment(),
         )
     except (OSError, subprocess.TimeoutExpired):
         return None

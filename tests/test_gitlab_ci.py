@@ -10,53 +10,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from tests.support import gitlab_ci as g
 from tests.support.fake_gitlab import FakeGitLab
+from tests.support.gitlab_ci import GITLAB_CI
 from tests.support.tools import REPO, reference, run, tool
-
-GITLAB_CI = REPO / ".gitlab-ci.yml"
-
-
-def _load(path: Path) -> dict[Any, Any]:
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert isinstance(document, dict), f"{path} is not a mapping"
-    return document
-
-
-def _gitlab() -> dict[str, Any]:
-    return _load(GITLAB_CI)
-
-
-def _flat(lines: Any) -> list[str]:
-    if isinstance(lines, str):
-        return [lines]
-    if isinstance(lines, list):
-        return [line for item in lines for line in _flat(item)]
-    return []
-
-
-def _script(job: dict[str, Any]) -> str:
-    return "\n".join(_flat(job.get("before_script", [])) + _flat(job.get("script", [])))
-
-
-def _rules(ci: dict[str, Any], job_id: str) -> list[str]:
-    job = ci[job_id]
-    rules = job.get("rules") or [
-        r for parent in job.get("extends", []) for r in ci[parent]["rules"]
-    ]
-    return [rule["if"] for rule in rules]
-
-
-def _jobs_of(ci: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        k: v
-        for k, v in ci.items()
-        if isinstance(v, dict) and not k.startswith(".") and "script" in v
-    }
-
 
 MR_EVENT = '$CI_PIPELINE_SOURCE == "merge_request_event"'
 TRUSTED = (
@@ -66,18 +24,21 @@ TRUSTED = (
 
 
 def test_gitlab_merge_request_pipeline() -> None:
-    ci = _gitlab()
-    jobs = _jobs_of(ci)
-    merge_request_jobs = {j for j in jobs if any("merge_request_event" in r for r in _rules(ci, j))}
+    ci = g.gitlab()
+    jobs = g.jobs_of(ci)
+    merge_request_jobs = {
+        j for j in jobs if any("merge_request_event" in r for r in g.rules(ci, j))
+    }
     assert merge_request_jobs == {"validate", "render", "verify", "plan", "approvals"}
     for job_id in merge_request_jobs:
-        assert _rules(ci, job_id) == [MR_EVENT], job_id
+        assert g.rules(ci, job_id) == [MR_EVENT], job_id
     assert ci["validate"]["artifacts"]["reports"]["junit"] == "berth-validate.xml"
-    assert "berth plan --base" in _script(ci["plan"]) and "--fail-on-delete" in _script(ci["plan"])
-    assert "--require-approvals" in _script(ci["approvals"])
-    verify = _script(ci["verify"])
-    assert ".venv/bin/berth verify ||" in verify
-    assert "berth verify --format markdown --output verify.md" in verify
+    assert 'berth plan --base "$MERGE_TARGET_SHA"' in g.script(ci["plan"])
+    assert "--fail-on-delete" in g.script(ci["plan"])
+    assert "--require-approvals" in g.script(ci["approvals"])
+    verify = g.script(ci["verify"])
+    assert '.venv/bin/berth verify --base "$MERGE_TARGET_SHA" ||' in verify
+    assert 'berth verify --base "$MERGE_TARGET_SHA" --format markdown --output verify.md' in verify
     assert ci["verify"]["artifacts"]["paths"] == ["verify.md"]
 
 
@@ -85,29 +46,28 @@ def test_gitlab_no_merge_request_job_can_reach_the_write_token() -> None:
     # A merge request pipeline runs the source branch's .gitlab-ci.yml, so what matters is
     # that the token is never available there: protected, used only by jobs of protected
     # default-branch pipelines, and no job or environment scope hands it out.
-    ci = _gitlab()
+    ci = g.gitlab()
     text = GITLAB_CI.read_text(encoding="utf-8")
     assert "PROTECTED" in text and "masked and PROTECTED" in text
-    for job_id, job in _jobs_of(ci).items():
-        rules = _rules(ci, job_id)
-        uses_token = "BERTH_GITLAB_TOKEN" in json.dumps(job) or job_id in ("publish", "intake")
+    for job_id, job in g.jobs_of(ci).items():
+        rules = g.rules(ci, job_id)
+        uses_token = "BERTH_GITLAB_TOKEN" in json.dumps(job) or job_id in g.token_jobs(ci)
         if any("merge_request_event" in r for r in rules):
             assert "BERTH_GITLAB_TOKEN" not in json.dumps(job), job_id
-            assert "bash .gitlab/publish.sh" not in _script(job), job_id
+            assert "bash .gitlab/publish.sh" not in g.script(job), job_id
         if uses_token:
             assert all("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" in r for r in rules), job_id
         assert "environment" not in job, job_id  # no environment scope to widen access
-    assert _rules(ci, "publish") == [TRUSTED]
-    assert _rules(ci, "intake")[0] == TRUSTED
+    assert g.token_jobs(ci) == ["bump", "intake", "publish"]
+    assert g.rules(ci, "publish") == g.rules(ci, "intake") == [TRUSTED]
 
 
 def test_gitlab_publish_runs_only_the_default_branchs_code() -> None:
-    ci = _gitlab()
+    ci = g.gitlab()
     publish = ci["publish"]
-    assert publish["before_script"] == [
-        ci[".install-berth"]
-    ]  # Berth first, from the default branch
-    assert "bash .gitlab/publish.sh" in _script(publish)
+    # The variable check, then Berth, from the default branch, before anything else.
+    assert publish["before_script"] == [ci[".check-variables"], ci[".install-berth"]]
+    assert "bash .gitlab/publish.sh" in g.script(publish)
     script = (REPO / ".gitlab" / "publish.sh").read_text(encoding="utf-8")
     fetch = script.index("refs/merge-requests/$iid/head")
     assert "pip install" not in script and "install-tools" not in script
@@ -124,12 +84,12 @@ def test_gitlab_publish_runs_only_the_default_branchs_code() -> None:
 
 
 def test_gitlab_merge_request_jobs_refuse_a_tracked_berth_dir() -> None:
-    ci = _gitlab()
+    ci = g.gitlab()
     check = ci[".no-berth-dir"][0]
     assert "git ls-files .berth" in check and "exit 1" in check
     for job_id in ("validate", "render", "verify", "plan", "approvals"):
-        before = _flat(ci[job_id]["before_script"])
-        install = before.index(_flat(ci[".install-berth"])[0])
+        before = g.flat(ci[job_id]["before_script"])
+        install = before.index(g.flat(ci[".install-berth"])[0])
         assert check in before[:install], job_id
 
 
@@ -182,31 +142,148 @@ def test_gitlab_event_helper_reads_the_merge_request_back_from_the_api(tmp_path:
 
 
 def test_gitlab_intake_reads_the_event_from_a_file() -> None:
-    ci = _gitlab()
-    script = _script(ci["intake"])
+    ci = g.gitlab()
+    script = g.script(ci["intake"])
     assert 'berth intake --event "$event"' in script
-    assert "TRIGGER_PAYLOAD" in script and "BERTH_EVENT" in script
+    # The webhook's payload file only: no pipeline variable can carry an event any more.
+    assert 'event="${TRIGGER_PAYLOAD:-}"' in script
+    assert "BERTH_EVENT" not in GITLAB_CI.read_text(encoding="utf-8")
     assert 'berth_event.py kind "$event")" != "issue"' in script
 
 
 def test_gitlab_bump_runs_on_a_trusted_trigger_and_reads_the_variables_itself() -> None:
-    ci = _gitlab()
-    [rule] = _rules(ci, "bump")
+    ci = g.gitlab()
+    [rule] = g.rules(ci, "bump")
     assert rule.startswith('$CI_PIPELINE_SOURCE == "trigger" && $BERTH_TENANT')
     assert rule.endswith(
         '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_COMMIT_REF_PROTECTED == "true"'
     )
-    script = _script(ci["bump"])
+    script = g.script(ci["bump"])
     assert script.endswith('.venv/bin/berth bump --from-variables --into "$CI_DEFAULT_BRANCH"')
     # The release trigger is no issue event: intake lets it pass instead of failing.
-    assert 'if [ -z "$event" ] && [ -n "${BERTH_TENANT:-}" ]' in _script(ci["intake"])
+    assert 'if [ -n "$BERTH_TENANT" ]; then' in g.script(ci["intake"])
 
 
 def test_gitlab_bump_template_for_app_projects() -> None:
     template = REPO / ".gitlab" / "berth-bump.gitlab-ci.yml"
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(template)])
-    script = _script(_load(template)[".berth-bump"])
+    script = g.script(g.load(template)[".berth-bump"])
     # --form would read `@file` values from disk; --form-string sends them as typed.
     assert "--form " not in script and script.count("--form-string") == 7
+    # The platform takes inputs, never variables (docs/ci.md).
+    assert "variables[" not in script
     for name in ("TENANT", "APP", "ENVIRONMENT", "TAG", "DIGEST"):
-        assert f'"variables[BERTH_{name}]=$BERTH_{name}"' in script
+        assert f'"inputs[{name.lower()}]=$BERTH_{name}"' in script
+
+
+# --- the merge request is checked as it would merge ------------------------------------------
+
+MERGE_REQUEST_JOBS = ("validate", "render", "verify", "plan", "approvals")
+
+
+def test_gitlab_merge_request_jobs_check_the_merged_result_against_the_target_head() -> None:
+    ci = g.gitlab()
+    merge_result = g.flat(ci[".merge-result"])
+    for job_id in MERGE_REQUEST_JOBS:
+        before = g.flat(ci[job_id]["before_script"])
+        install = before.index(g.flat(ci[".install-berth"])[0])
+        assert merge_result[0] in before[:install], job_id
+        text = g.script(ci[job_id])
+        # Every Berth check compares with the target branch's head, none with a merge base.
+        calls = [line for line in text.splitlines() if ".venv/bin/berth " in line]
+        checks = [c for c in calls if "berth schema" not in c]
+        assert checks and all('--base "$MERGE_TARGET_SHA"' in c for c in checks), job_id
+    text = GITLAB_CI.read_text(encoding="utf-8")
+    assert "CI_MERGE_REQUEST_DIFF_BASE_SHA" not in text
+    assert "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA" not in text  # no job checks the source alone
+
+
+def _merge_result(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    snippet = "\n".join(g.flat(g.gitlab()[".merge-result"]))
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", snippet + '\necho "base=$MERGE_TARGET_SHA"'],
+        cwd=repo,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_gitlab_merge_result_snippet_finds_the_target_head_or_refuses(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+
+    def sha(ref: str) -> str:
+        return subprocess.run(
+            [*git, "rev-parse", ref], capture_output=True, text=True
+        ).stdout.strip()
+
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["commit", "-q", "--allow-empty", "-m", "base"],
+        ["checkout", "-q", "-b", "feature"],
+        ["commit", "-q", "--allow-empty", "-m", "change"],
+        ["checkout", "-q", "main"],
+        ["commit", "-q", "--allow-empty", "-m", "the target moved on"],
+        ["merge", "-q", "--no-ff", "-m", "merge", "feature"],
+    ):
+        subprocess.run([*git, *args], check=True, capture_output=True)
+    target = sha("HEAD^1")
+
+    merged = _merge_result(
+        repo,
+        {
+            "CI_MERGE_REQUEST_EVENT_TYPE": "merged_result",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": target,
+        },
+    )
+    assert merged.returncode == 0 and merged.stdout.splitlines()[-1] == f"base={target}"
+    train = _merge_result(repo, {"CI_MERGE_REQUEST_EVENT_TYPE": "merge_train"})
+    assert train.returncode == 0 and train.stdout.splitlines()[-1] == f"base={target}"
+    # A pipeline of the source branch alone ("detached") is refused, naming the setting.
+    detached = _merge_result(repo, {"CI_MERGE_REQUEST_EVENT_TYPE": "detached"})
+    assert detached.returncode == 1 and "merged results pipelines" in detached.stdout
+    # A merge commit made on an older target head is refused too.
+    stale = _merge_result(
+        repo,
+        {
+            "CI_MERGE_REQUEST_EVENT_TYPE": "merged_result",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_SHA": sha("HEAD^1^1"),
+        },
+    )
+    assert stale.returncode == 1 and "target branch's head" in stale.stdout
+
+
+def test_gitlab_stale_generated_files_fail_the_merge_request_pipeline() -> None:
+    text = g.script(g.gitlab()["render"])
+    assert 'berth render --check --base "$MERGE_TARGET_SHA"' in text
+    assert "berth schema --check" in text
+    # The one exit 0 is for current files; a fork and the same project alike end in exit 1:
+    # stale files are never merged (publish's push starts a new pipeline).
+    assert text.count("exit 0") == 1
+    assert text.index("exit 0") < text.index('if [ "$CI_MERGE_REQUEST_SOURCE_PROJECT_ID"')
+    assert text.strip().splitlines()[-1] == "exit 1"
+
+
+# --- the default branch verifies every merge ----------------------------------------------------
+
+
+def test_gitlab_main_verifies_every_merge_with_the_cache_and_a_scheduled_cold_run() -> None:
+    ci = g.gitlab()
+    push = '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'
+    schedule = '$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'
+    assert schedule in [rule["if"] for rule in ci["workflow"]["rules"]]
+    assert g.rules(ci, "main-verify") == [push]
+    warm = g.script(ci["main-verify"])
+    assert warm.splitlines()[-1] == ".venv/bin/berth verify --cache .berth/verify-cache"
+    assert ci["main-verify"]["cache"]["paths"] == [".berth/verify-cache/"]
+    assert ci["main-verify"]["cache"]["key"] == "berth-verify-$CI_DEFAULT_BRANCH"
+    assert g.rules(ci, "main-verify-cold") == [schedule]
+    cold = g.script(ci["main-verify-cold"])
+    assert cold.splitlines()[-1] == ".venv/bin/berth verify"
+    assert "cache" not in ci["main-verify-cold"] and "--cache" not in cold
+    for job_id in ("main-verify", "main-verify-cold"):
+        assert "bash .ci/install-tools" in g.script(ci[job_id]), job_id

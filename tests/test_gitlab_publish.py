@@ -179,3 +179,28 @@ def test_without_the_protected_token_it_stops(setup: Setup) -> None:
     del setup.env["BERTH_GITLAB_TOKEN"]
     proc = setup.publish()
     assert proc.returncode == 1 and "must be a protected variable" in proc.stdout
+
+
+def test_git_variables_do_not_reach_the_publish_scripts_git(setup: Setup, tmp_path: Path) -> None:
+    # The job's variable check refuses these first; publish.sh does not rely on it: its git
+    # (fetch, worktree, commit, push) and Berth's run without them.
+    sha = setup.merge_request({"tenants/search/tenant.yaml": SEARCH + "  allowFrom: [payments]\n"})
+    attack = tmp_path / "attack"
+    attack.mkdir()
+    pwned = attack / "pwned"
+    setup.env |= {
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": "core.fsmonitor",
+        "GIT_CONFIG_VALUE_0": f"echo pwned > {pwned}; false",
+        "GIT_CONFIG_KEY_1": "core.hooksPath",
+        "GIT_CONFIG_VALUE_1": str(attack),
+        "GIT_TRACE": str(attack / "trace"),
+    }
+    (attack / "pre-commit").write_text(f"#!/bin/sh\necho pwned > {pwned}\n")
+    (attack / "pre-commit").chmod(0o755)
+
+    proc = setup.publish()
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(p.name for p in attack.iterdir()) == ["pre-commit"]
+    assert setup.branch() != sha  # the generated files were committed as without them

@@ -20,6 +20,7 @@ from typing import Any
 
 from generator import layout
 from generator.changes import ChangeSet, base_text, change_set, git, resolve_revision
+from generator.git_env import git_argv, git_environment
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.render.codeowners import codeowners, scoped_codeowners
@@ -143,10 +144,12 @@ def snapshot_of_revision(root: str, ref: str) -> tuple[str, Snapshot]:
 
 
 def _extract(root: str, sha: str, paths: list[str], dest: str) -> None:
-    args = ["git", "-C", root, "archive", "--format=tar", sha, "--", *paths]
+    args = git_argv(root, "archive", "--format=tar", sha, "--", *paths)
     failure = ""
     with tempfile.TemporaryFile() as errors:
-        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors) as proc:
+        with subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=errors, env=git_environment()
+        ) as proc:
             assert proc.stdout is not None
             try:
                 # Streamed, and through the "data" filter: no absolute paths, no links out of
