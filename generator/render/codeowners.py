@@ -80,8 +80,10 @@ def codeowners(
     head, tail = _around_block(existing or "")
     if not _rules(head) and not _rules(tail):
         catch_all = " ".join(["*", *(f"@{m}" for m in maintainers)])
-        head = (head.rstrip("\n") + "\n" if head.strip() else NEW_FILE_HEAD) + catch_all + "\n"
-    return head.rstrip("\n") + "\n\n" + block + tail.lstrip("\n")
+        head = (head.rstrip("\n") + "\n" if head.strip() else NEW_FILE_HEAD) + catch_all + "\n\n"
+    elif existing is None or head == existing:  # no block yet: it goes after the platform's
+        head = head.rstrip("\n") + "\n\n"
+    return head + block + tail.removeprefix("\n")
 
 
 def scoped_codeowners(
