@@ -823,14 +823,38 @@ def test_an_intake_branch_passes_render_check_as_opened(
     code, out, _ = berth(checkout, "render", "--check")
     assert code == 0, out
 
-    result = propose(str(checkout), event)
+    apply_proposal(checkout, propose(str(checkout), event))
 
+    code, out, err = berth(checkout, "render", "--check")
+    assert (code, err) == (0, ""), out
+    assert out == "berth: generated files are up to date\n"
+
+
+def apply_proposal(checkout: Path, result: Proposal | Rejection) -> Proposal:
+    """Write the proposal's files into the checkout and delete what it deletes, as the host
+    builds the branch."""
     assert isinstance(result, Proposal), result
     for path, data in result.files.items():
         (checkout / path).parent.mkdir(parents=True, exist_ok=True)
         (checkout / path).write_bytes(data)
     for path in result.stale:
         (checkout / path).unlink()
+    return result
+
+
+def test_an_intake_branch_that_deletes_generated_files_passes_render_check(
+    checkout: Path, tmp_path: Path
+) -> None:
+    def event(body: str) -> Any:
+        path = github_event(tmp_path, "opened", body, ("app-request",))
+        return issue_event(json.loads(path.read_text()))
+
+    apply_proposal(checkout, propose(str(checkout), event(app_form())))
+    assert berth(checkout, "render", "--check")[0] == 0
+    only_dev = app_form().replace("- [X] prod", "- [ ] prod")
+
+    result = apply_proposal(checkout, propose(str(checkout), event(only_dev)))
+
+    assert "environments/prod/tenants/payments/apps/web.values.yaml" in result.stale
     code, out, err = berth(checkout, "render", "--check")
     assert (code, err) == (0, ""), out
-    assert out == "berth: generated files are up to date\n"
