@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from render_bench import make_repo
+from render_bench import REPO, make_repo
 
 from generator.cli import main as berth
 
@@ -38,6 +39,7 @@ def bench(tenants: int, apps: int) -> None:
     ) as tmp:
         root = Path(tmp)
         make_repo(root, tenants, apps)
+        shutil.copy(REPO / ".gitignore", root / ".gitignore")  # .berth/ is never committed
         assert berth(["--root", tmp, "render"], io.StringIO(), io.StringIO()) == 0
         git(root, "-c", "init.defaultBranch=main", "init", "-q")
         git(root, "add", "-A")

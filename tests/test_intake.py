@@ -52,6 +52,8 @@ CI_VARIABLES = (
 BILLING_FILES = {
     "tenants/billing/tenant.yaml",
     "CODEOWNERS",
+    "catalog/catalog-info.yaml",
+    "catalog/tenants/billing.yaml",
     "environments/dev/shards/0/billing.yaml",
     "environments/dev/tenants/billing/argocd.yaml",
     "environments/dev/tenants/billing/guardrails/kustomization.yaml",
@@ -421,7 +423,7 @@ def test_without_a_token_intake_is_a_dry_run(
     code, out, _ = intake(checkout, github_event(tmp_path, "opened", tenant_form()), monkeypatch)
 
     assert code == 0
-    assert "[dry run] would commit those of 8 file(s) that differ to branch 'berth/issue-1'" in out
+    assert "[dry run] would commit those of 10 file(s) that differ to branch 'berth/issue-1'" in out
     assert "    tenants/billing/tenant.yaml (" in out
     assert (
         "[dry run] would create or update the comment marked <!-- berth:intake --> on issue #1"
@@ -595,7 +597,10 @@ def test_hostile_bodies_give_a_clean_request_or_a_validation_error(
         parts = path.split("/")
         assert ".." not in parts and not path.startswith("/")
         # The request itself, or what `berth render` writes (a peer's network policy may change).
-        assert path in (result.request_path, "CODEOWNERS") or parts[0] == "environments", path
+        assert path in (result.request_path, "CODEOWNERS") or parts[0] in (
+            "environments",
+            "catalog",
+        ), path
     request = yaml.safe_load(result.files[result.request_path])
     assert set(request) == {"apiVersion", "kind", "metadata", "spec"}
     # An existing request keeps the fields the form does not cover (allowFrom, overrides).
@@ -800,3 +805,56 @@ def test_intake_needs_an_issue_event(
     broken.write_text("{")
     code, _, err = berth(checkout, "intake", "--event", str(broken))
     assert code == 2 and "is not JSON" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        (tenant_form(), "tenant-request"),  # a new tenant: catalog Location and CODEOWNERS too
+        (tenant_form(name="search", owners="@frank, @grace"), "tenant-request"),  # new owners
+        (app_form(), "app-request"),  # an application of an existing tenant
+    ],
+    ids=["new-tenant", "tenant-owners", "new-app"],
+)
+def test_an_intake_branch_passes_render_check_as_opened(
+    checkout: Path, tmp_path: Path, body: str, label: str
+) -> None:
+    event = issue_event(json.loads(github_event(tmp_path, "opened", body, (label,)).read_text()))
+    code, out, _ = berth(checkout, "render", "--check")
+    assert code == 0, out
+
+    apply_proposal(checkout, propose(str(checkout), event))
+
+    code, out, err = berth(checkout, "render", "--check")
+    assert (code, err) == (0, ""), out
+    assert out == "berth: generated files are up to date\n"
+
+
+def apply_proposal(checkout: Path, result: Proposal | Rejection) -> Proposal:
+    """Write the proposal's files into the checkout and delete what it deletes, as the host
+    builds the branch."""
+    assert isinstance(result, Proposal), result
+    for path, data in result.files.items():
+        (checkout / path).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / path).write_bytes(data)
+    for path in result.stale:
+        (checkout / path).unlink()
+    return result
+
+
+def test_an_intake_branch_that_deletes_generated_files_passes_render_check(
+    checkout: Path, tmp_path: Path
+) -> None:
+    def event(body: str) -> Any:
+        path = github_event(tmp_path, "opened", body, ("app-request",))
+        return issue_event(json.loads(path.read_text()))
+
+    apply_proposal(checkout, propose(str(checkout), event(app_form())))
+    assert berth(checkout, "render", "--check")[0] == 0
+    only_dev = app_form().replace("- [X] prod", "- [ ] prod")
+
+    result = apply_proposal(checkout, propose(str(checkout), event(only_dev)))
+
+    assert "environments/prod/tenants/payments/apps/web.values.yaml" in result.stale
+    code, out, err = berth(checkout, "render", "--check")
+    assert (code, err) == (0, ""), out

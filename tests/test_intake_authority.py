@@ -80,7 +80,7 @@ def test_a_platform_maintainer_may_request_for_any_tenant(
 ) -> None:
     platform = (checkout / "platform.yaml").read_text()
     write(
-        checkout, {"platform.yaml": platform.replace("spec:\n", "spec:\n  maintainers: [pat]\n", 1)}
+        checkout, {"platform.yaml": platform.replace("maintainers: [olivia]", "maintainers: [pat]")}
     )
     code, out, err = intake(checkout, app_request(tmp_path, "pat", "pat"), monkeypatch)
     assert (code, err) == (0, ""), out

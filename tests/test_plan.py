@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,51 @@ def test_delete_a_tenant_in_production(tmp_path: Path) -> None:
     ) in warning
     assert "`dev`" not in warning  # dev syncs automatically: listed, but not a warning
     assert APPROVE_DELETION_LABEL in warning
+
+
+def unrendered_removal(tmp_path: Path) -> Path:
+    """Tenant search removed from a rendered, committed base, and nothing re-rendered."""
+    root = make_repo(tmp_path / "repo", render=True)
+    shutil.rmtree(root / "tenants" / "search")
+    return root
+
+
+@pytest.mark.parametrize("everyone", [False, True], ids=["scoped", "all"])
+def test_a_tenant_removed_without_rendering_is_previewed_as_deletions(
+    tmp_path: Path, everyone: bool
+) -> None:
+    root = unrendered_removal(tmp_path)
+    args = ("--all",) if everyone else ()
+
+    code, unrendered, err = plan_markdown(root, *args)
+
+    assert code == 0, err
+    assert "> - `prod`, tenant `search`: Application `search-prod`," in unrendered
+    # The same plan as once the removal is rendered: the plan compares renders, not files.
+    assert berth(root, "render")[0] == 0
+    assert plan_markdown(root, *args)[1] == unrendered
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("environments/prod/tenants/search/argocd.yaml", None),  # edited by hand
+        ("environments/prod/tenants/search/extra.yaml", "kind: ConfigMap\n"),  # never rendered
+    ],
+)
+def test_a_removed_tenants_leftover_the_base_does_not_render_is_refused(
+    tmp_path: Path, path: str, text: str | None
+) -> None:
+    root = unrendered_removal(tmp_path)
+    target = root / path
+    target.write_text(text if text is not None else target.read_text() + "# edited\n")
+
+    code, _, err = plan_markdown(root)
+
+    assert code == 1
+    assert err.startswith(f"{path}:1:1: ")
+    assert "no plan was made" in err
+    assert "tenants/search/argocd.yaml" not in err.replace(path, "")  # the rest is previewed
 
 
 def pull_request_event(tmp_path: Path, labels: list[str]) -> Path:

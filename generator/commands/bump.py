@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from generator import ci, dispatch, layout
+from generator import ci, dispatch
 from generator.atomic import write_atomic
 from generator.dispatch import BumpRequest
 from generator.edit import Change, EditError, edit
@@ -48,11 +48,11 @@ from generator.release import (
     request_file,
 )
 from generator.release_load import TenantRequests, read_tenant
-from generator.render.codeowners import codeowners
+from generator.render.output import extra_files, full_codeowners, plan_render
 from generator.render.tree import Unit, units
 from generator.report import render_problems
 from generator.validate import ValidRepo, validate_repo
-from generator.write import Workspace, apply_changes, plan_tree
+from generator.write import Workspace, apply_changes
 from generator.yaml_load import read_request_bytes
 
 
@@ -268,13 +268,9 @@ def _render(root: str, valid: ValidRepo, built: list[Unit]) -> None:
     """`berth render` of the validated repository: only the units that changed are built."""
     workspace = Workspace(root)
     workspace.recover()
-    path = os.path.join(root, layout.CODEOWNERS_FILE)
-    existing = None
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as fh:
-            existing = fh.read()
-    extra = {layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants)}
-    outcome, writes, cache = plan_tree(root, built, extra, workspace)
+    # The same files as `berth render` (generator/render/output.py), the catalog included.
+    extra = extra_files(valid, full_codeowners(root, valid))
+    outcome, writes, cache = plan_render(root, valid, extra, workspace, tree=built)
     apply_changes(root, outcome, writes, workspace, cache)
     workspace.save_cache(cache)
 

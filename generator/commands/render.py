@@ -8,7 +8,6 @@ for --check and is removed by `render`.
 
 from __future__ import annotations
 
-import os
 from typing import TextIO
 
 from generator import layout
@@ -16,16 +15,14 @@ from generator.changes import base_text, change_set
 from generator.journal import read_journal
 from generator.load import RequestCache
 from generator.render.codeowners import codeowners, codeowners_problems, scoped_codeowners
-from generator.render.front import front_files
-from generator.render.tree import units
+from generator.render.output import extra_files, owners_problems, plan_render, read_text
 from generator.repo_view import DiskView
 from generator.report import Format, render_problems
 from generator.scope import scope_of
 from generator.strays import stray_problem
-from generator.tree_files import outside
 from generator.validate.scoped import check as check_requests
 from generator.validate.scoped import read_tenants
-from generator.write import Change, Workspace, apply_changes, plan_tree
+from generator.write import Workspace, apply_changes
 
 
 def run(
@@ -64,35 +61,33 @@ def _run(
     valid, problems, only = checked.valid, checked.problems, checked.tenants
     if checked.note:
         err.write(f"berth: {checked.note}\n")
-    codeowners_path = os.path.join(root, layout.CODEOWNERS_FILE)
-    try:
-        with open(codeowners_path, encoding="utf-8") as fh:
-            existing: str | None = fh.read()
-    except FileNotFoundError:
-        existing = None
+    existing = read_text(root, layout.CODEOWNERS_FILE)
     problems += codeowners_problems(existing)
+    owners = None
+    if valid is not None:
+        owners = (
+            codeowners(existing, valid.tenants, valid.platform.spec.maintainers)
+            if scope is None
+            else scoped_codeowners(
+                existing,
+                base_text(scope.change, layout.CODEOWNERS_FILE, existing),
+                valid,
+                lambda names: read_tenants(DiskView(root), names),
+            )
+        )
+        problems += owners_problems(root, valid, owners)
     if problems:
         err.write(render_problems(problems, fmt))
-    if valid is None or any(p.severity == "error" for p in problems):
+    if valid is None or owners is None or any(p.severity == "error" for p in problems):
         err.write("berth: nothing was written; fix the problems above\n")
         return 1  # on invalid input nothing at all is written, not even the cache
     if only is not None:
         requests.keep_unread()
     if not check:  # --check writes nothing: a check in CI starts from a clean clone anyway
         requests.save()
-    extra = {
-        layout.CODEOWNERS_FILE: codeowners(existing, valid.tenants)
-        if scope is None
-        else scoped_codeowners(
-            existing,
-            base_text(scope.change, layout.CODEOWNERS_FILE, existing),
-            valid,
-            lambda names: read_tenants(DiskView(root), names),
-        ),
-        **front_files(valid, only),
-    }
-    outcome, writes, cache = plan_tree(root, units(valid, only), extra, workspace, only)
-    outcome.changes = sorted([*outcome.changes, *_stale_catalog(root, extra, only)])
+    outcome, writes, cache = plan_render(
+        root, valid, extra_files(valid, owners, only), workspace, only
+    )
     if check:
         if read_journal(root) is not None:  # a render started while this check read the tree
             err.write("berth: a render ran during this check; run `berth render --check` again\n")
@@ -122,30 +117,3 @@ def _run(
         f" ({outcome.built_units} units built, {outcome.cached_units} unchanged)\n"
     )
     return 0
-
-
-def _stale_catalog(root: str, extra: dict[str, str], only: frozenset[str] | None) -> list[Change]:
-    """Generated catalog files no request produces any more (a removed tenant's entities).
-
-    `plan_tree` looks for such files under environments/ only; the catalog's are deleted
-    through the same journal. Hand-written files there are left alone.
-    """
-    top = os.path.join(root, layout.CATALOG_DIR)
-    skip = outside(only)
-    stale: list[Change] = []
-    for folder, _dirs, names in os.walk(top):
-        for name in names:
-            path = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
-            if skip is not None and skip(path):
-                continue
-            if path not in extra and _generated(os.path.join(folder, name)):
-                stale.append(Change(path, "delete"))
-    return stale
-
-
-def _generated(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return layout.GENERATED_MARK.encode() in fh.readline(512)
-    except OSError:
-        return False

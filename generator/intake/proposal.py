@@ -27,11 +27,12 @@ from generator.models.application import Application, AppName
 from generator.models.common import TenantName
 from generator.models.tenant import Tenant
 from generator.problems import Problem
-from generator.render.codeowners import codeowners
+from generator.render.codeowners import codeowners_problems
+from generator.render.output import extra_files, full_codeowners, owners_problems, plan_render
 from generator.render.tree import units
 from generator.repo_view import DiskView, OverlayView, RepoView
 from generator.validate import validate_repo
-from generator.write import Workspace, plan_tree
+from generator.write import Workspace
 from generator.yaml_emit import dump
 from generator.yaml_load import LoadError, load_request, parse_request, read_request_bytes
 
@@ -186,20 +187,24 @@ def _validate_and_render(
     if valid is None:
         return Rejection(tuple(p for p in problems if p.severity == "error"), text)
     tenant, name = draft.tenant or "", draft.name or ""
-    extra = {
-        layout.CODEOWNERS_FILE: codeowners(
-            _read(os.path.join(root, layout.CODEOWNERS_FILE)), valid.tenants
-        )
-    }
+    # Everything `berth render` writes for the branch, by render's own code path: the request's
+    # pull request then passes `render --check` as opened, before any commit-back.
+    owners = full_codeowners(root, valid)
+    refused = codeowners_problems(_read(os.path.join(root, layout.CODEOWNERS_FILE)))
+    refused += owners_problems(root, valid, owners)
+    if any(p.severity == "error" for p in refused):
+        return Rejection(tuple(p for p in refused if p.severity == "error"), text)
+    extra = extra_files(valid, owners)
     tree = units(valid)
-    # The generated tree is the checkout's (the request changes none of it); plan_tree only
+    # The generated tree is the checkout's (the request changes none of it); plan_render only
     # reads it, and the checkout's render cache.
-    outcome, writes, _ = plan_tree(root, tree, extra, Workspace(root))
+    outcome, writes, _ = plan_render(root, valid, extra, Workspace(root), tree=tree)
     changed = {c.path: writes[c.path] for c in outcome.changes if c.action != "delete"}
     # Also this tenant's generated files (its root entries included) where unchanged from the
     # default branch: an edited issue must undo what an earlier version of the request
     # changed on the branch. The host skips the files the branch already has.
-    files = {path: text.encode(), **{p: t.encode() for p, t in extra.items()}}
+    files = {path: text.encode()}
+    files |= {p: t.encode() for p, t in extra.items() if p in _SHARED or _in_scope(p, tenant)}
     for unit in tree:
         if any(_in_scope(p, tenant) for p in unit.paths):
             files |= {p: t.encode() for p, t in unit.build().items() if _in_scope(p, tenant)}
@@ -215,6 +220,10 @@ def _validate_and_render(
         updates=os.path.isfile(os.path.join(root, path)),
         stale=tuple(c.path for c in outcome.changes if c.action == "delete"),
     )
+
+
+# The generated files every new tenant changes besides its own.
+_SHARED = frozenset({layout.CODEOWNERS_FILE, layout.CATALOG_LOCATION_FILE})
 
 
 def _in_scope(path: str, tenant: str) -> bool:

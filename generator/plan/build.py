@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 
 from generator.load import RequestCache
 from generator.plan.cost import ZERO, Cost, Where, tenant_costs
@@ -48,8 +49,27 @@ def make_plan(repo_root: str, base_ref: str, *, scoped: bool = True) -> Plan:
     if head.tenants is not None and head.valid is not None:
         read, everyone = len(head.valid.tenants), len(head.valid.tenant_names)
         plan.scope = f"{read} of {everyone} tenants read for this change"
-    plan.untrusted = stray_problems(repo_root, head.files, head.tenants)
+    plan.untrusted = [
+        p
+        for p in stray_problems(repo_root, head.files, head.tenants)
+        if not _rendered_by_base(repo_root, p.file, base.files)
+    ]
     return plan
+
+
+def _rendered_by_base(root: str, path: str, base_files: Mapping[str, str]) -> bool:
+    """Whether the file `path` not rendered for the head holds exactly what the base renders
+    there: a tenant (or an application, an environment) the change removes without
+    re-rendering. The plan compares renders, so it shows that file as deleted; any other
+    file is a stray the plan could not show, and is refused."""
+    text = base_files.get(path)
+    if text is None:
+        return False
+    try:
+        with open(os.path.join(root, path), "rb") as fh:
+            return fh.read() == text.encode()
+    except OSError:
+        return False
 
 
 def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> Plan:

@@ -95,7 +95,9 @@ def snapshot_in(
     except (OSError, UnicodeDecodeError):
         existing = None
     if scope is None or checked.tenants is None:
-        files[layout.CODEOWNERS_FILE] = codeowners(existing, valid.tenants)
+        files[layout.CODEOWNERS_FILE] = codeowners(
+            existing, valid.tenants, valid.platform.spec.maintainers
+        )
     else:
         base = base_text(scope.change, layout.CODEOWNERS_FILE, existing)
         files[layout.CODEOWNERS_FILE] = scoped_codeowners(
