@@ -89,6 +89,53 @@ DEFAULT_ADMISSION_EXEMPT = (
 )
 
 
+# --- Secrets per environment and tenant rights (issue 19): generator/render/admission_*.py. ---
+
+DEFAULT_KEY_TEMPLATE = "/{environment}/{tenant}/{key}"
+# Each segment of a key template: a placeholder, or literal text a path segment may hold.
+_TEMPLATE_SEGMENT = r"(\{environment\}|\{tenant\}|[A-Za-z0-9_.-]+)"
+
+
+class Secrets(Strict):
+    """Where in the secret store each tenant's keys live."""
+
+    keyTemplate: str = Field(
+        default=DEFAULT_KEY_TEMPLATE,
+        max_length=200,
+        pattern=rf"^(/{_TEMPLATE_SEGMENT})*/\{{key\}}$",
+        description="The remote key an application's secret `key` is read from: `{environment}`,"
+        " `{tenant}` and `{key}` are replaced, each a whole path segment, `{key}` last. Default"
+        " `/{environment}/{tenant}/{key}`, so no environment reads another's values. The"
+        " admission policies confine every ExternalSecret and PushSecret in a tenant namespace to"
+        " the keys below the template's prefix for that tenant and environment.",
+        examples=["/{environment}/{tenant}/{key}", "/apps/{environment}/{tenant}/{key}"],
+    )
+
+    @field_validator("keyTemplate")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        segments = value.split("/")[1:-1]
+        if segments.count("{tenant}") != 1:
+            raise ValueError("needs {tenant} once, as a whole path segment before /{key}")
+        if segments.count("{environment}") > 1:
+            raise ValueError("may hold {environment} at most once")
+        if any(s in (".", "..") for s in segments):
+            raise ValueError("must not hold '.' or '..' segments")
+        return value
+
+    def prefix(self, environment: str, tenant: str) -> str:
+        """The path every key of `tenant` in `environment` starts with (ends in '/')."""
+        return self.keyTemplate.removesuffix("{key}").format(environment=environment, tenant=tenant)
+
+    def key(self, environment: str, tenant: str, key: str) -> str:
+        return self.prefix(environment, tenant) + key
+
+
+def argocd_controller(argocd_namespace: str) -> str:
+    """The user Argo CD's application controller writes as (its manifests' service account)."""
+    return f"system:serviceaccount:{argocd_namespace}:argocd-application-controller"
+
+
 # --- Operations (issue 13): VPA, alerts, dashboards. Kept together for easy merging. ---
 
 
@@ -187,6 +234,11 @@ class Environment(Strict):
         description="Every image here must be pinned by digest (`@sha256:...`), before merge"
         " (each application's `digest` here) and at admission. Default: a tag is enough.",
     )
+    secretStore: DnsLabel | None = Field(
+        default=None,
+        description="ClusterSecretStore the ExternalSecrets of this environment read from,"
+        " instead of the platform's `secretStore` (a store per environment or per cluster).",
+    )
 
     autoMerge: Literal["bumps"] | None = Field(
         default=None,
@@ -238,7 +290,13 @@ class PlatformSpec(Strict):
         min_length=1, description="T-shirt sizes a tenant can ask for."
     )
     ingress: Ingress
-    secretStore: DnsLabel = Field(description="ClusterSecretStore that ExternalSecrets read from.")
+    secretStore: DnsLabel = Field(
+        description="ClusterSecretStore that ExternalSecrets read from (an environment may name"
+        " its own)."
+    )
+    secrets: Secrets = Field(
+        default_factory=Secrets, description="Where each tenant's keys live in the secret store."
+    )
     monitoringNamespace: DnsLabel = Field(
         description="Namespace of Prometheus, allowed in by network policy."
     )
@@ -364,6 +422,9 @@ class PlatformSpec(Strict):
 
     def environment(self, name: str) -> Environment | None:
         return next((env for env in self.environments if env.name == name), None)
+
+    def secret_store(self, env: Environment) -> str:
+        return env.secretStore or self.secretStore
 
 
 class Platform(Strict):
