@@ -209,9 +209,7 @@ def _secrets(
                 ("spec", "secrets", i, "name"),
                 f"{DATABASE_URL} is set from the database; remove it or rename it",
             )
-        problem = secret_key_problem(
-            tenant, prefix, app.metadata.name, secret.key, tenant_folders
-        )
+        problem = secret_key_problem(tenant, prefix, app.metadata.name, secret.key, tenant_folders)
         if problem:
             yield doc.problem(("spec", "secrets", i, "key"), problem)
 

@@ -40,6 +40,27 @@ RESOURCES = {
     "CronJob": "cronjobs",
     "Service": "services",
     "Ingress": "ingresses",
+    "NetworkPolicy": "networkpolicies",
+    "ExternalSecret": "externalsecrets",
+    "PushSecret": "pushsecrets",
+    "SecretStore": "secretstores",
+    "Password": "passwords",
+    "UUID": "uuids",
+    "Webhook": "webhooks",
+    "ECRAuthorizationToken": "ecrauthorizationtokens",
+    "Certificate": "certificates",
+    "CertificateRequest": "certificaterequests",
+    "Issuer": "issuers",
+    "Cluster": "clusters",
+    "Pooler": "poolers",
+    "ImageCatalog": "imagecatalogs",
+    "ScheduledBackup": "scheduledbackups",
+    "Prometheus": "prometheuses",
+    "Alertmanager": "alertmanagers",
+    "Probe": "probes",
+    "ServiceMonitor": "servicemonitors",
+    "PodMonitor": "podmonitors",
+    "PrometheusRule": "prometheusrules",
 }
 
 
@@ -75,13 +96,16 @@ def _selected(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     return True
 
 
-def _matches(policy: Mapping[str, Any], obj: Mapping[str, Any], subresource: str) -> bool:
+def _matches(
+    policy: Mapping[str, Any], obj: Mapping[str, Any], subresource: str, operation: str
+) -> bool:
     group = str(obj["apiVersion"]).rpartition("/")[0]
-    resource = RESOURCES.get(str(obj["kind"]), "?")
+    resource = RESOURCES.get(str(obj["kind"]), "?")  # a kind no policy matches
     if subresource:
         resource += "/" + subresource
     for rule in policy["spec"]["matchConstraints"]["resourceRules"]:
-        if group in rule["apiGroups"] and resource in rule["resources"]:
+        named = resource in rule["resources"] or ("*" in rule["resources"] and not subresource)
+        if group in rule["apiGroups"] and named and operation in rule["operations"]:
             return True
     return False
 
@@ -100,7 +124,7 @@ def admit(
     assert binding["spec"]["policyName"] == policy["metadata"]["name"]
     labels = namespace.get("metadata", {}).get("labels") or {}
     selector = binding["spec"].get("matchResources", {}).get("namespaceSelector") or {}
-    if not _matches(policy, obj, subresource) or not _selected(selector, labels):
+    if not _matches(policy, obj, subresource, operation) or not _selected(selector, labels):
         return None
     request = {
         "operation": operation,
@@ -108,9 +132,10 @@ def admit(
         "subResource": subresource,
         "userInfo": {"username": username, "groups": ["system:authenticated"]},
     }
+    deleting = operation == "DELETE"  # the API server gives the object as oldObject only
     data: dict[str, Any] = {
-        "object": obj,
-        "oldObject": None,
+        "object": None if deleting else obj,
+        "oldObject": obj if deleting else None,
         "request": request,
         "namespaceObject": namespace,
         "params": None,
