@@ -20,7 +20,7 @@ from generator.models.platform import Environment, Platform
 from generator.render.admission_cel import POLICY_KINDS, binding, cel_list, check, lit, policy
 from generator.render.admission_certs import certificates_policy
 from generator.render.admission_net import ingress_policy, service_policy
-from generator.render.admission_operators import network_policy, operators_policy
+from generator.render.admission_operators import guardrails_policy, operators_policy
 from generator.render.admission_secrets import secrets_policy
 
 __all__ = ["POLICY_KINDS", "policies"]
@@ -314,7 +314,7 @@ POLICY_BUILDERS = (
     secrets_policy,
     certificates_policy,
     operators_policy,
-    network_policy,
+    guardrails_policy,
 )
 
 

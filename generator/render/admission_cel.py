@@ -59,10 +59,14 @@ def policy(
     resource_rules: list[dict[str, Any]],
     variables: list[dict[str, str]],
     validations: list[dict[str, Any]],
+    exclude: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    constraints: dict[str, Any] = {"resourceRules": resource_rules}
+    if exclude:
+        constraints["excludeResourceRules"] = exclude
     spec: dict[str, Any] = {
         "failurePolicy": "Fail",  # an expression that cannot be evaluated admits nothing
-        "matchConstraints": {"resourceRules": resource_rules},
+        "matchConstraints": constraints,
     }
     exempt = platform.spec.admissionExempt
     if exempt:

@@ -114,23 +114,40 @@ def operators_policy(platform: Platform, env: Environment) -> dict[str, Any]:
     return policy(platform, env, "operators", rules, variables, validations)
 
 
-def network_policy(platform: Platform, env: Environment) -> dict[str, Any]:
-    """NetworkPolicies add up: one of a tenant's own would open what the guardrails close.
-    Only Argo CD writes them, from the guardrails in Git."""
+DASHBOARD_LABEL = "grafana_dashboard"  # what Grafana's sidecar imports, from every namespace
+
+
+def guardrails_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+    """What only the guardrails may hold, so only Argo CD writes it (from Git): NetworkPolicies
+    (they add up: one of a tenant's own would open what the guardrails close) and the
+    dashboard ConfigMap (Grafana imports every ConfigMap with its label, from any namespace)."""
     writer = argocd_controller(platform.spec.argocdNamespace)
+    by_argocd = f"request.userInfo.username == {lit(writer)}"
     validations = [
         check(
             "network-policy",
-            f"request.userInfo.username == {lit(writer)}",
+            f"{by_argocd} || request.resource.resource != 'networkpolicies'",
             lit(
                 "NetworkPolicies in tenant namespaces are the platform's guardrails, written by"
                 f" Argo CD ({writer}) from Git: ask for flows in the tenant's request"
             ),
-        )
+        ),
+        check(
+            "dashboard",
+            f"{by_argocd} || request.resource.resource != 'configmaps'"
+            f" || !has(object.metadata.labels) || !({lit(DASHBOARD_LABEL)} in object.metadata.labels)",
+            lit(
+                f"a ConfigMap labelled {DASHBOARD_LABEL} becomes a Grafana dashboard for everyone:"
+                " the tenant's dashboard comes from Git (the guardrails)"
+            ),
+        ),
     ]
     # DELETE too: deleting the default-deny policy opens the namespace as surely as adding one.
     rules = [
-        {**rule(group, "networkpolicies"), "operations": ["CREATE", "UPDATE", "DELETE"]}
-        for group in ("networking.k8s.io", "extensions")
+        {
+            **rule("networking.k8s.io", "networkpolicies"),
+            "operations": ["CREATE", "UPDATE", "DELETE"],
+        },
+        rule("", "configmaps"),
     ]
-    return policy(platform, env, "networkpolicies", rules, [], validations)
+    return policy(platform, env, "guardrails", rules, [], validations)

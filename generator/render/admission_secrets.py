@@ -132,11 +132,11 @@ def secrets_policy(platform: Platform, env: Environment) -> dict[str, Any]:
         check(
             "secret-generator",
             f"variables.generators.all(g, {_generator_ok('g')})"
-            f" && (!object.apiVersion.startsWith({lit(GENERATORS + '/')})"
-            f" || object.kind in {cel_list(LOCAL_GENERATORS)})",
+            f" && !object.apiVersion.startsWith({lit(GENERATORS + '/')})",
             lit(
-                f"generators other than {', '.join(LOCAL_GENERATORS)} are not allowed: they call"
-                " out with credentials or from the controller's network"
+                f"of the generators only {' and '.join(LOCAL_GENERATORS)} are allowed: the others"
+                " call out with credentials or from the controller's network (and"
+                " GeneratorStates are the controller's own)"
             ),
         ),
     ]
@@ -154,4 +154,7 @@ def secrets_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             "resources": ["*"],
         },
     ]
-    return policy(platform, env, "secrets", rules, variables, validations)
+    # Every generator kind but the local ones, present and future, is refused.
+    local = [f"{kind.lower()}s" for kind in LOCAL_GENERATORS]
+    exclude = [{**rules[1], "resources": local}]
+    return policy(platform, env, "secrets", rules, variables, validations, exclude)
