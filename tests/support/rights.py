@@ -53,9 +53,9 @@ def _render_chart(name: str, args: list[str], workdir: Path) -> list[dict[str, A
     for part in ("values.yaml", "templates/_helpers.tpl", "templates/rbac.yaml"):
         (chart / part).write_bytes((RBAC / name / part).read_bytes())
     (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.0.0\n")
+    only = ["--show-only", "templates/rbac.yaml"]
     out = run(
-        [tool("helm"), "template", name, str(chart), "--namespace", name, *args]
-        + ["--show-only", "templates/rbac.yaml"]
+        [tool("helm"), "template", name, str(chart), "--namespace", name, *args, *only]
     ).stdout
     return [d for d in yaml.safe_load_all(out) if d]
 
