@@ -107,6 +107,13 @@ def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             '"\'" + variables.outside[0] + "\' is outside the host space of tenant "'
             f" + variables.tenant + {allowed}",
         ),
+        check(
+            "ingress-host",
+            "!variables.ruleHosts.exists(h, h.contains('*'))"
+            " && !variables.tlsHosts.exists(l, l.exists(h, h.contains('*')))",
+            "'wildcard hosts are not allowed: a wildcard would also take names the platform"
+            " reserves or grants'",
+        ),
         issuer_annotations(platform),
     ]
     if reserved:
