@@ -19,10 +19,11 @@ import pytest
 import yaml
 
 from generator import layout
-from generator.models.platform import Platform, argocd_controller
+from generator.models.platform import Platform
 from generator.render import admission
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
+from generator.render.admission_cel import argocd_controller
 from generator.verify import convergence
 from generator.verify import project as rules
 from generator.verify.kube_schema import validate_objects

@@ -16,6 +16,11 @@ ACTIONS = {"Deny": ["Deny"], "Warn": ["Warn", "Audit"], "Audit": ["Audit"]}
 POLICY_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
 
 
+def argocd_controller(argocd_namespace: str) -> str:
+    """The user Argo CD's application controller writes as (its manifests' service account)."""
+    return f"system:serviceaccount:{argocd_namespace}:argocd-application-controller"
+
+
 def lit(value: str) -> str:
     """A CEL string literal (the values come from validated platform.yaml fields)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.models.platform import Environment, Platform, argocd_controller
-from generator.render.admission_cel import check, lit, policy, rule
+from generator.models.platform import Environment, Platform
+from generator.render.admission_cel import argocd_controller, check, lit, policy, rule
 
 CNPG = "postgresql.cnpg.io"
 MONITORING = "monitoring.coreos.com"
@@ -86,9 +86,9 @@ def operators_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             f"!({kind} in ['ServiceMonitor', 'PodMonitor']) || !has({spec}.namespaceSelector)"
             f" || (!(has({spec}.namespaceSelector.any) && {spec}.namespaceSelector.any == true)"
             f" && (!has({spec}.namespaceSelector.matchNames)"
-            f" || {spec}.namespaceSelector.matchNames.all(n, n == object.metadata.namespace)))",
+            f" || {spec}.namespaceSelector.matchNames.all(n, n == request.namespace)))",
             "'a monitor watches its own namespace only: namespaceSelector, if set, names '"
-            " + object.metadata.namespace + ' alone'",
+            " + request.namespace + ' alone'",
         ),
     ]
     rules = [
