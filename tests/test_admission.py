@@ -23,6 +23,7 @@ from generator.models.platform import Platform
 from generator.render import admission
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
+from generator.render.admission_cel import argocd_controller
 from generator.verify import convergence
 from generator.verify import project as rules
 from generator.verify.kube_schema import validate_objects
@@ -46,6 +47,7 @@ def _platform(**prod: Any) -> Platform:
 
 
 PLATFORM = _platform()
+ARGOCD = argocd_controller(PLATFORM.spec.argocdNamespace)
 
 
 def _all_policies(platform: Platform) -> list[dict[str, Any]]:
@@ -180,12 +182,13 @@ def test_every_object_of_the_held_in_cases_is_admitted(name: str, tmp_path: Path
     platform = Platform.model_validate(yaml.safe_load((repo / layout.PLATFORM_FILE).read_text()))
     checked: dict[str, int] = {}
     for env in platform.spec.environments:
-        for kind, count in _admitted(_rendered(env.name, repo)).items():
+        argocd = argocd_controller(platform.spec.argocdNamespace)
+        for kind, count in _admitted(_rendered(env.name, repo), argocd).items():
             checked[kind] = checked.get(kind, 0) + count
     assert checked.get("ResourceQuota"), checked  # the guardrails, at least
 
 
-def _admitted(objects: list[dict[str, Any]]) -> dict[str, int]:
+def _admitted(objects: list[dict[str, Any]], argocd: str = ARGOCD) -> dict[str, int]:
     """Admit every object in a tenant namespace (and the pods of its workloads); the count by kind."""
     namespaces = {
         o["metadata"]["name"]: o
@@ -193,14 +196,16 @@ def _admitted(objects: list[dict[str, Any]]) -> dict[str, int]:
         if o.get("kind") == "Namespace" and "berth.dev/tenant" in o["metadata"].get("labels", {})
     }
     policies = [o for o in objects if o.get("apiVersion") == f"{GROUP}/v1"]
-    assert len(policies) == 6  # synced by the policies' Application, like everything else
+    assert len(policies) == 2 * len(admission.POLICY_BUILDERS)  # synced like everything else
     checked: dict[str, int] = {}
     for obj in objects:
         namespace = namespaces.get((obj.get("metadata") or {}).get("namespace", ""))
         if namespace is None:
             continue
         for candidate in [obj, *_pods_of(obj)]:
-            assert admit_all(policies, candidate, namespace) == [], candidate["metadata"]
+            # Argo CD applies them, as its application controller.
+            found = admit_all(policies, candidate, namespace, username=argocd)
+            assert found == [], (candidate["metadata"], found)
             checked[candidate["kind"]] = checked.get(candidate["kind"], 0) + 1
     return checked
 
@@ -240,7 +245,7 @@ def test_validation_action_per_environment(action: str, expected: list[str]) -> 
     platform = _platform(admission=action)
     for env in platform.spec.environments:
         bindings = [o for o in admission.policies(platform, env) if o["kind"].endswith("Binding")]
-        assert len(bindings) == 3
+        assert len(bindings) == len(admission.POLICY_BUILDERS)
         want = expected if env.name == "prod" else ["Deny"]  # the default
         assert all(b["spec"]["validationActions"] == want for b in bindings)
 
@@ -332,3 +337,41 @@ def test_policies_sync_before_the_tenants() -> None:
             > policies
             for t in tenants
         )
+
+
+# --- secrets: the platform's key template and an environment's own store -----------------
+
+
+def _external_secret(namespace: str, store: str, key: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {"name": "api-secrets", "namespace": namespace},
+        "spec": {
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
+            "data": [{"secretKey": "KEY", "remoteRef": {"key": key}}],
+        },
+    }
+
+
+def test_key_template_and_store_per_environment() -> None:
+    """tests/cases/valid/secrets-settings: keys under /apps/<tenant>/<env>/, prod's own store."""
+    text = (VALID / "secrets-settings" / layout.PLATFORM_FILE).read_text()
+    platform = Platform.model_validate(yaml.safe_load(text))
+    policies = _all_policies(platform)
+
+    def refused(namespace: str, store: str, key: str) -> list[str]:
+        es = _external_secret(namespace, store, key)
+        return admit_all(policies, es, _namespace(namespace))
+
+    assert refused("payments-prod", "vault-prod", "/apps/payments/prod/api/key") == []
+    assert refused("payments-dev", "aws-parameter-store", "/apps/payments/dev/api/key") == []
+    assert refused("payments-prod", "aws-parameter-store", "/apps/payments/prod/api/key") == [
+        "berth/secret-store: secretStoreRef must be {kind: ClusterSecretStore, name:"
+        " vault-prod}, the store of prod"
+    ]
+    assert refused("payments-prod", "vault-prod", "/apps/payments/dev/api/key") == [
+        "berth/secret-key: '/apps/payments/dev/api/key' is outside the keys of tenant payments"
+        " in prod: keys must start with /apps/payments/prod/ (no '.' or '..' segments, no '//')"
+    ]
+    assert refused("payments-prod", "vault-prod", "/prod/payments/api/key")  # the default layout

@@ -121,7 +121,7 @@ def context(blueprint: str) -> dict[str, Any]:
         "resources": {"cpu": "250m", "memory": "256Mi"},
         "healthPath": "/healthz",
         "env": {"LOG_LEVEL": "info"},
-        "secrets": [{"name": "TOKEN", "key": "/payments/api/token"}],
+        "secrets": [{"name": "TOKEN", "key": "/dev/payments/api/token"}],
         "host": "api.dev.acme.example" if blueprint == "web-service" else None,
         "autoscale": None if blueprint == "cronjob" else {"min": 2, "max": 4, "cpuPercent": 70},
         "schedule": "0 1 * * *" if blueprint == "cronjob" else None,

@@ -130,8 +130,8 @@ def test_valid_edge_cases(base_repo: Path) -> None:
     }
     assert values["ingress"]["enabled"] is False
     assert values["secrets"] == [
-        {"name": "KEY", "key": "/checkout/checkout/payments/key"},
-        {"name": "OTHER", "key": "/checkout/payments/other"},
+        {"name": "KEY", "key": "/dev/checkout/checkout/payments/key"},
+        {"name": "OTHER", "key": "/dev/checkout/payments/other"},
     ]
 
 
@@ -220,7 +220,9 @@ def test_values_file_is_generated_and_complete(base_repo: Path) -> None:
         "memory": "512Mi",
         "backupSchedule": "0 0 2 * * *",  # prod's Velero time, with a seconds field
     }
-    assert values["secrets"] == [{"name": "DATABASE_PASSWORD", "key": "/payments/api/db-password"}]
+    assert values["secrets"] == [
+        {"name": "DATABASE_PASSWORD", "key": "/prod/payments/api/db-password"}
+    ]
 
 
 def test_changing_a_blueprint_rerenders_every_app_using_it(base_repo: Path) -> None:

@@ -61,3 +61,35 @@ def test_base_is_valid(base_repo: Path) -> None:
     code, out, _ = run("--root", str(base_repo), "validate")
     assert code == 0
     assert out == "berth: platform.yaml and 2 tenant(s) are valid\n"
+
+
+def test_environments_sharing_a_store_without_the_environment_in_keys_warn(
+    base_repo: Path,
+) -> None:
+    """A key template without {environment} over one store gives dev prod's values: a warning
+    (the old layout is allowed while a platform moves its values, docs/requests.md#secrets)."""
+    platform = base_repo / "platform.yaml"
+    text = platform.read_text()
+    assert "\n  secretStore: aws-parameter-store" in text
+    platform.write_text(
+        text.replace(
+            "\n  secretStore:", '\n  secrets: {keyTemplate: "/{tenant}/{key}"}\n  secretStore:', 1
+        )
+    )
+    code, out, _ = run("--root", str(base_repo), "validate", "--format", "text")
+    assert code == 0, out
+    assert out.splitlines()[0] == (
+        "platform.yaml:36:26: warning: spec.secrets.keyTemplate: environments dev, staging, prod"
+        " read store aws-parameter-store under the same keys (the template has no"
+        " {environment}): dev would hold prod's values; add {environment} or give each"
+        " environment its own secretStore"
+    )
+    # Its own store for prod: dev and staging still share theirs.
+    text = platform.read_text().replace(
+        '      backup: {schedule: "0 2 * * *"',
+        '      secretStore: vault-prod\n      backup: {schedule: "0 2 * * *"',
+        1,
+    )
+    platform.write_text(text)
+    code, out, _ = run("--root", str(base_repo), "validate", "--format", "text")
+    assert "environments dev, staging read store aws-parameter-store" in out, out

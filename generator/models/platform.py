@@ -16,6 +16,7 @@ from generator.models.common import (
     Strict,
 )
 from generator.models.ingress import Ingress
+from generator.models.secrets import Secrets
 
 RepoFolder = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._/-]+$")]
 Url = Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^(https://|ssh://|git@)\S+$")]
@@ -188,6 +189,11 @@ class Environment(Strict):
         description="Every image here must be pinned by digest (`@sha256:...`), before merge"
         " (each application's `digest` here) and at admission. Default: a tag is enough.",
     )
+    secretStore: DnsLabel | None = Field(
+        default=None,
+        description="ClusterSecretStore the ExternalSecrets of this environment read from,"
+        " instead of the platform's `secretStore` (a store per environment or per cluster).",
+    )
 
     autoMerge: Literal["bumps"] | None = Field(
         default=None,
@@ -231,7 +237,13 @@ class PlatformSpec(Strict):
         min_length=1, description="T-shirt sizes a tenant can ask for."
     )
     ingress: Ingress
-    secretStore: DnsLabel = Field(description="ClusterSecretStore that ExternalSecrets read from.")
+    secretStore: DnsLabel = Field(
+        description="ClusterSecretStore that ExternalSecrets read from (an environment may name"
+        " its own)."
+    )
+    secrets: Secrets = Field(
+        default_factory=Secrets, description="Where each tenant's keys live in the secret store."
+    )
     monitoringNamespace: DnsLabel = Field(
         description="Namespace of Prometheus, allowed in by network policy."
     )
@@ -357,6 +369,9 @@ class PlatformSpec(Strict):
 
     def environment(self, name: str) -> Environment | None:
         return next((env for env in self.environments if env.name == name), None)
+
+    def secret_store(self, env: Environment) -> str:
+        return env.secretStore or self.secretStore
 
 
 class Platform(Strict):

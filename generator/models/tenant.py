@@ -55,7 +55,8 @@ class TenantSpec(Strict):
         min_length=1,
         max_length=256,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._@/:-]*$",
-        description="Identity-provider group bound by RBAC in the tenant's namespaces.",
+        description="Identity-provider group bound by RBAC in the tenant's namespaces; never"
+        " a Kubernetes `system:` group.",
     )
     costCenter: Annotated[
         LabelValue, Field(min_length=1, description="Cost center, set as a label on every object.")
@@ -69,6 +70,19 @@ class TenantSpec(Strict):
     budget: Budget | None = Field(
         default=None, description="Optional; an estimate above it is an error."
     )
+
+    @field_validator("group")
+    @classmethod
+    def _not_a_system_group(cls, value: str) -> str:
+        # Kubernetes gives every authenticated user and every service account `system:` groups:
+        # binding edit to one of them would give it to the whole cluster.
+        if value.startswith("system:"):
+            raise ValueError(
+                f"{value!r} is a Kubernetes system group (system:authenticated holds every"
+                " user, system:serviceaccounts every workload); name the team's own group"
+                " from the identity provider"
+            )
+        return value
 
     @field_validator("owners", "allowFrom")
     @classmethod

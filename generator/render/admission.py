@@ -18,7 +18,10 @@ from typing import Any
 
 from generator.models.platform import Environment, Platform
 from generator.render.admission_cel import POLICY_KINDS, binding, cel_list, check, lit, policy
+from generator.render.admission_certs import certificates_policy
 from generator.render.admission_net import ingress_policy, service_policy
+from generator.render.admission_operators import guardrails_policy, operators_policy
+from generator.render.admission_secrets import secrets_policy
 
 __all__ = ["POLICY_KINDS", "policies"]
 
@@ -122,11 +125,27 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             f" : variables.podSeccomp in {SECCOMP}",
         ),
         _bad("hostPorts", "!has(c.ports) || c.ports.all(p, !has(p.hostPort) || p.hostPort == 0)"),
-        _bad(
-            "hostPaths",
-            "!has(c.hostPath)",
-            over="(has(variables.spec.volumes) ? variables.spec.volumes : [])",
-        ),
+        _bad("hostPaths", "!has(c.hostPath)", over=_OR_EMPTY.format("volumes")),
+        {
+            # Image volumes (`volumes[].image.reference`) are images too, under the same rules;
+            # as {name, image} pairs so that the container checks read them alike.
+            "name": "imageVolumes",
+            "expression": f"{_OR_EMPTY.format('volumes')}.filter(v, has(v.image))"
+            ".map(v, {'name': v.name,"
+            " 'image': has(v.image.reference) ? v.image.reference : ''})",
+        },
+    ]
+    images = ("registry", "latest", "untagged", "undigested")
+    by_name = {v["name"]: v["expression"] for v in variables}
+    variables += [
+        {
+            "name": f"{name}Volumes",
+            "expression": by_name[name]
+            .replace("variables.containers.", "variables.imageVolumes.")
+            .replace("!has(c.image)", "c.image == ''")
+            .replace("has(c.image)", "c.image != ''"),
+        }
+        for name in images
     ]
     none = "size(variables.{0}) == 0"
     host = ("hostNetwork", "hostPID", "hostIPC")
@@ -240,6 +259,7 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             " use emptyDir or a PersistentVolumeClaim'",
         ),
     ]
+    validations += _volume_checks(env, allowed)
     rules = [
         {
             "apiGroups": [group],
@@ -252,10 +272,56 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
     return policy(platform, env, "workloads", rules, variables, validations)
 
 
+def _volume_checks(env: Environment, allowed: str) -> list[dict[str, Any]]:
+    """The image rules on image volumes, with messages naming the volume."""
+
+    def first(var: str, text: str) -> str:
+        return f"'volume ' + variables.{var}Volumes[0].name + ': ' + {text}"
+
+    none = "size(variables.{0}Volumes) == 0"
+    checks = [
+        check(
+            "registry",
+            none.format("registry"),
+            first(
+                "registry",
+                '"\'" + variables.registryVolumes[0].image'
+                f' + "\' is not from an allowed registry; the platform allows: " + {allowed}',
+            ),
+        ),
+        check("tag", none.format("latest"), first("latest", "'\\'latest\\' is not a version'")),
+        check(
+            "tag",
+            none.format("untagged"),
+            first("untagged", "'needs the image tag (image:tag) or its digest'"),
+        ),
+    ]
+    if env.requireDigest:
+        checks.append(
+            check(
+                "digest",
+                none.format("undigested"),
+                first("undigested", lit(f"needs the image digest: {env.name} requireDigest")),
+            )
+        )
+    return checks
+
+
+POLICY_BUILDERS = (
+    workload_policy,
+    service_policy,
+    ingress_policy,
+    secrets_policy,
+    certificates_policy,
+    operators_policy,
+    guardrails_policy,
+)
+
+
 def policies(platform: Platform, env: Environment) -> list[dict[str, Any]]:
     """The environment's policies, each followed by its Binding."""
     out: list[dict[str, Any]] = []
-    for build in (workload_policy, service_policy, ingress_policy):
+    for build in POLICY_BUILDERS:
         made = build(platform, env)
         out += [made, binding(env, made)]
     return out

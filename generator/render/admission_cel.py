@@ -16,6 +16,11 @@ ACTIONS = {"Deny": ["Deny"], "Warn": ["Warn", "Audit"], "Audit": ["Audit"]}
 POLICY_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
 
 
+def argocd_controller(argocd_namespace: str) -> str:
+    """The user Argo CD's application controller writes as (its manifests' service account)."""
+    return f"system:serviceaccount:{argocd_namespace}:argocd-application-controller"
+
+
 def lit(value: str) -> str:
     """A CEL string literal (the values come from validated platform.yaml fields)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -59,10 +64,14 @@ def policy(
     resource_rules: list[dict[str, Any]],
     variables: list[dict[str, str]],
     validations: list[dict[str, Any]],
+    exclude: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    constraints: dict[str, Any] = {"resourceRules": resource_rules}
+    if exclude:
+        constraints["excludeResourceRules"] = exclude
     spec: dict[str, Any] = {
         "failurePolicy": "Fail",  # an expression that cannot be evaluated admits nothing
-        "matchConstraints": {"resourceRules": resource_rules},
+        "matchConstraints": constraints,
     }
     exempt = platform.spec.admissionExempt
     if exempt:

@@ -3,6 +3,7 @@ own space (or granted to it), never a reserved one, as `berth validate` holds th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from generator.models.platform import Environment, Platform
@@ -28,7 +29,17 @@ def service_policy(platform: Platform, env: Environment) -> dict[str, Any]:
     return policy(platform, env, "services", rules, [], validations)
 
 
-def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+@dataclass(frozen=True)
+class HostSpace:
+    """The CEL that says whether a host `h` is the tenant's (for Ingresses and Certificates)."""
+
+    variables: list[dict[str, str]]  # tenant, apex, space, grants
+    ok: str  # in the tenant's space or granted to it
+    allowed: str  # a CEL string: what the tenant's hosts must be
+    reserved: str  # an RE2 regex of the reserved hosts, '' when none
+
+
+def host_space(platform: Platform, env: Environment) -> HostSpace:
     domain = env.domain
     grants = {
         tenant: "|".join(host_regex(h) for h in hosts if h.endswith("." + domain))
@@ -40,7 +51,6 @@ def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
         + ", ".join(h for h in platform.spec.hostGrants[t] if h.endswith("." + domain))
         for t in grants
     }
-    reserved = "|".join(host_regex(h) for h in platform.spec.reservedHosts)
     cel_map = "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in grants.items()) + "}"
     text_map = "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in grant_text.items()) + "}"
     ok = (
@@ -53,6 +63,24 @@ def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
         {"name": "apex", "expression": f"variables.tenant + '.' + {lit(domain)}"},
         {"name": "space", "expression": "'.' + variables.apex"},
         {"name": "grants", "expression": cel_map},
+    ]
+    allowed = (
+        f"'; hosts of tenant ' + variables.tenant + ' in {env.name} must be ' + variables.apex"
+        " + ' or <name>.' + variables.apex"
+        f" + (variables.tenant in {text_map} ? {text_map}[variables.tenant] : '')"
+    )
+    reserved = "|".join(host_regex(h) for h in platform.spec.reservedHosts)
+    return HostSpace(variables, ok, allowed, reserved)
+
+
+RESERVED_TEXT = '"\' is reserved by the platform in platform.yaml reservedHosts"'
+
+
+def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+    space = host_space(platform, env)
+    ok, allowed, reserved = space.ok, space.allowed, space.reserved
+    variables = [
+        *space.variables,
         {
             "name": "ruleHosts",
             "expression": "has(object.spec.rules)"
@@ -65,11 +93,6 @@ def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
         },
         _hosts_breaking("outside", ok),
     ]
-    allowed = (
-        f"'; hosts of tenant ' + variables.tenant + ' in {env.name} must be ' + variables.apex"
-        " + ' or <name>.' + variables.apex"
-        f" + (variables.tenant in {text_map} ? {text_map}[variables.tenant] : '')"
-    )
     validations = [
         check(
             "ingress-host",
@@ -84,6 +107,14 @@ def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             '"\'" + variables.outside[0] + "\' is outside the host space of tenant "'
             f" + variables.tenant + {allowed}",
         ),
+        check(
+            "ingress-host",
+            "!variables.ruleHosts.exists(h, h.contains('*'))"
+            " && !variables.tlsHosts.exists(l, l.exists(h, h.contains('*')))",
+            "'wildcard hosts are not allowed: a wildcard would also take names the platform"
+            " reserves or grants'",
+        ),
+        issuer_annotations(platform),
     ]
     if reserved:
         variables.append(_hosts_breaking("reserved", f"!h.matches({lit(reserved)})"))
@@ -91,12 +122,28 @@ def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             check(
                 "ingress-host",
                 "size(variables.reserved) == 0",
-                '"\'" + variables.reserved[0]'
-                ' + "\' is reserved by the platform in platform.yaml reservedHosts"',
+                f'"\'" + variables.reserved[0] + {RESERVED_TEXT}',
             )
         )
     rules = [rule("networking.k8s.io", "ingresses")]
     return policy(platform, env, "ingresses", rules, variables, validations)
+
+
+def issuer_annotations(platform: Platform) -> dict[str, Any]:
+    """cert-manager's ingress-shim makes a Certificate (as cert-manager, which is exempt) from
+    these annotations: they may name the platform's ClusterIssuer only."""
+    issuer = platform.spec.ingress.clusterIssuer
+    notes = "object.metadata.annotations"
+    return check(
+        "certificate-issuer",
+        f"!has(object.metadata.annotations) || (!('cert-manager.io/issuer' in {notes})"
+        f" && (!('cert-manager.io/cluster-issuer' in {notes})"
+        f" || {notes}['cert-manager.io/cluster-issuer'] == {lit(issuer)}))",
+        lit(
+            "certificates come from the platform's ClusterIssuer only: annotate"
+            f" cert-manager.io/cluster-issuer: {issuer}, never cert-manager.io/issuer"
+        ),
+    )
 
 
 def _hosts_breaking(name: str, ok: str) -> dict[str, str]:

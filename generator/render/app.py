@@ -56,7 +56,10 @@ def values_context(
         "resources": {"cpu": spec.resources.cpu, "memory": spec.resources.memory},
         "healthPath": spec.healthPath or DEFAULT_HEALTH_PATH,
         "env": dict(spec.env),
-        "secrets": [{"name": s.name, "key": f"/{name}/{s.key}"} for s in spec.secrets],
+        "secrets": [
+            {"name": s.name, "key": platform.spec.secrets.key(env.name, name, s.key)}
+            for s in spec.secrets
+        ],
         "host": wanted.host,
         "autoscale": wanted.autoscale.model_dump() if wanted.autoscale else None,
         "schedule": spec.schedule,
@@ -70,7 +73,7 @@ def values_context(
         "platform": {
             "ingressClass": platform.spec.ingress.className,
             "clusterIssuer": platform.spec.ingress.clusterIssuer,
-            "secretStore": platform.spec.secretStore,
+            "secretStore": platform.spec.secret_store(env),
         },
     }
 

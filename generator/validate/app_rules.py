@@ -108,8 +108,10 @@ def check_app(
             f" {', '.join(platform.spec.registries)}",
         )
     yield from _environments(platform, folder, app, doc, blueprint, tenant_folders)
-    yield from _secrets(folder, app, doc, tenant_folders)
-    yield from _env_vars(folder, app, doc)
+    # Where the keys live, in every environment's words (platform.yaml secrets.keyTemplate).
+    prefix = platform.spec.secrets.prefix("<environment>", folder)
+    yield from _secrets(folder, prefix, app, doc, tenant_folders)
+    yield from _env_vars(prefix, app, doc)
     if spec.schedule is not None:
         problem = cron_problem(spec.schedule)
         if problem:
@@ -190,7 +192,7 @@ def _environments(
 
 
 def _secrets(
-    tenant: str, app: Application, doc: Document, tenant_folders: frozenset[str]
+    tenant: str, prefix: str, app: Application, doc: Document, tenant_folders: frozenset[str]
 ) -> Iterator[Problem]:
     spec = app.spec
     seen: set[str] = set()
@@ -207,20 +209,20 @@ def _secrets(
                 ("spec", "secrets", i, "name"),
                 f"{DATABASE_URL} is set from the database; remove it or rename it",
             )
-        problem = secret_key_problem(tenant, app.metadata.name, secret.key, tenant_folders)
+        problem = secret_key_problem(tenant, prefix, app.metadata.name, secret.key, tenant_folders)
         if problem:
             yield doc.problem(("spec", "secrets", i, "key"), problem)
 
 
 def secret_key_problem(
-    tenant: str, app: str, key: str, tenant_folders: frozenset[str]
+    tenant: str, prefix: str, app: str, key: str, tenant_folders: frozenset[str]
 ) -> str | None:
-    """Keys are read from `/<tenant>/<key>`: they must stay below the tenant's own path.
+    """Keys are read from `<prefix><key>`: they must stay below the tenant's own path.
 
     A first segment naming another tenant reads as a reach into its secrets and is refused,
     unless it is the application's own name (`<app>/<name>` is the usual layout).
     """
-    where = f"keys are read under /{tenant}/"
+    where = f"keys are read under {prefix}"
     if key.startswith("/"):
         rest = key.removeprefix(f"/{tenant}/").lstrip("/")
         return f"{key!r} must not start with '/': {where}, so write {rest!r}"
@@ -234,18 +236,18 @@ def secret_key_problem(
     if parts[0] not in (tenant, app) and parts[0] in tenant_folders and len(parts) > 1:
         return (
             f"{key!r} starts with the name of tenant {parts[0]!r}, but {where} (this would read"
-            f" /{tenant}/{key}); another tenant's secrets are out of reach"
+            f" {prefix}{key}); another tenant's secrets are out of reach"
         )
     return None
 
 
-def _env_vars(tenant: str, app: Application, doc: Document) -> Iterator[Problem]:
+def _env_vars(prefix: str, app: Application, doc: Document) -> Iterator[Problem]:
     spec = app.spec
     for name, value in spec.env.items():
         path = ("spec", "env", name)
         advice = (
             "a value here is plain text in Git: put it in the secret store under"
-            f" /{tenant}/ and list it in `secrets` ({{name: {name}, key: <path>}})"
+            f" {prefix} and list it in `secrets` ({{name: {name}, key: <path>}})"
         )
         if name == DATABASE_URL and spec.database is not None:
             yield doc.problem(path, f"{DATABASE_URL} is set from the database; remove it")

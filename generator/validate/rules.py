@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from fractions import Fraction
 
 from generator import layout
@@ -54,6 +55,25 @@ def check_platform(platform: Platform, doc: Document) -> Iterator[Problem]:
         if name in {"", "none"}:
             yield doc.problem(("spec", "sizes", name), f"{name!r} cannot be a size name", key=True)
     yield from check_ingress_controller(platform, doc)
+    yield from _shared_secrets(platform, doc)
+
+
+def _shared_secrets(platform: Platform, doc: Document) -> Iterator[Problem]:
+    """Environments that read one store under keys without the environment share values."""
+    if "{environment}" in platform.spec.secrets.keyTemplate:
+        return
+    by_store: dict[str, list[str]] = {}
+    for env in platform.spec.environments:
+        by_store.setdefault(platform.spec.secret_store(env), []).append(env.name)
+    for store, names in by_store.items():
+        if len(names) > 1:
+            problem = doc.problem(
+                ("spec", "secrets", "keyTemplate"),
+                f"environments {', '.join(names)} read store {store} under the same keys (the"
+                " template has no {environment}): dev would hold prod's values; add"
+                " {environment} or give each environment its own secretStore",
+            )
+            yield replace(problem, severity="warning")
 
 
 def check_tenant(

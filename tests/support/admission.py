@@ -39,7 +39,42 @@ RESOURCES = {
     "Job": "jobs",
     "CronJob": "cronjobs",
     "Service": "services",
+    "ConfigMap": "configmaps",
     "Ingress": "ingresses",
+    "NetworkPolicy": "networkpolicies",
+    "ExternalSecret": "externalsecrets",
+    "PushSecret": "pushsecrets",
+    "SecretStore": "secretstores",
+    "Password": "passwords",
+    "UUID": "uuids",
+    "Webhook": "webhooks",
+    "ACRAccessToken": "acraccesstokens",
+    "BeyondtrustWorkloadCredentialsDynamicSecret": "beyondtrustworkloadcredentialsdynamicsecrets",
+    "CloudsmithAccessToken": "cloudsmithaccesstokens",
+    "ECRAuthorizationToken": "ecrauthorizationtokens",
+    "Fake": "fakes",
+    "GCRAccessToken": "gcraccesstokens",
+    "GeneratorState": "generatorstates",
+    "GithubAccessToken": "githubaccesstokens",
+    "GitlabDeployToken": "gitlabdeploytokens",
+    "Grafana": "grafanas",
+    "MFA": "mfas",
+    "QuayAccessToken": "quayaccesstokens",
+    "SSHKey": "sshkeys",
+    "VaultDynamicSecret": "vaultdynamicsecrets",
+    "Certificate": "certificates",
+    "CertificateRequest": "certificaterequests",
+    "Issuer": "issuers",
+    "Cluster": "clusters",
+    "Pooler": "poolers",
+    "ImageCatalog": "imagecatalogs",
+    "ScheduledBackup": "scheduledbackups",
+    "Prometheus": "prometheuses",
+    "Alertmanager": "alertmanagers",
+    "Probe": "probes",
+    "ServiceMonitor": "servicemonitors",
+    "PodMonitor": "podmonitors",
+    "PrometheusRule": "prometheusrules",
 }
 
 
@@ -75,15 +110,35 @@ def _selected(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     return True
 
 
-def _matches(policy: Mapping[str, Any], obj: Mapping[str, Any], subresource: str) -> bool:
-    group = str(obj["apiVersion"]).rpartition("/")[0]
-    resource = RESOURCES.get(str(obj["kind"]), "?")
-    if subresource:
-        resource += "/" + subresource
-    for rule in policy["spec"]["matchConstraints"]["resourceRules"]:
-        if group in rule["apiGroups"] and resource in rule["resources"]:
-            return True
-    return False
+def group_of(obj: Mapping[str, Any]) -> str:
+    return str(obj["apiVersion"]).rpartition("/")[0]
+
+
+def resource_of(obj: Mapping[str, Any]) -> str:
+    return RESOURCES.get(str(obj["kind"]), "?")  # "?": a kind no policy matches
+
+
+def _matches(
+    policy: Mapping[str, Any], obj: Mapping[str, Any], subresource: str, operation: str
+) -> bool:
+    resource = resource_of(obj) + (f"/{subresource}" if subresource else "")
+    return policy_matches(policy, group_of(obj), resource, operation)
+
+
+def policy_matches(policy: Mapping[str, Any], group: str, resource: str, operation: str) -> bool:
+    """The policy's resource rules match, and its exclusions do not."""
+    constraints = policy["spec"]["matchConstraints"]
+    return any(
+        _rule_matches(rule, group, resource, operation) for rule in constraints["resourceRules"]
+    ) and not any(
+        _rule_matches(rule, group, resource, operation)
+        for rule in constraints.get("excludeResourceRules") or []
+    )
+
+
+def _rule_matches(rule: Mapping[str, Any], group: str, resource: str, operation: str) -> bool:
+    named = resource in rule["resources"] or ("*" in rule["resources"] and "/" not in resource)
+    return group in rule["apiGroups"] and named and operation in rule["operations"]
 
 
 def admit(
@@ -100,17 +155,19 @@ def admit(
     assert binding["spec"]["policyName"] == policy["metadata"]["name"]
     labels = namespace.get("metadata", {}).get("labels") or {}
     selector = binding["spec"].get("matchResources", {}).get("namespaceSelector") or {}
-    if not _matches(policy, obj, subresource) or not _selected(selector, labels):
+    if not _matches(policy, obj, subresource, operation) or not _selected(selector, labels):
         return None
     request = {
         "operation": operation,
         "namespace": namespace["metadata"]["name"],
         "subResource": subresource,
+        "resource": {"group": group_of(obj), "version": "v1", "resource": resource_of(obj)},
         "userInfo": {"username": username, "groups": ["system:authenticated"]},
     }
+    deleting = operation == "DELETE"  # the API server gives the object as oldObject only
     data: dict[str, Any] = {
-        "object": obj,
-        "oldObject": None,
+        "object": None if deleting else obj,
+        "oldObject": obj if deleting else None,
         "request": request,
         "namespaceObject": namespace,
         "params": None,
