@@ -246,6 +246,15 @@ def _stray(rng: random.Random, root: Path, names: list[str]) -> str:
     return f"stray in {name}"
 
 
+def _top_entry(rng: random.Random, root: Path, names: list[str]) -> str:
+    """Entries directly in tenants/ that are no tenant's folder: they touch no tenant."""
+    (root / "tenants/evil").symlink_to(rng.choice(names))
+    if rng.random() < 0.5:
+        return "tenants/evil linked"
+    (root / "tenants/notes.yaml").write_text("owners: [mallory]\n")
+    return "tenants/evil linked, tenants/notes.yaml written"
+
+
 def _blueprint(rng: random.Random, root: Path, names: list[str]) -> str:
     _edit(root / "blueprints/worker/values.yaml.j2", "healthPath: /healthz", "healthPath: /ready")
     return "worker blueprint changed"
@@ -266,6 +275,7 @@ MUTATIONS: list[Mutation] = [
     _app,
     _hand_edit,
     _stray,
+    _top_entry,
     _blueprint,
     _ceiling,
 ]
@@ -312,6 +322,7 @@ def test_scoped_checks_agree_with_the_full_ones(repo: Path) -> None:
         names = _names(TENANTS)
         pool = [m for m in MUTATIONS if m not in RARE or rng.random() < 0.25]
         done = [m(rng, repo, names) for m in rng.sample(pool, rng.randint(1, 3))]
+        verdicts.update(("done", d) for d in done if d.startswith("tenants/evil"))
         if rng.random() < 0.5:  # the change committed with its generated files, or not
             berth(repo, "render")
         for command in (["validate"], ["render", "--check"]):
@@ -340,6 +351,11 @@ def test_scoped_checks_agree_with_the_full_ones(repo: Path) -> None:
     # The random changes exercised both verdicts of each check, and plans with rows.
     assert {("validate", 0), ("validate", 1), ("render", 0), ("render", 1)} <= verdicts
     assert any(kind == "plan" and rows > 0 for kind, rows in verdicts), verdicts
+    # Entries directly in tenants/ came up: a link, and a link with a file.
+    assert {
+        ("done", "tenants/evil linked"),
+        ("done", "tenants/evil linked, tenants/notes.yaml written"),
+    } <= verdicts, verdicts
 
 
 def test_untracked_files_are_changes_outside_the_generated_folders_only(repo: Path) -> None:
