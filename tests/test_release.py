@@ -281,7 +281,10 @@ def test_a_skipping_promotion_warns_in_the_plan_and_fails_the_check_without_the_
 
     code, _, err = berth(checkout, "plan", "--base", "HEAD", "--fail-on-skip")
     assert code == 1
-    assert "payments/api: 1.3.2 -> 1.5.0 in prod does not run in staging" in err
+    assert (
+        "payments/api: 1.3.2 -> 1.5.0 in prod did not run in staging before this change (it ran 1.4.0)"
+        in err
+    )
 
     event = tmp_path / "pull_request.json"
     pull = json.loads(

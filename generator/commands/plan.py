@@ -78,7 +78,10 @@ def run(
             err.write(f"berth: skipped environments approved by the label {APPROVE_SKIP_LABEL!r}\n")
         else:
             for change in plan.skips:
-                err.write(f"berth: {change.label} does not run in {change.previous_env}\n")
+                err.write(
+                    f"berth: {change.label} did not run in {change.previous_env} before this"
+                    f" change (it ran {change.previous_text})\n"
+                )
             err.write(
                 f"berth: this change skips an environment; promote through each environment in"
                 f" turn, or add the label {APPROVE_SKIP_LABEL!r} to the pull request to approve\n"
