@@ -105,6 +105,13 @@ def test_the_authors_own_label_does_not_count_though_a_maintainer(
     assert "a platform maintainer other than the author adds the label" in err
 
 
+def test_the_author_is_the_hosts_not_the_events(repo: Path, github: FakeGitHub) -> None:
+    github.pulls[2]["user"]["login"] = "mona"  # mona opened it: her own label cannot approve
+    github.label(2, DELETION, "mona")
+    code, err = guard(repo, "--fail-on-delete")
+    assert code == 1 and "added by mona, the pull request's author" in err
+
+
 def test_a_label_by_someone_with_triage_rights_only_does_not_count(
     repo: Path, github: FakeGitHub
 ) -> None:

@@ -98,7 +98,7 @@ class DryRunHost:
         raise GitHostError(
             f"cannot read the label events of {noun('pull', number)} of {self.target}"
             f" ({self.reason or 'no token'}); an approval label counts only when the host"
-            " says who added it (GitHub: GITHUB_TOKEN with pull-requests: read; GitLab:"
+            " says who added it (GitHub: GITHUB_TOKEN with issues: read; GitLab:"
             " BERTH_GITLAB_READ_TOKEN)"
         )
 

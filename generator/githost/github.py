@@ -194,15 +194,15 @@ class GitHubHost:
         return Reviews(author=author, head_sha=head, approvers=approvers)
 
     def label_history(self, number: int) -> LabelHistory:
-        # GET /repos/{o}/{r}/issues/{n}/events: a pull request's label events are its issue's.
+        # GET /repos/{o}/{r}/issues/{n}/events: a pull request's label events (and author) are
+        # its issue's, so the token needs `issues: read` only.
         action = f"reading the label events of pull request #{number}"
         with self._client() as gh, self._failure(action):
-            repo = self._repo(gh)
-            pull = repo.get_pull(number)
-            author = pull.user.login.lower() if pull.user is not None else ""
+            issue = self._repo(gh).get_issue(number)
+            author = issue.user.login.lower() if issue.user is not None else ""
             found = [
                 (e.created_at, e.id, _label_event(e))
-                for e in repo.get_issue(number).get_events()
+                for e in issue.get_events()
                 if e.event in _LABEL_EVENTS  # only these carry `label`: no lazy fetch
             ]
         found.sort(key=lambda item: (item[0], item[1]))

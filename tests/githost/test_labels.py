@@ -29,7 +29,6 @@ def test_github_lists_label_events_by_actor(github: FakeGitHub, github_host: Git
     # Non-label events are listed too and skipped without another request for each.
     assert github.calls() == [
         ("GET", "/api/v3/repos/Codertocat/Hello-World"),
-        ("GET", "/api/v3/repos/Codertocat/Hello-World/pulls/2"),
         ("GET", "/api/v3/repos/Codertocat/Hello-World/issues/2"),
         ("GET", "/api/v3/repos/Codertocat/Hello-World/issues/2/events"),
     ]

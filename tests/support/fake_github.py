@@ -387,6 +387,7 @@ class FakeGitHub(FakeServer):
         """The issue view GitHub keeps of every pull request (same number)."""
         issue = _renumber(self._issue_template, 1, pull["number"])
         issue.update(title=pull["title"], body=pull["body"], state=pull["state"])
+        issue["user"] = pull["user"]  # one author: the same object, as a test may change it
         issue["pull_request"] = {"url": pull["url"], "html_url": pull["html_url"]}
         return issue
 
