@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.repo import berth, copy_example
+from tests.support.repo import berth, copy_example, git
 
 API = "tenants/payments/apps/api.yaml"
 CI_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITLAB_CI", "CI_MERGE_REQUEST_LABELS")
@@ -106,3 +106,19 @@ def test_a_new_repository_is_a_release_named_in_full(example: Path) -> None:
         "tag": "1.4.0",
         "digest": None,
     }
+
+
+def test_an_environment_an_application_gains_is_a_release_into_it(example: Path) -> None:
+    staging = '    staging: {tag: "1.4.0", replicas: 2, host: payments.staging.acme.example}\n'
+    edit(example, (staging, ""))
+    assert berth(example, "render")[0] == 0
+    git(example, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "-")
+    edit(example, ("    prod:", staging.replace("1.4.0", "9.9.9") + "    prod:"))
+    code, lines = skip_check(example)
+    assert code == 1
+    assert lines == [
+        "berth: payments/api: ghcr.io/acme/payments-api:9.9.9 in staging (new environment)"
+        " did not run in dev before this change (it ran ghcr.io/acme/payments-api:1.4.0)"
+    ]
+    edit(example, ("9.9.9", "1.4.0"))  # what dev ran: a promotion into the new environment
+    assert skip_check(example) == (0, [])

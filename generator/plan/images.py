@@ -5,12 +5,13 @@ The plan names every release ("api: 1.4.0 -> 1.5.0 in prod"; with the repository
 flags an image that arrives in an environment without having run, *before the change*, in
 the environment before it (for this application: the previous environment, in
 platform.yaml's order, that the application runs in). The image is the whole reference:
-repository, tag and digest. Comparing with the base, not with the head, is what makes the
-guard hold over the change as a whole: setting one never-run image in dev, staging and prod
-at once is a skip into staging and into prod, as setting it in prod alone is. Such a skip
-needs the pull request label `berth/approve-skip` when the check asks (`berth plan
---fail-on-skip`), the way deletions need `berth/approve-deletion`; into a `sync: manual`
-environment it is also a warning in the plan itself.
+repository, tag and digest; an environment an existing application gains is a release into
+it ("api: ghcr.io/acme/api:1.5.0 in prod (new environment)"). Comparing with the base, not
+with the head, is what makes the guard hold over the change as a whole: setting one never-run
+image in dev, staging and prod at once is a skip into staging and into prod, as setting it in
+prod alone is. Such a skip needs the pull request label `berth/approve-skip` when the check
+asks (`berth plan --fail-on-skip`), the way deletions need `berth/approve-deletion`; into a
+`sync: manual` environment it is also a warning in the plan itself.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class ImageChange:
     env: str
     tenant: str
     app: str
-    old: Reference
+    old: Reference | None  # None: the application did not run in this environment before
     new: Reference
     previous_env: str | None  # the environment before, for this application
     previous: Reference | None  # what it ran there before the change (None: nothing)
@@ -57,6 +58,8 @@ class ImageChange:
 
     @property
     def label(self) -> str:
+        if self.old is None:
+            return f"{self.tenant}/{self.app}: {self.new} in {self.env} (new environment)"
         if self.old.repository == self.new.repository:
             old, new = str(self.old.image), str(self.new.image)
         else:  # a new repository is a release too, and the reviewer must see which
@@ -68,7 +71,8 @@ class ImageChange:
         """What the environment before ran on the base, as short as the label allows."""
         if self.previous is None:
             return "nothing"
-        if self.previous.repository == self.new.repository == self.old.repository:
+        same = self.old is not None and self.old.repository == self.new.repository
+        if same and self.previous.repository == self.new.repository:
             return str(self.previous.image)
         return str(self.previous)
 
@@ -82,9 +86,10 @@ def image_changes(base: ValidRepo | None, head: ValidRepo) -> list[ImageChange]:
             runs = [env for env in order if env in app.spec.environments]
             for env in order:
                 old, new = reference(before, env), reference(app, env)
-                # Only releases: an application or environment that is added or removed
-                # shows in the plan's objects, and has no previous image to compare.
-                if old is None or new is None or old == new:
+                # A new application shows in the plan's objects and runs nowhere yet; an
+                # environment an application leaves releases nothing. An environment an
+                # existing application gains is a release into it.
+                if before is None or new is None or old == new:
                     continue
                 index = runs.index(env) if env in runs else -1
                 previous_env = runs[index - 1] if index > 0 else None
