@@ -206,3 +206,5 @@ def test_judge_is_pure() -> None:
     assert not judge("x", history, ["alice", "bob"]).approved  # the author
     assert judge("y", history, ["Bob"]).approved  # usernames compare case-insensitively
     assert not judge("y", history, []).approved
+    gone = LabelHistory("", (LabelEvent("x", True, ""),))  # a deleted account added it
+    assert judge("x", gone, ["alice"]).reason == "'x' was added by an account that is gone"

@@ -42,13 +42,15 @@ def judge(label: str, history: LabelHistory, maintainers: Collection[str]) -> Ve
     adder = history.added_by(label)
     if adder is None:
         return Verdict(False, f"the host's history shows no {label!r} on the pull request")
+    if not adder:
+        return Verdict(False, f"{label!r} was added by an account that is gone")
     if adder == history.author:
         return Verdict(False, f"{label!r} was added by {adder}, the pull request's author")
     if adder not in allowed:
         listed = ", ".join(sorted(allowed)) or "none: platform.yaml lists no maintainers"
         return Verdict(
             False,
-            f"{label!r} was added by {adder or 'an account that is gone'}, who is not a"
+            f"{label!r} was added by {adder}, who is not a"
             f" platform maintainer (spec.maintainers of platform.yaml on the base: {listed})",
         )
     return Verdict(True, f"added by {adder}, a platform maintainer")
