@@ -134,9 +134,9 @@ def load_repo(
         display = f"{layout.TENANTS_DIR}/{name}"
         if name.startswith("."):
             continue
-        if wanted is not None and name not in wanted:
-            if kind == "dir":
-                unloaded.add(name)
+        if wanted is not None and name not in wanted and kind == "dir":
+            # An entry that is no folder belongs to no tenant: every scope reports it.
+            unloaded.add(name)
             continue
         if kind == "link":
             repo.problems.append(

@@ -11,6 +11,8 @@ what `render` makes of the head only if something they depend on changed, and th
   scope;
 - the blueprints of its applications: a changed file inside a blueprint's folder or its
   chart puts every tenant with an application of that blueprint in scope;
+- nothing of a tenant's: an entry directly in `tenants/` that is no folder (a file, a link)
+  is read by every check, scoped or not (load.py reports it);
 - `platform.yaml`, the tenant base (`blueprints/tenant`), Berth's own code and anything this
   module does not recognise: everything is in scope (the full check).
 
@@ -81,7 +83,7 @@ def _classify(
         if len(parts) == 3 and parts[2] in (layout.TENANT_FILE, layout.APPS_DIR):
             requests.add(parts[1])
         return None
-    if parts[0] == layout.TENANTS_DIR:  # a file directly in tenants/: load reports it
+    if parts[0] == layout.TENANTS_DIR:  # directly in tenants/: every scope's load reports it
         return None
     if path.startswith(f"{layout.TENANT_BASE_DIR}/"):
         return f"the tenant base {layout.TENANT_BASE_DIR}/ changed"

@@ -4,9 +4,10 @@ Exit codes: 0 planned; 1 the working tree is invalid, or `--fail-on-delete` and 
 deletes namespaces, applications or databases in a `sync: manual` environment without the
 pull request label `berth/approve-deletion` (APPROVE_DELETION_LABEL), or `--fail-on-skip`
 and an image skips an environment without the label `berth/approve-skip` (plan/images.py),
-or `--require-approvals`
-and a tenant whose generated files change lacks its owners' approval (plan/approvals.py);
-2 usage or internal error (also: the host could not be asked about reviews).
+each label counting only when a platform maintainer other than the author added it
+(plan/labels.py), or `--require-approvals` and a tenant whose generated files change lacks
+its owners' approval (plan/approvals.py); 2 usage or internal error (also: the host could not
+be asked about reviews or labels).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Literal, TextIO
 from generator import ci
 from generator.atomic import write_atomic
 from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, approvals, make_plan
+from generator.plan.labels import HostError, LabelCheck
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
 from generator.report import render_problems
@@ -63,27 +65,30 @@ def run(
         err.write("berth: the working tree is invalid; run `berth validate`\n")
         return 1
     status = 0
-    if fail_on_delete and plan.deletions:
-        if APPROVE_DELETION_LABEL in ci.pull_request_labels(env):
-            err.write(f"berth: deletions approved by the label {APPROVE_DELETION_LABEL!r}\n")
-        else:
+    labels = LabelCheck(env, plan.maintainers, out)
+    try:
+        if fail_on_delete and plan.deletions and not _label(labels, APPROVE_DELETION_LABEL, err):
             err.write(
                 f"berth: this change deletes {len(plan.deletions)} namespace(s), application(s)"
-                f" or database object(s) in sync: manual environments; add the label"
-                f" {APPROVE_DELETION_LABEL!r} to the pull request to approve\n"
+                f" or database object(s) in sync: manual environments; a platform maintainer"
+                f" other than the author adds the label {APPROVE_DELETION_LABEL!r} to approve\n"
             )
             status = 1
-    if fail_on_skip and plan.skips:
-        if APPROVE_SKIP_LABEL in ci.pull_request_labels(env):
-            err.write(f"berth: skipped environments approved by the label {APPROVE_SKIP_LABEL!r}\n")
-        else:
+        if fail_on_skip and plan.skips and not _label(labels, APPROVE_SKIP_LABEL, err):
             for change in plan.skips:
-                err.write(f"berth: {change.label} does not run in {change.previous_env}\n")
+                err.write(
+                    f"berth: {change.label} did not run in {change.previous_env} before this"
+                    f" change (it ran {change.previous_text})\n"
+                )
             err.write(
                 f"berth: this change skips an environment; promote through each environment in"
-                f" turn, or add the label {APPROVE_SKIP_LABEL!r} to the pull request to approve\n"
+                f" turn, or a platform maintainer other than the author adds the label"
+                f" {APPROVE_SKIP_LABEL!r} to approve\n"
             )
             status = 1
+    except HostError as exc:
+        err.write(f"berth: error: {exc}\n")
+        return 2
     if require_approvals:
         # Only here: the Git host clients take longer to import than a scoped plan to make.
         from generator.githost import GitHostError, host_from_environment
@@ -97,6 +102,16 @@ def run(
             return 2
         status = status or (0 if agreed else 1)
     return status
+
+
+def _label(labels: LabelCheck, label: str, err: TextIO) -> bool:
+    """Whether `label` approves (plan/labels.py); says why it does not on `err`."""
+    verdict = labels.verdict(label)
+    if verdict.approved:
+        err.write(f"berth: approved by the label {label!r} ({verdict.reason})\n")
+    else:
+        err.write(f"berth: the label {label!r} does not approve: {verdict.reason}\n")
+    return verdict.approved
 
 
 def _render(plan: Plan, fmt: PlanFormat, env: Mapping[str, str]) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, TextIO
 
-from .base import GitHost, GitHostError, Kind, Reviews, hidden_marker
+from .base import GitHost, GitHostError, Kind, LabelEvent, LabelHistory, Reviews, hidden_marker
 from .dryrun import DryRunHost
 from .github import DEFAULT_API_URL, GitHubHost
 from .gitlab import GitLabHost
@@ -33,6 +33,8 @@ __all__ = [
     "GitHubHost",
     "GitLabHost",
     "Kind",
+    "LabelEvent",
+    "LabelHistory",
     "Reviews",
     "Secret",
     "hidden_marker",

@@ -46,6 +46,35 @@ class Reviews:
     approvers: frozenset[str]
 
 
+@dataclass(frozen=True)
+class LabelEvent:
+    """One label added to or removed from a PR/MR, as the host's history records it."""
+
+    label: str
+    added: bool
+    actor: str  # lower-case username; "" for an account that is gone
+
+
+@dataclass(frozen=True)
+class LabelHistory:
+    """The author of a PR/MR (lower case) and its label events, oldest first.
+
+    The history, not the label list an event payload carries, says who put a label on: the
+    list says only that someone with triage rights did, the PR's author included.
+    """
+
+    author: str
+    events: tuple[LabelEvent, ...]
+
+    def added_by(self, label: str) -> str | None:
+        """Who added `label` last, when the history leaves it on; None when it is off."""
+        who = None
+        for event in self.events:
+            if event.label == label:
+                who = event.actor if event.added else None
+        return who
+
+
 @runtime_checkable
 class GitHost(Protocol):
     def describe(self) -> str:
@@ -95,6 +124,10 @@ class GitHost(Protocol):
 
     def reviews(self, number: int) -> Reviews:
         """The author, head commit and standing approvals of PR/MR `number` (read only)."""
+        ...
+
+    def label_history(self, number: int) -> LabelHistory:
+        """The author and the label events of PR/MR `number`, oldest first (read only)."""
         ...
 
 

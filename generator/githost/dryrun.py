@@ -8,7 +8,16 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from .base import GitHostError, Kind, Reviews, check_proposal, hidden_marker, noun, with_marker
+from .base import (
+    GitHostError,
+    Kind,
+    LabelHistory,
+    Reviews,
+    check_proposal,
+    hidden_marker,
+    noun,
+    with_marker,
+)
 
 
 class DryRunHost:
@@ -82,6 +91,15 @@ class DryRunHost:
             f"cannot read the reviews of {noun('pull', number)} of {self.target}"
             f" ({self.reason or 'no token'}); the approvals check needs a token that can read"
             " them (GitHub: GITHUB_TOKEN with pull-requests: read; GitLab: BERTH_GITLAB_READ_TOKEN)"
+        )
+
+    def label_history(self, number: int) -> LabelHistory:
+        # An approval label must not count because no one could check who added it.
+        raise GitHostError(
+            f"cannot read the label events of {noun('pull', number)} of {self.target}"
+            f" ({self.reason or 'no token'}); an approval label counts only when the host"
+            " says who added it (GitHub: GITHUB_TOKEN with issues: read; GitLab:"
+            " BERTH_GITLAB_READ_TOKEN)"
         )
 
     def _say(self, headline: str, *block: str) -> None:

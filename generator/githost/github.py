@@ -21,11 +21,14 @@ from github.GitCommit import GitCommit
 from github.GitRef import GitRef
 from github.InputGitTreeElement import InputGitTreeElement
 from github.IssueComment import IssueComment
+from github.IssueEvent import IssueEvent
 from github.Repository import Repository
 
 from .base import (
     GitHostError,
     Kind,
+    LabelEvent,
+    LabelHistory,
     Reviews,
     check_proposal,
     git_blob_sha,
@@ -43,6 +46,7 @@ _FILE_MODE = "100644"
 _TIMEOUT = 30  # seconds per request; PyGithub wants an int
 # Review states that replace a user's earlier verdict (a dismissal withdraws an approval).
 _DECIDING = frozenset({"APPROVED", "CHANGES_REQUESTED", "DISMISSED"})
+_LABEL_EVENTS = frozenset({"labeled", "unlabeled"})
 
 
 class GitHubHost:
@@ -189,6 +193,21 @@ class GitHubHost:
         )
         return Reviews(author=author, head_sha=head, approvers=approvers)
 
+    def label_history(self, number: int) -> LabelHistory:
+        # GET /repos/{o}/{r}/issues/{n}/events: a pull request's label events (and author) are
+        # its issue's, so the token needs `issues: read` only.
+        action = f"reading the label events of pull request #{number}"
+        with self._client() as gh, self._failure(action):
+            issue = self._repo(gh).get_issue(number)
+            author = issue.user.login.lower() if issue.user is not None else ""
+            found = [
+                (e.created_at, e.id, _label_event(e))
+                for e in issue.get_events()
+                if e.event in _LABEL_EVENTS  # only these carry `label`: no lazy fetch
+            ]
+        found.sort(key=lambda item: (item[0], item[1]))
+        return LabelHistory(author, tuple(event for _, _, event in found))
+
     # -- helpers ----------------------------------------------------------------------
 
     def _client(self) -> Github:
@@ -304,6 +323,11 @@ class GitHubHost:
         except requests.RequestException as exc:
             text = unreachable("GitHub", action, self.api_url, exc)
             raise GitHostError(self._token.scrub(text)) from None
+
+
+def _label_event(event: IssueEvent) -> LabelEvent:
+    actor = event.actor.login.lower() if event.actor is not None else ""
+    return LabelEvent(event.label.name, event.event == "labeled", actor)
 
 
 def _login(comment: IssueComment) -> str:

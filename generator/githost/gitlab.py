@@ -26,6 +26,8 @@ from gitlab.v4.objects import Project
 from .base import (
     GitHostError,
     Kind,
+    LabelEvent,
+    LabelHistory,
     Reviews,
     check_proposal,
     git_blob_sha,
@@ -208,6 +210,21 @@ class GitLabHost:
         author = request.author.get("username", "") if isinstance(request.author, dict) else ""
         return Reviews(author=str(author), head_sha=str(request.sha), approvers=approvers)
 
+    def label_history(self, number: int) -> LabelHistory:
+        # GET /projects/:id/merge_requests/:iid/resource_label_events
+        action = f"reading the label events of merge request !{number}"
+        with self._client() as gl, self._failure(action):
+            request = self._project(gl).mergerequests.get(number)
+            listed = request.resourcelabelevents.list(iterator=True, per_page=100)
+            found = [
+                (str(e.created_at), int(e.id), event)
+                for e in listed
+                if (event := _label_event(e.attributes)) is not None
+            ]
+        found.sort(key=lambda item: (item[0], item[1]))
+        author = request.author.get("username", "") if isinstance(request.author, dict) else ""
+        return LabelHistory(str(author).lower(), tuple(event for _, _, event in found))
+
     # -- helpers ----------------------------------------------------------------------
 
     def _client(self) -> gitlab.Gitlab:
@@ -254,6 +271,15 @@ class GitLabHost:
         except requests.RequestException as exc:
             text = unreachable("GitLab", action, self.url, exc)
             raise GitHostError(self._token.scrub(text)) from None
+
+
+def _label_event(data: dict[str, Any]) -> LabelEvent | None:
+    """An add or remove of a label that still exists (a deleted label has `label: null`)."""
+    label, user = data.get("label"), data.get("user")
+    if not isinstance(label, dict) or data.get("action") not in ("add", "remove"):
+        return None
+    actor = str(user.get("username", "")).lower() if isinstance(user, dict) else ""
+    return LabelEvent(str(label.get("name", "")), data["action"] == "add", actor)
 
 
 def _author(note: Any) -> str:

@@ -91,12 +91,16 @@ def select_form(labels: Iterable[object]) -> IssueForm | FormError:
 _CHECKBOX = re.compile(r"[-*+][ \t]+\[([ xX])\](?:[ \t]+(.*))?")
 
 
-def _strip_html_comments(text: str) -> str:
-    """Drop `<!-- ... -->`: GitLab templates carry hints in them, and nobody sees them rendered.
+def _strip_html_comments(text: str) -> tuple[str, int | None]:
+    """`text` without its `<!-- ... -->` comments, and the line of a comment never closed.
 
-    Keeping only what the rendered issue shows means reviewers see everything that becomes the
-    request. A linear scan, not a regular expression, so no body can make this slow; an
-    unterminated comment is left as text.
+    GitLab templates carry hints in comments, and nobody sees them rendered: keeping only what
+    the rendered issue shows means reviewers see everything that becomes the request. A comment
+    that is never closed is not dropped but refused (the line number): where it starts a line
+    (or follows a quote or list mark, or sits in other raw HTML) GitHub and GitLab hide
+    everything after it, so a decoy form above it could show reviewers one request while the
+    text below asks for another. A linear scan, not a regular expression, so no body can make
+    this slow.
     """
     out: list[str] = []
     pos = 0
@@ -106,11 +110,11 @@ def _strip_html_comments(text: str) -> str:
             break
         end = text.find("-->", start + 4)
         if end < 0:
-            break
+            return "", text.count("\n", 0, start) + 1
         out.append(text[pos:start])
         pos = end + 3
     out.append(text[pos:])
-    return "".join(out)
+    return "".join(out), None
 
 
 def _heading(line: str) -> str | None:
@@ -147,7 +151,14 @@ def parse_issue_body(body: object, form: IssueForm) -> ParsedForm:
             ),
         )
 
-    text = _strip_html_comments(body.replace("\r\n", "\n").replace("\r", "\n"))
+    text, unclosed = _strip_html_comments(body.replace("\r\n", "\n").replace("\r", "\n"))
+    if unclosed is not None:
+        message = (
+            f"has an HTML comment ('<!--') on line {unclosed} that is never closed: the"
+            " rendered issue hides what follows it, so reviewers would not see what Berth reads;"
+            " close it with '-->' or remove it"
+        )
+        return ParsedForm(form, MappingProxyType(empty), (_body_error(message),))
     by_label = {f.label.casefold(): f for f in form.fields}
     sections: dict[str, list[str]] = {}
     errors: list[FormError] = []

@@ -132,6 +132,8 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
         if o.action == "remove" and o.kind in DELETION_KINDS
     ]
     plan.approvals = approvals(base, rows.values())
+    # Who may approve with a label: as the base lists them, so a change cannot add its author.
+    plan.maintainers = tuple(base.valid.platform.spec.maintainers) if base.valid else ()
     plan.images = image_changes(base.valid, head.valid)
     return plan
 

@@ -152,9 +152,12 @@ def _releases(plan: Plan) -> str:
     if manual:
         lines.append(
             "> [!WARNING]\n> **An image goes into an environment that syncs by hand"
-            " (`sync: manual`) without running in the environment before it:**\n>\n"
+            " (`sync: manual`) without having run in the environment before it:**\n>\n"
         )
-        lines += [f"> - {code(c.label)}, not in {code(c.previous_env or '')}\n" for c in manual]
+        lines += [
+            f"> - {code(c.label)}, not in {code(c.previous_env or '')} before this change\n"
+            for c in manual
+        ]
         lines.append(">\n")
     if plan.skips:
         lines.append(

@@ -101,6 +101,8 @@ class Plan:
     # their folder falls to the platform's catch-all in CODEOWNERS).
     approvals: list[Approval] = field(default_factory=list)
     images: list[ImageChange] = field(default_factory=list)  # releases, by environment
+    # platform.yaml's maintainers on the base: who may add an approval label (labels.py).
+    maintainers: tuple[str, ...] = ()
     has_apps: bool = False
     base_total: Cost = ZERO  # every tenant in every environment
     head_total: Cost = ZERO

@@ -8,9 +8,8 @@ from typing import Any
 
 from generator.cost import money
 from generator.plan.cost import Cost
-from generator.plan.images import ImageChange, image_lines
+from generator.plan.images import ImageChange, Reference, image_lines
 from generator.plan.model import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, Row
-from generator.release import Image
 from generator.report import render_problems
 
 SYMBOL = {"add": "+", "change": "~", "remove": "-"}
@@ -172,8 +171,14 @@ def _json_row(row: Row) -> dict[str, Any]:
 
 
 def _json_image(change: ImageChange) -> dict[str, Any]:
-    def image(value: Image) -> dict[str, Any]:
-        return {"tag": value.tag, "digest": value.digest}
+    def image(value: Reference | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        return {
+            "repository": value.repository,
+            "tag": value.image.tag,
+            "digest": value.image.digest,
+        }
 
     return {
         "environment": change.env,
@@ -183,6 +188,7 @@ def _json_image(change: ImageChange) -> dict[str, Any]:
         "new": image(change.new),
         "skipped": change.skipped,
         "previousEnvironment": change.previous_env,
+        "previousOnBase": image(change.previous),
     }
 
 

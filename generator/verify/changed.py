@@ -28,8 +28,9 @@ list files, the objects those changed files declare (by kind and name).
 What widens the check: `platform.yaml`, Berth's code (generator/, pyproject.toml) or a CRD
 folder of the platform mean the full verify. A change under `blueprints/` follows exactly the
 Applications whose source, value files or kustomize bases read it. Changes to `tenants/` reach
-Argo CD only through the generated files, which differ then too; Markdown, `CODEOWNERS` and
-Berth's state folder never reach a build.
+Argo CD only through the generated files, which differ then too; `docs/`, Markdown at the
+top of the repository, `CODEOWNERS` and Berth's state folder never reach a build. Any other
+file, whatever its suffix, may: a chart renders every file of its templates/ folder.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ from generator.verify.documents import load_documents
 from generator.verify.folders import KUSTOMIZATIONS
 from generator.verify.sources import MANIFEST_SUFFIXES
 
-_NO_EFFECT = (".md",)
+_NO_EFFECT = (".md",)  # at the top of the repository, where no source lies
+_DOCS = "docs/"
 # Berth itself: its code, its vendored CRDs and schemas, what installs it.
 _BERTH_CODE = ("generator/", "pyproject.toml")
 _PATH_CHARS = "A-Za-z0-9_.-"
@@ -77,10 +79,13 @@ class Scope:
 
 
 def _no_effect(name: str) -> bool:
+    """Whether no build can read `name`. A suffix says nothing inside a chart or kustomize
+    folder (Helm renders every file of templates/ but `_*` and NOTES.txt, whatever its
+    name): only documentation outside every source counts."""
     return (
-        name.startswith((f"{layout.TENANTS_DIR}/", f"{layout.STATE_DIR}/"))
+        name.startswith((f"{layout.TENANTS_DIR}/", f"{layout.STATE_DIR}/", _DOCS))
         or name == layout.CODEOWNERS_FILE
-        or name.endswith(_NO_EFFECT)
+        or ("/" not in name and name.endswith(_NO_EFFECT))
     )
 
 

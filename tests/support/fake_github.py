@@ -362,6 +362,9 @@ class FakeGitHub(FakeServer):
         self._pull_template = copy.deepcopy(template_pr)
         self._issue_template = copy.deepcopy(opened_issue["issue"])
         self._comment_template = copy.deepcopy(commented["comment"])
+        self._label_template = self._localize(
+            load_reference(f"{hooks}/issues.labeled.payload.json")
+        )["label"]
 
         self.issues: dict[int, dict[str, Any]] = {1: opened_issue["issue"]}
         self.pulls: dict[int, dict[str, Any]] = {}
@@ -371,6 +374,7 @@ class FakeGitHub(FakeServer):
         self.comments: dict[int, dict[str, Any]] = {}  # id -> comment JSON
         self.reviews: dict[int, list[dict[str, Any]]] = {}  # pull number -> reviews, oldest first
         self.comment_issue: dict[int, int] = {}  # comment id -> issue number
+        self.events: dict[int, list[dict[str, Any]]] = {}  # issue number -> events, oldest first
         self._store_comment(1, commented["comment"])
 
     def _localize(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -383,6 +387,7 @@ class FakeGitHub(FakeServer):
         """The issue view GitHub keeps of every pull request (same number)."""
         issue = _renumber(self._issue_template, 1, pull["number"])
         issue.update(title=pull["title"], body=pull["body"], state=pull["state"])
+        issue["user"] = pull["user"]  # one author: the same object, as a test may change it
         issue["pull_request"] = {"url": pull["url"], "html_url": pull["html_url"]}
         return issue
 
@@ -420,6 +425,32 @@ class FakeGitHub(FakeServer):
         reviews.append(review)
         return review
 
+    def label(self, number: int, name: str, login: str, *, added: bool = True) -> dict[str, Any]:
+        """`login` adds (or removes) the label `name` on issue or pull request `number`: the
+        event `GET /repos/{o}/{r}/issues/{n}/events` lists, as GitHub's docs show it."""
+        events = self.events.setdefault(number, [])
+        eid = 6430000 + sum(len(e) for e in self.events.values())
+        label = copy.deepcopy(self._label_template)
+        label.update(name=name, url=f"{self.api_url}/repos/{self.full_name}/labels/{name}")
+        event = {
+            "id": eid,
+            "node_id": f"LE_{eid}",
+            "url": f"{self.api_url}/repos/{self.full_name}/issues/events/{eid}",
+            "actor": copy.deepcopy(self.user) | {"login": login},
+            "event": "labeled" if added else "unlabeled",
+            "commit_id": None,
+            "commit_url": None,
+            "created_at": f"2019-05-15T16:{len(events) // 60:02d}:{len(events) % 60:02d}Z",
+            "label": {"name": label["name"], "color": label["color"]},
+            "performed_via_github_app": None,
+        }
+        events.append(event)
+        # The issue's own events (assigned, closed, ...) are listed too: only labels count.
+        if len(events) == 1:
+            events.insert(0, event | {"id": eid - 1, "event": "subscribed", "label": None})
+            del events[0]["label"]
+        return event
+
     def push(self, number: int, files: dict[str, bytes]) -> str:
         """Test setup: a new commit on the pull request's branch, which becomes its head."""
         pull = self.pulls[number]
@@ -452,6 +483,7 @@ class FakeGitHub(FakeServer):
             ("GET", "", self._get_repo),
             ("GET", r"/issues/(\d+)", self._get_issue),
             ("GET", r"/issues/(\d+)/comments", self._list_comments),
+            ("GET", r"/issues/(\d+)/events", self._list_events),
             ("POST", r"/issues/(\d+)/comments", self._create_comment),
             ("PATCH", r"/issues/comments/(\d+)", self._edit_comment),
             ("GET", r"/git/ref/(.+)", self._get_ref),
@@ -507,6 +539,12 @@ class FakeGitHub(FakeServer):
         if number not in self.issues:
             return self.not_found(request)
         return page(request, self.comments_on(number), default_per_page=30)
+
+    def _list_events(self, request: Request, match: re.Match[str]) -> Reply:
+        number = int(match[1])
+        if number not in self.issues:
+            return self.not_found(request)
+        return page(request, self.events.get(number, []), default_per_page=30)
 
     def _create_comment(self, request: Request, match: re.Match[str]) -> Reply:
         number = int(match[1])

@@ -78,6 +78,7 @@ class FakeGitLab(FakeServer):
         # (kind, iid) -> notes, kind being "merge_requests" or "issues" as in the URL
         self.notes: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.approvals: dict[int, list[str]] = {}  # merge request iid -> usernames
+        self.label_events: dict[int, list[dict[str, Any]]] = {}  # merge request iid -> events
         self._note_id = 1240
         for kind, event in (("merge_requests", on_mr), ("issues", on_issue)):
             attributes = event["object_attributes"]
@@ -127,6 +128,25 @@ class FakeGitLab(FakeServer):
 
     def approve(self, iid: int, username: str) -> None:
         self.approvals.setdefault(iid, []).append(username)
+
+    def label(self, iid: int, name: str, username: str, *, added: bool = True) -> dict[str, Any]:
+        """`username` adds (or removes) the label `name` on merge request `iid`: the event
+        `GET /projects/:id/merge_requests/:iid/resource_label_events` lists, as GitLab's docs
+        show it."""
+        events = self.label_events.setdefault(iid, [])
+        eid = 142 + sum(len(e) for e in self.label_events.values())
+        user = self.user | {"id": 100 + eid, "username": username, "name": username.title()}
+        event = {
+            "id": eid,
+            "user": user,
+            "created_at": f"2018-08-20T13:{len(events) // 60:02d}:{len(events) % 60:02d}.077Z",
+            "resource_type": "MergeRequest",
+            "resource_id": self.merge_requests[iid]["id"],
+            "label": {"id": 73, "name": name, "color": "#34495E", "description": ""},
+            "action": "add" if added else "remove",
+        }
+        events.append(event)
+        return event
 
     def push(self, iid: int, files: dict[str, bytes], *, reset_approvals: bool = True) -> str:
         """Test setup: a commit on the merge request's source branch; GitLab's "reset
@@ -180,6 +200,7 @@ class FakeGitLab(FakeServer):
             ("PUT", r"/merge_requests/(\d+)", self._update_mr),
             ("PUT", r"/merge_requests/(\d+)/merge", self._merge_mr),
             ("GET", r"/merge_requests/(\d+)/approvals", self._get_approvals),
+            ("GET", r"/merge_requests/(\d+)/resource_label_events", self._list_label_events),
             ("GET", r"/repository/compare", self._compare),
         ]:
             self.route(method, project + pattern, handler)
@@ -390,6 +411,12 @@ class FakeGitLab(FakeServer):
             {key: found[key] for key in keys}
             | {"project_id": self.project_id, "approved": bool(users), "approved_by": users},
         )
+
+    def _list_label_events(self, request: Request, match: re.Match[str]) -> Reply:
+        iid = int(match[1])
+        if iid not in self.merge_requests:
+            return Reply(404, {"message": "404 Merge Request Not Found"})
+        return page(request, self.label_events.get(iid, []), default_per_page=20)
 
     def _merge_mr(self, request: Request, match: re.Match[str]) -> Reply:
         """Only "merge when the pipeline succeeds": the pipeline is still running."""
