@@ -22,6 +22,7 @@ TOP_LEVEL = {
     "changes": "load",
     "scope": "load",
     "write": "write",
+    "output": "write",
     "journal": "write",
     "strays": "write",
     "tree_files": "write",

@@ -32,6 +32,7 @@ from generator.dispatch import BumpRequest
 from generator.edit import Change, EditError, edit
 from generator.githost import GitHostError, host_from_environment
 from generator.load import RequestCache, load_repo
+from generator.output import extra_files, full_codeowners, plan_render
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_text
 from generator.plan.scoped import scoped_plan
@@ -48,7 +49,6 @@ from generator.release import (
     request_file,
 )
 from generator.release_load import TenantRequests, read_tenant
-from generator.render.output import extra_files, full_codeowners, plan_render
 from generator.render.tree import Unit, units
 from generator.report import render_problems
 from generator.validate import ValidRepo, validate_repo
@@ -268,7 +268,7 @@ def _render(root: str, valid: ValidRepo, built: list[Unit]) -> None:
     """`berth render` of the validated repository: only the units that changed are built."""
     workspace = Workspace(root)
     workspace.recover()
-    # The same files as `berth render` (generator/render/output.py), the catalog included.
+    # The same files as `berth render` (generator/output.py), the catalog included.
     extra = extra_files(valid, full_codeowners(root, valid))
     outcome, writes, cache = plan_render(root, valid, extra, workspace, tree=built)
     apply_changes(root, outcome, writes, workspace, cache)

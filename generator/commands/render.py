@@ -14,8 +14,8 @@ from generator import layout
 from generator.changes import base_text, change_set
 from generator.journal import read_journal
 from generator.load import RequestCache
+from generator.output import extra_files, owners_problems, plan_render, read_text
 from generator.render.codeowners import codeowners, codeowners_problems, scoped_codeowners
-from generator.render.output import extra_files, owners_problems, plan_render, read_text
 from generator.repo_view import DiskView
 from generator.report import Format, render_problems
 from generator.scope import scope_of

@@ -26,9 +26,9 @@ from generator.model_errors import validate_model
 from generator.models.application import Application, AppName
 from generator.models.common import TenantName
 from generator.models.tenant import Tenant
+from generator.output import extra_files, full_codeowners, owners_problems, plan_render
 from generator.problems import Problem
 from generator.render.codeowners import codeowners_problems
-from generator.render.output import extra_files, full_codeowners, owners_problems, plan_render
 from generator.render.tree import units
 from generator.repo_view import DiskView, OverlayView, RepoView
 from generator.validate import validate_repo
