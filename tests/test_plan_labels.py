@@ -9,6 +9,7 @@ The base's platform.yaml names the maintainers `mona` and `Codertocat`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,9 +49,11 @@ def repo(tmp_path: Path) -> Path:
     deletion) and sends a never-run tag to prod (a skip)."""
     root = make_repo(tmp_path / "repo", commit=False)
     platform = root / "platform.yaml"
-    platform.write_text(
-        platform.read_text().replace("spec:\n", "spec:\n  maintainers: [mona, Codertocat]\n", 1)
+    text = re.sub(
+        r"(?m)^  maintainers: .*$", "  maintainers: [mona, Codertocat]", platform.read_text()
     )
+    assert "[mona, Codertocat]" in text
+    platform.write_text(text)
     write(root, {"tenants/payments/apps/api.yaml": API_WITH_DATABASE})
     git(root, "-c", "init.defaultBranch=main", "init", "-q")
     git(root, "add", "-A")
