@@ -170,55 +170,56 @@ def _new_helm(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 Change = Callable[[Path, pytest.MonkeyPatch], None]
+
+
+def _editing(file: str, old: str, new: str, *, last: bool = False) -> Change:
+    return lambda root, _: (_last if last else edit)(root / file, old, new)
+
+
 EVERY = "every"  # every build of the environment
 CHANGES: dict[str, tuple[Callable[[Path], None] | None, Change, set[str] | str]] = {
     # setup before the first run, the change, the Applications built again
     "a file in the source folder": (
         None,
-        lambda r, _: edit(
-            r / CHECKOUT / "guardrails/kustomization.yaml",
+        _editing(
+            f"{CHECKOUT}/guardrails/kustomization.yaml",
             "kind: Kustomization",
             "kind: Kustomization\nnamespace: checkout-dev",
-        ),  # fmt: skip
+        ),
         {"checkout-dev"},
     ),
     "a values file": (
         None,
-        lambda r, _: edit(
-            r / CHECKOUT / "apps/cart-worker.values.yaml", "replicas:", "# a comment\nreplicas:"
-        ),  # fmt: skip
+        _editing(f"{CHECKOUT}/apps/cart-worker.values.yaml", "replicas:", "# edited\nreplicas:"),
         {"checkout-cart-worker-dev"},
     ),
     "a file a kustomization reads from outside its folder": (
         _outside_read,
-        lambda r, _: edit(r / CHECKOUT / "extra/limits.yaml", "a: '1'", "a: '2'"),
+        _editing(f"{CHECKOUT}/extra/limits.yaml", "a: '1'", "a: '2'"),
         {"checkout-dev"},
     ),
     "a file of the shared base": (
         None,
-        lambda r, _: edit(
-            r / "blueprints/tenant/limitrange.yaml",
-            "kind: LimitRange",
-            "kind: LimitRange\n# edited",
-        ),  # fmt: skip
+        _editing("blueprints/tenant/limitrange.yaml", "kind: LimitRange", "kind: LimitRange\n#"),
         set(GUARDRAILS),
     ),
     "the Application's destination": (
         None,
-        lambda r, _: _last(
-            r / CHECKOUT / "argocd.yaml", "namespace: checkout-dev", "namespace: checkout-qa"
-        ),  # fmt: skip
+        _editing(
+            f"{CHECKOUT}/argocd.yaml",
+            "namespace: checkout-dev",
+            "namespace: checkout-qa",
+            last=True,
+        ),
         # the file declaring it changed too, so the build reading that file is new as well
         {"checkout-dev-argocd", "checkout-cart-worker-dev"},
     ),
     "a CRD": (
         _platform_crd,
-        lambda r, _: edit(
-            r / "platform/crds/widget.yaml", "size: {type: integer}", "size: {type: string}"
-        ),  # fmt: skip
+        _editing("platform/crds/widget.yaml", "size: {type: integer}", "size: {type: string}"),
         EVERY,
     ),
-    "the helm executable": (None, lambda r, m: _new_helm(r, m), set(APPS)),
+    "the helm executable": (None, lambda root, patch: _new_helm(root, patch), set(APPS)),
 }
 
 
