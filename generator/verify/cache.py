@@ -69,6 +69,23 @@ class Stats:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
+def _sealed(payload: Mapping[str, Any]) -> bytes:
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return digest(raw).encode() + b"\n" + raw
+
+
+def _unsealed(key: str, raw: bytes) -> dict[str, Any] | None:
+    """The payload of an entry file, if it is whole and is the entry of `key`."""
+    head, _, body = raw.partition(b"\n")
+    if head.decode("ascii", "replace") != digest(body):
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and data.get("key") == key else None
+
+
 def _encode(key: str, entry: Entry) -> bytes | None:
     argocd = [[at.obj, at.file, at.line] for at in entry.argocd]
     payload = {
@@ -80,22 +97,18 @@ def _encode(key: str, entry: Entry) -> bytes | None:
         "namespaces": sorted(entry.namespaces),
         "objects": entry.objects,
     }
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    sealed = _sealed(payload)
     # JSON turns a non-string key or a tuple into something else: keep only what comes back.
-    if json.loads(body)["argocd"] != argocd:
+    if json.loads(sealed.partition(b"\n")[2])["argocd"] != argocd:
         return None
-    raw = body.encode()
-    return digest(raw).encode() + b"\n" + raw
+    return sealed
 
 
 def _decode(key: str, raw: bytes) -> Entry | None:
-    head, _, body = raw.partition(b"\n")
-    if head.decode("ascii", "replace") != digest(body):
+    data = _unsealed(key, raw)
+    if data is None:
         return None
     try:
-        data = json.loads(body)
-        if data["key"] != key:
-            return None
         problems = tuple(
             Problem(str(f), int(line), int(col), str(where), str(msg), sev)
             for f, line, col, where, msg, sev in data["problems"]
@@ -128,17 +141,19 @@ class BuildCache:
         """Unkeyable when the platform's CRD folders cannot be named (a symbolic link)."""
         self.folder, self.root, self.tools = folder, root, tools
         self.folders = folders or Folders(root)
-        self.reader = Reader(root)
+        self.reader = Reader(root, self)
         self.stats = Stats()
         self.used: set[str] = set()
         self._tools: dict[str, str | None] = {}
+        self._projects: dict[int, tuple[Mapping[str, Any], str]] = {}
         spec = platform.spec
+        self.code = package_digest()
         crds = [(d, self.reader.tree(os.path.normpath(d))) for d in spec.crdDirs]
         self.run = digest(
             canonical(
                 {
                     "format": FORMAT,
-                    "code": package_digest(),
+                    "code": self.code,
                     "libraries": library_versions(),
                     "kubernetesVersion": schemas.version,
                     "crdDirs": crds,
@@ -214,12 +229,19 @@ class BuildCache:
             self.uncached("tool")
             return None
         role = role_of(app.obj, env, tenants)
-        parts = [self.run, env, app.obj, app.file, app.line, project, [role.kind, role.tenant], tool, kind, reads]  # fmt: skip
+        parts = [self.run, env, app.obj, app.file, app.line, self._project(project or {}), [role.kind, role.tenant], tool, kind, reads]  # fmt: skip
         try:
             return digest(canonical(parts))
         except (TypeError, ValueError):
             self.uncached("json")
             return None
+
+    def _project(self, project: Mapping[str, Any]) -> str:
+        """The AppProject's digest: hundreds of Applications share one (the object is kept
+        with it, so its id is not reused while the run lasts)."""
+        if id(project) not in self._projects:
+            self._projects[id(project)] = (project, digest(canonical(project)))
+        return self._projects[id(project)][1]
 
     def uncached(self, reason: str) -> None:
         self.stats.uncached += 1
@@ -228,13 +250,46 @@ class BuildCache:
     def _path(self, key: str) -> str:
         return os.path.join(self.folder, key[:2], key)
 
-    def get(self, key: str) -> Entry | None:
+    def _read(self, key: str) -> bytes | None:
         try:
             with open(self._path(key), "rb") as fh:
-                raw = fh.read()
+                return fh.read()
         except OSError:
             return None
-        entry = _decode(key, raw)
+
+    def _write(self, key: str, raw: bytes) -> bool:
+        try:
+            write_atomic(self._path(key), raw)
+        except OSError:
+            self.uncached("write")
+            return False
+        self.used.add(key)
+        return True
+
+    def _memo_key(self, content: str) -> str:
+        return digest(canonical(["kustomization folder refs", self.code, content]))
+
+    def recall(self, content: str) -> list[str] | str | None:
+        """A kustomization's `folder_refs`, by the digest of its bytes (cache_key.Memo)."""
+        key = self._memo_key(content)
+        raw = self._read(key)
+        data = None if raw is None else _unsealed(key, raw)
+        value = None if data is None else data.get("value")
+        ok = isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
+        if not ok:
+            return None
+        self.used.add(key)
+        return value
+
+    def remember(self, content: str, value: list[str] | str) -> None:
+        key = self._memo_key(content)
+        self._write(key, _sealed({"key": key, "value": value}))
+
+    def get(self, key: str) -> Entry | None:
+        raw = self._read(key)
+        entry = None if raw is None else _decode(key, raw)
         if entry is not None:
             self.stats.hits += 1
             self.used.add(key)
@@ -245,13 +300,8 @@ class BuildCache:
         if raw is None:
             self.uncached("json")
             return
-        try:
-            write_atomic(self._path(key), raw)
-        except OSError:
-            self.uncached("write")
-            return
-        self.stats.stored += 1
-        self.used.add(key)
+        if self._write(key, raw):
+            self.stats.stored += 1
 
     def prune(self) -> None:
         """Remove every entry this run did not use (only after a run that saw every build)."""

@@ -27,7 +27,7 @@ import posixpath
 import sys
 from collections.abc import Iterator, Mapping
 from importlib import metadata
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -65,8 +65,8 @@ def _outside(path: str) -> bool:
 class Reader:
     """Digests of the repository's files and folders, each computed once a run."""
 
-    def __init__(self, root: str) -> None:
-        self.root = root
+    def __init__(self, root: str, memo: Memo | None = None) -> None:
+        self.root, self.memo = root, memo
         self._files: dict[str, str] = {}
         self._trees: dict[str, str] = {}
         self._linkless: dict[str, bool] = {}
@@ -150,16 +150,11 @@ class Reader:
         )
         if name is None:
             return  # no kustomization: kustomize fails on it, and a failed build is not cached
-        try:
-            with open(self._full(posixpath.join(folder, name)), encoding="utf-8") as fh:
-                data = yaml.load(fh, Loader=BASE_LOADER)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            raise Unkeyable(f"{folder}/{name} cannot be read") from None
-        if not isinstance(data, Mapping) or "helmCharts" in data or "helmGlobals" in data:
-            raise Unkeyable(f"{folder}/{name} is no plain kustomization")
-        for ref in _folder_refs(data):
-            if _is_remote(ref):
-                raise Unkeyable(f"{folder}/{name} names the remote {ref}")
+        file = posixpath.join(folder, name)
+        found = self._refs(file)
+        if isinstance(found, str):
+            raise Unkeyable(f"{file} {found}")
+        for ref in found:
             target = posixpath.normpath(posixpath.join(folder, ref))
             if _outside(target):
                 raise Unkeyable(f"{folder}/{name} reads {ref}, outside the repository")
@@ -167,6 +162,26 @@ class Reader:
                 yield from self.kustomize(target)
             elif not target.startswith(folder + "/"):
                 yield target, self.file(target)  # a file elsewhere, or nothing (yet)
+
+    def _refs(self, file: str) -> list[str] | str:
+        """`folder_refs` of the file, parsed once per content: a tenant's overlay takes longer
+        to parse than the rest of its key, so a memo (cache.py) keeps the answer by digest."""
+        content = self.file(file)
+        if self.memo is not None:
+            kept = self.memo.recall(content)
+            if kept is not None:
+                return kept
+        try:
+            with open(self._full(file), "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            raise Unkeyable(f"{file} cannot be read") from None
+        if digest(raw) != content:
+            raise Unkeyable(f"{file} changed while verify read it")
+        found = folder_refs(raw)
+        if self.memo is not None:
+            self.memo.remember(content, found)
+        return found
 
     def directory(self, path: str, settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         """(path, digest) of each file a plain-directory source at `path` reads."""
@@ -195,12 +210,32 @@ class Reader:
                 yield child
 
 
-def _folder_refs(data: Mapping[str, Any]) -> Iterator[str]:
+def folder_refs(raw: bytes) -> list[str] | str:
+    """The entries of a kustomization that may name folders (a remote or outside path among
+    them is refused where it is read); or why the file cannot be told apart this way."""
+    try:
+        data = yaml.load(raw, Loader=BASE_LOADER)
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return "does not parse"
+    if not isinstance(data, Mapping) or "helmCharts" in data or "helmGlobals" in data:
+        return "is no plain kustomization"
+    found = []
     for key in _FOLDER_FIELDS:
         items = data.get(key)
         for item in items if isinstance(items, list) else []:
             if isinstance(item, str) and "\n" not in item:
-                yield item
+                if _is_remote(item):
+                    return f"names the remote {item}"
+                found.append(item)
+    return found
+
+
+class Memo(Protocol):
+    """Answers kept across runs by the digest of what they were computed from."""
+
+    def recall(self, content: str) -> list[str] | str | None: ...
+
+    def remember(self, content: str, value: list[str] | str) -> None: ...
 
 
 def tool_identity(path: str) -> str:

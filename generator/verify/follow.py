@@ -293,6 +293,8 @@ def verify(
     is not built again (see `cache`)."""
     walk = _Walk(root, platform, tools, schemas, tenants, scope, progress)
     walk.cache = cache
+    if cache is not None:
+        cache.folders = walk.folders  # one answer per folder for the walk and the keys
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         level: list[_Job] = []
         for env, built in zip(
