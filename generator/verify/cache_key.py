@@ -88,6 +88,8 @@ class Reader:
     def file(self, rel: str) -> str:
         """The file's digest; `-` when there is nothing at `rel`, `d:...` for a folder."""
         if rel not in self._files:
+            if _outside(rel):
+                raise Unkeyable(f"{rel} is outside the repository")
             if not self.linkless(rel):
                 raise Unkeyable(f"{rel} is reached through a symbolic link")
             full = self._full(rel)
