@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from generator.commands import verify as command
-from generator.verify import batch, cache, sources
+from generator.verify import batch, cache, cache_key, sources
 from tests.support.cli import berth
 from tests.support.repo import copy_example
 from tests.support.tools import tool
@@ -244,7 +244,8 @@ def test_a_damaged_entry_is_a_miss(example: Path, seams: Seams) -> None:
     plain = verify(example)[:2]
     cached(example)
     folder = example / ".berth/verify-cache"
-    entries = sorted(p for p in folder.rglob("*") if p.is_file())
+    # the builds' entries (the others remember what kustomizations name, by their bytes)
+    entries = sorted(p for p in folder.rglob("*") if p.is_file() and b'"objects":' in p.read_bytes())  # fmt: skip
     damaged = {
         entries[0]: lambda raw: raw[: len(raw) // 2],  # cut short
         entries[1]: lambda raw: raw.replace(b'"objects":', b'"objects":1'),  # not its digest
@@ -308,3 +309,54 @@ def test_run_reports_through_the_command(example: Path) -> None:
     assert code == 0
     assert out.getvalue().startswith("berth: 1 environment(s), ")
     assert err.getvalue().startswith(f"berth: verify cache {folder}: 0 build(s) reused, ")
+
+
+def _reader(tmp_path: Path, files: dict[str, str]) -> cache_key.Reader:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return cache_key.Reader(str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("kustomization", "why"),
+    [
+        ("resources:\n- ../../../elsewhere\n", "outside the repository"),
+        ("resources:\n- https://github.com/acme/base//x?ref=v1\n", "names the remote"),
+        ("components:\n- github.com/acme/base/x\n", "names the remote"),
+        ("helmCharts:\n- name: x\n", "is no plain kustomization"),
+        ("resources: [\n", "does not parse"),
+    ],
+)
+def test_a_kustomization_whose_reads_cannot_be_named_is_not_keyed(
+    tmp_path: Path, kustomization: str, why: str
+) -> None:
+    reader = _reader(tmp_path, {"env/t/kustomization.yaml": kustomization})
+    with pytest.raises(cache_key.Unkeyable, match=why):
+        reader.kustomize("env/t")
+
+
+def test_what_a_kustomization_reads_is_named_wherever_it_lies(tmp_path: Path) -> None:
+    files = {
+        "env/t/kustomization.yaml": "resources:\n- ../../base\n- cm.yaml\n- ../missing\n",
+        "env/t/cm.yaml": "kind: ConfigMap\n",
+        "base/kustomization.yaml": "resources:\n- ns.yaml\n",
+        "base/ns.yaml": "kind: Namespace\n",
+        "unread/x.yaml": "kind: Secret\n",
+    }
+    reads = dict(_reader(tmp_path, files).kustomize("env/t"))
+    assert sorted(reads) == ["base", "env/missing", "env/t"]
+    assert reads["env/missing"] == "-"  # nothing there yet: if it appears, the key changes
+    (tmp_path / "base/new.yaml").write_text("kind: Namespace\n")  # not named, but in the tree
+    assert dict(_reader(tmp_path, {}).kustomize("env/t"))["base"] != reads["base"]
+    (tmp_path / "base/link.yaml").symlink_to("new.yaml")
+    with pytest.raises(cache_key.Unkeyable, match="symbolic link"):
+        _reader(tmp_path, {}).kustomize("env/t")
+
+
+def test_an_objects_digest_keeps_its_types() -> None:
+    digests = {
+        cache_key.object_digest(obj)
+        for obj in ({1: "a"}, {"1": "a"}, {"a": 1}, {"a": 1.0}, {"a": True}, {"a": "1"})
+    }
+    assert len(digests) == 6

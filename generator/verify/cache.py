@@ -39,6 +39,7 @@ from generator.verify.cache_key import (
     canonical,
     digest,
     library_versions,
+    object_digest,
     package_digest,
     tool_identity,
 )
@@ -203,7 +204,7 @@ class BuildCache:
         self,
         env: str,
         app: Located,
-        project: Mapping[str, Any] | None,
+        project: Mapping[str, Any],
         tenants: frozenset[str],
     ) -> str | None:
         """The key of the Application's build and checks; None when it cannot be told."""
@@ -229,18 +230,17 @@ class BuildCache:
             self.uncached("tool")
             return None
         role = role_of(app.obj, env, tenants)
-        parts = [self.run, env, app.obj, app.file, app.line, self._project(project or {}), [role.kind, role.tenant], tool, kind, reads]  # fmt: skip
-        try:
-            return digest(canonical(parts))
-        except (TypeError, ValueError):
-            self.uncached("json")
-            return None
+        parts = [
+            self.run, env, object_digest(app.obj), app.file, app.line, self._project(project),
+            [role.kind, role.tenant], tool, kind, reads,
+        ]  # fmt: skip
+        return digest(canonical(parts))
 
     def _project(self, project: Mapping[str, Any]) -> str:
         """The AppProject's digest: hundreds of Applications share one (the object is kept
         with it, so its id is not reused while the run lasts)."""
         if id(project) not in self._projects:
-            self._projects[id(project)] = (project, digest(canonical(project)))
+            self._projects[id(project)] = (project, object_digest(project))
         return self._projects[id(project)][1]
 
     def uncached(self, reason: str) -> None:
