@@ -5,7 +5,8 @@ Run: `.venv/bin/python bench/verify_cache_bench.py [--tenants 100] [--apps 2] [-
 For each N: a repository from bench/render_bench.py (3 environments, `--apps` applications a
 tenant), rendered; then, each as its own process, a full `berth verify --cache .berth/verify-cache`
 with an empty cache (cold), again with nothing changed (warm), and again after one tenant's
-request changed and was rendered (one tenant). Each row: wall seconds, user and sys CPU seconds
+request changed and was rendered (one tenant); `berth validate` runs (untimed) before each, as
+in the main workflow. Each row: wall seconds, user and sys CPU seconds
 of the process and every process it waited for (os.wait4), peak RSS of the largest. With
 `--composition`, the warm run once more in this process with a timer on each part: loading and
 checking the requests, the tree's stray check, the schemas, the cache's run digest, the keys
@@ -62,6 +63,14 @@ def timed(label: str, root: Path, *extra: str) -> tuple[float, float]:
         print(f"    {line[:160]}", flush=True)
     assert os.waitstatus_to_exitcode(status) == 0, out[-2000:]
     return wall, usage.ru_utime
+
+
+def validate(root: Path) -> None:
+    """`berth validate`, untimed: the main workflow runs it before verify, and verify --cache
+    reads the requests through what it keeps in .berth/requests.json."""
+    args = [sys.executable, "-m", "generator", "--root", str(root), "validate"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run(args, check=True, capture_output=True, env=env)
 
 
 def composition(root: Path) -> None:
@@ -125,6 +134,7 @@ def main() -> None:
             root = Path(tmp)
             make_repo(root, n, args.apps)
             assert render(root) == 0
+            validate(root)
             print(f"\n{n} tenants x {args.apps} application(s) x 3 environments\n" + HEADER)
             cold, _ = timed("verify --cache, cold (empty cache)", root)
             warm, _ = timed("verify --cache, warm (nothing changed)", root)
@@ -132,6 +142,7 @@ def main() -> None:
                 root, "team0003", "large", ["team0004"], description="Changed by the bench"
             )
             assert render(root) == 0
+            validate(root)
             changed, _ = timed("verify --cache, one tenant changed", root)
             print(f"  warm / cold: {warm / cold:.1%}; one tenant / cold: {changed / cold:.1%}")
             if args.composition:

@@ -13,6 +13,7 @@ from typing import TextIO
 from generator import layout
 from generator.atomic import write_atomic
 from generator.changes import change_set
+from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.report import Format, render_problems
 from generator.scope import scope_of
@@ -105,7 +106,10 @@ def run(
     # One change set for both: verify counts untracked files everywhere, as what `render` just
     # wrote is untracked; for the requests that only widens the scope.
     change = None if base is None else change_set(root, base, everywhere=True)
-    checked = check_requests(root, None if change is None else scope_of(change))
+    # With --cache, the requests too are read through their content-addressed cache (what
+    # `validate` keeps in .berth/requests.json; read only, as strays.py reads it).
+    requests = RequestCache(root) if cache is not None else None
+    checked = check_requests(root, None if change is None else scope_of(change), requests)
     raw, valid, problems = checked.raw, checked.valid, checked.problems
     if valid is None:
         _report(problems, fmt, output, out, summary=None)
