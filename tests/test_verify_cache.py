@@ -360,3 +360,19 @@ def test_an_objects_digest_keeps_its_types() -> None:
         for obj in ({1: "a"}, {"1": "a"}, {"a": 1}, {"a": 1.0}, {"a": True}, {"a": "1"})
     }
     assert len(digests) == 6
+
+
+def test_with_base_the_cache_serves_the_builds_the_scope_follows(
+    tmp_path: Path, seams: Seams
+) -> None:
+    root = copy_example(tmp_path / "repo", commit=True)
+    (root / ".gitignore").write_text(".berth/\n")
+    cached(root)
+    edit(root / CHECKOUT / "apps/cart-worker.values.yaml", "replicas:", "replicas: many\nx:")
+    plain = verify(root, "--base", "main")[:2]
+    assert plain[0] == 1
+    seams.reset()
+    code, out, err = verify(root, "--base", "main", "--cache", str(root / ".berth/verify-cache"))
+    assert (code, out) == plain
+    assert seams.built == {"checkout-cart-worker-dev"}
+    assert "unused removed" not in err  # a scoped run does not know what the tree still needs
