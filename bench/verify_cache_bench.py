@@ -137,6 +137,9 @@ def main() -> None:
             validate(root)
             print(f"\n{n} tenants x {args.apps} application(s) x 3 environments\n" + HEADER)
             cold, _ = timed("verify --cache, cold (empty cache)", root)
+            files = [p for p in (root / CACHE).rglob("*") if p.is_file()]
+            size = sum(p.stat().st_size for p in files) / 1e6
+            print(f"    the cache: {len(files)} files, {size:.1f} MB", flush=True)
             warm, _ = timed("verify --cache, warm (nothing changed)", root)
             write_tenant(
                 root, "team0003", "large", ["team0004"], description="Changed by the bench"

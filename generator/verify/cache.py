@@ -49,6 +49,13 @@ from generator.verify.project import role_of
 from generator.verify.sources import Build, BuildError, Located, Tools, source_type
 
 FORMAT = "berth-verify-cache/1"
+# Environment variables kubectl, kustomize, helm or the Go runtime read that could change what
+# a tool prints (sources.GO_RUNTIME's own values are among them when the caller sets them).
+TOOL_SETTINGS = ("HELM_", "KUBECTL_", "KUSTOMIZE_", "KUBECONFIG", "GO", "LC_", "LANG")
+
+
+def tool_settings() -> list[tuple[str, str]]:
+    return sorted((k, v) for k, v in os.environ.items() if k.startswith(TOOL_SETTINGS))
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,7 @@ class BuildCache:
                     "kubernetesVersion": schemas.version,
                     "crdDirs": crds,
                     "platform": [spec.repoURL, spec.targetRevision, spec.backupNamespace],
+                    "environment": tool_settings(),
                 }
             )
         )
