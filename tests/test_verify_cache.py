@@ -220,6 +220,16 @@ CHANGES: dict[str, tuple[Callable[[Path], None] | None, Change, set[str] | str]]
         EVERY,
     ),
     "the helm executable": (None, lambda root, patch: _new_helm(root, patch), set(APPS)),
+    "Berth's own code": (
+        None,
+        lambda _, patch: patch.setattr(cache, "package_digest", lambda: "another version"),
+        EVERY,
+    ),
+    "a variable the tools read": (
+        None,
+        lambda _, patch: patch.setenv("HELM_DRIVER", "memory"),
+        EVERY,
+    ),
 }
 
 
