@@ -386,3 +386,13 @@ def test_with_base_the_cache_serves_the_builds_the_scope_follows(
     assert (code, out) == plain
     assert seams.built == {"checkout-cart-worker-dev"}
     assert "unused removed" not in err  # a scoped run does not know what the tree still needs
+
+
+def test_a_pipe_is_never_read_for_a_key(tmp_path: Path) -> None:
+    reader = _reader(tmp_path, {"chart/Chart.yaml": "name: c\n"})
+    os.mkfifo(tmp_path / "values.yaml")
+    with pytest.raises(cache_key.Unkeyable, match="neither a file nor a folder"):
+        reader.file("values.yaml")
+    os.mkfifo(tmp_path / "chart/values.yaml")
+    with pytest.raises(cache_key.Unkeyable, match="neither a file nor a folder"):
+        reader.tree("chart")

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import posixpath
+import stat
 import sys
 from collections.abc import Iterator, Mapping
 from importlib import metadata
@@ -101,16 +102,19 @@ class Reader:
             if not self.linkless(rel):
                 raise Unkeyable(f"{rel} is reached through a symbolic link")
             full = self._full(rel)
-            if os.path.isdir(full):
-                self._files[rel] = "d:" + self.tree(rel)
-            else:
-                try:
+            try:
+                mode = os.stat(full).st_mode
+                if stat.S_ISDIR(mode):
+                    self._files[rel] = "d:" + self.tree(rel)
+                elif not stat.S_ISREG(mode):  # a pipe or a device: reading it may never end
+                    raise Unkeyable(f"{rel} is neither a file nor a folder")
+                else:
                     with open(full, "rb") as fh:
                         self._files[rel] = digest(fh.read())
-                except FileNotFoundError:
-                    self._files[rel] = "-"
-                except OSError as exc:
-                    raise Unkeyable(f"{rel}: {exc.strerror}") from None
+            except FileNotFoundError:
+                self._files[rel] = "-"
+            except OSError as exc:
+                raise Unkeyable(f"{rel}: {exc.strerror}") from None
         return self._files[rel]
 
     def tree(self, rel: str) -> str:
