@@ -179,7 +179,9 @@ class _Walk:
 
     def finish(self, job: _Job, built: Build, fresh: Fresh | None, complete: bool) -> _Done:
         """Check one finished build; keep what the next level and the wave checks need (and
-        record it in the cache: what is kept here is what a cache.Entry holds)."""
+        record it in the cache: what is kept here is what a cache.Entry holds). A check here
+        that reads more than the build, its Application and its project must add that to the
+        key (cache.BuildCache.key), or run across builds instead."""
         root_app = job.name == layout.root_application(job.env)
         first = len(self.problems)
         if not root_app:
