@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="kubectl and helm runs at once (default: one per available core)",
     )
+    verify.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="reuse the verdicts of builds whose every input is unchanged, recorded in DIR"
+        " (e.g. .berth/verify-cache)",
+    )
 
     plan = sub.add_parser("plan", help="what the working tree changes against --base, and its cost")
     plan.add_argument("--base", required=True, metavar="REF", help="Git revision to compare with")
@@ -250,6 +256,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err=err,
             base=args.base,
             jobs=args.jobs,
+            cache=args.cache,
         )
     if args.command == "plan":
         from generator.commands import plan

@@ -1,7 +1,8 @@
-"""`berth verify [--env NAME] [--base REF | --all] [--jobs N] [--format F] [--output FILE]`: build
-the generated tree as Argo CD would and validate every object; exit 0 clean, 1 on any finding.
-With `--base`, only what changed since REF (generator/verify/changed.py says why that is
-enough)."""
+"""`berth verify [--env NAME] [--base REF | --all] [--jobs N] [--cache DIR] [--format F]
+[--output FILE]`: build the generated tree as Argo CD would and validate every object; exit 0
+clean, 1 on any finding. With `--base`, only what changed since REF (generator/verify/changed.py
+says why that is enough); with `--cache`, builds whose inputs are unchanged are not run again
+(generator/verify/cache.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from typing import TextIO
 from generator import layout
 from generator.atomic import write_atomic
 from generator.changes import change_set
+from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.report import Format, render_problems
 from generator.scope import scope_of
 from generator.strays import tree_problems
 from generator.validate.scoped import check as check_requests
 from generator.verify import Schemas, find_tools, verify
+from generator.verify.cache import BuildCache
+from generator.verify.cache_key import Unkeyable
 from generator.verify.changed import scope as change_scope
 from generator.yaml_load import Document
 
@@ -45,6 +49,33 @@ def crd_dir_problems(root: str, folders: list[str], doc: Document | None) -> lis
     return found
 
 
+def cache_folder_check(root: str, folder: str) -> None:
+    """A cache inside the repository must be under `.berth/`, which Git never tracks here
+    (strays.py): a committed entry would be a verdict no run computed."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(folder)
+    state = os.path.join(real_root, layout.STATE_DIR)
+    inside = real == real_root or real.startswith(real_root + os.sep)
+    if inside and not real.startswith(state + os.sep):
+        raise UsageError(
+            f"--cache {folder}: a cache inside the repository belongs under {layout.STATE_DIR}/"
+            f" (e.g. {layout.STATE_DIR}/verify-cache), which is never committed"
+        )
+
+
+def cache_line(folder: str, builds: BuildCache) -> str:
+    stats = builds.stats
+    line = (
+        f"berth: verify cache {folder}: {stats.hits} build(s) reused, {stats.stored} recorded,"
+        f" {stats.uncached} not cacheable"
+    )
+    if stats.reasons:
+        line += " (" + ", ".join(f"{n} {why}" for why, n in sorted(stats.reasons.items())) + ")"
+    if stats.pruned:
+        line += f", {stats.pruned} unused removed"
+    return line
+
+
 def default_jobs() -> int:
     """One tool run per core the process may use: the runs are CPU-bound."""
     try:
@@ -63,16 +94,22 @@ def run(
     err: TextIO,
     base: str | None = None,
     jobs: int | None = None,
+    cache: str | None = None,
 ) -> int:
     tools = find_tools()
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
+    if cache is not None:
+        cache_folder_check(root, cache)
     # With --base, the requests are read as the scoped checks read them (generator/scope.py):
     # the tenants the change can affect, their neighbours, and the names of the others.
     # One change set for both: verify counts untracked files everywhere, as what `render` just
     # wrote is untracked; for the requests that only widens the scope.
     change = None if base is None else change_set(root, base, everywhere=True)
-    checked = check_requests(root, None if change is None else scope_of(change))
+    # With --cache, the requests too are read through their content-addressed cache (what
+    # `validate` keeps in .berth/requests.json; read only, as strays.py reads it).
+    requests = RequestCache(root) if cache is not None else None
+    checked = check_requests(root, None if change is None else scope_of(change), requests)
     raw, valid, problems = checked.raw, checked.valid, checked.problems
     if valid is None:
         _report(problems, fmt, output, out, summary=None)
@@ -104,10 +141,21 @@ def run(
         return 1
     schemas = Schemas(spec.kubernetesVersion, [Path(root, d) for d in spec.crdDirs])
     scope = change_scope(root, change, list(spec.crdDirs)) if change is not None else None
+    builds = None
+    if cache is not None:
+        try:
+            builds = BuildCache(cache, root, valid.platform, schemas, tools)
+        except Unkeyable as exc:
+            err.write(f"berth: verify cache not used: {exc}\n")
     problems, summary = verify(
         root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
-        jobs=jobs or default_jobs(), scope=scope,
+        jobs=jobs or default_jobs(), scope=scope, cache=builds,
     )  # fmt: skip
+    if builds is not None:
+        # Only a run that saw every build knows which entries the tree no longer needs.
+        if scope is None and selected == names:
+            builds.prune()
+        err.write(cache_line(str(cache), builds) + "\n")
     problems = sorted({*strays, *problems})
     if problems:
         line = f"berth: {len(problems)} problem(s) in what Argo CD would apply\n"

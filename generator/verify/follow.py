@@ -27,6 +27,7 @@ from generator import layout
 from generator.models.platform import Platform
 from generator.problems import Problem
 from generator.verify import batch, convergence
+from generator.verify.cache import BuildCache
 from generator.verify.changed import Scope
 from generator.verify.checks import application_problems, located_problem
 from generator.verify.focus import Focus, Fresh, app_focus
@@ -106,6 +107,8 @@ class _Walk:
         self.may_empty: dict[tuple[str, str], bool | None] = {}
         self.roots: dict[str, tuple[Build, Fresh | None]] = {}
         self.folders = Folders(root)
+        self.cache: BuildCache | None = None
+        self.keys: dict[int, str] = {}  # id(job) -> its cache key, for the builds to record
 
     def schema_check(self, objects: Sequence[Located], fresh: Fresh | None) -> None:
         for at in objects:
@@ -176,8 +179,12 @@ class _Walk:
         return built, job.focus.fresh, job.focus.only is None
 
     def finish(self, job: _Job, built: Build, fresh: Fresh | None, complete: bool) -> _Done:
-        """Check one finished build; keep what the next level and the wave checks need."""
+        """Check one finished build; keep what the next level and the wave checks need (and
+        record it in the cache: what is kept here is what a cache.Entry holds). A check here
+        that reads more than the build, its Application and its project must add that to the
+        key (cache.BuildCache.key), or run across builds instead."""
         root_app = job.name == layout.root_application(job.env)
+        first = len(self.problems)
         if not root_app:
             self.summary.applications += 1
             self.summary.objects += len(built.objects)
@@ -195,12 +202,39 @@ class _Walk:
         )
         self.creates[(job.env, job.name)] = namespaces
         whole = complete and not root_app and not built.errors
-        self.may_empty[(job.env, job.name)] = (
+        may_empty = (
             convergence.can_become_empty(job.app.file, [at.file for at in built.objects])
             if whole
             else None
         )
-        return _Done(job, _argocd_objects(built.objects), fresh, complete and not root_app)
+        self.may_empty[(job.env, job.name)] = may_empty
+        argocd = _argocd_objects(built.objects)
+        if self.cache is not None and id(job) in self.keys:
+            found = self.problems[first:]
+            self.cache.record(self.keys.pop(id(job)), built, found, argocd, namespaces, may_empty)
+        return _Done(job, argocd, fresh, complete and not root_app)
+
+    def reuse(self, job: _Job) -> _Done | None:
+        """The job's recorded verdict, as `finish` would have made it; None to build it."""
+        if (
+            self.cache is None
+            or job.focus != Focus()  # a part of a build is checked: nothing to record
+            or job.name == layout.root_application(job.env)
+        ):
+            return None
+        key, entry = self.cache.lookup(job.env, job.app, self.projects[job.env], self.tenants)
+        if entry is None:
+            if key is not None:
+                self.keys[id(job)] = key
+            return None
+        self.summary.applications += 1
+        self.summary.objects += entry.objects
+        if self.progress:
+            self.progress(job.name)
+        self.problems += entry.problems
+        self.creates[(job.env, job.name)] = entry.namespaces
+        self.may_empty[(job.env, job.name)] = entry.may_empty
+        return _Done(job, list(entry.argocd), None, True)
 
 
 def _batchable(walk: _Walk, job: _Job) -> bool:
@@ -263,10 +297,15 @@ def verify(
     jobs: int = 2,
     progress: Callable[[str], None] | None = None,
     scope: Scope | None = None,
+    cache: BuildCache | None = None,
 ) -> tuple[list[Problem], Summary]:
     """Every problem of the environments `envs`, and what was followed. With a `scope`, only
-    what the change can affect (see `changed`)."""
+    what the change can affect (see `changed`); with a `cache`, a build whose key is recorded
+    is not built again (see `cache`)."""
     walk = _Walk(root, platform, tools, schemas, tenants, scope, progress)
+    walk.cache = cache
+    if cache is not None:
+        cache.folders = walk.folders  # one answer per folder for the walk and the keys
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         level: list[_Job] = []
         for env, built in zip(
@@ -281,12 +320,14 @@ def verify(
                     walk.creates[(job.env, job.name)] = None
             order = {id(job): i for i, job in enumerate(followed)}
             done: list[_Done | None] = [None] * len(followed)
+            for job in followed:
+                done[order[id(job)]] = walk.reuse(job)
             waiting: list[tuple[_Job, Build, Fresh | None, bool]] = []
             # Results come through a queue, not futures, which would hold every build.
             results: queue.SimpleQueue[tuple[list[tuple[_Job, Any]], BaseException | None]]
             results = queue.SimpleQueue()
             submitted = 0
-            for task in _tasks(walk, followed):
+            for task in _tasks(walk, [job for job in followed if done[order[id(job)]] is None]):
                 pool.submit(_deliver, task, results)
                 submitted += 1
             for _ in range(submitted):
