@@ -19,6 +19,7 @@ from generator.strays import tree_problems
 from generator.validate.scoped import check as check_requests
 from generator.verify import Schemas, find_tools, verify
 from generator.verify.changed import scope as change_scope
+from generator.verify.flow_check import runtime_flows
 from generator.yaml_load import Document
 
 TITLE = "berth verify"
@@ -104,10 +105,12 @@ def run(
         return 1
     schemas = Schemas(spec.kubernetesVersion, [Path(root, d) for d in spec.crdDirs])
     scope = change_scope(root, change, list(spec.crdDirs)) if change is not None else None
+    flows = runtime_flows(scope)
     problems, summary = verify(
         root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
-        jobs=jobs or default_jobs(), scope=scope,
+        jobs=jobs or default_jobs(), scope=scope, network=flows.network,
     )  # fmt: skip
+    problems += flows.check(valid, raw, selected)
     problems = sorted({*strays, *problems})
     if problems:
         line = f"berth: {len(problems)} problem(s) in what Argo CD would apply\n"
@@ -120,7 +123,7 @@ def run(
         )
         if summary.skipped:
             line += f"; {summary.skipped} unchanged Applications not followed"
-        line += "\n"
+        line += f"; {flows.summary}\n"
     _report(problems, fmt, output, out, summary=line)
     return 1 if problems else 0
 

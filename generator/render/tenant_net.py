@@ -26,7 +26,6 @@ CNPG_PORTS = (8000, 5432)  # the instance manager's status port, and PostgreSQL
 APP_LABEL = "app.kubernetes.io/name"  # blueprints/chart puts it on an application's pods
 # Without the API server's addresses: anywhere outside the cluster, on its ports.
 ANYWHERE = ("0.0.0.0/0", "::/0")
-NOT_DATABASE = {"matchExpressions": [{"key": DATABASE_LABEL, "operator": "DoesNotExist"}]}
 
 
 def smp(
@@ -100,16 +99,17 @@ def network_patches(
 ) -> list[dict[str, Any]]:
     """The overlay's patches of the base's NetworkPolicies; `allowed_in`/`allowed_out`: the
     peer tenants' namespaces (`tenant.Peers`). A peer reaches application pods, never a
-    database: the base's `allow-from-tenants` selects no database pod, and here the way out
-    selects none of the peer's."""
+    database: the base's `allow-from-tenants` selects no database pod. The way out names the
+    peer's namespaces only; a podSelector with `DoesNotExist` next to a namespaceSelector
+    would say the same twice, and network-config-analyzer 2.1 reads it as selecting pods of
+    the policy's own namespace only (which would hide the peer from the flows check)."""
     patches = list(_platform_patches(platform))
     if allowed_in:
         patches.append(
             _rules("allow-from-tenants", "ingress", [{"from": [_namespaces(allowed_in)]}])
         )
     if allowed_out:
-        peer = {**_namespaces(allowed_out), "podSelector": NOT_DATABASE}
-        patches.append(_rules("allow-to-tenants", "egress", [{"to": [peer]}]))
+        patches.append(_rules("allow-to-tenants", "egress", [{"to": [_namespaces(allowed_out)]}]))
     return patches
 
 

@@ -32,6 +32,7 @@ from generator.verify.checks import application_problems, located_problem
 from generator.verify.focus import Focus, Fresh, app_focus
 from generator.verify.folders import Folders
 from generator.verify.kube_schema import Schemas
+from generator.verify.runtime import Network
 from generator.verify.sources import (
     Build,
     BuildError,
@@ -93,8 +94,10 @@ class _Walk:
         tenants: Sequence[str],
         scope: Scope | None,
         progress: Callable[[str], None] | None,
+        network: Network | None = None,
     ) -> None:
         self.root, self.platform, self.tools, self.schemas = root, platform, tools, schemas
+        self.network = network  # collects what the runtime flows need (runtime.py)
         self.tenants, self.scope, self.progress = frozenset(tenants), scope, progress
         self.version = platform.spec.kubernetesVersion
         self.problems: list[Problem] = []
@@ -183,6 +186,8 @@ class _Walk:
             self.schema_check(built.objects, fresh)
         if self.progress:
             self.progress(job.name)
+        if self.network is not None:
+            self.network.add(job.env, built.objects)
         self.problems += application_problems(
             self.platform, job.env, job.app, built, self.projects[job.env], self.schemas,
             self.tenants, fresh,
@@ -256,10 +261,12 @@ def verify(
     jobs: int = 2,
     progress: Callable[[str], None] | None = None,
     scope: Scope | None = None,
+    network: Network | None = None,
 ) -> tuple[list[Problem], Summary]:
     """Every problem of the environments `envs`, and what was followed. With a `scope`, only
-    what the change can affect (see `changed`)."""
-    walk = _Walk(root, platform, tools, schemas, tenants, scope, progress)
+    what the change can affect (see `changed`); with `network`, it collects the objects of
+    every build that the runtime flows need."""
+    walk = _Walk(root, platform, tools, schemas, tenants, scope, progress, network)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         level: list[_Job] = []
         for env, built in zip(

@@ -1,0 +1,48 @@
+"""`berth verify`'s runtime-flow step: whether it runs, and what it reports (`flows` checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from generator.load import RawRepo
+from generator.problems import Problem
+from generator.validate import ValidRepo
+from generator.verify.changed import Scope
+from generator.verify.flows import RunCost, flow_problems
+from generator.verify.nca import INSTALL_HINT, require_nca
+from generator.verify.runtime import Network
+
+
+@dataclass
+class RuntimeFlows:
+    nca: str | None
+    network: Network | None  # None: not checked in this run
+    why_not: str = ""
+    costs: list[RunCost] = field(default_factory=list)
+
+    def check(self, valid: ValidRepo, raw: RawRepo, envs: Sequence[str]) -> list[Problem]:
+        if self.network is None or self.nca is None:
+            return []
+        problems, self.costs = flow_problems(valid, raw, self.network, envs, self.nca)
+        return problems
+
+    @property
+    def summary(self) -> str:
+        if self.network is None or self.nca is None:
+            return f"runtime flows not checked: {self.why_not}"
+        return (
+            f"runtime flows allowed and denied as the requests say ({len(self.costs)} cluster(s),"
+            " network-config-analyzer)"
+        )
+
+
+def runtime_flows(scope: Scope | None) -> RuntimeFlows:
+    """The flows need every tenant's policies and pods: a verify that follows only what a
+    change can affect (`--base`) leaves them to the full verify of the main branch."""
+    nca = require_nca()
+    if nca is None:
+        return RuntimeFlows(None, None, f"nca not found ({INSTALL_HINT})")
+    if scope is not None and not scope.read_all:
+        return RuntimeFlows(nca, None, "--base follows part of the tree (the full verify does)")
+    return RuntimeFlows(nca, Network())

@@ -1,0 +1,184 @@
+"""IBM's network-config-analyzer (`nca`): one connectivity map of a modelled cluster.
+
+`nca --connectivity` reads NetworkPolicies, namespaces and pods and answers, for every pair of
+endpoints (a pod, or a range of addresses outside the pod network), which connections the
+policies allow. With `-o txt_no_fw_rules` it prints one line per pair and set of
+connections, `src => dst : conn`, which is what `flows` checks against the requests; the
+analyzer runs once per cluster, however many flows are checked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.problems import UsageError
+
+INSTALL_HINT = "pip install network-config-analyzer (or .ci/install-tools)"
+TIMEOUT = 3600  # seconds; a cluster of thousands of namespaces takes minutes, not hours
+
+_LINE = re.compile(r"^(?P<src>\S+) => (?P<dst>\S+) : (?P<conn>.+)$")
+_CONN = re.compile(r"^\{protocols:(?P<protocols>[A-Za-z, ]+?)(?:,dst_ports:(?P<ports>[0-9,-]+))?\}$")
+ALL = "All connections"
+IpRange = tuple[int, int, int]  # IP version, first and last address as integers
+
+
+@dataclass(frozen=True)
+class Conn:
+    """One set of allowed connections: these protocols to these ports (None: every port);
+    `protocols` None: everything."""
+
+    protocols: frozenset[str] | None
+    ports: tuple[tuple[int, int], ...] | None
+
+    def allows(self, protocol: str, port: int) -> bool:
+        if self.protocols is not None and protocol not in self.protocols:
+            return False
+        return self.ports is None or any(lo <= port <= hi for lo, hi in self.ports)
+
+    def within(self, ports: Sequence[int]) -> bool:
+        """Nothing but TCP to some of `ports`."""
+        if self.protocols != frozenset({"TCP"}) or self.ports is None:
+            return False
+        allowed = frozenset(ports)
+        return all(
+            hi - lo < len(allowed) and all(p in allowed for p in range(lo, hi + 1))
+            for lo, hi in self.ports
+        )
+
+    def __str__(self) -> str:
+        if self.protocols is None:
+            return "all connections"
+        ports = (
+            "every port"
+            if self.ports is None
+            else ",".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.ports)
+        )
+        return f"{'/'.join(sorted(self.protocols))} {ports}"
+
+
+class AnalyzerError(Exception):
+    """nca failed or printed what this reader does not understand."""
+
+
+def find_nca() -> str | None:
+    """`nca` on PATH or next to this Python (a virtualenv's bin, not always on PATH)."""
+    found = shutil.which("nca") or shutil.which("nca", path=os.path.dirname(sys.executable))
+    return found
+
+
+def require_nca() -> str | None:
+    """The analyzer, or None where it may be missing; under CI a missing one is an error."""
+    found = find_nca()
+    if found is None and os.environ.get("CI"):
+        raise UsageError(f"nca (network-config-analyzer) not found; install with {INSTALL_HINT}")
+    return found
+
+
+def parse_conn(text: str) -> Conn:
+    if text == ALL:
+        return Conn(None, None)
+    match = _CONN.match(text)
+    if match is None:
+        raise AnalyzerError(f"nca printed a connection this reader does not know: {text!r}")
+    protocols = frozenset(p.strip() for p in match["protocols"].split(","))
+    ports = None
+    if match["ports"]:
+        ports = tuple(
+            (int(lo), int(hi or lo))
+            for lo, _, hi in (part.partition("-") for part in match["ports"].split(","))
+        )
+    return Conn(protocols, ports)
+
+
+def parse_range(text: str) -> IpRange | None:
+    """An address endpoint (`10.0.0.1`, `10.0.0.0-10.0.0.255`), or None for a pod."""
+    first, _, last = text.partition("-")
+    try:
+        lo = ipaddress.ip_address(first)
+        hi = ipaddress.ip_address(last) if last else lo
+    except ValueError:
+        return None
+    return (lo.version, int(lo), int(hi))
+
+
+Pairs = dict[tuple[str, str], list[Conn]]
+
+
+def parse_map(text: str) -> Pairs:
+    """Every `src => dst : conn` line of a txt_no_fw_rules connectivity map."""
+    pairs: Pairs = {}
+    for line in text.splitlines():
+        match = _LINE.match(line.strip())
+        if match is None:
+            continue
+        pairs.setdefault((match["src"], match["dst"]), []).append(parse_conn(match["conn"]))
+    return pairs
+
+
+def pod_endpoint(namespace: str, name: str) -> str:
+    """How the map names a pod."""
+    return f"{namespace}/{name}[Pod]"
+
+
+@dataclass(frozen=True)
+class Cost:
+    wall: float  # seconds
+    user: float  # CPU seconds of the analyzer
+
+
+def connectivity(
+    nca: str,
+    namespaces: list[Mapping[str, Any]],
+    pods: list[Mapping[str, Any]],
+    policies: list[Mapping[str, Any]],
+) -> tuple[Pairs, Cost]:
+    """The analyzer's map of what `policies` allow between `pods` (and addresses outside)."""
+    import time
+
+    with tempfile.TemporaryDirectory(prefix="berth-nca-") as tmp:
+        # JSON is YAML, and far quicker to write for thousands of objects.
+        files = {
+            "namespaces.json": {"apiVersion": "v1", "kind": "NamespaceList", "items": namespaces},
+            "pods.json": {"apiVersion": "v1", "kind": "PodList", "items": pods},
+            "policies.json": {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicyList",
+                "items": policies,
+            },
+        }
+        for name, doc in files.items():
+            with open(os.path.join(tmp, name), "w", encoding="utf-8") as handle:
+                json.dump(doc, handle, sort_keys=True)
+        args = [
+            nca,
+            "--connectivity", os.path.join(tmp, "policies.json"),
+            "--ns_list", os.path.join(tmp, "namespaces.json"),
+            "--pod_list", os.path.join(tmp, "pods.json"),
+            "--output_format", "txt_no_fw_rules",
+            "--print_ipv6",
+        ]  # fmt: skip
+        if os.environ.get("BERTH_NCA_KEEP"):
+            shutil.copytree(tmp, os.environ["BERTH_NCA_KEEP"], dirs_exist_ok=True)
+        start, before = time.monotonic(), os.times()
+        try:
+            done = subprocess.run(
+                args, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=tmp
+            )
+        except subprocess.TimeoutExpired:
+            raise AnalyzerError(f"nca took more than {TIMEOUT} s") from None
+        after = os.times()
+        cost = Cost(time.monotonic() - start, after.children_user - before.children_user)
+    if done.returncode != 0 or " => " not in done.stdout:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise AnalyzerError(f"nca failed (exit {done.returncode}): {' | '.join(tail)}")
+    return parse_map(done.stdout), cost

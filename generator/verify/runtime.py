@@ -1,0 +1,143 @@
+"""The pods a cluster runs, modelled for the network analyzer from what `verify` builds.
+
+Git holds the NetworkPolicies but not the pods they govern: an application's pods come from its
+Deployment or CronJob, a database's from its CloudNativePG Cluster (the operator labels them
+`cnpg.io/cluster: <name>`), and the platform's own (the ingress controller, the monitoring
+scraper, the CloudNativePG operator, kube-dns) are not in the tree at all. One pod stands for
+all replicas: the policies select by labels, which replicas share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.models.platform import Platform
+from generator.render.tenant_net import APP_LABEL, CNPG_OPERATOR, DATABASE_LABEL
+from generator.verify.sources import Located
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+DNS_NAMESPACE = "kube-system"
+DNS_LABELS = {"k8s-app": "kube-dns"}  # what the guardrails' allow-dns selects
+WORKLOAD_KINDS = {"Deployment": ("spec", "template"), "CronJob": ("spec", "jobTemplate", "spec", "template")}
+CNPG_GROUP = "postgresql.cnpg.io"
+
+
+@dataclass(frozen=True)
+class Pod:
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    role: str  # app | database | ingress | monitoring | operator | dns
+    app: str = ""  # the application (of a database: the one it belongs to)
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": self.name, "namespace": self.namespace, "labels": dict(self.labels)},
+            "spec": {"containers": [{"name": "main", "image": "model"}]},
+        }
+
+
+@dataclass
+class EnvObjects:
+    """What the flows need of one environment's builds."""
+
+    policies: list[Mapping[str, Any]] = field(default_factory=list)
+    namespaces: dict[str, Mapping[str, str]] = field(default_factory=dict)  # name -> labels
+    pods: list[Pod] = field(default_factory=list)
+
+
+def _dig(obj: Any, path: Sequence[str]) -> Any:
+    for key in path:
+        obj = obj.get(key) if isinstance(obj, Mapping) else None
+    return obj
+
+
+def _labels(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
+
+
+class Network:
+    """Collects, build by build, the objects of each environment the flows need (a few per
+    tenant: its NetworkPolicies, its Namespace, one pod per workload and database)."""
+
+    def __init__(self) -> None:
+        self.envs: dict[str, EnvObjects] = {}
+
+    def add(self, env: str, objects: Sequence[Located]) -> None:
+        into = self.envs.setdefault(env, EnvObjects())
+        for at in objects:
+            obj = at.obj
+            if not isinstance(obj, Mapping):
+                continue
+            kind, meta = obj.get("kind"), obj.get("metadata")
+            meta = meta if isinstance(meta, Mapping) else {}
+            name, namespace = str(meta.get("name", "")), str(meta.get("namespace", ""))
+            group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+            if kind == "NetworkPolicy" and group == "networking.k8s.io":
+                into.policies.append(obj)
+            elif kind == "Namespace" and group == "":
+                into.namespaces[name] = {**_labels(meta.get("labels")), NAME_LABEL: name}
+            elif kind in WORKLOAD_KINDS and group in ("apps", "batch"):
+                labels = _labels(_dig(obj, (*WORKLOAD_KINDS[str(kind)], "metadata", "labels")))
+                app = labels.get(APP_LABEL, name)
+                into.pods.append(Pod(namespace, f"app-{name}", labels, "app", app))
+            elif kind == "Cluster" and group == CNPG_GROUP:
+                labels = _labels(_dig(obj, ("spec", "inheritedMetadata", "labels")))
+                labels |= {
+                    DATABASE_LABEL: name,
+                    "cnpg.io/instanceName": f"{name}-1",
+                    "cnpg.io/podRole": "instance",
+                    "role": "primary",
+                }
+                into.pods.append(Pod(namespace, f"db-{name}", labels, "database", name))
+
+
+def platform_pods(platform: Platform) -> list[Pod]:
+    """The platform's own pods that tenants' flows start or end at."""
+    spec = platform.spec
+    return [
+        Pod(spec.ingress.namespace, "ingress-controller", {APP_LABEL: "ingress-controller"}, "ingress"),
+        Pod(spec.monitoringNamespace, "prometheus", {APP_LABEL: "prometheus"}, "monitoring"),
+        Pod(spec.network.cnpgNamespace, "cnpg-operator", dict(CNPG_OPERATOR), "operator"),
+        Pod(DNS_NAMESPACE, "kube-dns", dict(DNS_LABELS), "dns"),
+    ]
+
+
+def clusters(platform: Platform, envs: Sequence[str]) -> list[list[str]]:
+    """The environments `envs` grouped by the cluster they deploy to (their `server`), in
+    platform.yaml's order: environments on one cluster are analysed together, so that one
+    reaching into the other shows."""
+    groups: dict[str, list[str]] = {}
+    for env in platform.spec.environments:
+        if env.name in envs:
+            groups.setdefault(env.server, []).append(env.name)
+    return list(groups.values())
+
+
+def cluster_inputs(
+    platform: Platform, network: Network, envs: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[Pod], list[Mapping[str, Any]]]:
+    """Namespaces, pods and policies of one cluster's environments, for the analyzer."""
+    namespaces: dict[str, Mapping[str, str]] = {}
+    pods = platform_pods(platform)
+    policies: list[Mapping[str, Any]] = []
+    for pod in pods:
+        namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
+    for env in envs:
+        objects = network.envs.get(env, EnvObjects())
+        namespaces.update(objects.namespaces)
+        pods += objects.pods
+        policies += objects.policies
+        for pod in objects.pods:
+            namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
+    manifests = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": dict(labels)}}
+        for name, labels in sorted(namespaces.items())
+    ]
+    return manifests, pods, policies
