@@ -172,25 +172,32 @@ def _forbidden(
             grants = check.grants(source)
             for conn in conns:
                 if not _inside(outside, grants, conn):
-                    _outside(check, source, f"reach {dst} ({conn})")
+                    _outside(check, source, f"reach {dst} ({conn}) outside the cluster")
         elif target is not None and parse_range(src) is not None:
-            _outside(check, target, f"be reached from {src} ({conns[0]})")
+            _outside(check, target, f"be reached from {src} ({conns[0]})", inbound=True)
 
 
-def _outside(check: _Checker, owner: Owner, what: str) -> None:
-    who = f"{owner.app}'s database" if owner.database else owner.app
-    if owner.database:
-        check.app_problem(
-            owner.tenant, owner.app, ("spec", "database"),
-            f"{owner.env}: {who} can {what} outside the cluster; a database may reach the"
-            " API server (platform.yaml spec.network.apiServer) and nothing else",
-        )  # fmt: skip
+def _outside(check: _Checker, owner: Owner, what: str, inbound: bool = False) -> None:
+    if inbound:
+        who = f"{owner.app}'s database" if owner.database else owner.app
+        path: Path_ = ("spec", "database") if owner.database else ("metadata", "name")
+        message = (
+            f"{owner.env}: {who} can {what}: nothing outside the cluster reaches a tenant's pods"
+            " but through the ingress controller"
+        )
+    elif owner.database:
+        path = ("spec", "database")
+        message = (
+            f"{owner.env}: {owner.app}'s database can {what}; a database may reach the API"
+            " server (platform.yaml spec.network.apiServer) and nothing else outside the cluster"
+        )
     else:
-        check.app_problem(
-            owner.tenant, owner.app, ("spec", "egress"),
-            f"{owner.env}: {who} can {what} outside the cluster, which no egress grant of it"
-            " allows",
-        )  # fmt: skip
+        path = ("spec", "egress")
+        message = (
+            f"{owner.env}: {owner.app} can {what}, which none of its egress grants"
+            " (platform.yaml spec.egress) allows"
+        )
+    check.app_problem(owner.tenant, owner.app, path, message)
 
 
 def _between_tenants(check: _Checker, source: Owner, target: Owner, src: Pod, dst: Pod) -> None:
