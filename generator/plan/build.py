@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from generator.load import RequestCache
 from generator.plan.cost import ZERO, Cost, Where, tenant_costs
 from generator.plan.diff import file_changes, object_changes, owner
+from generator.plan.egress import egress_changes
 from generator.plan.images import image_changes
 from generator.plan.model import DELETION_KINDS, Approval, Deletion, EnvironmentPlan, Plan, Row
 from generator.plan.objects import Rendered
@@ -113,6 +114,7 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
     ]
     plan.approvals = approvals(base, rows.values())
     plan.images = image_changes(base.valid, head.valid)
+    plan.egress = egress_changes(base.valid, head.valid)
     return plan
 
 

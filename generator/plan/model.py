@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from generator.plan.cost import ZERO, Cost
 from generator.plan.diff import FileChange, ObjectChange
+from generator.plan.egress import EgressChange
 from generator.plan.images import ImageChange
 from generator.problems import Problem
 
@@ -101,6 +102,7 @@ class Plan:
     # their folder falls to the platform's catch-all in CODEOWNERS).
     approvals: list[Approval] = field(default_factory=list)
     images: list[ImageChange] = field(default_factory=list)  # releases, by environment
+    egress: list[EgressChange] = field(default_factory=list)  # grants given or taken (egress.py)
     has_apps: bool = False
     base_total: Cost = ZERO  # every tenant in every environment
     head_total: Cost = ZERO
