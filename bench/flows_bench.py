@@ -38,7 +38,9 @@ from generator.verify.runtime import Network  # noqa: E402
 from generator.verify.sources import Located, find_tools  # noqa: E402
 from generator.yaml_load import load_trusted  # noqa: E402
 
-HEADER = f"  {'run':<28}{'pods':>7}{'policies':>10}{'nca wall s':>12}{'nca user s':>12}{'step s':>9}"
+HEADER = (
+    f"  {'run':<28}{'pods':>7}{'policies':>10}{'nca wall s':>12}{'nca user s':>12}{'step s':>9}"
+)
 
 
 def collect(root: Path, envs: list[str], tenants: list[str]) -> Network:
@@ -65,8 +67,19 @@ def _workload(values: dict[str, Any], tenant: str, env: str) -> list[Located]:
     labels = {"app.kubernetes.io/name": name, "berth.dev/tenant": tenant}
     kind, api = ("CronJob", "batch/v1") if values.get("schedule") else ("Deployment", "apps/v1")
     template = {"metadata": {"labels": labels}}
-    spec = {"jobTemplate": {"spec": {"template": template}}} if kind == "CronJob" else {"template": template}
-    found = [{"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": namespace}, "spec": spec}]
+    spec = (
+        {"jobTemplate": {"spec": {"template": template}}}
+        if kind == "CronJob"
+        else {"template": template}
+    )
+    found = [
+        {
+            "apiVersion": api,
+            "kind": kind,
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": spec,
+        }
+    ]
     if values["database"]["enabled"]:
         found.append(
             {
@@ -99,7 +112,9 @@ def main() -> None:
             envs = [env.name for env in valid.platform.spec.environments]
             start = time.perf_counter()
             network = collect(root, envs, sorted(valid.tenants))
-            print(f"\n{n} tenants x {args.apps} app(s): input collected in {time.perf_counter() - start:.1f} s")
+            print(
+                f"\n{n} tenants x {args.apps} app(s): input collected in {time.perf_counter() - start:.1f} s"
+            )
             print(HEADER)
             groups = [envs] + ([] if args.no_single else [[env] for env in envs])
             for group in groups:

@@ -51,7 +51,10 @@ def test_a_new_grant_shows_in_every_environment_where_the_app_runs(tmp_path: Pat
     ]
     assert "- `+ egress card-processor (443) for payments/api in prod`\n" in markdown
     _, text, _ = berth(root, "plan", "--base", "main")
-    assert "egress outside the cluster:\n  + egress card-processor (443) for payments/api in dev\n" in text
+    assert (
+        "egress outside the cluster:\n  + egress card-processor (443) for payments/api in dev\n"
+        in text
+    )
 
 
 def test_a_grant_taken_away_or_moved_by_the_platform(tmp_path: Path) -> None:
@@ -65,7 +68,14 @@ def test_a_grant_taken_away_or_moved_by_the_platform(tmp_path: Path) -> None:
     ]
     write(root, {"tenants/payments/apps/api.yaml": API})
     platform = (root / "platform.yaml").read_text()
-    write(root, {"platform.yaml": platform.replace("ports: [443], description", "ports: [443, 8443], description")})
+    write(
+        root,
+        {
+            "platform.yaml": platform.replace(
+                "ports: [443], description", "ports: [443, 8443], description"
+            )
+        },
+    )
     assert plan(root)[0] == [
         "~ egress card-processor (443, 8443) to 203.0.113.0/24 for payments/api in dev",
         "~ egress card-processor (443, 8443) to 203.0.113.0/24 for payments/api in prod",

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from generator.problems import Problem
+from generator.problems import Problem, UsageError
 from generator.validate import ValidRepo
 from generator.validate.scoped import check as check_requests
 from generator.verify import Schemas, find_tools, verify
+from generator.verify import nca as nca_module
 from generator.verify.flows import flow_problems
 from generator.verify.nca import Conn, parse_conn, parse_map
 from generator.verify.runtime import Network
@@ -158,7 +159,11 @@ DATABASE = {"key": "cnpg.io/cluster", "operator": "Exists"}
 UDP_53 = {"port": 53, "protocol": "UDP"}
 FORBIDDEN = {
     "another tenant without allowFrom": (
-        {"dev": add(policy("payments-dev", "open", OPEN_IN), policy("analytics-dev", "open", OPEN_OUT))},
+        {
+            "dev": add(
+                policy("payments-dev", "open", OPEN_IN), policy("analytics-dev", "open", OPEN_OUT)
+            )
+        },
         f"{PAYMENTS}:{ALLOW_FROM}:14: spec.allowFrom: dev: analytics-dev reaches payments-dev, but"
         " payments does not list analytics in allowFrom",
     ),
@@ -211,7 +216,9 @@ FORBIDDEN = {
                     {
                         "podSelector": {"matchExpressions": [DATABASE]},
                         "policyTypes": ["Egress"],
-                        "egress": [{"to": [{"ipBlock": {"cidr": "8.8.8.8/32"}}], "ports": [UDP_53]}],
+                        "egress": [
+                            {"to": [{"ipBlock": {"cidr": "8.8.8.8/32"}}], "ports": [UDP_53]}
+                        ],
                     },
                 )
             )
@@ -258,8 +265,32 @@ def test_the_analyzer_connections_are_read_exactly() -> None:
     tcp = parse_conn("{protocols:TCP,dst_ports:443,1000-2000,6443}")
     assert tcp.allows("TCP", 1500) and tcp.allows("TCP", 6443)
     assert not tcp.allows("TCP", 444) and not tcp.allows("UDP", 443)
-    assert tcp.within([443, 6443]) is False and parse_conn("{protocols:TCP,dst_ports:443}").within([443])
+    assert tcp.within([443, 6443]) is False and parse_conn("{protocols:TCP,dst_ports:443}").within(
+        [443]
+    )
     dns = parse_conn("{protocols:TCP, UDP,dst_ports:53}")
     assert dns.protocols == frozenset({"TCP", "UDP"}) and dns.allows("UDP", 53)
     pairs = parse_map("global: x\na/b[Pod] => 10.0.0.1 : {protocols:TCP,dst_ports:443}\nTotal\n")
     assert list(pairs) == [("a/b[Pod]", "10.0.0.1")]
+
+
+def test_an_analyzer_that_fails_is_a_problem_not_a_traceback(built: Any, tmp_path: Path) -> None:
+    valid, raw, network, _ = built
+    broken = tmp_path / "nca"
+    broken.write_text("#!/bin/sh\necho 'Error: cannot parse' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    problems, costs = flow_problems(valid, raw, network, ["prod"], str(broken))
+    assert lines(problems) == [
+        "environments/prod/bootstrap.yaml:1:1: runtime flows of prod not checked: nca failed"
+        " (exit 3): Error: cannot parse"
+    ]
+    assert costs == []
+
+
+def test_a_missing_analyzer_is_an_error_under_ci_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nca_module, "find_nca", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(UsageError, match="network-config-analyzer"):
+        nca_module.require_nca()
+    monkeypatch.setenv("CI", "")
+    assert nca_module.require_nca() is None

@@ -80,7 +80,9 @@ def _head(plan: Plan) -> str:
         out.append(_releases(plan))
     if plan.egress:
         lines = egress_lines(plan.egress)
-        out.append("Egress outside the cluster:\n\n" + "".join(f"- {code(x)}\n" for x in lines) + "\n")
+        out.append(
+            "Egress outside the cluster:\n\n" + "".join(f"- {code(x)}\n" for x in lines) + "\n"
+        )
     if plan.approvals:
         out.append(_approvals(plan.approvals))
     if plan.problems:  # warnings only: errors stop the plan above

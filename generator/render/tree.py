@@ -22,11 +22,10 @@ from generator.fingerprint import generator_fingerprint
 from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
-from generator.render import admission
+from generator.render import admission, tenant_net
 from generator.render import app as app_objects
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
-from generator.render import tenant_net
 from generator.render.readme import environments_readme
 from generator.validate import ValidRepo
 from generator.yaml_emit import dump_all
@@ -294,7 +293,11 @@ def _tenant_unit(
         layout.tenant_overlay_file(env.name, name),
         layout.tenant_root_file(env.name, name),
         *(layout.app_values_file(env.name, name, app.metadata.name) for app, _ in apps),
-        *([layout.tenant_egress_file(env.name, name)] if any(a.spec.egress for a, _ in apps) else []),
+        *(
+            [layout.tenant_egress_file(env.name, name)]
+            if any(a.spec.egress for a, _ in apps)
+            else []
+        ),
     )
     return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer, apps))
 

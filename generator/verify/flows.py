@@ -24,7 +24,16 @@ from generator.models.network import API_SERVER_PORTS
 from generator.problems import Problem
 from generator.render.tenant_net import ANYWHERE, CNPG_PORTS
 from generator.validate import ValidRepo
-from generator.verify.nca import Conn, Cost, IpRange, Pairs, connectivity, parse_range, pod_endpoint
+from generator.verify.nca import (
+    AnalyzerError,
+    Conn,
+    Cost,
+    IpRange,
+    Pairs,
+    connectivity,
+    parse_range,
+    pod_endpoint,
+)
 from generator.verify.runtime import Network, Pod, cluster_inputs, clusters
 from generator.yaml_load import Document, Path_
 
@@ -75,7 +84,9 @@ class _Checker:
         self.problems.add(self._at(doc, layout.tenant_file(tenant), path, message, key))
 
     @staticmethod
-    def _at(doc: Document | None, file: str, path: Path_, message: str, key: bool = False) -> Problem:
+    def _at(
+        doc: Document | None, file: str, path: Path_, message: str, key: bool = False
+    ) -> Problem:
         text = f"{message} ({ENGINE})"
         if doc is None:
             return Problem(file, 1, 1, ".".join(str(p) for p in path), text)
@@ -108,7 +119,9 @@ def _allows(conns: Sequence[Conn], protocol: str, port: int) -> bool:
     return any(conn.allows(protocol, port) for conn in conns)
 
 
-def _covered(ranges: Sequence[IpRange], network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+def _covered(
+    ranges: Sequence[IpRange], network: ipaddress.IPv4Network | ipaddress.IPv6Network
+) -> bool:
     """Whether the address ranges together hold all of `network`."""
     want_lo, want_hi = int(network.network_address), int(network.broadcast_address)
     reach = want_lo
@@ -235,7 +248,9 @@ def _required(
     pairs: Pairs,
     outside: Outside,
 ) -> None:
-    role = {p.role: pod_endpoint(p.namespace, p.name) for p in pods if p.role not in ("app", "database")}
+    role = {
+        p.role: pod_endpoint(p.namespace, p.name) for p in pods if p.role not in ("app", "database")
+    }
     apps: dict[tuple[str, str, str], str] = {}
     databases: dict[tuple[str, str, str], str] = {}
     for endpoint, owner in owners.items():
@@ -273,13 +288,14 @@ def _app_flows(
         return
     port = app.spec.port
     settings = app.spec.environments.get(env)
-    if port is not None and settings is not None and settings.host is not None:
-        if not _allows(pairs.get((role["ingress"], endpoint), []), "TCP", port):
-            yield (
-                f"the ingress controller ({check.spec.ingress.namespace}) cannot reach {name}"
-                f" on TCP {port}; {settings.host} would not answer",
-                ("spec", "environments", env, "host"),
-            )
+    host = settings.host if settings is not None else None
+    ingress = pairs.get((role["ingress"], endpoint), [])
+    if port is not None and host is not None and not _allows(ingress, "TCP", port):
+        yield (
+            f"the ingress controller ({check.spec.ingress.namespace}) cannot reach {name}"
+            f" on TCP {port}; {host} would not answer",
+            ("spec", "environments", env, "host"),
+        )
     if port is not None and not _allows(pairs.get((role["monitoring"], endpoint), []), "TCP", port):
         yield (
             f"monitoring ({check.spec.monitoringNamespace}) cannot scrape {name} on TCP {port}",
@@ -332,7 +348,9 @@ def _peers(check: _Checker, apps: Mapping[tuple[str, str, str], str], pairs: Pai
             continue
         for caller in check.repo.tenants[tenant].spec.allowFrom:
             source = first.get((env, caller))
-            if source is not None and not _allows(pairs.get((source, endpoint), []), "TCP", app.spec.port):
+            if source is not None and not _allows(
+                pairs.get((source, endpoint), []), "TCP", app.spec.port
+            ):
                 check.tenant_problem(
                     tenant, ("spec", "allowFrom"),
                     f"{env}: {caller} is in allowFrom but cannot reach {name} on TCP"
@@ -348,7 +366,13 @@ def flow_problems(
     costs = []
     for group in clusters(repo.platform, envs):
         namespaces, pods, policies = cluster_inputs(repo.platform, network, group)
-        pairs, cost = connectivity(nca, namespaces, [p.manifest() for p in pods], policies)
+        try:
+            pairs, cost = connectivity(nca, namespaces, [p.manifest() for p in pods], policies)
+        except AnalyzerError as exc:
+            where = layout.bootstrap_file(group[0])
+            message = f"runtime flows of {', '.join(group)} not checked: {exc}"
+            check.problems.add(Problem(where, 1, 1, "", message))
+            continue
         costs.append(RunCost(tuple(group), len(pods), len(policies), cost))
         check_cluster(check, pods, pairs)
     return sorted(check.problems), costs

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,9 @@ INSTALL_HINT = "pip install network-config-analyzer (or .ci/install-tools)"
 TIMEOUT = 3600  # seconds; a cluster of thousands of namespaces takes minutes, not hours
 
 _LINE = re.compile(r"^(?P<src>\S+) => (?P<dst>\S+) : (?P<conn>.+)$")
-_CONN = re.compile(r"^\{protocols:(?P<protocols>[A-Za-z, ]+?)(?:,dst_ports:(?P<ports>[0-9,-]+))?\}$")
+_CONN = re.compile(
+    r"^\{protocols:(?P<protocols>[A-Za-z, ]+?)(?:,dst_ports:(?P<ports>[0-9,-]+))?\}$"
+)
 ALL = "All connections"
 IpRange = tuple[int, int, int]  # IP version, first and last address as integers
 
@@ -138,22 +141,24 @@ class Cost:
 
 def connectivity(
     nca: str,
-    namespaces: list[Mapping[str, Any]],
-    pods: list[Mapping[str, Any]],
-    policies: list[Mapping[str, Any]],
+    namespaces: Sequence[Mapping[str, Any]],
+    pods: Sequence[Mapping[str, Any]],
+    policies: Sequence[Mapping[str, Any]],
 ) -> tuple[Pairs, Cost]:
     """The analyzer's map of what `policies` allow between `pods` (and addresses outside)."""
-    import time
-
     with tempfile.TemporaryDirectory(prefix="berth-nca-") as tmp:
         # JSON is YAML, and far quicker to write for thousands of objects.
         files = {
-            "namespaces.json": {"apiVersion": "v1", "kind": "NamespaceList", "items": namespaces},
-            "pods.json": {"apiVersion": "v1", "kind": "PodList", "items": pods},
+            "namespaces.json": {
+                "apiVersion": "v1",
+                "kind": "NamespaceList",
+                "items": list(namespaces),
+            },
+            "pods.json": {"apiVersion": "v1", "kind": "PodList", "items": list(pods)},
             "policies.json": {
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "NetworkPolicyList",
-                "items": policies,
+                "items": list(policies),
             },
         }
         for name, doc in files.items():
@@ -167,8 +172,6 @@ def connectivity(
             "--output_format", "txt_no_fw_rules",
             "--print_ipv6",
         ]  # fmt: skip
-        if os.environ.get("BERTH_NCA_KEEP"):
-            shutil.copytree(tmp, os.environ["BERTH_NCA_KEEP"], dirs_exist_ok=True)
         start, before = time.monotonic(), os.times()
         try:
             done = subprocess.run(

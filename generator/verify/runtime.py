@@ -20,7 +20,10 @@ from generator.verify.sources import Located
 NAME_LABEL = "kubernetes.io/metadata.name"
 DNS_NAMESPACE = "kube-system"
 DNS_LABELS = {"k8s-app": "kube-dns"}  # what the guardrails' allow-dns selects
-WORKLOAD_KINDS = {"Deployment": ("spec", "template"), "CronJob": ("spec", "jobTemplate", "spec", "template")}
+WORKLOAD_KINDS = {
+    "Deployment": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
 CNPG_GROUP = "postgresql.cnpg.io"
 
 
@@ -36,7 +39,11 @@ class Pod:
         return {
             "apiVersion": "v1",
             "kind": "Pod",
-            "metadata": {"name": self.name, "namespace": self.namespace, "labels": dict(self.labels)},
+            "metadata": {
+                "name": self.name,
+                "namespace": self.namespace,
+                "labels": dict(self.labels),
+            },
             "spec": {"containers": [{"name": "main", "image": "model"}]},
         }
 
@@ -102,7 +109,12 @@ def platform_pods(platform: Platform) -> list[Pod]:
     """The platform's own pods that tenants' flows start or end at."""
     spec = platform.spec
     return [
-        Pod(spec.ingress.namespace, "ingress-controller", {APP_LABEL: "ingress-controller"}, "ingress"),
+        Pod(
+            spec.ingress.namespace,
+            "ingress-controller",
+            {APP_LABEL: "ingress-controller"},
+            "ingress",
+        ),
         Pod(spec.monitoringNamespace, "prometheus", {APP_LABEL: "prometheus"}, "monitoring"),
         Pod(spec.network.cnpgNamespace, "cnpg-operator", dict(CNPG_OPERATOR), "operator"),
         Pod(DNS_NAMESPACE, "kube-dns", dict(DNS_LABELS), "dns"),
@@ -137,7 +149,11 @@ def cluster_inputs(
         for pod in objects.pods:
             namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
     manifests = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": dict(labels)}}
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": dict(labels)},
+        }
         for name, labels in sorted(namespaces.items())
     ]
     return manifests, pods, policies
