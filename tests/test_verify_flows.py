@@ -16,8 +16,9 @@ from generator.problems import Problem, UsageError
 from generator.validate import ValidRepo
 from generator.validate.scoped import check as check_requests
 from generator.verify import Schemas, find_tools, verify
+from generator.verify import flow_runs
 from generator.verify import nca as nca_module
-from generator.verify.flows import flow_problems
+from generator.verify.flow_runs import flow_problems
 from generator.verify.nca import Conn, parse_conn, parse_map
 from generator.verify.runtime import Network
 from tests.support.tools import REPO, tool
@@ -294,3 +295,20 @@ def test_a_missing_analyzer_is_an_error_under_ci_only(monkeypatch: pytest.Monkey
         nca_module.require_nca()
     monkeypatch.setenv("CI", "")
     assert nca_module.require_nca() is None
+
+
+def test_one_tenant_a_run_is_still_clean_and_strangers_stand_for_the_rest(
+    built: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    valid, raw, network, nca = built
+    monkeypatch.setattr(flow_runs, "SHARD", 1)
+    problems, costs = flow_problems(valid, raw, network, ["dev"], nca)
+    assert problems == []
+    assert [run.tenants for run in costs] == [1, 1, 1, 1]  # analytics, checkout, payments, search
+    opened = changed(network, {"dev": add(policy("payments-dev", "open", OPEN_IN))})
+    problems, _ = flow_problems(valid, raw, opened, ["dev"], nca)
+    assert (
+        f"{PAYMENTS}:{ALLOW_FROM}:14: spec.allowFrom: dev: payments-dev is reached by a namespace"
+        " of dev that its requests do not name (a stranger with no NetworkPolicy)"
+        " (network-config-analyzer)"
+    ) in lines(problems)

@@ -9,7 +9,7 @@ from generator.load import RawRepo
 from generator.problems import Problem
 from generator.validate import ValidRepo
 from generator.verify.changed import Scope
-from generator.verify.flows import RunCost, flow_problems
+from generator.verify.flow_runs import RunCost, flow_problems
 from generator.verify.nca import INSTALL_HINT, require_nca
 from generator.verify.runtime import Network
 
@@ -31,9 +31,10 @@ class RuntimeFlows:
     def summary(self) -> str:
         if self.network is None or self.nca is None:
             return f"runtime flows not checked: {self.why_not}"
+        clusters = len({run.envs for run in self.costs})
         return (
-            f"runtime flows allowed and denied as the requests say ({len(self.costs)} cluster(s),"
-            " network-config-analyzer)"
+            f"runtime flows allowed and denied as the requests say ({clusters} cluster(s),"
+            f" {len(self.costs)} network-config-analyzer run(s))"
         )
 
 

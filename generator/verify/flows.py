@@ -25,31 +25,22 @@ from generator.problems import Problem
 from generator.render.tenant_net import ANYWHERE, CNPG_PORTS
 from generator.validate import ValidRepo
 from generator.verify.nca import (
-    AnalyzerError,
     Conn,
-    Cost,
+    Grant,
     IpRange,
     Pairs,
-    connectivity,
+    covered,
+    inside,
     parse_range,
     pod_endpoint,
 )
-from generator.verify.runtime import Network, Pod, cluster_inputs, clusters
+from generator.verify.runtime import Pod
 from generator.yaml_load import Document, Path_
 
 POSTGRES = 5432
 DNS_PORT = 53
 ENGINE = "network-config-analyzer"
-Grant = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, tuple[int, ...]]
 Outside = dict[str, list[tuple[IpRange, list[Conn]]]]  # a tenant pod's flows out of the cluster
-
-
-@dataclass(frozen=True)
-class RunCost:
-    envs: tuple[str, ...]
-    pods: int
-    policies: int
-    cost: Cost
 
 
 @dataclass(frozen=True)
@@ -62,7 +53,7 @@ class Owner:
     database: bool
 
 
-class _Checker:
+class Checker:
     def __init__(self, repo: ValidRepo, raw: RawRepo, envs: Sequence[str]) -> None:
         self.repo, self.raw = repo, raw
         self.spec = repo.platform.spec
@@ -119,44 +110,11 @@ def _allows(conns: Sequence[Conn], protocol: str, port: int) -> bool:
     return any(conn.allows(protocol, port) for conn in conns)
 
 
-def _covered(
-    ranges: Sequence[IpRange], network: ipaddress.IPv4Network | ipaddress.IPv6Network
-) -> bool:
-    """Whether the address ranges together hold all of `network`."""
-    want_lo, want_hi = int(network.network_address), int(network.broadcast_address)
-    reach = want_lo
-    for version, lo, hi in sorted(ranges):
-        if version != network.version or hi < reach:
-            continue
-        if lo > reach:
-            return False
-        reach = hi + 1
-        if reach > want_hi:
-            return True
-    return reach > want_hi
-
-
-def _inside(endpoint: IpRange, grants: Sequence[Grant], conn: Conn) -> bool:
-    """A connection to an address range that the grants allow in full."""
-    if conn.protocols != frozenset({"TCP"}) or conn.ports is None:
-        return False
-    version, lo, hi = endpoint
-    holding = [
-        ports
-        for network, ports in grants
-        if network.version == version
-        and int(network.network_address) <= lo
-        and hi <= int(network.broadcast_address)
-    ]
-    return all(
-        hi_port - lo_port < 65536
-        and all(any(p in ports for ports in holding) for p in range(lo_port, hi_port + 1))
-        for lo_port, hi_port in conn.ports
-    )
-
-
-def check_cluster(check: _Checker, pods: Sequence[Pod], pairs: Pairs) -> None:
-    """Every required and forbidden flow of one cluster's map."""
+def check_run(
+    check: Checker, pods: Sequence[Pod], pairs: Pairs, strangers: Mapping[str, str]
+) -> None:
+    """Every required and forbidden flow of one run's map; `strangers`: the stranger
+    namespaces and their environments."""
     by_endpoint = {pod_endpoint(p.namespace, p.name): p for p in pods}
     owners = {e: check.owner(p) for e, p in by_endpoint.items()}
     outside: Outside = {}
@@ -164,33 +122,39 @@ def check_cluster(check: _Checker, pods: Sequence[Pod], pairs: Pairs) -> None:
         found = parse_range(dst)
         if found is not None and owners.get(src) is not None:
             outside.setdefault(src, []).append((found, conns))
-    _forbidden(check, by_endpoint, owners, pairs)
+    _forbidden(check, by_endpoint, owners, pairs, strangers)
     _required(check, pods, owners, pairs, outside)
 
 
 def _forbidden(
-    check: _Checker,
+    check: Checker,
     by_endpoint: Mapping[str, Pod],
     owners: Mapping[str, Owner | None],
     pairs: Pairs,
+    strangers: Mapping[str, str],
 ) -> None:
     for (src, dst), conns in sorted(pairs.items()):
         source, target = owners.get(src), owners.get(dst)
+        src_pod, dst_pod = by_endpoint.get(src), by_endpoint.get(dst)
         if source is not None and target is not None:
             _between_tenants(check, source, target, by_endpoint[src], by_endpoint[dst])
+        elif source is not None and dst_pod is not None and dst_pod.role == "stranger":
+            _stranger(check, source, strangers[dst_pod.namespace], "reaches")
+        elif target is not None and src_pod is not None and src_pod.role == "stranger":
+            _stranger(check, target, strangers[src_pod.namespace], "is reached by")
         elif source is not None and src in by_endpoint:
             outside = parse_range(dst)
             if outside is None:
                 continue
             grants = check.grants(source)
             for conn in conns:
-                if not _inside(outside, grants, conn):
+                if not inside(outside, grants, conn):
                     _outside(check, source, f"reach {dst} ({conn}) outside the cluster")
         elif target is not None and parse_range(src) is not None:
             _outside(check, target, f"be reached from {src} ({conns[0]})", inbound=True)
 
 
-def _outside(check: _Checker, owner: Owner, what: str, inbound: bool = False) -> None:
+def _outside(check: Checker, owner: Owner, what: str, inbound: bool = False) -> None:
     if inbound:
         who = f"{owner.app}'s database" if owner.database else owner.app
         path: Path_ = ("spec", "database") if owner.database else ("metadata", "name")
@@ -213,7 +177,27 @@ def _outside(check: _Checker, owner: Owner, what: str, inbound: bool = False) ->
     check.app_problem(owner.tenant, owner.app, path, message)
 
 
-def _between_tenants(check: _Checker, source: Owner, target: Owner, src: Pod, dst: Pod) -> None:
+def _stranger(check: Checker, owner: Owner, env: str, how: str) -> None:
+    """A flow between a tenant and a namespace its requests do not name (a stranger, with no
+    NetworkPolicy): the tenant's own policies let it through."""
+    namespace = layout.tenant_namespace(owner.tenant, owner.env)
+    who = f"{owner.app}'s database in {namespace}" if owner.database else namespace
+    what = f"{who} {how} a namespace of {env} that its requests do not name (a stranger with no"
+    what += " NetworkPolicy)"
+    if env != owner.env:
+        path: Path_ = ("spec", "environments", owner.env)
+        check.tenant_problem(
+            owner.tenant, path, f"{what}: environments on one cluster must not meet", key=True
+        )
+    elif owner.database:
+        check.app_problem(owner.tenant, owner.app, ("spec", "database"), f"{owner.env}: {what}")
+    else:
+        tenant = check.repo.tenants[owner.tenant]
+        path = ("spec", "allowFrom") if tenant.spec.allowFrom else ("metadata", "name")
+        check.tenant_problem(owner.tenant, path, f"{owner.env}: {what}")
+
+
+def _between_tenants(check: Checker, source: Owner, target: Owner, src: Pod, dst: Pod) -> None:
     if source.env == target.env and source.tenant == target.tenant:
         return
     what = f"{src.namespace} reaches {dst.namespace}"
@@ -242,7 +226,7 @@ def _between_tenants(check: _Checker, source: Owner, target: Owner, src: Pod, ds
 
 
 def _required(
-    check: _Checker,
+    check: Checker,
     pods: Sequence[Pod],
     owners: Mapping[str, Owner | None],
     pairs: Pairs,
@@ -274,7 +258,7 @@ def _required(
 
 
 def _app_flows(
-    check: _Checker,
+    check: Checker,
     role: Mapping[str, str],
     endpoint: str,
     where: tuple[str, str, str],
@@ -313,7 +297,7 @@ def _app_flows(
         for cidr in grant.cidrs if grant else ():
             for port_number in grant.ports if grant else ():
                 ranges = [r for r, conns in out if _allows(conns, "TCP", port_number)]
-                if not _covered(ranges, ipaddress.ip_network(cidr)):
+                if not covered(ranges, ipaddress.ip_network(cidr)):
                     yield (
                         f"{name} cannot reach {cidr} on TCP {port_number} ({grant_name})",
                         ("spec", "egress", i),
@@ -321,7 +305,7 @@ def _app_flows(
 
 
 def _api_server(
-    check: _Checker, where: tuple[str, str, str], out: Sequence[tuple[IpRange, list[Conn]]]
+    check: Checker, where: tuple[str, str, str], out: Sequence[tuple[IpRange, list[Conn]]]
 ) -> None:
     env, tenant, name = where
     api = check.spec.network.apiServer
@@ -329,7 +313,7 @@ def _api_server(
     for cidr in cidrs:
         for port in ports:
             ranges = [r for r, conns in out if _allows(conns, "TCP", port)]
-            if not _covered(ranges, ipaddress.ip_network(cidr)):
+            if not covered(ranges, ipaddress.ip_network(cidr)):
                 check.app_problem(
                     tenant, name, ("spec", "database"),
                     f"{env}: {name}'s database cannot reach the API server ({cidr}) on TCP"
@@ -337,7 +321,7 @@ def _api_server(
                 )  # fmt: skip
 
 
-def _peers(check: _Checker, apps: Mapping[tuple[str, str, str], str], pairs: Pairs) -> None:
+def _peers(check: Checker, apps: Mapping[tuple[str, str, str], str], pairs: Pairs) -> None:
     """Each tenant named in allowFrom reaches the app pods, on their ports."""
     first: dict[tuple[str, str], str] = {}
     for (env, tenant, _), endpoint in sorted(apps.items()):
@@ -356,23 +340,3 @@ def _peers(check: _Checker, apps: Mapping[tuple[str, str, str], str], pairs: Pai
                     f"{env}: {caller} is in allowFrom but cannot reach {name} on TCP"
                     f" {app.spec.port}",
                 )  # fmt: skip
-
-
-def flow_problems(
-    repo: ValidRepo, raw: RawRepo, network: Network, envs: Sequence[str], nca: str
-) -> tuple[list[Problem], list[RunCost]]:
-    """Every runtime-flow finding of `envs`, and what each analyzer run cost."""
-    check = _Checker(repo, raw, envs)
-    costs = []
-    for group in clusters(repo.platform, envs):
-        namespaces, pods, policies = cluster_inputs(repo.platform, network, group)
-        try:
-            pairs, cost = connectivity(nca, namespaces, [p.manifest() for p in pods], policies)
-        except AnalyzerError as exc:
-            where = layout.bootstrap_file(group[0])
-            message = f"runtime flows of {', '.join(group)} not checked: {exc}"
-            check.problems.add(Problem(where, 1, 1, "", message))
-            continue
-        costs.append(RunCost(tuple(group), len(pods), len(policies), cost))
-        check_cluster(check, pods, pairs)
-    return sorted(check.problems), costs

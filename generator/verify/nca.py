@@ -115,6 +115,42 @@ def parse_range(text: str) -> IpRange | None:
 
 
 Pairs = dict[tuple[str, str], list[Conn]]
+Network_ = ipaddress.IPv4Network | ipaddress.IPv6Network
+Grant = tuple[Network_, tuple[int, ...]]  # addresses and the TCP ports allowed there
+
+
+def covered(ranges: Sequence[IpRange], network: Network_) -> bool:
+    """Whether the address ranges together hold all of `network`."""
+    want_lo, want_hi = int(network.network_address), int(network.broadcast_address)
+    reach = want_lo
+    for version, lo, hi in sorted(ranges):
+        if version != network.version or hi < reach:
+            continue
+        if lo > reach:
+            return False
+        reach = hi + 1
+        if reach > want_hi:
+            return True
+    return reach > want_hi
+
+
+def inside(endpoint: IpRange, grants: Sequence[Grant], conn: Conn) -> bool:
+    """A connection to an address range that the grants allow in full."""
+    if conn.protocols != frozenset({"TCP"}) or conn.ports is None:
+        return False
+    version, lo, hi = endpoint
+    holding = [
+        ports
+        for network, ports in grants
+        if network.version == version
+        and int(network.network_address) <= lo
+        and hi <= int(network.broadcast_address)
+    ]
+    return all(
+        hi_port - lo_port < 65536
+        and all(any(p in ports for ports in holding) for p in range(lo_port, hi_port + 1))
+        for lo_port, hi_port in conn.ports
+    )
 
 
 def parse_map(text: str) -> Pairs:

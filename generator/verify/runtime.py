@@ -10,6 +10,7 @@ all replicas: the policies select by labels, which replicas share.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,28 +133,73 @@ def clusters(platform: Platform, envs: Sequence[str]) -> list[list[str]]:
     return list(groups.values())
 
 
-def cluster_inputs(
-    platform: Platform, network: Network, envs: Sequence[str]
-) -> tuple[list[dict[str, Any]], list[Pod], list[Mapping[str, Any]]]:
-    """Namespaces, pods and policies of one cluster's environments, for the analyzer."""
-    namespaces: dict[str, Mapping[str, str]] = {}
-    pods = platform_pods(platform)
-    policies: list[Mapping[str, Any]] = []
-    for pod in pods:
-        namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
+STRANGER = "berth-stranger"  # the namespaces standing for every one a run leaves out
+
+
+@dataclass
+class Shard:
+    """One analyzer run: some tenants' namespaces (with the peers they name), a stranger
+    namespace per environment, and the platform's pods."""
+
+    namespaces: list[dict[str, Any]]
+    pods: list[Pod]
+    policies: list[Mapping[str, Any]]
+
+
+def strangers(envs: Sequence[str], taken: AbstractSet[str]) -> dict[str, str]:
+    """A stranger namespace's name per environment, clashing with no real namespace."""
+    found = {}
     for env in envs:
-        objects = network.envs.get(env, EnvObjects())
-        namespaces.update(objects.namespaces)
-        pods += objects.pods
-        policies += objects.policies
-        for pod in objects.pods:
-            namespaces.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
-    manifests = [
-        {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {"name": name, "labels": dict(labels)},
-        }
-        for name, labels in sorted(namespaces.items())
-    ]
-    return manifests, pods, policies
+        name, n = f"{STRANGER}-{env}", 1
+        while name in taken:
+            name, n = f"{STRANGER}{n}-{env}", n + 1
+        found[env] = name
+    return found
+
+
+class Cluster:
+    """One cluster's collected objects, indexed by namespace, from which runs are cut."""
+
+    def __init__(self, platform: Platform, network: Network, envs: Sequence[str]) -> None:
+        self.platform_pods = platform_pods(platform)
+        self.labels: dict[str, Mapping[str, str]] = {}
+        self.pods: dict[str, list[Pod]] = {}
+        self.policies: dict[str, list[Mapping[str, Any]]] = {}
+        for env in envs:
+            objects = network.envs.get(env, EnvObjects())
+            self.labels.update(objects.namespaces)
+            for pod in objects.pods:
+                self.pods.setdefault(pod.namespace, []).append(pod)
+            for policy in objects.policies:
+                namespace = str((policy.get("metadata") or {}).get("namespace", ""))
+                self.policies.setdefault(namespace, []).append(policy)
+        self.strangers = strangers(envs, {*self.labels, *self.pods, *self.policies})
+
+    def shard(self, namespaces: Sequence[str]) -> Shard:
+        """The run of `namespaces` (sorted, each once) with the strangers and the platform."""
+        labels: dict[str, Mapping[str, str]] = {}
+        pods = list(self.platform_pods)
+        policies: list[Mapping[str, Any]] = []
+        for namespace in sorted(set(namespaces)):
+            labels[namespace] = self.labels.get(namespace, {NAME_LABEL: namespace})
+            pods += self.pods.get(namespace, [])
+            policies += self.policies.get(namespace, [])
+        for env, namespace in self.strangers.items():
+            # Labelled like a tenant's namespace and pods, with no NetworkPolicy of its own:
+            # what reaches it or comes from it, a tenant's own policies let through.
+            labels[namespace] = {NAME_LABEL: namespace, "berth.dev/environment": env}
+            pods += [
+                Pod(namespace, "app-stranger", {APP_LABEL: "stranger"}, "stranger"),
+                Pod(namespace, "db-stranger", {DATABASE_LABEL: "stranger-db"}, "stranger"),
+            ]
+        for pod in pods:
+            labels.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
+        manifests = [
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": name, "labels": dict(kv)},
+            }
+            for name, kv in sorted(labels.items())
+        ]
+        return Shard(manifests, pods, policies)
