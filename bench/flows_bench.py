@@ -8,10 +8,12 @@ collected as verify would hand it over, but cheaper than a full verify: every te
 guardrails are built for real (`kubectl kustomize`, `batch.SIZE` to a run, as verify does) for
 the NetworkPolicies and Namespaces; the pods come from the values files (an app's Deployment or
 CronJob labels, a database's CloudNativePG Cluster), which is all the policies select on.
-Then the flows are checked once per cluster, as verify does (dev and staging share one), and
-once per environment alone; each row gives the analyzer's wall time and user CPU (of the `nca`
-process, from os.times), the pods and policies it read, and the wall time of the whole step
-(writing the input, the analyzer, reading its map and checking every flow).
+Then the flows are checked as verify checks them (dev and staging share a cluster; runs of
+`flow_runs.SHARD` tenants with their peers), and for each environment alone; each row gives
+the number of analyzer runs, the most pods and policies one of them read, the analyzer's wall
+time and user CPU summed over them (of the `nca` processes, from os.times), and the wall time of
+the whole step (writing the inputs, the analyzer, reading its maps and checking every flow; in
+the "as verify" rows, of both clusters together).
 """
 
 from __future__ import annotations
@@ -32,14 +34,15 @@ from generator import layout  # noqa: E402
 from generator.load import load_repo  # noqa: E402
 from generator.validate import validate_repo  # noqa: E402
 from generator.verify import batch  # noqa: E402
-from generator.verify.flows import flow_problems  # noqa: E402
+from generator.verify.flow_runs import flow_problems  # noqa: E402
 from generator.verify.nca import find_nca  # noqa: E402
 from generator.verify.runtime import Network  # noqa: E402
 from generator.verify.sources import Located, find_tools  # noqa: E402
 from generator.yaml_load import load_trusted  # noqa: E402
 
 HEADER = (
-    f"  {'run':<28}{'pods':>7}{'policies':>10}{'nca wall s':>12}{'nca user s':>12}{'step s':>9}"
+    f"  {'runs of':<24}{'runs':>6}{'pods/run':>10}{'policies/run':>14}"
+    f"{'nca wall s':>12}{'nca user s':>12}{'step s':>9}"
 )
 
 
@@ -122,11 +125,14 @@ def main() -> None:
                 found, costs = flow_problems(valid, raw, network, group, nca)
                 step = time.perf_counter() - start
                 assert found == [], [str(p) for p in found[:5]]
-                for run in costs:
-                    label = "+".join(run.envs) + (" (as verify)" if group == envs else " (alone)")
+                for envs_run in sorted({run.envs for run in costs}, key=lambda e: envs.index(e[0])):
+                    runs = [run for run in costs if run.envs == envs_run]
+                    label = "+".join(envs_run) + (" (as verify)" if group == envs else " (alone)")
                     print(
-                        f"  {label:<28}{run.pods:>7}{run.policies:>10}{run.cost.wall:>12.1f}"
-                        f"{run.cost.user:>12.1f}{step:>9.1f}"
+                        f"  {label:<24}{len(runs):>6}{max(r.pods for r in runs):>10}"
+                        f"{max(r.policies for r in runs):>14}"
+                        f"{sum(r.cost.wall for r in runs):>12.1f}"
+                        f"{sum(r.cost.user for r in runs):>12.1f}{step:>9.1f}"
                     )
 
 
