@@ -15,8 +15,7 @@ import pytest
 from generator.problems import Problem, UsageError
 from generator.validate import ValidRepo
 from generator.validate.scoped import check as check_requests
-from generator.verify import Schemas, find_tools, verify
-from generator.verify import flow_runs
+from generator.verify import Schemas, find_tools, flow_runs, verify
 from generator.verify import nca as nca_module
 from generator.verify.flow_runs import flow_problems
 from generator.verify.nca import Conn, parse_conn, parse_map
@@ -102,8 +101,12 @@ def test_the_example_allows_what_it_needs_and_nothing_else(built: Any) -> None:
     valid, raw, network, nca = built
     problems, costs = flow_problems(valid, raw, network, ENVS, nca)
     assert problems == []
-    # dev and staging share the in-cluster server: one analyzer run for both, one for prod.
-    assert [run.envs for run in costs] == [("dev", "staging"), ("prod",)]
+    # dev and staging share the in-cluster server; one run per environment (4 tenants or fewer).
+    assert [(run.cluster, run.env) for run in costs] == [
+        (("dev", "staging"), "dev"),
+        (("dev", "staging"), "staging"),
+        (("prod",), "prod"),
+    ]
     assert all(run.pods > 4 and run.policies > 0 for run in costs)
 
 
@@ -191,8 +194,8 @@ FORBIDDEN = {
             "staging": add(policy("payments-staging", "open", OPEN_IN)),
         },
         f"{PAYMENTS}:{line_of(PAYMENTS, 'staging: {size')}:5: spec.environments.staging:"
-        " payments-dev reaches payments-staging: dev and staging share a cluster, but an"
-        " environment must not reach another's namespaces",
+        " payments-staging is reached by a namespace of dev that its requests do not name (a"
+        " stranger with no NetworkPolicy): environments on one cluster must not meet",
     ),
     "outside the cluster without a grant": (
         {

@@ -31,7 +31,7 @@ class RuntimeFlows:
     def summary(self) -> str:
         if self.network is None or self.nca is None:
             return f"runtime flows not checked: {self.why_not}"
-        clusters = len({run.envs for run in self.costs})
+        clusters = len({run.cluster for run in self.costs})
         return (
             f"runtime flows allowed and denied as the requests say ({clusters} cluster(s),"
             f" {len(self.costs)} network-config-analyzer run(s))"

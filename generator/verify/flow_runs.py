@@ -3,10 +3,10 @@
 The analyzer's cost grows with the square of what it reads (measured: 254 pods and 900
 policies take ~15 s of CPU, twice that ~65 s), so one run per cluster does not scale to
 thousands of tenants. NetworkPolicies are per namespace, and whether a pod of namespace A
-reaches a pod of B depends on A's and B's policies alone; so a run holds `SHARD` tenants (all
-their namespaces in the cluster's environments), the peers their `allowFrom` relations name,
-the platform's pods, and one stranger namespace per environment: a namespace with tenant-like
-pods and no policy, standing for every namespace the run leaves out. The tenants of one run
+reaches a pod of B depends on A's and B's policies alone; so a run holds `SHARD` tenants of one
+environment, the peers their `allowFrom` relations name there, the platform's pods, and one
+stranger namespace per environment of the cluster: a namespace with tenant-like pods and no
+policy, standing for every namespace the run leaves out (another environment's included). The tenants of one run
 are checked against each other exactly; against every other namespace, through the stranger:
 a tenant's own policies must keep it out and not reach it (stricter than the pair, which
 would also need the other side's policy to let the flow through).
@@ -30,27 +30,27 @@ SHARD = 32  # tenants a run holds: ~1-3 s of the analyzer each, with their peers
 
 @dataclass(frozen=True)
 class RunCost:
-    envs: tuple[str, ...]
+    cluster: tuple[str, ...]  # the environments on the run's cluster
+    env: str  # the environment whose tenants the run holds
     tenants: int  # tenants whose flows the run checks (not counting their peers)
     pods: int
     policies: int
     cost: Cost
 
 
-def _peers(repo: ValidRepo, members: Sequence[str], envs: Sequence[str]) -> set[str]:
-    """The namespaces of the peers the members name in allowFrom, or that name them."""
+def _peers(repo: ValidRepo, members: Sequence[str], env: str) -> set[str]:
+    """The namespaces in `env` of the peers the members name in allowFrom, or that name them."""
     wanted = set(members)
     found: set[str] = set()
     for name, tenant in repo.tenants.items():
         for other in tenant.spec.allowFrom:
             pair = {name, other}
             if pair & wanted and other in repo.tenants:
-                for env in envs:
-                    found |= {
-                        layout.tenant_namespace(t, env)
-                        for t in pair
-                        if env in repo.tenants[t].spec.environments
-                    }
+                found |= {
+                    layout.tenant_namespace(t, env)
+                    for t in pair
+                    if env in repo.tenants[t].spec.environments
+                }
     return found
 
 
@@ -62,27 +62,23 @@ def flow_problems(
     costs = []
     for group in clusters(repo.platform, envs):
         cluster = Cluster(repo.platform, network, group)
-        tenants = sorted({t for env, t in check.namespaces.values() if env in group})
-        for start in range(0, len(tenants), SHARD):
-            members = tenants[start : start + SHARD]
-            own = [
-                layout.tenant_namespace(t, env)
-                for t in members
-                for env in group
-                if env in repo.tenants[t].spec.environments
-            ]
-            run = cluster.shard([*own, *_peers(repo, members, group)])
-            manifests = [pod.manifest() for pod in run.pods]
-            try:
-                pairs, cost = connectivity(nca, run.namespaces, manifests, run.policies)
-            except AnalyzerError as exc:
-                where = layout.bootstrap_file(group[0])
-                message = f"runtime flows of {', '.join(group)} not checked: {exc}"
-                check.problems.add(Problem(where, 1, 1, "", message))
-                break
-            costs.append(
-                RunCost(tuple(group), len(members), len(run.pods), len(run.policies), cost)
-            )
-            strangers = {namespace: env for env, namespace in cluster.strangers.items()}
-            check_run(check, run.pods, pairs, strangers)
+        strangers = {namespace: env for env, namespace in cluster.strangers.items()}
+        for env in group:
+            tenants = sorted(t for e, t in check.namespaces.values() if e == env)
+            for start in range(0, len(tenants), SHARD):
+                members = tenants[start : start + SHARD]
+                own = [layout.tenant_namespace(t, env) for t in members]
+                run = cluster.shard([*own, *_peers(repo, members, env)])
+                manifests = [pod.manifest() for pod in run.pods]
+                try:
+                    pairs, cost = connectivity(nca, run.namespaces, manifests, run.policies)
+                except AnalyzerError as exc:
+                    where = layout.bootstrap_file(env)
+                    message = f"runtime flows of {env} not checked: {exc}"
+                    check.problems.add(Problem(where, 1, 1, "", message))
+                    break
+                costs.append(
+                    RunCost(tuple(group), env, len(members), len(run.pods), len(run.policies), cost)
+                )
+                check_run(check, run.pods, pairs, strangers)
     return sorted(check.problems), costs

@@ -198,17 +198,11 @@ def _stranger(check: Checker, owner: Owner, env: str, how: str) -> None:
 
 
 def _between_tenants(check: Checker, source: Owner, target: Owner, src: Pod, dst: Pod) -> None:
-    if source.env == target.env and source.tenant == target.tenant:
+    # A run holds one environment's tenants (flow_runs): another environment is a stranger.
+    if source.tenant == target.tenant:
         return
     what = f"{src.namespace} reaches {dst.namespace}"
-    if source.env != target.env:
-        check.tenant_problem(
-            target.tenant, ("spec", "environments", target.env),
-            f"{what}: {source.env} and {target.env} share a cluster, but an environment must"
-            " not reach another's namespaces",
-            key=True,
-        )  # fmt: skip
-    elif target.database:
+    if target.database:
         check.app_problem(
             target.tenant, target.app, ("spec", "database"),
             f"{target.env}: {src.namespace} reaches {target.app}'s database in"
