@@ -101,6 +101,7 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, nargs="*", default=[100])
     parser.add_argument("--apps", type=int, default=2, help="applications per tenant")
     parser.add_argument("--no-single", action="store_true", help="only the runs verify makes")
+    parser.add_argument("--jobs", type=int, default=2, help="analyzer runs at once")
     args = parser.parse_args()
     nca = find_nca()
     if nca is None:
@@ -123,7 +124,7 @@ def main() -> None:
             groups = [envs] + ([] if args.no_single else [[env] for env in envs])
             for group in groups:
                 start = time.perf_counter()
-                found, costs = flow_problems(valid, raw, network, group, nca)
+                found, costs = flow_problems(valid, raw, network, group, nca, args.jobs)
                 step = time.perf_counter() - start
                 assert found == [], [str(p) for p in found[:5]]
                 for env in [e for e in envs if any(run.env == e for run in costs)]:

@@ -110,7 +110,7 @@ def run(
         root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
         jobs=jobs or default_jobs(), scope=scope, network=flows.network,
     )  # fmt: skip
-    problems += flows.check(valid, raw, selected)
+    problems += flows.check(valid, raw, selected, jobs or default_jobs())
     problems = sorted({*strays, *problems})
     if problems:
         line = f"berth: {len(problems)} problem(s) in what Argo CD would apply\n"

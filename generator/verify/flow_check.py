@@ -21,10 +21,12 @@ class RuntimeFlows:
     why_not: str = ""
     costs: list[RunCost] = field(default_factory=list)
 
-    def check(self, valid: ValidRepo, raw: RawRepo, envs: Sequence[str]) -> list[Problem]:
+    def check(
+        self, valid: ValidRepo, raw: RawRepo, envs: Sequence[str], jobs: int = 1
+    ) -> list[Problem]:
         if self.network is None or self.nca is None:
             return []
-        problems, self.costs = flow_problems(valid, raw, self.network, envs, self.nca)
+        problems, self.costs = flow_problems(valid, raw, self.network, envs, self.nca, jobs)
         return problems
 
     @property

@@ -14,16 +14,18 @@ would also need the other side's policy to let the flow through).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from generator import layout
 from generator.load import RawRepo
 from generator.problems import Problem
 from generator.validate import ValidRepo
 from generator.verify.flows import Checker, check_run
-from generator.verify.nca import AnalyzerError, Cost, connectivity
-from generator.verify.runtime import Cluster, Network, clusters
+from generator.verify.nca import AnalyzerError, Cost, Pairs, connectivity
+from generator.verify.runtime import Cluster, Network, Shard, clusters
 
 SHARD = 32  # tenants a run holds: ~1-3 s of the analyzer each, with their peers
 
@@ -54,12 +56,35 @@ def _peers(repo: ValidRepo, members: Sequence[str], env: str) -> set[str]:
     return found
 
 
+@dataclass(frozen=True)
+class _Run:
+    cluster: tuple[str, ...]
+    env: str
+    tenants: int
+    shard: Shard
+    strangers: Mapping[str, str]  # stranger namespace -> its environment
+
+
+def _analyze(nca: str, run: _Run) -> tuple[Pairs, Cost] | AnalyzerError:
+    manifests = [pod.manifest() for pod in run.shard.pods]
+    try:
+        return connectivity(nca, run.shard.namespaces, manifests, run.shard.policies)
+    except AnalyzerError as exc:
+        return exc
+
+
 def flow_problems(
-    repo: ValidRepo, raw: RawRepo, network: Network, envs: Sequence[str], nca: str
+    repo: ValidRepo,
+    raw: RawRepo,
+    network: Network,
+    envs: Sequence[str],
+    nca: str,
+    jobs: int = 1,
 ) -> tuple[list[Problem], list[RunCost]]:
-    """Every runtime-flow finding of `envs`, and what each analyzer run cost."""
+    """Every runtime-flow finding of `envs`, and what each analyzer run cost; `jobs` runs at
+    once (each a process of its own), checked in a fixed order whatever order they end in."""
     check = Checker(repo, raw, envs)
-    costs = []
+    runs: list[_Run] = []
     for group in clusters(repo.platform, envs):
         cluster = Cluster(repo.platform, network, group)
         strangers = {namespace: env for env, namespace in cluster.strangers.items()}
@@ -68,17 +93,21 @@ def flow_problems(
             for start in range(0, len(tenants), SHARD):
                 members = tenants[start : start + SHARD]
                 own = [layout.tenant_namespace(t, env) for t in members]
-                run = cluster.shard([*own, *_peers(repo, members, env)])
-                manifests = [pod.manifest() for pod in run.pods]
-                try:
-                    pairs, cost = connectivity(nca, run.namespaces, manifests, run.policies)
-                except AnalyzerError as exc:
-                    where = layout.bootstrap_file(env)
-                    message = f"runtime flows of {env} not checked: {exc}"
-                    check.problems.add(Problem(where, 1, 1, "", message))
-                    break
-                costs.append(
-                    RunCost(tuple(group), env, len(members), len(run.pods), len(run.policies), cost)
+                shard = cluster.shard([*own, *_peers(repo, members, env)])
+                runs.append(_Run(tuple(group), env, len(members), shard, strangers))
+    costs = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for run, result in zip(runs, pool.map(partial(_analyze, nca), runs), strict=True):
+            if isinstance(result, AnalyzerError):
+                message = f"runtime flows of {run.env} not checked: {result}"
+                check.problems.add(Problem(layout.bootstrap_file(run.env), 1, 1, "", message))
+                continue
+            pairs, cost = result
+            shard = run.shard
+            costs.append(
+                RunCost(
+                    run.cluster, run.env, run.tenants, len(shard.pods), len(shard.policies), cost
                 )
-                check_run(check, run.pods, pairs, strangers)
+            )
+            check_run(check, shard.pods, pairs, run.strangers)
     return sorted(check.problems), costs

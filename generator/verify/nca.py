@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -208,16 +209,30 @@ def connectivity(
             "--output_format", "txt_no_fw_rules",
             "--print_ipv6",
         ]  # fmt: skip
-        start, before = time.monotonic(), os.times()
-        try:
-            done = subprocess.run(
-                args, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=tmp
-            )
-        except subprocess.TimeoutExpired:
-            raise AnalyzerError(f"nca took more than {TIMEOUT} s") from None
-        after = os.times()
-        cost = Cost(time.monotonic() - start, after.children_user - before.children_user)
-    if done.returncode != 0 or " => " not in done.stdout:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise AnalyzerError(f"nca failed (exit {done.returncode}): {' | '.join(tail)}")
-    return parse_map(done.stdout), cost
+        code, out, err, cost = _run(args, tmp)
+    if code != 0 or " => " not in out:
+        tail = (err or out).strip().splitlines()[-5:]
+        raise AnalyzerError(f"nca failed (exit {code}): {' | '.join(tail)}")
+    return parse_map(out), cost
+
+
+def _run(args: Sequence[str], tmp: str) -> tuple[int, str, str, Cost]:
+    """Exit code, output, errors and cost of one analyzer run. The output goes to files, and
+    the process is reaped with wait4, whose resource usage is this process's alone (other runs
+    may end in other threads meanwhile)."""
+    out_path, err_path = os.path.join(tmp, "out.txt"), os.path.join(tmp, "err.txt")
+    start = time.monotonic()
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.Popen(args, stdout=out, stderr=err, cwd=tmp)
+    timer = threading.Timer(TIMEOUT, proc.kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait again
+    cost = Cost(time.monotonic() - start, usage.ru_utime)
+    if proc.returncode < 0 and cost.wall >= TIMEOUT:  # killed by the timer
+        raise AnalyzerError(f"nca took more than {TIMEOUT} s")
+    with open(out_path, encoding="utf-8") as out, open(err_path, encoding="utf-8") as err:
+        return proc.returncode, out.read(), err.read(), cost
