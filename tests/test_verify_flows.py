@@ -171,6 +171,23 @@ FORBIDDEN = {
         f"{PAYMENTS}:{ALLOW_FROM}:14: spec.allowFrom: dev: analytics-dev reaches payments-dev, but"
         " payments does not list analytics in allowFrom",
     ),
+    "a peer in allowFrom beyond the apps' ports": (
+        {
+            "dev": add(
+                policy(
+                    "payments-dev",
+                    "peer-any-port",
+                    {
+                        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "api"}},
+                        "policyTypes": ["Ingress"],
+                        "ingress": [{"from": [{"namespaceSelector": {}}]}],
+                    },
+                )
+            )
+        },
+        f"{PAYMENTS}:{ALLOW_FROM}:14: spec.allowFrom: dev: checkout-dev reaches payments-dev on"
+        " all connections, beyond the ports payments's applications listen on there (8080)",
+    ),
     "another tenant's database, allowFrom or not": (
         {
             "dev": add(

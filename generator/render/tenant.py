@@ -130,7 +130,9 @@ def overlay(
     patches: list[dict[str, Any]] = [
         _namespace_patch(env.podSecurity),
         _smp("v1", "ResourceQuota", "quota", {"spec": {"hard": hard}}),
-        *network_patches(platform, peer.allowed_in, peer.allowed_out),
+        *network_patches(
+            platform, peer.allowed_in, peer.allowed_out, [a.spec.port for a in apps if a.spec.port]
+        ),
     ]
     role_ref = {"apiGroup": RBAC, "kind": "ClusterRole", "name": team_role(platform, env)}
     subjects = [{"apiGroup": RBAC, "kind": "Group", "name": tenant.spec.group}]

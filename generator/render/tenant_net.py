@@ -95,19 +95,23 @@ def _shared_patches(
 
 
 def network_patches(
-    platform: Platform, allowed_in: Sequence[str], allowed_out: Sequence[str]
+    platform: Platform,
+    allowed_in: Sequence[str],
+    allowed_out: Sequence[str],
+    ports: Sequence[int] = (),
 ) -> list[dict[str, Any]]:
     """The overlay's patches of the base's NetworkPolicies; `allowed_in`/`allowed_out`: the
-    peer tenants' namespaces (`tenant.Peers`). A peer reaches application pods, never a
-    database: the base's `allow-from-tenants` selects no database pod. The way out names the
-    peer's namespaces only; a podSelector with `DoesNotExist` next to a namespaceSelector
-    would say the same twice, and network-config-analyzer 2.1 reads it as selecting pods of
-    the policy's own namespace only (which would hide the peer from the flows check)."""
+    peer tenants' namespaces (`tenant.Peers`); `ports`: the ports the tenant's applications
+    listen on in this environment. A peer reaches application pods on those ports, never a
+    database: the base's `allow-from-tenants` selects no database pod, and without a port
+    there is nothing to reach. The way out names the peer's namespaces only; a podSelector
+    with `DoesNotExist` next to a namespaceSelector would say the same twice, and
+    network-config-analyzer 2.1 reads it as selecting pods of the policy's own namespace only
+    (which would hide the peer from the flows check)."""
     patches = list(_platform_patches(platform))
-    if allowed_in:
-        patches.append(
-            _rules("allow-from-tenants", "ingress", [{"from": [_namespaces(allowed_in)]}])
-        )
+    if allowed_in and ports:
+        rule = {"from": [_namespaces(allowed_in)], "ports": _ports(sorted(set(ports)))}
+        patches.append(_rules("allow-from-tenants", "ingress", [rule]))
     if allowed_out:
         patches.append(_rules("allow-to-tenants", "egress", [{"to": [_namespaces(allowed_out)]}]))
     return patches

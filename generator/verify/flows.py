@@ -91,6 +91,11 @@ class Checker:
         app = pod.app.removesuffix("-db") if pod.role == "database" else pod.app
         return Owner(env, tenant, app, pod.role == "database")
 
+    def app_ports(self, tenant: str, env: str) -> list[int]:
+        """The ports the tenant's applications listen on in `env`: what a peer may reach."""
+        apps = self.repo.apps.get(tenant, {}).values()
+        return sorted({a.spec.port for a in apps if a.spec.port and env in a.spec.environments})
+
     def grants(self, owner: Owner) -> list[Grant]:
         """What a tenant pod may reach outside the cluster."""
         if owner.database:
@@ -137,7 +142,7 @@ def _forbidden(
         source, target = owners.get(src), owners.get(dst)
         src_pod, dst_pod = by_endpoint.get(src), by_endpoint.get(dst)
         if source is not None and target is not None:
-            _between_tenants(check, source, target, by_endpoint[src], by_endpoint[dst])
+            _between_tenants(check, source, target, (by_endpoint[src], by_endpoint[dst]), conns)
         elif source is not None and dst_pod is not None and dst_pod.role == "stranger":
             _stranger(check, source, strangers[dst_pod.namespace], "reaches")
         elif target is not None and src_pod is not None and src_pod.role == "stranger":
@@ -197,11 +202,15 @@ def _stranger(check: Checker, owner: Owner, env: str, how: str) -> None:
         check.tenant_problem(owner.tenant, path, f"{owner.env}: {what}")
 
 
-def _between_tenants(check: Checker, source: Owner, target: Owner, src: Pod, dst: Pod) -> None:
+def _between_tenants(
+    check: Checker, source: Owner, target: Owner, pods: tuple[Pod, Pod], conns: Sequence[Conn]
+) -> None:
     # A run holds one environment's tenants (flow_runs): another environment is a stranger.
     if source.tenant == target.tenant:
         return
+    src, dst = pods
     what = f"{src.namespace} reaches {dst.namespace}"
+    tenant = check.repo.tenants[target.tenant]
     if target.database:
         check.app_problem(
             target.tenant, target.app, ("spec", "database"),
@@ -209,14 +218,23 @@ def _between_tenants(check: Checker, source: Owner, target: Owner, src: Pod, dst
             f" {dst.namespace}: a tenant's database is reached by its own namespace only,"
             " allowFrom or not",
         )  # fmt: skip
-    elif source.tenant not in check.repo.tenants[target.tenant].spec.allowFrom:
-        tenant = check.repo.tenants[target.tenant]
+    elif source.tenant not in tenant.spec.allowFrom:
         path = ("spec", "allowFrom") if tenant.spec.allowFrom else ("metadata", "name")
         check.tenant_problem(
             target.tenant, path,
             f"{target.env}: {what}, but {target.tenant} does not list {source.tenant} in"
             " allowFrom",
         )  # fmt: skip
+    else:
+        ports = check.app_ports(target.tenant, target.env)
+        for conn in conns:
+            if not conn.within(ports):
+                listed = ", ".join(map(str, ports)) or "none"
+                check.tenant_problem(
+                    target.tenant, ("spec", "allowFrom"),
+                    f"{target.env}: {what} on {conn}, beyond the ports {target.tenant}'s"
+                    f" applications listen on there ({listed})",
+                )  # fmt: skip
 
 
 def _required(
