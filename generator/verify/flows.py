@@ -1,13 +1,14 @@
 """Runtime flows: does a tenant work after the sync, and can it do no more than it asked?
 
 The NetworkPolicies `verify` builds, with the pods of `runtime`, go through the network
-analyzer (`nca`) once per cluster; its map of allowed connections is held to what the
-requests imply. Required: the ingress controller to every app with a host, on its port;
+analyzer (`nca`) in runs of some tenants each (`flow_runs`); each run's map of allowed
+connections is held to what the requests imply. Required: the ingress controller to every app with a host, on its port;
 monitoring to every scraped port; each app to its own database on 5432; the CloudNativePG
 operator to every instance on 8000 and 5432; every instance to the API server; every peer
 named in `allowFrom` to the app pods; every egress grant; DNS. Forbidden: another tenant
 without `allowFrom`; any tenant to another tenant's database; another environment's
-namespaces on the same cluster; anything outside the cluster without a grant, either way.
+namespaces on the same cluster; anything outside the cluster without a grant, either way;
+and, through a run's stranger namespaces, any namespace the tenant's requests do not name.
 Each finding is a Problem on the request file and line that asked for the flow, or whose
 pods the flow reaches.
 """
@@ -54,6 +55,8 @@ class Owner:
 
 
 class Checker:
+    """The requests' side: whose each pod is, what it may reach, and where findings go."""
+
     def __init__(self, repo: ValidRepo, raw: RawRepo, envs: Sequence[str]) -> None:
         self.repo, self.raw = repo, raw
         self.spec = repo.platform.spec
@@ -88,6 +91,7 @@ class Checker:
         if found is None or pod.role not in ("app", "database"):
             return None
         env, tenant = found
+        # blueprints/chart names an app's CloudNativePG Cluster `<app>-db`.
         app = pod.app.removesuffix("-db") if pod.role == "database" else pod.app
         return Owner(env, tenant, app, pod.role == "database")
 
