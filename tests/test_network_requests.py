@@ -59,3 +59,20 @@ def test_no_warning_without_a_database_or_with_the_api_server(tmp_path: Path) ->
     write(root, {"tenants/payments/apps/api.yaml": API})
     code, out, _ = berth(root, "validate")
     assert code == 0 and WARNING not in out
+
+
+def test_an_egress_grant_is_rendered_where_the_app_runs_and_goes_with_it(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", commit=False)
+    egress = API.replace("  database:", "  egress: [card-processor]\n  database:")
+    write(root, {"tenants/payments/apps/api.yaml": egress})
+    assert berth(root, "render")[0] == 0
+    guardrails = root / "environments/dev/tenants/payments/guardrails"
+    policy = (guardrails / "egress.yaml").read_text()
+    assert "  name: egress-api\n  namespace: payments-dev\n" in policy
+    assert '        cidr: "203.0.113.0/24"\n' in policy
+    assert "- egress.yaml\n" in (guardrails / "kustomization.yaml").read_text()
+    assert not (root / "environments/prod/tenants/payments/guardrails/egress.yaml").exists()
+    write(root, {"tenants/payments/apps/api.yaml": API})
+    assert berth(root, "render")[0] == 0
+    assert not (guardrails / "egress.yaml").exists()
+    assert "egress.yaml" not in (guardrails / "kustomization.yaml").read_text()
