@@ -43,9 +43,9 @@ class RuntimeFlows:
 def runtime_flows(scope: Scope | None) -> RuntimeFlows:
     """The flows need every tenant's policies and pods: a verify that follows only what a
     change can affect (`--base`) leaves them to the full verify of the main branch."""
+    if scope is not None and not scope.read_all:
+        return RuntimeFlows(None, None, "--base follows part of the tree (the full verify does)")
     nca = require_nca()
     if nca is None:
         return RuntimeFlows(None, None, f"nca not found ({INSTALL_HINT})")
-    if scope is not None and not scope.read_all:
-        return RuntimeFlows(nca, None, "--base follows part of the tree (the full verify does)")
     return RuntimeFlows(nca, Network())
