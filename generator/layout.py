@@ -126,6 +126,14 @@ def tenant_overlay_file(env: str, tenant: str) -> str:
     return f"{guardrails_dir(env, tenant)}/kustomization.yaml"
 
 
+EGRESS_FILE = "egress.yaml"
+
+
+def tenant_egress_file(env: str, tenant: str) -> str:
+    """The NetworkPolicies of the tenant's egress grants, next to its overlay, which lists them."""
+    return f"{guardrails_dir(env, tenant)}/{EGRESS_FILE}"
+
+
 def relative_to_repo_root(path: str) -> str:
     """The `../..` prefix that leads from a directory under the repository back to its root."""
     return "/".join(".." for _ in path.split("/"))

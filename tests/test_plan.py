@@ -105,7 +105,7 @@ def test_add_a_tenant(tmp_path: Path) -> None:
     assert code == 0
     check_golden("add-tenant", markdown)
     assert markdown.startswith(MARKER)
-    assert "| `billing` _(new)_ | +17 ~0 -0 |" in markdown
+    assert "| `billing` _(new)_ | +19 ~0 -0 |" in markdown
     assert "[!CAUTION]" not in markdown
 
 
@@ -254,7 +254,7 @@ def test_deleting_in_auto_sync_environments_only_is_not_refused(tmp_path: Path) 
 
     assert code == 0
     assert "[!CAUTION]" not in markdown
-    assert "| `search` _(removed)_ | +0 ~0 -17 | — | -62.80 USD |" in markdown
+    assert "| `search` _(removed)_ | +0 ~0 -19 | — | -62.80 USD |" in markdown
 
 
 # -- size --------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def test_an_invalid_base_is_compared_as_empty_with_a_warning(tmp_path: Path) -> 
 
     assert code == 0
     assert "> [!WARNING]\n> The base `main` does not validate" in markdown
-    assert "| `billing` _(new)_ | +17 ~0 -0 |" in markdown
+    assert "| `billing` _(new)_ | +19 ~0 -0 |" in markdown
 
 
 def test_warnings_of_a_valid_tree_are_shown(tmp_path: Path) -> None:
@@ -369,7 +369,7 @@ def test_text_and_json_formats(tmp_path: Path) -> None:
 
     code, text, _ = berth(root, "plan", "--base", "main")
     assert code == 0
-    assert "  dev / billing (new): +17 ~0 -0, quota 62.80 USD (+62.80 USD)\n" in text
+    assert "  dev / billing (new): +19 ~0 -0, quota 62.80 USD (+62.80 USD)\n" in text
     assert "    + Namespace/billing-dev\n" in text
     assert "+++ b/environments/dev/tenants/billing/guardrails/kustomization.yaml\n" in text
 
@@ -377,7 +377,7 @@ def test_text_and_json_formats(tmp_path: Path) -> None:
     data = json.loads(out)
     assert code == 0 and data["valid"] is True
     assert data["summary"] == {
-        "added": 34,
+        "added": 38,
         "changed": 1,
         "removed": 0,
         "monthlyQuotaCost": None,  # scoped: billing alone is read
@@ -388,7 +388,7 @@ def test_text_and_json_formats(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["summary"]["monthlyQuotaCost"] == 1040.4
     [dev] = [e for e in data["environments"] if e["name"] == "dev"]
     [billing] = [r for r in dev["rows"] if r["tenant"] == "billing"]
-    assert billing["status"] == "new" and billing["added"] == 17
+    assert billing["status"] == "new" and billing["added"] == 19
     assert billing["monthlyCost"] == {"base": None, "head": {"quota": 62.8, "apps": 0.0}}
     assert {f["path"] for f in data["files"]} >= {"CODEOWNERS"}
 
@@ -403,7 +403,7 @@ def test_output_file_and_the_full_plan_in_the_log(tmp_path: Path) -> None:
     )
 
     assert code == 0
-    assert json.loads(output.read_text())["summary"]["added"] == 34
+    assert json.loads(output.read_text())["summary"]["added"] == 38
     assert out.startswith("berth plan: the working tree against main (")
 
 

@@ -58,7 +58,8 @@ def test_the_example_verifies_clean_in_every_environment() -> None:
     assert out.startswith("berth: 3 environment(s), 79 Applications, ")
     assert out.endswith(
         " objects: valid against their schemas (Kubernetes 1.34), each in its destination"
-        " namespace and allowed by its project\n"
+        " namespace and allowed by its project; runtime flows allowed and denied as the requests"
+        " say (2 cluster(s), 3 network-config-analyzer run(s))\n"
     )
 
 

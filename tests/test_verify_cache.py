@@ -412,3 +412,38 @@ def test_a_reused_shard_build_keeps_its_convergence_verdict(example: Path, seams
     seams.reset()
     assert cached(example) == (plain_code, plain)  # warm: the shard's verdict from its entry
     assert "berth-dev-tenants-2" not in seams.built
+
+
+def test_the_analyzer_runs_again_only_for_what_changed(
+    example: Path, seams: Seams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runtime flows' maps are kept by the bytes the analyzer read and its version: a warm
+    run starts no analyzer, and a change to one tenant's policies maps only its run again."""
+    from generator.verify import nca
+
+    runs: list[str] = []
+    real_run = nca._run
+
+    def counted(args: Any, tmp: str) -> Any:
+        runs.append(Path(tmp, "namespaces.json").read_text())
+        return real_run(args, tmp)
+
+    monkeypatch.setattr(nca, "_run", counted)
+    code, plain = cached(example)
+    assert code == 0, plain
+    assert len(runs) == 1  # dev's four tenants are one run
+    runs.clear()
+    assert cached(example) == (code, plain)
+    assert runs == []
+    edit(
+        example / "environments/dev/tenants/payments/guardrails/kustomization.yaml",
+        "resources:",
+        "resources:\n- extra-policy.yaml",
+    )
+    (example / "environments/dev/tenants/payments/guardrails/extra-policy.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: open\n"
+        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n  ingress: [{}]\n"
+    )
+    code, out = cached(example)
+    assert len(runs) == 1 and "payments-dev" in runs[0]
+    assert code == 1 and "network-config-analyzer" in out

@@ -23,6 +23,8 @@ from generator.verify import Schemas, find_tools, verify
 from generator.verify.cache import BuildCache
 from generator.verify.cache_key import Unkeyable
 from generator.verify.changed import scope as change_scope
+from generator.verify.flow_check import runtime_flows
+from generator.verify.nca import AnalyzerError, Memo, analyzer_identity
 from generator.yaml_load import Document
 
 TITLE = "berth verify"
@@ -147,10 +149,17 @@ def run(
             builds = BuildCache(cache, root, valid.platform, schemas, tools)
         except Unkeyable as exc:
             err.write(f"berth: verify cache not used: {exc}\n")
+    flows = runtime_flows(scope)
+    if builds is not None and flows.nca is not None:
+        try:
+            flows.memo = Memo(builds, analyzer_identity(flows.nca))
+        except AnalyzerError as exc:
+            err.write(f"berth: verify cache not used for the runtime flows: {exc}\n")
     problems, summary = verify(
         root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
-        jobs=jobs or default_jobs(), scope=scope, cache=builds,
+        jobs=jobs or default_jobs(), scope=scope, cache=builds, network=flows.network,
     )  # fmt: skip
+    problems += flows.check(valid, raw, selected, jobs or default_jobs())
     if builds is not None:
         # Only a run that saw every build knows which entries the tree no longer needs.
         if scope is None and selected == names:
@@ -168,7 +177,7 @@ def run(
         )
         if summary.skipped:
             line += f"; {summary.skipped} unchanged Applications not followed"
-        line += "\n"
+        line += f"; {flows.summary}\n"
     _report(problems, fmt, output, out, summary=line)
     return 1 if problems else 0
 

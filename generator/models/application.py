@@ -322,6 +322,12 @@ class ApplicationSpec(Strict):
         description='Cron schedule of a cronjob, 5 fields, in UTC: "30 1 * * *".',
         examples=["30 1 * * *"],
     )
+    egress: list[DnsLabel] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Destinations outside the cluster the application's pods may reach, by the"
+        " names platform.yaml offers in `spec.egress`.",
+    )
     slo: Slo | None = Field(
         default=None,
         description="Service level objectives of a web-service, alerted on in every environment"

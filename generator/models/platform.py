@@ -16,6 +16,7 @@ from generator.models.common import (
     Strict,
 )
 from generator.models.ingress import Ingress
+from generator.models.network import EgressDestination, Network
 from generator.models.secrets import Secrets
 
 RepoFolder = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._/-]+$")]
@@ -355,6 +356,15 @@ class PlatformSpec(Strict):
     dashboards: Dashboards = Field(
         default_factory=Dashboards,
         description="One Grafana dashboard per tenant and environment.",
+    )
+    network: Network = Field(
+        default_factory=Network, description="The cluster's parts tenants' pods depend on."
+    )
+    egress: dict[DnsLabel, EgressDestination] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="Destinations outside the cluster, by name, that an application may ask for"
+        " (its `spec.egress`). Nothing else outside the cluster is reachable.",
     )
 
     @field_validator("environments")

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from generator.load import RequestCache
 from generator.plan.cost import ZERO, Cost, Where, tenant_costs
 from generator.plan.diff import file_changes, object_changes, owner
+from generator.plan.egress import egress_changes
 from generator.plan.images import image_changes
 from generator.plan.model import DELETION_KINDS, Approval, Deletion, EnvironmentPlan, Plan, Row
 from generator.plan.objects import Rendered
@@ -135,6 +136,7 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
     # Who may approve with a label: as the base lists them, so a change cannot add its author.
     plan.maintainers = tuple(base.valid.platform.spec.maintainers) if base.valid else ()
     plan.images = image_changes(base.valid, head.valid)
+    plan.egress = egress_changes(base.valid, head.valid)
     return plan
 
 

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from generator.plan.cost import ZERO, Cost
 from generator.plan.diff import FileChange, ObjectChange
+from generator.plan.egress import EgressChange
 from generator.plan.images import ImageChange
 from generator.problems import Problem
 
@@ -103,6 +104,7 @@ class Plan:
     images: list[ImageChange] = field(default_factory=list)  # releases, by environment
     # platform.yaml's maintainers on the base: who may add an approval label (labels.py).
     maintainers: tuple[str, ...] = ()
+    egress: list[EgressChange] = field(default_factory=list)  # grants given or taken (egress.py)
     has_apps: bool = False
     base_total: Cost = ZERO  # every tenant in every environment
     head_total: Cost = ZERO

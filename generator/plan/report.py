@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.cost import money
 from generator.plan.cost import Cost
+from generator.plan.egress import egress_lines
 from generator.plan.images import ImageChange, Reference, image_lines
 from generator.plan.model import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, Row
 from generator.report import render_problems
@@ -60,6 +61,9 @@ def render_text(plan: Plan) -> str:
         out.append(
             f"  an image skips an environment: approve with the label {APPROVE_SKIP_LABEL!r}\n"
         )
+    if plan.egress:
+        out.append("egress outside the cluster:\n")
+        out += [f"  {line}\n" for line in egress_lines(plan.egress)]
     for need in plan.approvals:
         out.append(
             f"needs approval from the owners of {need.tenant} ({', '.join(need.owners)}):"
@@ -141,6 +145,7 @@ def render_json(plan: Plan) -> str:
             "approvalLabel": APPROVE_DELETION_LABEL,
             "images": [_json_image(c) for c in plan.images],
             "skipLabel": APPROVE_SKIP_LABEL,
+            "egress": egress_lines(plan.egress),
             "approvals": [
                 {"tenant": a.tenant, "owners": list(a.owners), "environments": list(a.envs)}
                 for a in plan.approvals

@@ -57,6 +57,9 @@ it, and the rest of the bootstrap checklist.
   the platform-owned base `{layout.TENANT_BASE_DIR}/`: Namespace `<tenant>-<env>` with Pod
   Security labels, ResourceQuota, LimitRange, NetworkPolicies, the team's RoleBinding and a
   Velero Schedule.
+- `<env>/tenants/<tenant>/guardrails/egress.yaml`: where the tenant's applications ask for
+  destinations outside the cluster, one NetworkPolicy `egress-<app>` each, listed by the
+  overlay.
 - `<env>/tenants/<tenant>/apps/<app>.values.yaml`: the Helm values of one application in
   this environment, from its request and the blueprint's `values.yaml.j2`.
 """

@@ -17,13 +17,14 @@ from generator.cost import effective_quota
 from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.render.tenant_net import network_patches
+from generator.render.tenant_net import smp as _smp
 from generator.render.tenant_ops import overlay_parts
 from generator.yaml_emit import dump, dump_kept
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
 BASE_BACKUP_NAMESPACE = "velero"
-NETPOL = "networking.k8s.io/v1"
 RBAC = "rbac.authorization.k8s.io"  # where blueprints/tenant puts its Schedule
 
 # Kinds a tenant's own Applications may never manage: the guardrails stay the platform's,
@@ -94,25 +95,6 @@ def team_role(platform: Platform, env: Environment) -> str:
     return "edit" if platform.spec.environments[0].name == env.name else "view"
 
 
-def _smp(
-    api_version: str, kind: str, name: str, body: dict[str, Any], namespace: str | None = None
-) -> dict[str, Any]:
-    """An inline strategic-merge patch of the base object `name`."""
-    metadata = {"name": name} if namespace is None else {"name": name, "namespace": namespace}
-    patch = {"apiVersion": api_version, "kind": kind, "metadata": metadata, **body}
-    return {"patch": dump_kept(patch)}
-
-
-def _namespace_selector(namespaces: tuple[str, ...]) -> dict[str, Any]:
-    return {
-        "namespaceSelector": {
-            "matchExpressions": [
-                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": list(namespaces)}
-            ]
-        }
-    }
-
-
 @lru_cache(maxsize=256)
 def _namespace_patch(level: str) -> dict[str, Any]:
     labels = {
@@ -121,18 +103,6 @@ def _namespace_patch(level: str) -> dict[str, Any]:
         for suffix, value in (("", level), ("-version", "latest"))
     }
     return _smp("v1", "Namespace", "tenant", {"metadata": {"name": "tenant", "labels": labels}})
-
-
-@lru_cache(maxsize=256)
-def _ingress_from_patch(policy: str, namespace: str) -> dict[str, Any]:
-    return _netpol_patch(policy, "ingress", "from", (namespace,))
-
-
-def _netpol_patch(
-    policy: str, direction: str, peer: str, namespaces: tuple[str, ...]
-) -> dict[str, Any]:
-    rule = {peer: [_namespace_selector(namespaces)]}
-    return _smp(NETPOL, "NetworkPolicy", policy, {"spec": {direction: [rule]}})
 
 
 def overlay(
@@ -160,13 +130,10 @@ def overlay(
     patches: list[dict[str, Any]] = [
         _namespace_patch(env.podSecurity),
         _smp("v1", "ResourceQuota", "quota", {"spec": {"hard": hard}}),
-        _ingress_from_patch("allow-from-ingress-controller", platform.spec.ingress.namespace),
-        _ingress_from_patch("allow-from-monitoring", platform.spec.monitoringNamespace),
+        *network_patches(
+            platform, peer.allowed_in, peer.allowed_out, [a.spec.port for a in apps if a.spec.port]
+        ),
     ]
-    if peer.allowed_in:
-        patches.append(_netpol_patch("allow-from-tenants", "ingress", "from", peer.allowed_in))
-    if peer.allowed_out:
-        patches.append(_netpol_patch("allow-to-tenants", "egress", "to", peer.allowed_out))
     role_ref = {"apiGroup": RBAC, "kind": "ClusterRole", "name": team_role(platform, env)}
     subjects = [{"apiGroup": RBAC, "kind": "Group", "name": tenant.spec.group}]
     schedule = {
@@ -202,7 +169,11 @@ def overlay(
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": [base, *(f"{base}/{extra}" for extra in ops.resources)],
+        "resources": [
+            base,
+            *(f"{base}/{extra}" for extra in ops.resources),
+            *([layout.EGRESS_FILE] if any(app.spec.egress for app in apps) else []),
+        ],
         # Sets the namespace only where the base leaves it unset, so the Velero Schedule stays
         # in Velero's namespace while everything else lands in the tenant's.
         "transformers": [

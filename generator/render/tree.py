@@ -22,7 +22,7 @@ from generator.fingerprint import generator_fingerprint
 from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
-from generator.render import admission
+from generator.render import admission, tenant_net
 from generator.render import app as app_objects
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
@@ -124,6 +124,15 @@ def tenant_documents(
             [tenant_objects.tenant_argocd_application(platform, env, tenant)],
         ),
     }
+    egress = tenant_net.egress_policies(
+        platform, layout.tenant_namespace(name, env.name), [a for a, _ in apps]
+    )
+    if egress:
+        app_sources = [layout.app_file(name, a.metadata.name) for a, _ in apps if a.spec.egress]
+        files[layout.tenant_egress_file(env.name, name)] = (
+            header(*app_sources, layout.PLATFORM_FILE),
+            egress,
+        )
     for app, blueprint in apps:
         app_name = app.metadata.name
         files[layout.app_values_file(env.name, name, app_name)] = (
@@ -284,6 +293,11 @@ def _tenant_unit(
         layout.tenant_overlay_file(env.name, name),
         layout.tenant_root_file(env.name, name),
         *(layout.app_values_file(env.name, name, app.metadata.name) for app, _ in apps),
+        *(
+            [layout.tenant_egress_file(env.name, name)]
+            if any(a.spec.egress for a, _ in apps)
+            else []
+        ),
     )
     return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer, apps))
 

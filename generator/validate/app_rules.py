@@ -25,6 +25,7 @@ from generator.validate.app_global import (
 from generator.validate.credentials import credential_in, sensitive_name
 from generator.validate.cron import cron_problem
 from generator.validate.hosts import check_grant_tenants, check_hosts_unique, host_problem
+from generator.validate.network import check_api_server, check_egress
 from generator.validate.operations import check_operations
 from generator.yaml_load import Document
 
@@ -66,6 +67,7 @@ def check_apps(
     yield from check_quotas(platform, tenants, apps)
     yield from check_database_names(apps)
     yield from check_backup_schedules(platform, platform_doc, apps)
+    yield from check_api_server(platform, platform_doc, apps)
 
 
 def check_app(
@@ -118,6 +120,7 @@ def check_app(
             yield doc.problem(("spec", "schedule"), problem)
     yield from _derived_names(app, doc, blueprint)
     yield from check_operations(platform, app, doc)
+    yield from check_egress(platform, app, doc)
 
 
 def _is_set(value: object) -> bool:

@@ -69,6 +69,9 @@ class Entry:
     # Whether the source can come to hold nothing (convergence.can_become_empty), from the
     # files the build read: the key holds them and the declaring file.
     may_empty: bool | None
+    # What the runtime flows read of the build (runtime.network_view): a reused build feeds
+    # them as a built one does.
+    network: tuple[dict[str, Any], ...]
 
 
 @dataclass
@@ -108,10 +111,12 @@ def _encode(key: str, entry: Entry) -> bytes | None:
         "namespaces": sorted(entry.namespaces),
         "objects": entry.objects,
         "may_empty": entry.may_empty,
+        "network": list(entry.network),
     }
     sealed = _sealed(payload)
     # JSON turns a non-string key or a tuple into something else: keep only what comes back.
-    if json.loads(sealed.partition(b"\n")[2])["argocd"] != argocd:
+    back = json.loads(sealed.partition(b"\n")[2])
+    if back["argocd"] != argocd or back["network"] != payload["network"]:
         return None
     return sealed
 
@@ -131,8 +136,10 @@ def _decode(key: str, raw: bytes) -> Entry | None:
         argocd = tuple(Located(obj, str(f), int(line)) for obj, f, line in data["argocd"])
         if not all(isinstance(at.obj, dict) for at in argocd):
             return None
-        may_empty = data["may_empty"]
-        if may_empty not in (True, False, None):
+        may_empty, network = data["may_empty"], data["network"]
+        if may_empty not in (True, False, None) or not isinstance(network, list):
+            return None
+        if not all(isinstance(obj, dict) for obj in network):
             return None
         return Entry(
             problems,
@@ -140,6 +147,7 @@ def _decode(key: str, raw: bytes) -> Entry | None:
             frozenset(map(str, data["namespaces"])),
             int(data["objects"]),
             may_empty,
+            tuple(network),
         )
     except (ValueError, TypeError, KeyError):
         return None
@@ -213,12 +221,14 @@ class BuildCache:
         argocd: Sequence[Located],
         namespaces: frozenset[str],
         may_empty: bool | None,
+        network: Sequence[dict[str, Any]],
     ) -> None:
         """Record a checked build: its problems (all `finish` found) and what it kept."""
         if built.errors:
             self.uncached("build failed")
             return
-        entry = Entry(tuple(problems), tuple(argocd), namespaces, len(built.objects), may_empty)
+        count = len(built.objects)
+        entry = Entry(tuple(problems), tuple(argocd), namespaces, count, may_empty, tuple(network))
         self.put(key, entry)
 
     def key(
@@ -307,6 +317,21 @@ class BuildCache:
     def remember(self, content: str, value: list[str] | str) -> None:
         key = self._memo_key(content)
         self._write(key, _sealed({"key": key, "value": value}))
+
+    def recall_text(self, parts: Sequence[str]) -> str | None:
+        """A text kept by the digest of everything it was made from (nca.TextStore)."""
+        key = digest(canonical(["text", self.code, list(parts)]))
+        raw = self._read(key)
+        data = None if raw is None else _unsealed(key, raw)
+        value = None if data is None else data.get("value")
+        if not isinstance(value, str):
+            return None
+        self.used.add(key)
+        return value
+
+    def remember_text(self, parts: Sequence[str], text: str) -> None:
+        key = digest(canonical(["text", self.code, list(parts)]))
+        self._write(key, _sealed({"key": key, "value": text}))
 
     def get(self, key: str) -> Entry | None:
         raw = self._read(key)

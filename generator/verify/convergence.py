@@ -18,6 +18,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from generator import layout
+from generator.problems import Problem
+from generator.verify.checks import located_problem
+from generator.verify.sources import Located
 
 WAVE_ANNOTATION = "argocd.argoproj.io/sync-wave"
 
@@ -134,3 +137,27 @@ def batch_issues(
                     f" {_name(project)}, created in the same sync",
                 ),
             )
+
+
+def walk_problems(
+    batches: list[tuple[str, list[Located]]],
+    creates: Mapping[tuple[str, str], frozenset[str] | None],
+    may_empty: Mapping[tuple[str, str], bool | None],
+) -> list[Problem]:
+    """The convergence issues of every complete batch of a verify's walk, as Problems: `creates`
+    holds the namespaces each Application's build creates, `may_empty` whether its source can
+    come to hold nothing (None where it was not built whole)."""
+    found: list[Problem] = []
+    made_in: dict[str, dict[str, frozenset[str] | None]] = {}
+    for (e, name), namespaces in creates.items():
+        made_in.setdefault(e, {})[name] = namespaces
+    empty_in: dict[str, dict[str, bool | None]] = {}
+    for (e, name), can_empty in may_empty.items():
+        empty_in.setdefault(e, {})[name] = can_empty
+    for env, one in batches:
+        where = {id(at.obj): at for at in one}
+        made, empties = made_in.get(env, {}), empty_in.get(env, {})
+        objs = [at.obj for at in one]
+        for obj, (path, message) in batch_issues(objs, made, empties):
+            found.append(located_problem(where[id(obj)], path, message))
+    return found

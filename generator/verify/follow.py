@@ -33,6 +33,7 @@ from generator.verify.checks import application_problems, located_problem
 from generator.verify.focus import Focus, Fresh, app_focus
 from generator.verify.folders import Folders
 from generator.verify.kube_schema import Schemas
+from generator.verify.runtime import Network, network_view
 from generator.verify.sources import (
     Build,
     BuildError,
@@ -94,8 +95,10 @@ class _Walk:
         tenants: Sequence[str],
         scope: Scope | None,
         progress: Callable[[str], None] | None,
+        network: Network | None = None,
     ) -> None:
         self.root, self.platform, self.tools, self.schemas = root, platform, tools, schemas
+        self.network = network  # collects what the runtime flows need (runtime.py)
         self.tenants, self.scope, self.progress = frozenset(tenants), scope, progress
         self.version = platform.spec.kubernetesVersion
         self.problems: list[Problem] = []
@@ -191,6 +194,9 @@ class _Walk:
             self.schema_check(built.objects, fresh)
         if self.progress:
             self.progress(job.name)
+        view = network_view(built.objects) if self.network or self.cache else []
+        if self.network is not None:
+            self.network.add_view(job.env, view)
         self.problems += application_problems(
             self.platform, job.env, job.app, built, self.projects[job.env], self.schemas,
             self.tenants, fresh,
@@ -210,8 +216,8 @@ class _Walk:
         self.may_empty[(job.env, job.name)] = may_empty
         argocd = _argocd_objects(built.objects)
         if self.cache is not None and id(job) in self.keys:
-            found = self.problems[first:]
-            self.cache.record(self.keys.pop(id(job)), built, found, argocd, namespaces, may_empty)
+            kept = (self.problems[first:], argocd, namespaces, may_empty, view)
+            self.cache.record(self.keys.pop(id(job)), built, *kept)
         return _Done(job, argocd, fresh, complete and not root_app)
 
     def reuse(self, job: _Job) -> _Done | None:
@@ -234,6 +240,8 @@ class _Walk:
         self.problems += entry.problems
         self.creates[(job.env, job.name)] = entry.namespaces
         self.may_empty[(job.env, job.name)] = entry.may_empty
+        if self.network is not None:
+            self.network.add_view(job.env, entry.network)
         return _Done(job, list(entry.argocd), None, True)
 
 
@@ -298,11 +306,13 @@ def verify(
     progress: Callable[[str], None] | None = None,
     scope: Scope | None = None,
     cache: BuildCache | None = None,
+    network: Network | None = None,
 ) -> tuple[list[Problem], Summary]:
     """Every problem of the environments `envs`, and what was followed. With a `scope`, only
     what the change can affect (see `changed`); with a `cache`, a build whose key is recorded
-    is not built again (see `cache`)."""
-    walk = _Walk(root, platform, tools, schemas, tenants, scope, progress)
+    is not built again (see `cache`); with `network`, it collects the objects of every build
+    that the runtime flows need."""
+    walk = _Walk(root, platform, tools, schemas, tenants, scope, progress, network)
     walk.cache = cache
     if cache is not None:
         cache.folders = walk.folders  # one answer per folder for the walk and the keys
@@ -351,29 +361,8 @@ def verify(
             kept = [one for one in done if one is not None]
             level = walk.next_level(kept)
             walk.batches += [(one.job.env, one.argocd) for one in kept if one.complete]
-    walk.problems += _convergence_problems(walk.batches, walk.creates, walk.may_empty)
+    walk.problems += convergence.walk_problems(walk.batches, walk.creates, walk.may_empty)
     return sorted(set(walk.problems)), walk.summary
-
-
-def _convergence_problems(
-    batches: list[tuple[str, list[Located]]],
-    creates: Mapping[tuple[str, str], frozenset[str] | None],
-    may_empty: Mapping[tuple[str, str], bool | None],
-) -> list[Problem]:
-    found: list[Problem] = []
-    made_in: dict[str, dict[str, frozenset[str] | None]] = {}
-    for (e, name), namespaces in creates.items():
-        made_in.setdefault(e, {})[name] = namespaces
-    empty_in: dict[str, dict[str, bool | None]] = {}
-    for (e, name), can_empty in may_empty.items():
-        empty_in.setdefault(e, {})[name] = can_empty
-    for env, one in batches:
-        where = {id(at.obj): at for at in one}
-        made, empties = made_in.get(env, {}), empty_in.get(env, {})
-        objs = [at.obj for at in one]
-        for obj, (path, message) in convergence.batch_issues(objs, made, empties):
-            found.append(located_problem(where[id(obj)], path, message))
-    return found
 
 
 def _root_build(root: str, env: str, tools: Tools, scope: Scope | None) -> Build:

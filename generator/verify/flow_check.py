@@ -1,0 +1,54 @@
+"""`berth verify`'s runtime-flow step: whether it runs, and what it reports (`flows` checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from generator.load import RawRepo
+from generator.problems import Problem
+from generator.validate import ValidRepo
+from generator.verify.changed import Scope
+from generator.verify.flow_runs import RunCost, flow_problems
+from generator.verify.nca import INSTALL_HINT, Memo, require_nca
+from generator.verify.runtime import Network
+
+
+@dataclass
+class RuntimeFlows:
+    nca: str | None
+    network: Network | None  # None: not checked in this run
+    why_not: str = ""
+    costs: list[RunCost] = field(default_factory=list)
+    memo: Memo | None = None  # the verify cache, for maps of inputs seen before
+
+    def check(
+        self, valid: ValidRepo, raw: RawRepo, envs: Sequence[str], jobs: int = 1
+    ) -> list[Problem]:
+        if self.network is None or self.nca is None:
+            return []
+        problems, self.costs = flow_problems(
+            valid, raw, self.network, envs, self.nca, jobs, self.memo
+        )
+        return problems
+
+    @property
+    def summary(self) -> str:
+        if self.network is None or self.nca is None:
+            return f"runtime flows not checked: {self.why_not}"
+        clusters = len({run.cluster for run in self.costs})
+        return (
+            f"runtime flows allowed and denied as the requests say ({clusters} cluster(s),"
+            f" {len(self.costs)} network-config-analyzer run(s))"
+        )
+
+
+def runtime_flows(scope: Scope | None) -> RuntimeFlows:
+    """The flows need every tenant's policies and pods: a verify that follows only what a
+    change can affect (`--base`) leaves them to the full verify of the main branch."""
+    if scope is not None and not scope.read_all:
+        return RuntimeFlows(None, None, "--base follows part of the tree (the full verify does)")
+    nca = require_nca()
+    if nca is None:
+        return RuntimeFlows(None, None, f"nca not found ({INSTALL_HINT})")
+    return RuntimeFlows(nca, Network())

@@ -1,0 +1,242 @@
+"""The pods a cluster runs, modelled for the network analyzer from what `verify` builds.
+
+Git holds the NetworkPolicies but not the pods they govern: an application's pods come from its
+Deployment or CronJob, a database's from its CloudNativePG Cluster (the operator labels them
+`cnpg.io/cluster: <name>`), and the platform's own (the ingress controller, the monitoring
+scraper, the CloudNativePG operator, kube-dns) are not in the tree at all. One pod stands for
+all replicas: the policies select by labels, which replicas share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.models.platform import Platform
+from generator.render.tenant_net import APP_LABEL, CNPG_OPERATOR, DATABASE_LABEL
+from generator.verify.sources import Located
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+DNS_NAMESPACE = "kube-system"
+DNS_LABELS = {"k8s-app": "kube-dns"}  # what the guardrails' allow-dns selects
+WORKLOAD_KINDS = {
+    "Deployment": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+CNPG_GROUP = "postgresql.cnpg.io"
+
+
+@dataclass(frozen=True)
+class Pod:
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    role: str  # app | database | ingress | monitoring | operator | dns
+    app: str = ""  # the application (of a database: the one it belongs to)
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": self.name,
+                "namespace": self.namespace,
+                "labels": dict(self.labels),
+            },
+            "spec": {"containers": [{"name": "main", "image": "model"}]},
+        }
+
+
+@dataclass
+class EnvObjects:
+    """What the flows need of one environment's builds."""
+
+    policies: list[Mapping[str, Any]] = field(default_factory=list)
+    namespaces: dict[str, Mapping[str, str]] = field(default_factory=dict)  # name -> labels
+    pods: list[Pod] = field(default_factory=list)
+
+
+def _dig(obj: Any, path: Sequence[str]) -> Any:
+    for key in path:
+        obj = obj.get(key) if isinstance(obj, Mapping) else None
+    return obj
+
+
+def _labels(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
+
+
+class Network:
+    """Collects, build by build, the objects of each environment the flows need (a few per
+    tenant: its NetworkPolicies, its Namespace, one pod per workload and database)."""
+
+    def __init__(self) -> None:
+        self.envs: dict[str, EnvObjects] = {}
+
+    def add(self, env: str, objects: Sequence[Located]) -> None:
+        self.add_view(env, network_view(objects))
+
+    def add_view(self, env: str, view: Sequence[Mapping[str, Any]]) -> None:
+        """Objects as `network_view` keeps them (what a verify cache entry holds of a build)."""
+        into = self.envs.setdefault(env, EnvObjects())
+        for obj in view:
+            kind, meta = obj.get("kind"), obj.get("metadata")
+            meta = meta if isinstance(meta, Mapping) else {}
+            name, namespace = str(meta.get("name", "")), str(meta.get("namespace", ""))
+            group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+            if kind == "NetworkPolicy" and group == "networking.k8s.io":
+                into.policies.append(obj)
+            elif kind == "Namespace" and group == "":
+                into.namespaces[name] = {**_labels(meta.get("labels")), NAME_LABEL: name}
+            elif kind in WORKLOAD_KINDS and group in ("apps", "batch"):
+                labels = _labels(_dig(obj, (*WORKLOAD_KINDS[str(kind)], "metadata", "labels")))
+                app = labels.get(APP_LABEL, name)
+                into.pods.append(Pod(namespace, f"app-{name}", labels, "app", app))
+            elif kind == "Cluster" and group == CNPG_GROUP:
+                labels = _labels(_dig(obj, ("spec", "inheritedMetadata", "labels")))
+                labels |= {
+                    DATABASE_LABEL: name,
+                    "cnpg.io/instanceName": f"{name}-1",
+                    "cnpg.io/podRole": "instance",
+                    "role": "primary",
+                }
+                into.pods.append(Pod(namespace, f"db-{name}", labels, "database", name))
+
+
+def network_view(objects: Sequence[Located]) -> list[dict[str, Any]]:
+    """What the runtime flows read of a build's objects: its NetworkPolicies and Namespaces
+    whole, of a workload or a CloudNativePG Cluster only the names and the labels its pods get.
+    Small enough to keep in a verify cache entry, so a reused build still feeds the flows."""
+    view: list[dict[str, Any]] = []
+    for at in objects:
+        obj = at.obj
+        if not isinstance(obj, Mapping):
+            continue
+        kind, group = obj.get("kind"), str(obj.get("apiVersion", "")).rpartition("/")[0]
+        if (kind, group) in (("NetworkPolicy", "networking.k8s.io"), ("Namespace", "")):
+            view.append(dict(obj))
+            continue
+        if kind in WORKLOAD_KINDS and group in ("apps", "batch"):
+            path: tuple[str, ...] = (*WORKLOAD_KINDS[str(kind)], "metadata", "labels")
+        elif kind == "Cluster" and group == CNPG_GROUP:
+            path = ("spec", "inheritedMetadata", "labels")
+        else:
+            continue
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, Mapping) else {}
+        slim: dict[str, Any] = {
+            "apiVersion": obj.get("apiVersion"),
+            "kind": kind,
+            "metadata": {k: meta[k] for k in ("name", "namespace") if k in meta},
+        }
+        labels = _dig(obj, path)
+        if labels is not None:
+            nested = slim
+            for key in path[:-1]:
+                nested = nested.setdefault(key, {})
+            nested[path[-1]] = labels
+        view.append(slim)
+    return view
+
+
+def platform_pods(platform: Platform) -> list[Pod]:
+    """The platform's own pods that tenants' flows start or end at."""
+    spec = platform.spec
+    return [
+        Pod(
+            spec.ingress.namespace,
+            "ingress-controller",
+            {APP_LABEL: "ingress-controller"},
+            "ingress",
+        ),
+        Pod(spec.monitoringNamespace, "prometheus", {APP_LABEL: "prometheus"}, "monitoring"),
+        Pod(spec.network.cnpgNamespace, "cnpg-operator", dict(CNPG_OPERATOR), "operator"),
+        Pod(DNS_NAMESPACE, "kube-dns", dict(DNS_LABELS), "dns"),
+    ]
+
+
+def clusters(platform: Platform, envs: Sequence[str]) -> list[list[str]]:
+    """The environments `envs` grouped by the cluster they deploy to (their `server`), in
+    platform.yaml's order: environments on one cluster are analysed together, so that one
+    reaching into the other shows."""
+    groups: dict[str, list[str]] = {}
+    for env in platform.spec.environments:
+        if env.name in envs:
+            groups.setdefault(env.server, []).append(env.name)
+    return list(groups.values())
+
+
+STRANGER = "berth-stranger"  # the namespaces standing for every one a run leaves out
+
+
+@dataclass
+class Shard:
+    """One analyzer run: some tenants' namespaces (with the peers they name), a stranger
+    namespace per environment, and the platform's pods."""
+
+    namespaces: list[dict[str, Any]]
+    pods: list[Pod]
+    policies: list[Mapping[str, Any]]
+
+
+def strangers(envs: Sequence[str], taken: AbstractSet[str]) -> dict[str, str]:
+    """A stranger namespace's name per environment, clashing with no real namespace."""
+    found = {}
+    for env in envs:
+        name, n = f"{STRANGER}-{env}", 1
+        while name in taken:
+            name, n = f"{STRANGER}{n}-{env}", n + 1
+        found[env] = name
+    return found
+
+
+class Cluster:
+    """One cluster's collected objects, indexed by namespace, from which runs are cut."""
+
+    def __init__(self, platform: Platform, network: Network, envs: Sequence[str]) -> None:
+        self.platform_pods = platform_pods(platform)
+        self.labels: dict[str, Mapping[str, str]] = {}
+        self.pods: dict[str, list[Pod]] = {}
+        self.policies: dict[str, list[Mapping[str, Any]]] = {}
+        for env in envs:
+            objects = network.envs.get(env, EnvObjects())
+            self.labels.update(objects.namespaces)
+            for pod in objects.pods:
+                self.pods.setdefault(pod.namespace, []).append(pod)
+            for policy in objects.policies:
+                namespace = str((policy.get("metadata") or {}).get("namespace", ""))
+                self.policies.setdefault(namespace, []).append(policy)
+        self.strangers = strangers(envs, {*self.labels, *self.pods, *self.policies})
+
+    def shard(self, namespaces: Sequence[str]) -> Shard:
+        """The run of `namespaces` (sorted, each once) with the strangers and the platform."""
+        labels: dict[str, Mapping[str, str]] = {}
+        pods = list(self.platform_pods)
+        policies: list[Mapping[str, Any]] = []
+        for namespace in sorted(set(namespaces)):
+            labels[namespace] = self.labels.get(namespace, {NAME_LABEL: namespace})
+            pods += self.pods.get(namespace, [])
+            policies += self.policies.get(namespace, [])
+        for env, namespace in self.strangers.items():
+            # Labelled like a tenant's namespace and pods, with no NetworkPolicy of its own:
+            # what reaches it or comes from it, a tenant's own policies let through.
+            labels[namespace] = {NAME_LABEL: namespace, "berth.dev/environment": env}
+            pods += [
+                Pod(namespace, "app-stranger", {APP_LABEL: "stranger"}, "stranger"),
+                Pod(namespace, "db-stranger", {DATABASE_LABEL: "stranger-db"}, "stranger"),
+            ]
+        for pod in pods:
+            labels.setdefault(pod.namespace, {NAME_LABEL: pod.namespace})
+        manifests = [
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": name, "labels": dict(kv)},
+            }
+            for name, kv in sorted(labels.items())
+        ]
+        return Shard(manifests, pods, policies)
