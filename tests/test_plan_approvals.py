@@ -17,10 +17,21 @@ from generator.githost.base import Reviews
 from generator.plan import Approval, approvals
 from tests.support.fake_github import FakeGitHub, load_reference
 from tests.support.fake_gitlab import FakeGitLab
-from tests.support.repo import CHECKOUT, PAYMENTS, SEARCH, berth, git, make_repo, write
+from tests.support.repo import (
+    CHECKOUT,
+    PAYMENTS,
+    SEARCH,
+    berth,
+    commit_all,
+    git,
+    make_repo,
+    write,
+)
 from tests.test_plan import API_APP, CI_VARIABLES
 
 ALLOW_PAYMENTS = SEARCH + "  allowFrom: [payments]\n"
+# allowFrom opens a tenant's applications' ports: search needs one for payments to reach it.
+SEARCH_API = API_APP.replace("payments-api", "search-api").replace("payments.", "search.")
 API_WITH_DATABASE = API_APP.replace(
     "  healthPath: /healthz\n",
     "  healthPath: /healthz\n  database: {engine: postgres, size: small}\n",
@@ -56,8 +67,11 @@ def github(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitH
 
 
 def cross_tenant_change(tmp_path: Path) -> Path:
-    """search opens ingress from payments, which adds egress to payments' own policies."""
-    root = make_repo(tmp_path / "repo")
+    """search, whose api listens on 8080, opens ingress from payments on that port, which adds
+    egress to payments' own policies."""
+    root = make_repo(tmp_path / "repo", commit=False)
+    write(root, {"tenants/search/apps/api.yaml": SEARCH_API})
+    commit_all(root)
     write(root, {"tenants/search/tenant.yaml": ALLOW_PAYMENTS})
     return root
 

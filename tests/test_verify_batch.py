@@ -100,7 +100,12 @@ def test_a_failing_batch_is_built_one_by_one(
     ]) is None  # fmt: skip
     code, out, err = berth(root, "verify", "--env", "dev", "--format", "json")
     assert (code, err) == (1, "")
-    problems = json.loads(out)["problems"]
+    # The runtime flows see the broken guardrails too (on the requests); this is about builds.
+    problems = [
+        p
+        for p in json.loads(out)["problems"]
+        if not str(p["message"]).endswith("(network-config-analyzer)")
+    ]
     files = {p["file"] for p in problems}
     assert files == {
         "environments/dev/tenants/payments/guardrails/kustomization.yaml",
