@@ -447,3 +447,32 @@ def test_the_analyzer_runs_again_only_for_what_changed(
     code, out = cached(example)
     assert len(runs) == 1 and "payments-dev" in runs[0]
     assert code == 1 and "network-config-analyzer" in out
+
+
+def test_an_analyzer_map_is_kept_by_the_cluster_not_by_the_order_builds_ended() -> None:
+    """Builds end in any order, so the objects reach the analyzer in any order: the memo's
+    key must be the same for the same cluster (a warm run would map every run again)."""
+    from generator.verify import nca
+
+    class Store:
+        def __init__(self) -> None:
+            self.asked: list[list[str]] = []
+
+        def recall_text(self, parts: Any) -> str:
+            self.asked.append(list(parts))
+            return "a/x[Pod] => a/y[Pod] : {protocols:TCP,dst_ports:80}\n"
+
+        def remember_text(self, parts: Any, text: str) -> None:
+            raise AssertionError("recalled, so never remembered")
+
+    namespaces = [{"metadata": {"name": n}} for n in ("a", "b", "c")]
+    pods = [{"metadata": {"name": p, "namespace": "a"}} for p in ("x", "y")]
+    policies = [{"metadata": {"name": p, "namespace": "b"}} for p in ("deny", "allow")]
+    store = Store()
+    memo = nca.Memo(store, "NCA version 2.1.0")
+    first = nca.connectivity("nca", namespaces, pods, policies, memo)
+    again = nca.connectivity("nca", namespaces[::-1], pods[::-1], policies[::-1], memo)
+    assert first == again
+    assert store.asked[0] == store.asked[1]
+    nca.connectivity("nca", namespaces[:2], pods, policies, memo)  # another cluster
+    assert store.asked[2] != store.asked[0]

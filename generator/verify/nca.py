@@ -223,6 +223,10 @@ def connectivity(
             "items": list(policies),
         },
     }
+    # The builds end in any order: sorted items make the same cluster the same bytes, which a
+    # memo's key is made of (the analyzer's map does not depend on the order).
+    for doc in files.values():
+        doc["items"] = sorted(doc["items"], key=lambda item: json.dumps(item, sort_keys=True))
     texts = {name: json.dumps(doc, sort_keys=True) for name, doc in files.items()}
     parts = (
         [memo.identity, *_FLAGS, *(f"{name}\n{text}" for name, text in texts.items())]
