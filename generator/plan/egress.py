@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.mdsafe import code
 from generator.validate import ValidRepo
 
 Grant = tuple[tuple[str, ...], tuple[int, ...]]  # CIDRs and ports
@@ -74,3 +75,9 @@ def egress_changes(base: ValidRepo | None, head: ValidRepo) -> list[EgressChange
 
 def egress_lines(changes: list[EgressChange]) -> list[str]:
     return [change.line for change in changes]
+
+
+def egress_markdown(changes: list[EgressChange]) -> str:
+    """The plan comment's paragraph of egress grants given, taken or changed."""
+    items = "".join(f"- {code(line)}\n" for line in egress_lines(changes))
+    return f"Egress outside the cluster:\n\n{items}\n"

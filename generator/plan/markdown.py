@@ -23,7 +23,7 @@ from generator.ci import COMMENT_LIMIT
 from generator.cost import money
 from generator.mdsafe import code, fence
 from generator.plan.diff import FileChange
-from generator.plan.egress import egress_lines
+from generator.plan.egress import egress_markdown
 from generator.plan.images import image_lines
 from generator.plan.model import (
     APPROVE_DELETION_LABEL,
@@ -79,10 +79,7 @@ def _head(plan: Plan) -> str:
     if plan.images:
         out.append(_releases(plan))
     if plan.egress:
-        lines = egress_lines(plan.egress)
-        out.append(
-            "Egress outside the cluster:\n\n" + "".join(f"- {code(x)}\n" for x in lines) + "\n"
-        )
+        out.append(egress_markdown(plan.egress))
     if plan.approvals:
         out.append(_approvals(plan.approvals))
     if plan.problems:  # warnings only: errors stop the plan above
