@@ -120,17 +120,8 @@ class Reader:
     def tree(self, rel: str) -> str:
         """The digest of a folder's names and contents, all the way down."""
         if rel not in self._trees:
-            if not self.linkless(rel):
-                raise Unkeyable(f"{rel} is reached through a symbolic link")
             lines = []
-            try:
-                entries = sorted(os.scandir(self._full(rel)), key=lambda e: e.name)
-            except OSError as exc:
-                raise Unkeyable(f"{rel}: {exc.strerror}") from None
-            for entry in entries:
-                child = posixpath.join(rel, entry.name)
-                if entry.is_symlink():
-                    raise Unkeyable(f"{child} is a symbolic link")
+            for child, entry in self._entries(rel):
                 if entry.is_dir():
                     lines.append(f"{entry.name}/\0{self.tree(child)}")
                 elif entry.is_file():
@@ -206,17 +197,25 @@ class Reader:
                 found.append((rel, self.file(rel)))
         return tuple(found)
 
-    def _walk(self, folder: str, recurse: bool) -> Iterator[str]:
+    def _entries(self, folder: str) -> list[tuple[str, os.DirEntry[str]]]:
+        """A folder's entries by name, each with its path; a symbolic link on the way or in
+        it makes the key unknowable (its target can change while the tree does not)."""
         if not self.linkless(folder):
             raise Unkeyable(f"{folder} is reached through a symbolic link")
         try:
             entries = sorted(os.scandir(self._full(folder)), key=lambda e: e.name)
         except OSError as exc:
             raise Unkeyable(f"{folder}: {exc.strerror}") from None
+        found = []
         for entry in entries:
             child = posixpath.join(folder, entry.name)
             if entry.is_symlink():
                 raise Unkeyable(f"{child} is a symbolic link")
+            found.append((child, entry))
+        return found
+
+    def _walk(self, folder: str, recurse: bool) -> Iterator[str]:
+        for child, entry in self._entries(folder):
             if entry.is_dir():
                 if recurse:
                     yield from self._walk(child, recurse)
