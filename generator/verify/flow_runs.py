@@ -40,19 +40,29 @@ class RunCost:
     cost: Cost
 
 
-def _peers(repo: ValidRepo, members: Sequence[str], env: str) -> set[str]:
-    """The namespaces in `env` of the peers the members name in allowFrom, or that name them."""
-    wanted = set(members)
-    found: set[str] = set()
+def _relations(repo: ValidRepo) -> dict[str, set[str]]:
+    """Each tenant's allowFrom peers in both directions (built once: a run asks for 32)."""
+    related: dict[str, set[str]] = {}
     for name, tenant in repo.tenants.items():
         for other in tenant.spec.allowFrom:
-            pair = {name, other}
-            if pair & wanted and other in repo.tenants:
-                found |= {
-                    layout.tenant_namespace(t, env)
-                    for t in pair
-                    if env in repo.tenants[t].spec.environments
-                }
+            if other in repo.tenants:
+                related.setdefault(name, set()).add(other)
+                related.setdefault(other, set()).add(name)
+    return related
+
+
+def _peers(
+    repo: ValidRepo, related: Mapping[str, set[str]], members: Sequence[str], env: str
+) -> set[str]:
+    """The namespaces in `env` of the peers the members name in allowFrom, or that name them."""
+    found: set[str] = set()
+    for member in members:
+        for other in related.get(member, ()):
+            found |= {
+                layout.tenant_namespace(t, env)
+                for t in (member, other)
+                if env in repo.tenants[t].spec.environments
+            }
     return found
 
 
@@ -86,6 +96,7 @@ def flow_problems(
     once (each a process of its own), checked in a fixed order whatever order they end in;
     with a `memo`, a run whose input the analyzer has mapped before is not run again."""
     check = Checker(repo, raw, envs)
+    related = _relations(repo)
     runs: list[_Run] = []
     for group in clusters(repo.platform, envs):
         cluster = Cluster(repo.platform, network, group)
@@ -95,7 +106,7 @@ def flow_problems(
             for start in range(0, len(tenants), SHARD):
                 members = tenants[start : start + SHARD]
                 own = [layout.tenant_namespace(t, env) for t in members]
-                shard = cluster.shard([*own, *_peers(repo, members, env)])
+                shard = cluster.shard([*own, *_peers(repo, related, members, env)])
                 runs.append(_Run(tuple(group), env, len(members), shard, strangers))
     costs = []
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

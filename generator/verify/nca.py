@@ -9,6 +9,7 @@ analyzer runs once per cluster, however many flows are checked.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import os
@@ -104,8 +105,10 @@ def parse_conn(text: str) -> Conn:
     return Conn(protocols, ports)
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_range(text: str) -> IpRange | None:
-    """An address endpoint (`10.0.0.1`, `10.0.0.0-10.0.0.255`), or None for a pod."""
+    """An address endpoint (`10.0.0.1`, `10.0.0.0-10.0.0.255`), or None for a pod; kept by
+    text, as every run's map names the same pods and ranges many times."""
     first, _, last = text.partition("-")
     try:
         lo = ipaddress.ip_address(first)
