@@ -14,7 +14,7 @@
 set -euo pipefail
 
 # Git here takes no configuration from the environment, as Berth's own git does
-# (generator/git_env.py): no GIT_* variable, no global or system file, no fsmonitor or hook.
+# (generator/repo/git_env.py): no GIT_* variable, no global or system file, no fsmonitor or hook.
 # The job refused unexpected variables already (.gitlab/check_variables.py); this holds even
 # for the runner's own clone settings.
 while IFS= read -r name; do

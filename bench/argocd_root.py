@@ -23,7 +23,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from generator import layout  # noqa: E402
+from generator.repo import layout  # noqa: E402
 from generator.verify.globs import glob  # noqa: E402
 from generator.verify.sources import Tools, build, read_directory  # noqa: E402
 

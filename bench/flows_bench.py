@@ -31,15 +31,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.render_bench import make_repo, render  # noqa: E402
-from generator import layout  # noqa: E402
 from generator.load import load_repo  # noqa: E402
+from generator.repo import layout  # noqa: E402
 from generator.validate import validate_repo  # noqa: E402
 from generator.verify import batch  # noqa: E402
 from generator.verify.flow_runs import flow_problems  # noqa: E402
 from generator.verify.nca import find_nca  # noqa: E402
 from generator.verify.runtime import Network  # noqa: E402
 from generator.verify.sources import Located, find_tools  # noqa: E402
-from generator.yaml_load import load_trusted  # noqa: E402
+from generator.yamlio.reader import load_trusted  # noqa: E402
 
 HEADER = (
     f"  {'runs of':<24}{'runs':>6}{'pods/run':>10}{'policies/run':>14}"

@@ -39,7 +39,7 @@ from generator.render import app as app_objects  # noqa: E402
 from generator.render import environment as env_objects  # noqa: E402
 from generator.render import tenant as tenant_objects  # noqa: E402
 from generator.validate import ValidRepo, validate_repo  # noqa: E402
-from generator.yaml_emit import Dumped  # noqa: E402
+from generator.yamlio.writer import Dumped  # noqa: E402
 
 SIZES = ("small", "medium", "large")
 

@@ -14,9 +14,9 @@ import traceback
 from collections.abc import Sequence
 from typing import TextIO, cast
 
-from generator import layout
 from generator.problems import BerthError, UsageError
-from generator.report import FORMATS, Format, render_problems
+from generator.problems.reporters import FORMATS, Format, render_problems
+from generator.repo import layout
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2

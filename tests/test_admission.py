@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import layout
 from generator.models.platform import Platform
 from generator.render import admission
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
 from generator.render.admission_cel import argocd_controller
+from generator.repo import layout
 from generator.verify import convergence
 from generator.verify import project as rules
 from generator.verify.kube_schema import validate_objects

@@ -17,10 +17,10 @@ import jinja2
 import pytest
 import yaml
 
-from generator.blueprints import Blueprint, load_blueprints
+from generator.load.blueprints import Blueprint, load_blueprints
+from generator.load.jinja import make_environment
 from generator.render.values import BlueprintError, render_blueprint
-from generator.templates import make_environment
-from generator.yaml_emit import dump, flow
+from generator.yamlio.writer import dump, flow
 from tests.support.cli import berth
 from tests.support.tools import REPO, helm_template
 

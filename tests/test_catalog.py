@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import layout
+from generator.repo import layout
 from tests.support.backstage import load_entities, validate
 from tests.support.repo import berth as berth_in
 from tests.support.repo import make_repo, write

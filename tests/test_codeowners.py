@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from codeowners import CodeOwners
 
-from generator import layout
 from generator.render.codeowners import MAX_BYTES, size_problems
+from generator.repo import layout
 from tests.support.cli import berth
 from tests.support.repo import tree
 from tests.support.tools import REPO

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.cost import amount, cents
-from generator.cost_report import percent
+from generator.cost.report import percent
+from generator.models.quota import amount, cents
 from tests.support.cli import berth
 from tests.support.repo import berth as berth_in
 from tests.support.repo import make_repo, write

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
-from generator import layout
-from generator.intake.forms import APP_FORM, TENANT_FORM, IssueForm, request_from_issue
+from generator.intake import APP_FORM, TENANT_FORM, IssueForm, request_from_issue
+from generator.repo import layout
 from tests.support.backstage import load_entities, scaffold, validate
 from tests.support.repo import berth, make_repo, write
 from tests.support.tools import REPO, reference

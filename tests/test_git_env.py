@@ -1,4 +1,4 @@
-"""Berth's git takes no configuration from the environment (generator/git_env.py).
+"""Berth's git takes no configuration from the environment (generator/repo/git_env.py).
 
 The attack of issue 20: a GitLab trigger carries `GIT_CONFIG_COUNT=1
 GIT_CONFIG_KEY_0=core.fsmonitor GIT_CONFIG_VALUE_0='echo pwned > ../pwned; false'` next to
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.git_env import git_environment
+from generator.repo.git_env import git_environment
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.repo import berth, git, make_repo, tree, write
 from tests.test_release import API, APP_FILE, CI_VARIABLES

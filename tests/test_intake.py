@@ -21,8 +21,8 @@ import yaml
 
 import generator.commands.comment
 import generator.commands.intake
-from generator.githost import GitHost, GitHubHost, Secret, host_from_environment
-from generator.githost.retry import WaitBudget
+from generator.hosts import GitHost, GitHubHost, Secret, host_from_environment
+from generator.hosts.retry import WaitBudget
 from generator.intake.event import issue_event
 from generator.intake.proposal import Proposal, Rejection, propose
 from generator.problems import Problem

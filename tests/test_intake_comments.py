@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.intake import APP_FORM
 from generator.intake.body import parse_issue_body
 from generator.intake.drafts import build_application_request
-from generator.intake.forms import APP_FORM
 from tests.test_intake_forms import APP_ANSWERS, DOMAINS, render_github_body
 
 ZERO_WIDTH_SPACE = "\u200b"

@@ -1,4 +1,4 @@
-"""generator/intake/forms.py: issue bodies in, request mappings or structured errors out.
+"""generator/intake/__init__.py: issue bodies in, request mappings or structured errors out.
 
 The issue author controls the whole body, so besides realistic bodies rendered the way GitHub
 renders an issue form, hostile ones must come back as plain strings kept verbatim or as errors,
@@ -17,8 +17,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.intake import forms
-from generator.intake.forms import (
+from generator import intake as forms
+from generator.intake import (
     APP_FORM,
     MAX_BODY_BYTES,
     TENANT_FORM,
@@ -33,7 +33,7 @@ from generator.intake.forms import (
     select_form,
 )
 from generator.load import load_repo
-from generator.render.fieldschema import with_options
+from generator.portal.fieldschema import with_options
 from generator.validate import validate_repo
 from tests.support.tools import REPO
 

@@ -2,7 +2,7 @@
 
 The form has no `allowFrom`, no quota overrides, no `env` or `secrets`: an edit of the issue
 must keep them, with the file's comments and layout (generator/intake/merge.py and
-generator/edit.py), and an environment the form no longer ticks goes away.
+generator/yamlio/edit.py), and an environment the form no longer ticks goes away.
 """
 
 from __future__ import annotations

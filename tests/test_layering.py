@@ -1,9 +1,12 @@
-"""Imports follow the pipeline (load -> validate -> render -> write -> plan): no stage imports a
-later one, and the core stages import no I/O edge (commands, Git hosts, intake, verify)."""
+"""Imports follow the tiers: a module imports its own tier or an earlier one, never a later
+one. A module's tier is its first package under `generator/`, so a new module is placed by
+the folder it is put in, and one in a folder the list does not name fails here. Within a
+tier, the packages' imports must not form a cycle."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,70 +14,124 @@ import pytest
 from tests.support.tools import REPO
 
 PACKAGE = REPO / "generator"
-STAGES = ["load", "validate", "render", "write", "plan"]
-# Modules of the load and write stages that live at the package's top level.
-TOP_LEVEL = {
-    "yaml_load": "load",
-    "load": "load",
-    "blueprints": "load",
-    "repo_files": "load",
-    "repo_view": "load",
-    "changes": "load",
-    "scope": "load",
-    "write": "write",
-    "output": "write",
-    "journal": "write",
-    "strays": "write",
-    "tree_files": "write",
-}
-EDGES = ("generator.commands", "generator.githost", "generator.intake", "generator.verify")
+TIERS: list[set[str]] = [
+    {"problems", "yamlio", "repo", "models"},  # the foundation: what every stage speaks
+    {"load"},
+    {"validate"},
+    {"render", "portal"},
+    {"write"},
+    {"plan"},
+    {"cost", "release", "intake", "verify"},  # features built on the pipeline
+    {"hosts"},  # Git hosts and CI detection: the edge
+    {"commands"},
+    {"cli", "__main__", "__init__"},
+]
+DATA = {"crds"}  # folders with no Python in them
 
 
-def stage_of(module: str) -> str | None:
+def tier_of(package: str, tiers: Sequence[set[str]] = TIERS) -> int | None:
+    return next((i for i, names in enumerate(tiers) if package in names), None)
+
+
+def package_of(module: str) -> str | None:
+    """`generator.plan.build` -> `plan`; None for a module outside `generator`."""
     parts = module.split(".")
-    if len(parts) < 2 or parts[0] != "generator":
+    if parts[0] != "generator":
         return None
-    if parts[1] in STAGES[1:] and parts[1] != "write":  # packages validate/, render/, plan/
-        return parts[1]
-    return TOP_LEVEL.get(parts[1])
+    return parts[1] if len(parts) > 1 else "__init__"
 
 
 def imports(path: Path) -> list[str]:
     tree = ast.parse(path.read_text())
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.append(node.module)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            base = node.module
+            found += [base] if base != "generator" else [f"generator.{a.name}" for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            found.append("generator.<relative>")
         elif isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]
     return found
 
 
-def modules() -> list[tuple[str, Path]]:
+def modules(root: Path = PACKAGE) -> list[tuple[str, Path]]:
     return sorted(
-        (".".join(p.relative_to(REPO).with_suffix("").parts), p) for p in PACKAGE.rglob("*.py")
+        (".".join(p.relative_to(root.parent).with_suffix("").parts), p) for p in root.rglob("*.py")
     )
 
 
-@pytest.mark.parametrize("module,path", modules(), ids=lambda v: str(v))
-def test_no_stage_imports_a_later_one(module: str, path: Path) -> None:
-    own = stage_of(module.removesuffix(".__init__"))
-    if own is None:
-        return
+def violations(found: Iterable[tuple[str, Path]], tiers: Sequence[set[str]] = TIERS) -> list[str]:
+    """Every module no tier places, every relative import, and every import of a later tier."""
     wrong = []
-    for imported in imports(path):
-        other = stage_of(imported)
-        if other is not None and STAGES.index(other) > STAGES.index(own):
-            wrong.append(imported)
-        # plan, the last stage, reads the pull request's reviews through the Git host.
-        if imported.startswith(EDGES) and not (own == "plan" and imported == "generator.githost"):
-            wrong.append(imported)
-        # render takes the validated repository (generator.validate) but none of its rules.
-        if own == "render" and other == "validate" and imported != "generator.validate":
-            wrong.append(imported)
-    assert not wrong, f"{module} ({own}) imports {wrong}"
+    for module, path in found:
+        own = package_of(module)
+        assert own is not None
+        if tier_of(own, tiers) is None:
+            wrong.append(f"{module}: its package {own!r} is in no tier")
+            continue
+        for imported in imports(path):
+            if imported == "generator.<relative>":
+                wrong.append(f"{module}: a relative import (write generator.<package>...)")
+                continue
+            other = package_of(imported)
+            if other is None:
+                continue
+            there = tier_of(other, tiers)
+            if there is None or there > (tier_of(own, tiers) or 0):
+                wrong.append(f"{module} ({own}) imports {imported} ({other}: a later tier)")
+    return wrong
 
 
-def test_the_stages_exist() -> None:
-    found = {stage_of(m) for m, _ in modules()}
-    assert set(STAGES) <= found
+def cycles(found: Iterable[tuple[str, Path]]) -> list[str]:
+    """Pairs of packages of one tier that import each other (directly)."""
+    edges: set[tuple[str, str]] = set()
+    for module, path in found:
+        own = package_of(module)
+        for imported in imports(path):
+            other = package_of(imported)
+            if other is not None and own is not None and other != own:
+                edges.add((own, other))
+    return sorted(f"{a} <-> {b}" for a, b in edges if (b, a) in edges and a < b)
+
+
+def test_every_import_follows_the_tiers() -> None:
+    assert violations(modules()) == []
+
+
+def test_no_two_packages_import_each_other() -> None:
+    assert cycles(modules()) == []
+
+
+def test_the_package_holds_only_placed_folders() -> None:
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    placed = set().union(*TIERS) | DATA
+    assert folders - placed == set()
+    assert not any(PACKAGE.joinpath(name).rglob("*.py") for name in DATA if False)
+    for name in DATA:
+        assert not list((PACKAGE / name).rglob("*.py")), f"{name} holds Python: give it a tier"
+
+
+def test_nothing_loose_at_the_top_but_the_entry_points() -> None:
+    loose = {p.stem for p in PACKAGE.glob("*.py")}
+    assert loose == {"cli", "__main__", "__init__"}
+
+
+@pytest.mark.parametrize(
+    "module,source,expected",
+    [
+        # A foundation module reaching for the pipeline.
+        ("generator.repo.misplaced", "from generator.render import tree\n", "a later tier"),
+        # A new top-level folder nobody placed.
+        ("generator.helpers.misc", "import os\n", "is in no tier"),
+        # The pipeline reaching for the edge through a `from generator import` line.
+        ("generator.plan.sneaky", "from generator import hosts\n", "a later tier"),
+        # A relative import hides the package it names.
+        ("generator.validate.rel", "from ..commands import render\n", "relative import"),
+    ],
+)
+def test_a_misplaced_module_fails(module: str, source: str, expected: str, tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    found = violations([(module, path)])
+    assert len(found) == 1 and expected in found[0], found

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.ci import COMMENT_LIMIT
 from generator.plan import APPROVE_DELETION_LABEL, compare, make_plan
 from generator.plan.markdown import MARKER, render_markdown
 from generator.plan.snapshot import snapshot_of, snapshot_of_revision
 from generator.problems import Problem
+from generator.problems.code_spans import COMMENT_LIMIT
 from tests.support.repo import PAYMENTS, SEARCH, berth, git, make_repo, tree, write
 from tests.support.tools import reference
 

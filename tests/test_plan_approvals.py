@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.githost.base import Reviews
+from generator.hosts.base import Reviews
 from generator.plan import Approval, approvals
 from tests.support.fake_github import FakeGitHub, load_reference
 from tests.support.fake_gitlab import FakeGitLab

@@ -13,11 +13,11 @@ from functools import cache
 
 import pytest
 
-from generator import layout
 from generator.plan.diff import FileChange, object_changes, owner
 from generator.plan.objects import VALUES_SUFFIX, Rendered, _values, objects_of
 from generator.plan.snapshot import Snapshot, snapshot_of
-from generator.yaml_emit import Dumped, dump_kept
+from generator.repo import layout
+from generator.yamlio.writer import Dumped, dump_kept
 from tests.support.repo import REPO
 
 OVERLAY = "environments/dev/tenants/payments/guardrails/kustomization.yaml"

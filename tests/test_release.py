@@ -16,8 +16,8 @@ from typing import Any, TextIO
 import pytest
 
 import generator.commands.bump
-from generator.githost import GitHost, GitHubHost, Secret, host_from_environment
-from generator.githost.retry import WaitBudget
+from generator.hosts import GitHost, GitHubHost, Secret, host_from_environment
+from generator.hosts.retry import WaitBudget
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.repo import berth, git, make_repo, tree, write

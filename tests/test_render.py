@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import layout
+from generator.repo import layout
 from generator.verify.kube_schema import validate_objects
 from generator.verify.sources import Tools, build, read_directory
 from tests.support.cli import berth

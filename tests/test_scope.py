@@ -1,6 +1,6 @@
 """The `--base` checks: scoped to what a change can affect, with the full check's verdict.
 
-The soundness argument (generator/scope.py, docs/ci.md) holds for a consistent base, so each
+The soundness argument (generator/repo/scope.py, docs/ci.md) holds for a consistent base, so each
 case starts from a rendered, committed repository and changes the working tree. The property
 test applies random changes to a synthetic repository and holds `validate`, `render --check`
 and `plan` with `--base` to the full run's exit code and findings.
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.changes import change_set
 from generator.plan import make_plan
 from generator.plan.model import Plan
-from generator.scope import scope_of
+from generator.repo.changes import change_set
+from generator.repo.scope import scope_of
 from tests.support.cli import berth
 from tests.support.repo import REPO, git, make_repo
 

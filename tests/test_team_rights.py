@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import layout
 from generator.models.platform import Environment
 from generator.render import admission
+from generator.repo import layout
 from tests.support.admission import RESOURCES, group_of, policy_matches, resource_of
 from tests.support.rights import cluster_roles, namespaced_writes, rules_of
 from tests.support.tools import run, tool

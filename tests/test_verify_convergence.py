@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.layout import all_shards
+from generator.repo.layout import all_shards
 from generator.verify.convergence import batch_issues, can_become_empty
 from tests.support.tools import REPO
 from tests.test_verify import PAYMENTS, doc_line, edit, example, found, tools_on_path, verify_json

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from generator.problems import Problem
-from generator.report import render_problems
+from generator.problems.reporters import render_problems
 from generator.verify import project as rules
 from generator.verify.crd_schema import CrdIndex, vendored_crd_dir
 from generator.verify.folders import Folders

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from generator import write
-from generator.strays import stray_problem
+from generator.write.strays import stray_problem
 from tests.support.cli import berth
 from tests.support.tools import REPO
 from tests.support.trees import snapshot
@@ -146,7 +146,7 @@ def _plan(repo: Path) -> tuple[str, write.Outcome, dict[str, bytes], write.Works
 def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import atomic
+    from generator.repo import atomic
 
     target = tmp_path / "cache.json"
     target.write_text("old")
@@ -205,7 +205,7 @@ def test_an_override_file_is_named_as_such() -> None:
 
 
 def test_plan_and_verify_helper_names_the_strays(repo: Path) -> None:
-    from generator.strays import tree_problems
+    from generator.write.strays import tree_problems
 
     assert tree_problems(str(repo)) == []
     (repo / "environments" / "dev" / "extra.yaml").write_text("x: 1\n")
@@ -424,8 +424,8 @@ def test_render_check_writes_nothing(repo: Path) -> None:
 
 
 def test_the_journal_may_touch_the_generated_files_and_nothing_near_them() -> None:
-    from generator import layout
     from generator.models import forms as fields
+    from generator.repo import layout
 
     labels = {form.label for form in fields.FORMS}
     assert labels == set(layout.FORM_LABELS)  # the forms render writes are the ones it may swap

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.yaml_emit import dump
+from generator.yamlio.writer import dump
 
 keys = st.text(min_size=1, max_size=20)
 scalars = st.one_of(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.yaml_load import MAX_FILE_BYTES, LoadError, load_request, parse_request
+from generator.yamlio.reader import MAX_FILE_BYTES, LoadError, load_request, parse_request
 
 
 def load(text: str) -> dict[str, object]:

@@ -1,12 +1,12 @@
 """`berth bump TENANT/APP --env ENV (--tag TAG | --digest sha256:...)`: release an image.
 
 The order is the safety: the names, the environment, the tag and the digest are checked
-(generator/release.py) before any path is built or any file read; the request file is
-changed in memory by the round-trip editor (generator/edit.py: that one scalar, every other
+(generator/release/target.py) before any path is built or any file read; the request file is
+changed in memory by the round-trip editor (generator/yamlio/edit.py: that one scalar, every other
 byte kept), and only a change that validates with the whole repository is written to the
 working tree, which is then rendered like `berth render`. Otherwise nothing is written.
 
-With a token (generator/githost) the change becomes one pull request per application and
+With a token (generator/hosts) the change becomes one pull request per application and
 environment, on the fixed branch `berth/bump/<tenant>-<app>-<env>`: a newer bump replaces
 the branch's commit and the pull request's text, so bumps never stack. A bump that the
 base already has is a no-op, and an open pull request for an older bump is closed. The
@@ -26,34 +26,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from generator import ci, dispatch
-from generator.atomic import write_atomic
-from generator.dispatch import BumpRequest
-from generator.edit import Change, EditError, edit
-from generator.githost import GitHostError, host_from_environment
+from generator.hosts import GitHostError, ci, host_from_environment
 from generator.load import RequestCache, load_repo
-from generator.output import extra_files, full_codeowners, plan_render
+from generator.models.image import released
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_text
 from generator.plan.scoped import scoped_plan
 from generator.plan.snapshot import resolve_revision
 from generator.problems import BerthError, Problem, UsageError
-from generator.release import (
+from generator.problems.reporters import render_problems
+from generator.release import trigger as dispatch
+from generator.release.read import TenantRequests, read_tenant
+from generator.release.target import (
     argument_problem,
     check_image,
     environment_index,
     find_app,
     image_changes,
     parse_target,
-    released,
     request_file,
 )
-from generator.release_load import TenantRequests, read_tenant
+from generator.release.trigger import BumpRequest
 from generator.render.tree import Unit, units
-from generator.report import render_problems
+from generator.repo.atomic import write_atomic
 from generator.validate import ValidRepo, validate_repo
 from generator.write import Workspace, apply_changes
-from generator.yaml_load import read_request_bytes
+from generator.write.rendered import extra_files, full_codeowners, plan_render
+from generator.yamlio.edit import Change, EditError, edit
+from generator.yamlio.reader import read_request_bytes
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ def _render(root: str, valid: ValidRepo, built: list[Unit]) -> None:
     """`berth render` of the validated repository: only the units that changed are built."""
     workspace = Workspace(root)
     workspace.recover()
-    # The same files as `berth render` (generator/output.py), the catalog included.
+    # The same files as `berth render` (generator/write/rendered.py), the catalog included.
     extra = extra_files(valid, full_codeowners(root, valid))
     outcome, writes, cache = plan_render(root, valid, extra, workspace, tree=built)
     apply_changes(root, outcome, writes, workspace, cache)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TextIO
 
-from generator import ci
-from generator.githost import DryRunHost, GitHostError, host_from_environment
-from generator.githost.base import hidden_marker
+from generator.hosts import DryRunHost, GitHostError, ci, host_from_environment
+from generator.hosts.base import hidden_marker
 from generator.problems import UsageError
 
 TRUNCATED = "\n\n(truncated to fit the comment size limit; see the job log)\n"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from generator.cost_format import FORMATTERS
-from generator.cost_report import build
+from generator.cost.formats import FORMATTERS
+from generator.cost.report import build
 from generator.plan.snapshot import snapshot_of
-from generator.report import render_problems
+from generator.problems.reporters import render_problems
 
 
 def run(root: str, *, fmt: str, out: TextIO, err: TextIO) -> int:

@@ -22,15 +22,14 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TextIO
 
-from generator import ci
-from generator.githost import GitHost, GitHostError, host_from_environment
+from generator.hosts import GitHost, GitHostError, ci, host_from_environment
+from generator.intake import FORMS
 from generator.intake.authority import refusal
 from generator.intake.event import IssueEvent, issue_event
-from generator.intake.forms import FORMS
 from generator.intake.proposal import Proposal, Rejection, propose
-from generator.mdsafe import fence
 from generator.problems import Problem, UsageError
-from generator.report import render_markdown, render_problems
+from generator.problems.code_spans import fence
+from generator.problems.reporters import render_markdown, render_problems
 
 MARKER = "berth:intake"
 MAX_PROBLEMS = 40  # problems listed in a comment (the job log has them all)

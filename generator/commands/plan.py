@@ -13,16 +13,18 @@ be asked about reviews or labels).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Literal, TextIO
 
-from generator import ci
-from generator.atomic import write_atomic
+from generator.hosts import ci
 from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, approvals, make_plan
 from generator.plan.labels import HostError, LabelCheck
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
-from generator.report import render_problems
-from generator.strays import state_problems
+from generator.problems.reporters import render_problems
+from generator.repo.atomic import write_atomic
+from generator.repo.pull_request import LabelHistory
+from generator.write.strays import state_problems
 
 PlanFormat = Literal["text", "json", "markdown"]
 FORMATS: tuple[PlanFormat, ...] = ("text", "json", "markdown")
@@ -65,7 +67,12 @@ def run(
         err.write("berth: the working tree is invalid; run `berth validate`\n")
         return 1
     status = 0
-    labels = LabelCheck(env, plan.maintainers, out)
+    labels = LabelCheck(
+        ci.pull_request_labels(env),
+        ci.pull_request_number(env),
+        plan.maintainers,
+        partial(_label_history, env, out),
+    )
     try:
         if fail_on_delete and plan.deletions and not _label(labels, APPROVE_DELETION_LABEL, err):
             err.write(
@@ -91,17 +98,28 @@ def run(
         return 2
     if require_approvals:
         # Only here: the Git host clients take longer to import than a scoped plan to make.
-        from generator.githost import GitHostError, host_from_environment
+        from generator.hosts import GitHostError, host_from_environment
 
         try:
-            agreed = approvals.check(
-                plan.approvals, host_from_environment(env, out=out), env, out, err
-            )
+            pull = (ci.pull_request_number(env), ci.planned_head(env))
+            host = host_from_environment(env, out=out)
+            agreed = approvals.check(plan.approvals, host, pull, out, err)
         except GitHostError as exc:
             err.write(f"berth: error: {exc}\n")
             return 2
         status = status or (0 if agreed else 1)
     return status
+
+
+def _label_history(env: Mapping[str, str], out: TextIO, number: int) -> LabelHistory:
+    """The pull request's label history, asked of the host only when a label must be judged."""
+    # Only here: the Git host clients take longer to import than a plan to make.
+    from generator.hosts import GitHostError, host_from_environment
+
+    try:
+        return host_from_environment(env, out=out).label_history(number)
+    except GitHostError as exc:
+        raise HostError(str(exc)) from None
 
 
 def _label(labels: LabelCheck, label: str, err: TextIO) -> bool:

@@ -19,20 +19,20 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from generator.commands.bump import Proposal, propose
-from generator.edit import Change
 from generator.models.application import Application
+from generator.models.image import released
 from generator.plan import APPROVE_SKIP_LABEL
-from generator.release import (
+from generator.release.read import read_tenant
+from generator.release.target import (
     argument_problem,
     env_path,
     environment_index,
     find_app,
     image_changes,
     parse_target,
-    released,
     request_file,
 )
-from generator.release_load import read_tenant
+from generator.yamlio.edit import Change
 
 
 def promote_branch(tenant: str, env: str) -> str:

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from generator import layout
-from generator.changes import base_text, change_set
-from generator.journal import read_journal
 from generator.load import RequestCache
-from generator.output import extra_files, owners_problems, plan_render, read_text
+from generator.problems.reporters import Format, render_problems
 from generator.render.codeowners import codeowners, codeowners_problems, scoped_codeowners
-from generator.repo_view import DiskView
-from generator.report import Format, render_problems
-from generator.scope import scope_of
-from generator.strays import stray_problem
+from generator.repo import layout
+from generator.repo.changes import base_text, change_set
+from generator.repo.scope import scope_of
+from generator.repo.view import DiskView
 from generator.validate.scoped import check as check_requests
 from generator.validate.scoped import read_tenants
 from generator.write import Workspace, apply_changes
+from generator.write.journal import read_journal
+from generator.write.rendered import extra_files, owners_problems, plan_render, read_text
+from generator.write.strays import stray_problem
 
 
 def run(

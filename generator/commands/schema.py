@@ -8,12 +8,12 @@ from typing import Any, TextIO
 
 from pydantic import BaseModel
 
-from generator import layout
-from generator.atomic import write_atomic
-from generator.cost_schema import CostReport
+from generator.cost.schema import CostReport
 from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
+from generator.repo import layout
+from generator.repo.atomic import write_atomic
 
 MODELS: dict[str, type[BaseModel]] = {
     "platform": Platform,

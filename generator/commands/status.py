@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Literal, TextIO
 
 from generator.commands.bump import valid_repo
-from generator.mdsafe import code
-from generator.release import Image, argument_problem, parse_target, released
+from generator.models.image import Image, released
+from generator.problems.code_spans import code
+from generator.release.target import argument_problem, parse_target
 
 StatusFormat = Literal["text", "json", "markdown"]
 

@@ -1,6 +1,6 @@
 """`berth validate [PATH...] [--base REF]`: report every problem in the requests; exit 0
 valid, 1 invalid. With `--base`, only what the change since REF can affect is read
-(generator/scope.py). It keeps `.berth/requests.json` (the parsed requests by content) for
+(generator/repo/scope.py). It keeps `.berth/requests.json` (the parsed requests by content) for
 the commands after it, as `render` does."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import contextlib
 import os
 from typing import Literal, TextIO
 
-from generator.changes import change_set
 from generator.load import RequestCache
 from generator.problems import Problem
-from generator.report import Format, render_junit, render_problems
-from generator.scope import scope_of
+from generator.problems.reporters import Format, render_junit, render_problems
+from generator.repo.changes import change_set
+from generator.repo.scope import scope_of
 from generator.validate.scoped import check
 from generator.write import Workspace
 

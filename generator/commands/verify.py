@@ -10,14 +10,13 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from generator import layout
-from generator.atomic import write_atomic
-from generator.changes import change_set
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
-from generator.report import Format, render_problems
-from generator.scope import scope_of
-from generator.strays import tree_problems
+from generator.problems.reporters import Format, render_problems
+from generator.repo import layout
+from generator.repo.atomic import write_atomic
+from generator.repo.changes import change_set
+from generator.repo.scope import scope_of
 from generator.validate.scoped import check as check_requests
 from generator.verify import Schemas, find_tools, verify
 from generator.verify.cache import BuildCache
@@ -25,7 +24,8 @@ from generator.verify.cache_key import Unkeyable
 from generator.verify.changed import scope as change_scope
 from generator.verify.flow_check import runtime_flows
 from generator.verify.nca import AnalyzerError, Memo, analyzer_identity
-from generator.yaml_load import Document
+from generator.write.strays import tree_problems
+from generator.yamlio.reader import Document
 
 TITLE = "berth verify"
 
@@ -103,7 +103,7 @@ def run(
         raise UsageError(f"--jobs {jobs}: give at least 1")
     if cache is not None:
         cache_folder_check(root, cache)
-    # With --base, the requests are read as the scoped checks read them (generator/scope.py):
+    # With --base, the requests are read as the scoped checks read them (generator/repo/scope.py):
     # the tenants the change can affect, their neighbours, and the names of the others.
     # One change set for both: verify counts untracked files everywhere, as what `render` just
     # wrote is untracked; for the requests that only widens the scope.

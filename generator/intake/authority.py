@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 
-from generator import layout
 from generator.intake.event import IssueEvent
-from generator.mdsafe import code
-from generator.yaml_load import LoadError, load_request
+from generator.problems.code_spans import code
+from generator.repo import layout
+from generator.yamlio.reader import LoadError, load_request
 
 
 def refusal(root: str, event: IssueEvent, tenant: str) -> str | None:

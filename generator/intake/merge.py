@@ -1,11 +1,11 @@
 """An edited request issue updates only what its form asks for.
 
-The forms (generator/intake/forms.py) cover part of a request. Fields that are not on a
+The forms (generator/intake/__init__.py) cover part of a request. Fields that are not on a
 form (a tenant's `allowFrom` and quota overrides, an application's `env`, `secrets`,
 `database`, digests) are edited in the pull request or later, and an edit of the issue
 must not drop them. So for a request file that exists, the form's values are merged into
 it: the paths below belong to the form (a value the form leaves out is removed), everything
-else is kept, and generator/edit.py changes only the values that differ, keeping the
+else is kept, and generator/yamlio/edit.py changes only the values that differ, keeping the
 file's comments and layout.
 """
 

@@ -16,25 +16,25 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from generator import layout
-from generator.edit import EditError, changes_between, edit
+from generator.intake import APP_FORM, FormError, RequestDraft, request_from_issue
 from generator.intake.event import IssueEvent
-from generator.intake.forms import APP_FORM, FormError, RequestDraft, request_from_issue
 from generator.intake.merge import merge_form
 from generator.load import load_repo
-from generator.model_errors import validate_model
 from generator.models.application import Application, AppName
 from generator.models.common import TenantName
+from generator.models.errors import validate_model
 from generator.models.tenant import Tenant
-from generator.output import extra_files, full_codeowners, owners_problems, plan_render
 from generator.problems import Problem
 from generator.render.codeowners import codeowners_problems
 from generator.render.tree import units
-from generator.repo_view import DiskView, OverlayView, RepoView
+from generator.repo import layout
+from generator.repo.view import DiskView, OverlayView, RepoView
 from generator.validate import validate_repo
 from generator.write import Workspace
-from generator.yaml_emit import dump
-from generator.yaml_load import LoadError, load_request, parse_request, read_request_bytes
+from generator.write.rendered import extra_files, full_codeowners, owners_problems, plan_render
+from generator.yamlio.edit import EditError, changes_between, edit
+from generator.yamlio.reader import LoadError, load_request, parse_request, read_request_bytes
+from generator.yamlio.writer import dump
 
 _TENANT_NAME: TypeAdapter[str] = TypeAdapter(TenantName)
 _APP_NAME: TypeAdapter[str] = TypeAdapter(AppName)
@@ -119,7 +119,7 @@ def request_text(document: dict[str, Any], issue: int) -> str:
 
 
 def _updated(root: str, path: str, kind: str, form: dict[str, Any]) -> str | None:
-    """The existing request file with only the form's fields changed (generator/edit.py
+    """The existing request file with only the form's fields changed (generator/yamlio/edit.py
     keeps every other byte), or None when there is no such file or it cannot be read."""
     full = os.path.join(root, path)
     if not os.path.isfile(full):

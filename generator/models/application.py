@@ -23,7 +23,7 @@ from generator.models.common import (
     Strict,
 )
 from generator.models.operations import Slo, Vpa
-from generator.quantity import parse_quantity
+from generator.models.quantity import parse_quantity
 
 # Helm refuses release names over 53 characters, and the release is named after the app.
 MAX_APP_NAME = 53

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from generator.quantity import QuantityError, check_quantity
+from generator.models.quantity import QuantityError, check_quantity
 
 API_VERSION = "berth.dev/v1alpha1"
 

@@ -22,15 +22,11 @@ commit decides, and this one fails rather than judge reviews of a commit it did 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-from generator import ci
 from generator.plan.model import Approval
 from generator.problems import UsageError
-
-if TYPE_CHECKING:  # the host clients are imported only by a plan that asks for reviews
-    from generator.githost import GitHost, Reviews
+from generator.repo.pull_request import ReviewReader, Reviews
 
 
 def missing(needs: list[Approval], reviews: Reviews) -> list[Approval]:
@@ -45,27 +41,19 @@ def missing(needs: list[Approval], reviews: Reviews) -> list[Approval]:
     return left
 
 
-def planned_head(env: Mapping[str, str]) -> str:
-    """The commit this job planned: the PR head of the GitHub event, or GitLab's source sha."""
-    if ci.on_gitlab(env):
-        names = ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "CI_COMMIT_SHA")
-        return next((env[n].strip() for n in names if env.get(n, "").strip()), "")
-    path = env.get("GITHUB_EVENT_PATH", "").strip()
-    pull = ci.read_event(path).get("pull_request") if path else None
-    head = pull.get("head") if isinstance(pull, dict) else None
-    found = head.get("sha") if isinstance(head, dict) else None
-    return found if isinstance(found, str) else ""
-
-
 def check(
-    needs: list[Approval], host: GitHost, env: Mapping[str, str], out: TextIO, err: TextIO
+    needs: list[Approval],
+    host: ReviewReader,
+    pull: tuple[int | None, str],
+    out: TextIO,
+    err: TextIO,
 ) -> bool:
-    """True when every tenant in `needs` agreed; says who is missing on `err` otherwise."""
+    """True when every tenant in `needs` agreed; says who is missing on `err` otherwise.
+    `pull`: the number of the pull request the job runs for and the head commit it planned."""
     if not needs:
         out.write("berth: no existing tenant's generated files change; no approvals needed\n")
         return True
-    number = ci.pull_request_number(env)
-    head = planned_head(env)
+    number, head = pull
     if number is None or not head:
         raise UsageError(
             "--require-approvals needs the pull request this job runs for: a pull_request or"

@@ -19,14 +19,14 @@ from generator.plan.snapshot import (
     change_set,
     snapshot_in,
 )
-from generator.repo_view import DiskView
-from generator.scope import scope_of
-from generator.strays import stray_problems
+from generator.repo.scope import scope_of
+from generator.repo.view import DiskView
+from generator.write.strays import stray_problems
 
 
 def make_plan(repo_root: str, base_ref: str, *, scoped: bool = True) -> Plan:
     """What the working tree at `repo_root` changes against the Git revision `base_ref`:
-    of the tenants the change can affect (generator/scope.py), or of all with `scoped=False`.
+    of the tenants the change can affect (generator/repo/scope.py), or of all with `scoped=False`.
     """
     change = change_set(repo_root, base_ref)
     scope = scope_of(change)

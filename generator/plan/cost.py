@@ -1,6 +1,6 @@
 """Monthly cost of each tenant in each environment of a snapshot, priced by its platform.
 
-Two figures, both with `generator.cost`:
+Two figures, both with `generator.models.quota`:
 - `quota`: the tenant's ResourceQuota (what the platform reserves for it; the budget rule of
   `validate` uses the same number);
 - `apps`: what its applications request, read from their generated Helm values files:
@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
-from generator.cost import Quota, effective_quota, monthly_cost
 from generator.models.platform import Pricing
+from generator.models.quantity import QuantityError
+from generator.models.quota import Quota, effective_quota, monthly_cost
 from generator.plan.diff import owner
 from generator.plan.objects import VALUES_SUFFIX
 from generator.plan.snapshot import Snapshot
-from generator.quantity import QuantityError
 
 Where = tuple[str, str]  # (environment, tenant)
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from generator import layout
 from generator.plan.objects import Rendered, objects_of
+from generator.repo import layout
 
 FileAction = Literal["create", "update", "delete"]
 ObjectAction = Literal["add", "change", "remove"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.mdsafe import code
+from generator.problems.code_spans import code
 from generator.validate import ValidRepo
 
 Grant = tuple[tuple[str, ...], tuple[int, ...]]  # CIDRs and ports

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.models.application import Application
-from generator.release import Image, released
+from generator.models.image import Image, released
 from generator.validate import ValidRepo
 
 

@@ -15,19 +15,19 @@ host (a run without a token still fails closed, with the label to add).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
 
-from generator import ci
 from generator.problems import UsageError
-
-if TYPE_CHECKING:  # the host clients are imported only by a plan that needs a label
-    from generator.githost import GitHost, LabelHistory
+from generator.repo.pull_request import LabelHistory
 
 
 class HostError(Exception):
     """The host could not be asked who added a label (its message is complete)."""
+
+
+# Reads the label history of pull request N; raises HostError when the host cannot be asked.
+HistoryReader = Callable[[int], LabelHistory]
 
 
 @dataclass(frozen=True)
@@ -59,32 +59,30 @@ def judge(label: str, history: LabelHistory, maintainers: Collection[str]) -> Ve
 class LabelCheck:
     """Asks the host once per run, and only when a label is needed and on the PR."""
 
-    def __init__(self, env: Mapping[str, str], maintainers: Collection[str], out: TextIO) -> None:
-        self._env = env
+    def __init__(
+        self,
+        labels: frozenset[str],
+        number: int | None,
+        maintainers: Collection[str],
+        read: HistoryReader,
+    ) -> None:
+        self._labels, self._number = labels, number
         self._maintainers = maintainers
-        self._out = out
+        self._read_history = read
         self._history: LabelHistory | None = None
 
     def verdict(self, label: str) -> Verdict:
         """May raise HostError (the host could not be asked) or UsageError."""
-        if label not in ci.pull_request_labels(self._env):
+        if label not in self._labels:
             return Verdict(False, f"the pull request does not carry the label {label!r}")
         return judge(label, self._read(), self._maintainers)
 
     def _read(self) -> LabelHistory:
         if self._history is None:
-            number = ci.pull_request_number(self._env)
-            if number is None:
+            if self._number is None:
                 raise UsageError(
                     "an approval label is checked against the pull request's history: a"
                     " pull_request event in GITHUB_EVENT_PATH, or CI_MERGE_REQUEST_IID on GitLab"
                 )
-            # Only here: the Git host clients take longer to import than a plan to make.
-            from generator.githost import GitHostError, host_from_environment
-
-            host: GitHost = host_from_environment(self._env, out=self._out)
-            try:
-                self._history = host.label_history(number)
-            except GitHostError as exc:
-                raise HostError(str(exc)) from None
+            self._history = self._read_history(self._number)
         return self._history

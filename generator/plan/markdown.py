@@ -18,10 +18,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from generator import layout
-from generator.ci import COMMENT_LIMIT
-from generator.cost import money
-from generator.mdsafe import code, fence
+from generator.models.quota import money
 from generator.plan.diff import FileChange
 from generator.plan.egress import egress_markdown
 from generator.plan.images import image_lines
@@ -35,6 +32,8 @@ from generator.plan.model import (
     Row,
 )
 from generator.plan.report import SYMBOL, counts, signed
+from generator.problems.code_spans import COMMENT_LIMIT, code, fence
+from generator.repo import layout
 
 MARKER = "<!-- berth:plan -->"
 LIMIT = COMMENT_LIMIT - 536  # room for what a Git host adds (the marker, a footer)

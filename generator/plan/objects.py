@@ -29,13 +29,13 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from generator import layout
 from generator.plan.snapshot import BaseObject
 from generator.render.tenant import Peers, peers
 from generator.render.tree import Documents, texts, unit_documents
+from generator.repo import layout
 from generator.validate import ValidRepo
-from generator.yaml_emit import Dumped
-from generator.yaml_load import TrustedYAMLError, load_all_trusted, load_trusted
+from generator.yamlio.reader import TrustedYAMLError, load_all_trusted, load_trusted
+from generator.yamlio.writer import Dumped
 
 Key = tuple[str, str]  # (kind, name)
 Fingerprints = dict[Key, str]

@@ -6,12 +6,12 @@ import json
 from fractions import Fraction
 from typing import Any
 
-from generator.cost import money
+from generator.models.quota import money
 from generator.plan.cost import Cost
 from generator.plan.egress import egress_lines
 from generator.plan.images import ImageChange, Reference, image_lines
 from generator.plan.model import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, Row
-from generator.report import render_problems
+from generator.problems.reporters import render_problems
 
 SYMBOL = {"add": "+", "change": "~", "remove": "-"}
 

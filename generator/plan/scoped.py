@@ -10,11 +10,11 @@ applications' costs are summed for the tenants in scope only, which the caller s
 
 from __future__ import annotations
 
-from generator import layout
 from generator.plan.build import compare
 from generator.plan.model import Plan
 from generator.plan.snapshot import Snapshot, tenant_base
 from generator.render.tree import Unit, units
+from generator.repo import layout
 from generator.validate import ValidRepo
 
 

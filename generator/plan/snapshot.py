@@ -18,18 +18,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator import layout
-from generator.changes import ChangeSet, base_text, change_set, git, resolve_revision
-from generator.git_env import git_argv, git_environment
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.render.codeowners import codeowners, scoped_codeowners
 from generator.render.tree import units
-from generator.repo_view import DiskView, OverlayView, RepoView
-from generator.scope import Scope
+from generator.repo import layout
+from generator.repo.changes import ChangeSet, base_text, change_set, git, resolve_revision
+from generator.repo.git_env import git_argv, git_environment
+from generator.repo.scope import Scope
+from generator.repo.view import DiskView, OverlayView, RepoView
 from generator.validate import ValidRepo
 from generator.validate.scoped import check, read_tenants
-from generator.yaml_load import TrustedYAMLError, load_all_trusted, load_trusted
+from generator.yamlio.reader import TrustedYAMLError, load_all_trusted, load_trusted
 
 __all__ = ["change_set", "resolve_revision"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator import layout
 from generator.models.platform import Environment, Platform
+from generator.repo import layout
 
 API = "admissionregistration.k8s.io/v1"
 TENANT_LABEL = "berth.dev/tenant"

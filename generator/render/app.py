@@ -9,14 +9,14 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from generator import layout
-from generator.blueprints import Blueprint
+from generator.load.blueprints import Blueprint
 from generator.models.application import DATABASE_SIZES, Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render.operations import alerts_values, slo_values, vpa_values
 from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
 from generator.render.values import render_blueprint
+from generator.repo import layout
 
 DEFAULT_HEALTH_PATH = "/healthz"
 

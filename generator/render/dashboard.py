@@ -13,11 +13,11 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from generator import layout
 from generator.models.application import Application
 from generator.models.ingress_metrics import CONTROLLERS
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.repo import layout
 
 SCHEMA_VERSION = 39  # Grafana 11's dashboard JSON model
 GIB = 1024**3

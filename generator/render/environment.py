@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator import layout
 from generator.models.platform import Environment, Platform
 from generator.render.admission import POLICY_KINDS
 from generator.render.tenant import (
@@ -22,6 +21,7 @@ from generator.render.tenant import (
     argocd_application,
     wave,
 )
+from generator.repo import layout
 
 # Waves of the root batch: the AppProjects first, then the admission policies, then the
 # tenants (WAVE_NAMESPACE), so that no tenant object is created before the policies hold.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from generator import layout
 from generator.models.platform import Platform
+from generator.repo import layout
 
 
 def environments_readme(platform: Platform) -> str:

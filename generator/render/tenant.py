@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from generator import layout
-from generator.cost import effective_quota
 from generator.models.application import Application
 from generator.models.platform import Environment, Platform
+from generator.models.quota import effective_quota
 from generator.models.tenant import Tenant
 from generator.render.tenant_net import network_patches
 from generator.render.tenant_net import smp as _smp
 from generator.render.tenant_ops import overlay_parts
-from generator.yaml_emit import dump, dump_kept
+from generator.repo import layout
+from generator.yamlio.writer import dump, dump_kept
 
 IN_CLUSTER = "https://kubernetes.default.svc"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"

@@ -17,7 +17,7 @@ from typing import Any
 from generator.models.application import Application
 from generator.models.network import API_SERVER_PORTS
 from generator.models.platform import Platform
-from generator.yaml_emit import dump_kept
+from generator.yamlio.writer import dump_kept
 
 NETPOL = "networking.k8s.io/v1"
 DATABASE_LABEL = "cnpg.io/cluster"  # CloudNativePG puts it on every instance pod of a Cluster

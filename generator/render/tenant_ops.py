@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator import layout
 from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render.dashboard import dashboard
+from generator.repo import layout
 
 # The placeholders' names (blueprints/tenant/{alerts,dashboard,grafana-operator}): with a dot,
 # so that no application (a DNS-1035 label, naming its objects after itself) can take them.

@@ -16,9 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator import layout
-from generator.blueprints import Blueprint
-from generator.fingerprint import generator_fingerprint
+from generator.load.blueprints import Blueprint
 from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
@@ -27,8 +25,10 @@ from generator.render import app as app_objects
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
 from generator.render.readme import environments_readme
+from generator.repo import layout
+from generator.repo.fingerprint import generator_fingerprint
 from generator.validate import ValidRepo
-from generator.yaml_emit import dump_all
+from generator.yamlio.writer import dump_all
 
 HEADER = "# {mark} from {sources}. Do not edit: change the request and run `berth render`.\n"
 

@@ -17,8 +17,8 @@ from typing import Any
 import jinja2
 from jsonschema.protocols import Validator
 
-from generator.blueprints import Blueprint
-from generator.yaml_load import TrustedYAMLError, load_trusted
+from generator.load.blueprints import Blueprint
+from generator.yamlio.reader import TrustedYAMLError, load_trusted
 
 
 class BlueprintError(Exception):

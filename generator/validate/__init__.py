@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from generator.load import RawRepo
-from generator.model_errors import validate_model
 from generator.models.application import Application
+from generator.models.errors import validate_model
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.validate.app_rules import check_apps
 from generator.validate.hosts import check_platform_hosts
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
-from generator.yaml_load import Document
+from generator.yamlio.reader import Document
 
 if TYPE_CHECKING:
-    from generator.blueprints import Blueprint
+    from generator.load.blueprints import Blueprint
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class ValidRepo:
     tenants: dict[str, Tenant]  # by name, sorted
     apps: dict[str, dict[str, Application]] = field(default_factory=dict)  # tenant -> name, sorted
     blueprints: dict[str, Blueprint] = field(default_factory=dict)  # by name
-    # The tenants a scoped check did not read (generator/scope.py): they exist, unchanged.
+    # The tenants a scoped check did not read (generator/repo/scope.py): they exist, unchanged.
     others: frozenset[str] = frozenset()
 
     @property
@@ -48,7 +48,7 @@ def _learn(raw: RawRepo, doc: Document, model: BaseModel | None) -> None:
 def validate_repo(
     raw: RawRepo, only: frozenset[str] | None = None
 ) -> tuple[ValidRepo | None, list[Problem]]:
-    """Every check of `raw`; with `only` (a scoped check, generator/scope.py), the per-tenant
+    """Every check of `raw`; with `only` (a scoped check, generator/repo/scope.py), the per-tenant
     rules run for those tenants alone: the others' requests are the base's, which passed."""
     problems = list(raw.problems)
     platform: Platform | None = None

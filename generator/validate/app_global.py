@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from fractions import Fraction
 
-from generator import layout
-from generator.cost import effective_quota
 from generator.models.application import DATABASE_SIZES, Application
 from generator.models.platform import Platform
+from generator.models.quantity import format_amount, parse_quantity
+from generator.models.quota import effective_quota
 from generator.models.tenant import Tenant
 from generator.problems import Problem
-from generator.quantity import format_amount, parse_quantity
+from generator.repo import layout
 from generator.validate.cron import cron_problem
-from generator.yaml_load import Document
+from generator.yamlio.reader import Document
 
 Apps = Mapping[str, Mapping[str, tuple[Application, Document]]]  # tenant folder -> stem -> app
 Tenants = Mapping[str, tuple[Tenant, Document]]  # folder -> valid tenant

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from generator import layout
 from generator.models.application import Application
 from generator.models.blueprint import ENVIRONMENT_FIELDS
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
+from generator.repo import layout
 from generator.validate.app_global import (
     Apps,
     Tenants,
@@ -27,10 +27,10 @@ from generator.validate.cron import cron_problem
 from generator.validate.hosts import check_grant_tenants, check_hosts_unique, host_problem
 from generator.validate.network import check_api_server, check_egress
 from generator.validate.operations import check_operations
-from generator.yaml_load import Document
+from generator.yamlio.reader import Document
 
 if TYPE_CHECKING:  # blueprints.py imports validate/ (for its error messages)
-    from generator.blueprints import Blueprint
+    from generator.load.blueprints import Blueprint
 
 DATABASE_URL = "DATABASE_URL"  # set by the chart from the database's own Secret
 MAX_CRONJOB_NAME = 52  # a CronJob's Jobs append an 11-character suffix to its name

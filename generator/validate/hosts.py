@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 
-from generator import layout
 from generator.models.platform import Environment, Platform
 from generator.problems import Problem
+from generator.repo import layout
 from generator.validate.app_global import Apps
-from generator.yaml_load import Document
+from generator.yamlio.reader import Document
 
 GRANTS_FIELD = "spec.hostGrants"
 RESERVED_FIELD = "spec.reservedHosts"

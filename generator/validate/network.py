@@ -8,7 +8,7 @@ from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.problems import Problem
 from generator.validate.app_global import Apps
-from generator.yaml_load import Document
+from generator.yamlio.reader import Document
 
 
 def check_egress(platform: Platform, app: Application, doc: Document) -> Iterator[Problem]:

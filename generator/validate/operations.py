@@ -14,7 +14,7 @@ from generator.models.ingress_metrics import CONTROLLERS
 from generator.models.ingress_metrics import KNOWN as KNOWN_CONTROLLERS
 from generator.models.platform import Platform
 from generator.problems import Problem
-from generator.yaml_load import Document
+from generator.yamlio.reader import Document
 
 # Why a VPA must never move the CPU request of a workload an HPA scales on CPU: the HPA's
 # utilisation is usage divided by the request, so each VPA change of the request changes the

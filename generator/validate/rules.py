@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from fractions import Fraction
 
-from generator import layout
-from generator.cost import effective_quota, money, monthly_cost
 from generator.models.platform import Platform
+from generator.models.quantity import format_amount, parse_quantity
+from generator.models.quota import effective_quota, money, monthly_cost
 from generator.models.tenant import Tenant
 from generator.problems import Problem
-from generator.quantity import format_amount, parse_quantity
+from generator.repo import layout
 from generator.validate.operations import check_ingress_controller
-from generator.yaml_load import Document
+from generator.yamlio.reader import Document
 
 RESOURCES = ("cpu", "memory", "storage")
 

@@ -3,7 +3,7 @@
 The tenants' own documents are always all read: the cross-tenant checks (names, namespaces,
 `allowFrom` targets) and the environments' shared files need every tenant. Applications are
 read for the tenants in scope only, unless a blueprint changed (then every application is
-read and checked against it, and the tenants using it come into scope). `generator/scope.py`
+read and checked against it, and the tenants using it come into scope). `generator/repo/scope.py`
 says why that is enough.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator import layout
 from generator.load import RawRepo, RequestCache, load_repo
-from generator.model_errors import validate_model
+from generator.models.errors import validate_model
 from generator.models.tenant import Tenant
 from generator.problems import Problem
-from generator.repo_view import DiskView, RepoView
-from generator.scope import Scope, closure, unowned_blueprint_paths, with_blueprint_users
+from generator.repo import layout
+from generator.repo.scope import Scope, closure, unowned_blueprint_paths, with_blueprint_users
+from generator.repo.view import DiskView, RepoView
 from generator.validate import ValidRepo, validate_repo
 
 

@@ -30,9 +30,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.atomic import write_atomic
 from generator.models.platform import Platform
 from generator.problems import Problem
+from generator.repo.atomic import write_atomic
 from generator.verify.cache_key import (
     Reader,
     Unkeyable,

@@ -45,9 +45,9 @@ from typing import Any
 
 import yaml
 
-from generator import layout
-from generator.changes import ChangeSet, git
 from generator.problems import UsageError
+from generator.repo import layout
+from generator.repo.changes import ChangeSet, git
 from generator.verify import deps
 from generator.verify.documents import load_documents
 from generator.verify.folders import KUSTOMIZATIONS

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from generator import layout
 from generator.problems import Problem
+from generator.repo import layout
 from generator.verify.checks import located_problem
 from generator.verify.sources import Located
 

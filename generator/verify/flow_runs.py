@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
-from generator import layout
 from generator.load import RawRepo
 from generator.problems import Problem
+from generator.repo import layout
 from generator.validate import ValidRepo
 from generator.verify.flows import Checker, check_run
 from generator.verify.nca import AnalyzerError, Cost, Memo, Pairs, connectivity

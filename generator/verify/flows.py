@@ -19,11 +19,11 @@ import ipaddress
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from generator import layout
 from generator.load import RawRepo
 from generator.models.network import API_SERVER_PORTS
 from generator.problems import Problem
 from generator.render.tenant_net import ANYWHERE, CNPG_PORTS
+from generator.repo import layout
 from generator.validate import ValidRepo
 from generator.verify.nca import (
     Conn,
@@ -36,7 +36,7 @@ from generator.verify.nca import (
     pod_endpoint,
 )
 from generator.verify.runtime import Pod
-from generator.yaml_load import Document, Path_
+from generator.yamlio.reader import Document, Path_
 
 POSTGRES = 5432
 DNS_PORT = 53

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from generator import layout
 from generator.models.platform import Platform
 from generator.problems import Problem
+from generator.repo import layout
 from generator.verify import batch, convergence
 from generator.verify.cache import BuildCache
 from generator.verify.changed import Scope

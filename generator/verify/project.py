@@ -17,7 +17,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
-from generator import layout
+from generator.repo import layout
 from generator.verify.globs import filepath_match, glob
 
 ObjPath = tuple[str | int, ...]

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from generator.githost import GitHubHost, GitLabHost, Secret
-from generator.githost.retry import WaitBudget
+from generator.hosts import GitHubHost, GitLabHost, Secret
+from generator.hosts.retry import WaitBudget
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 

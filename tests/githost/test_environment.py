@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from generator.githost import (
+from generator.hosts import (
     DryRunHost,
     GitHostError,
     GitHubHost,

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from generator.githost import DryRunHost, GitHostError, GitHubHost, GitLabHost, LabelEvent
+from generator.hosts import DryRunHost, GitHostError, GitHubHost, GitLabHost, LabelEvent
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from generator.githost import GitHostError, GitHubHost, GitLabHost, Secret
-from generator.githost.retry import WaitBudget
+from generator.hosts import GitHostError, GitHubHost, GitLabHost, Secret
+from generator.hosts.retry import WaitBudget
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 

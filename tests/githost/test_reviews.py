@@ -10,7 +10,7 @@ import io
 
 import pytest
 
-from generator.githost import DryRunHost, GitHostError, GitHubHost, GitLabHost
+from generator.hosts import DryRunHost, GitHostError, GitHubHost, GitLabHost
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 

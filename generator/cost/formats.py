@@ -1,0 +1,118 @@
+"""`berth cost` reports as text, Markdown (a CI run summary) and CSV; JSON is `as_json`.
+
+Every name in a report is a DNS label or a Kubernetes label value, so nothing needs escaping
+in Markdown or CSV; amounts are exact decimal strings from cents.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from generator.cost.report import Money, Report, as_json, percent
+from generator.models.quota import amount
+
+Table = tuple[Sequence[str], list[list[str]]]
+
+
+def _money(m: Money) -> list[str]:
+    return [
+        amount(m.quota, grouped=True),
+        amount(m.apps, grouped=True),
+        amount(m.quota + m.apps, grouped=True),
+    ]
+
+
+def _tables(report: Report) -> list[tuple[str, Table]]:
+    cost = ["quota", "apps", "total"]
+    return [
+        (
+            "Per tenant and environment",
+            (
+                ["tenant", "environment", "cost center", *cost],
+                [[r.tenant, r.environment, r.cost_center, *_money(r.money)] for r in report.rows],
+            ),
+        ),
+        (
+            "Per tenant, with budget use (quota / monthly budget)",
+            (
+                ["tenant", "cost center", *cost, "budget", "budget used"],
+                [
+                    [
+                        t.tenant,
+                        t.cost_center,
+                        *_money(t.money),
+                        "—" if t.budget is None else amount(t.budget, grouped=True),
+                        "—" if t.budget_used is None else f"{percent(t.budget_used)} %",
+                    ]
+                    for t in report.tenants
+                ],
+            ),
+        ),
+        (
+            "Per cost center",
+            (["cost center", *cost], [[c, *_money(m)] for c, m in report.cost_centers]),
+        ),
+        (
+            "Per environment",
+            (["environment", *cost], [[e, *_money(m)] for e, m in report.environments]),
+        ),
+    ]
+
+
+def text(report: Report) -> str:
+    out = [f"Monthly cost in {report.currency} (quota: what the ResourceQuotas reserve;"
+           " apps: what the applications request)\n"]  # fmt: skip
+    for title, (head, rows) in _tables(report):
+        widths = [max(len(c) for c in column) for column in zip(head, *rows, strict=True)]
+        out.append(f"\n{title}:\n")
+        for line in (list(head), *rows):
+            cells = [
+                c.rjust(w) if _is_money(h) else c.ljust(w)
+                for h, c, w in zip(head, line, widths, strict=True)
+            ]
+            out.append("  " + "  ".join(cells).rstrip() + "\n")
+    out.append(f"\nTotal: quota {amount(report.total.quota, grouped=True)}, apps"
+               f" {amount(report.total.apps, grouped=True)} {report.currency} a month\n")  # fmt: skip
+    return "".join(out)
+
+
+def markdown(report: Report) -> str:
+    out = [
+        f"## Monthly cost\n\nIn {report.currency}. **quota**: what the tenants' ResourceQuotas"
+        " reserve; **apps**: what their applications request (resources x replicas, databases)."
+        f" All tenants: **{amount(report.total.quota, grouped=True)}** quota,"
+        f" **{amount(report.total.apps, grouped=True)}** apps.\n"
+    ]
+    for title, (head, rows) in _tables(report):
+        out.append(f"\n### {title}\n\n| {' | '.join(head)} |\n")
+        out.append("|" + "|".join("--:" if _is_money(h) else "---" for h in head) + "|\n")
+        out.extend(f"| {' | '.join(row)} |\n" for row in rows)
+    return "".join(out)
+
+
+def _is_money(column: str) -> bool:
+    return column in ("quota", "apps", "total", "budget", "budget used")
+
+
+def csv_text(report: Report) -> str:
+    """One line per tenant and environment, plain amounts (no thousands separators)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["tenant", "environment", "cost_center", "currency", "quota", "apps", "total"])
+    for r in report.rows:
+        m = r.money
+        writer.writerow(
+            [r.tenant, r.environment, r.cost_center, report.currency,
+             amount(m.quota), amount(m.apps), amount(m.quota + m.apps)]
+        )  # fmt: skip
+    return buffer.getvalue()
+
+
+def json_text(report: Report) -> str:
+    return json.dumps(as_json(report), indent=2) + "\n"
+
+
+FORMATTERS = {"text": text, "json": json_text, "markdown": markdown, "csv": csv_text}

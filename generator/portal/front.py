@@ -1,0 +1,64 @@
+"""The front doors' generated files: the Backstage catalog, its templates and the issue forms.
+
+Written by `render` next to CODEOWNERS (outside `environments/`, rebuilt in full on every run:
+a few hundred microseconds per tenant) so that a request, a changed platform.yaml or a changed
+model shows up in all of them at once and `render --check` notices any that is stale.
+"""
+
+from __future__ import annotations
+
+from generator.portal import backstage as templates
+from generator.portal import catalog
+from generator.portal.issue_forms import form_files
+from generator.render.tree import header
+from generator.repo import layout
+from generator.validate import ValidRepo
+from generator.yamlio.writer import dump, dump_all
+
+
+def catalog_files(
+    repo: ValidRepo, templates: list[str], only: frozenset[str] | None = None
+) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for name, tenant in repo.tenants.items():
+        if only is not None and name not in only:
+            continue
+        apps = repo.apps.get(name, {})
+        sources = [layout.tenant_file(name)]
+        if apps:
+            sources.append(f"{layout.apps_dir(name)}/*{layout.APP_SUFFIX}")
+        files[layout.catalog_tenant_file(name)] = header(*sources, layout.PLATFORM_FILE) + dump_all(
+            catalog.tenant_entities(repo.platform, tenant, apps)
+        )
+    files[layout.CATALOG_LOCATION_FILE] = header(
+        "tenants/*/tenant.yaml", layout.PLATFORM_FILE
+    ) + dump(catalog.location(repo.tenant_names, templates))
+    return files
+
+
+def template_files(repo: ValidRepo) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for name in templates.TEMPLATES:
+        files[layout.catalog_template_file(name)] = header(*TEMPLATE_SOURCES) + dump(
+            templates.template(name, repo.platform, repo.blueprints)
+        )
+    for kind in templates.SKELETONS:
+        files[templates.skeleton_file(kind)] = templates.skeleton(kind)
+    return files
+
+
+TEMPLATE_SOURCES = (
+    layout.PLATFORM_FILE,
+    "blueprints/*/blueprint.yaml",
+    "generator/models/forms.py",
+)
+
+
+def front_files(repo: ValidRepo, only: frozenset[str] | None = None) -> dict[str, str]:
+    """Every front-door file `render` writes besides environments/ and CODEOWNERS (of the
+    tenants' catalog files, those of `only` when it is given)."""
+    return {
+        **catalog_files(repo, list(templates.TEMPLATES), only),
+        **template_files(repo),
+        **form_files(repo.platform, repo.blueprints),
+    }

@@ -1,0 +1,63 @@
+"""What the Git host says about the pull request a plan is for, and the two questions a plan
+asks it: who approved (`--require-approvals`) and who added a label (`--fail-on-delete`,
+`--fail-on-skip`). The host clients (generator/hosts) answer them; the plan only reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Reviews:
+    """Who approved a PR/MR, as the host says it now.
+
+    `approvers` holds lower-case usernames (both hosts compare them case-insensitively) whose
+    approval stands on `head_sha`, the PR's head as the host sees it: on GitHub each user's
+    latest approving or change-requesting review, counted only if it was given on that commit
+    (so a push makes earlier approvals stale even without "dismiss stale approvals"); on
+    GitLab the merge request's current approvals (GitLab resets them on push when the project
+    says so, see docs/ci.md).
+    """
+
+    author: str
+    head_sha: str
+    approvers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    """One label added to or removed from a PR/MR, as the host's history records it."""
+
+    label: str
+    added: bool
+    actor: str  # lower-case username; "" for an account that is gone
+
+
+@dataclass(frozen=True)
+class LabelHistory:
+    """The author of a PR/MR (lower case) and its label events, oldest first.
+
+    The history, not the label list an event payload carries, says who put a label on: the
+    list says only that someone with triage rights did, the PR's author included.
+    """
+
+    author: str
+    events: tuple[LabelEvent, ...]
+
+    def added_by(self, label: str) -> str | None:
+        """Who added `label` last, when the history leaves it on; None when it is off."""
+        who = None
+        for event in self.events:
+            if event.label == label:
+                who = event.actor if event.added else None
+        return who
+
+
+class ReviewReader(Protocol):
+    def reviews(self, number: int) -> Reviews: ...
+
+
+class LabelReader(Protocol):
+    def label_history(self, number: int) -> LabelHistory: ...

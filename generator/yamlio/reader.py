@@ -1,0 +1,358 @@
+"""Reading YAML: strict for requests, trusted for Berth's own output and for tools' output.
+
+This is the one module that parses YAML. Requests get the strict loader below; text that
+Berth itself wrote (rendered values, generated files) and text that kubectl or helm printed
+get `load_trusted` / `load_all_trusted` (libyaml, no positions, no limits).
+
+A request never needs anchors, aliases, tags, several documents or deep nesting, and each
+of those is a way to smuggle in surprises (alias bombs, `!!python/object`, a second document
+nobody reviews). So the loader works on the parser's event stream (libyaml's C parser) and
+builds plain Python data itself, refusing all of them, refusing duplicate keys, and
+resolving plain scalars by the YAML 1.2 core schema only: `yes`, `on` or `0123` stay strings,
+`1.4` is a float (which a string field then rejects instead of silently turning 1.40 into
+1.4).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import yaml
+
+from generator.problems import Problem
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 24
+
+Path_ = tuple[str | int, ...]
+
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+
+
+@dataclass
+class Document:
+    """A loaded request: its data plus where each value and key stands in the file."""
+
+    path: str
+    data: dict[str, Any]
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # An unchanged file that was valid last time (see load.py's RequestCache) arrives as the
+    # JSON of its model; the YAML is parsed only if a problem needs a line and column.
+    model_json: str | None = field(default=None, compare=False, repr=False)
+    reload: Callable[[], Document] | None = field(default=None, compare=False, repr=False)
+    stat: tuple[int, int] | None = field(default=None, compare=False, repr=False)
+
+    def materialize(self) -> Document:
+        if self.reload is not None:
+            real = self.reload()
+            self.reload = None
+            self.data, self.values, self.keys = real.data, real.values, real.keys
+        return self
+
+    def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Line and column of `path`, falling back to the nearest ancestor that exists."""
+        self.materialize()
+        table = self.keys if key else self.values
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def problem(self, path: Path_, message: str, *, key: bool = False) -> Problem:
+        line, col = self.where(path, key=key)
+        return Problem(self.path, line, col, dotted(path), message)
+
+
+def dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+class LoadError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def read_request_bytes(path: str, display: str) -> bytes:
+    """Read a request file, refusing what a request file never is."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise LoadError(Problem(display, 1, 1, "", f"cannot read: {exc.strerror}")) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise LoadError(
+            Problem(display, 1, 1, "", "is a symbolic link; requests must be regular files")
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise LoadError(Problem(display, 1, 1, "", "is not a regular file"))
+    if st.st_size > MAX_FILE_BYTES:
+        raise LoadError(
+            Problem(
+                display,
+                1,
+                1,
+                "",
+                f"is {st.st_size} bytes; a request may be at most {MAX_FILE_BYTES}",
+            )
+        )
+    with open(path, "rb") as fh:
+        return fh.read(MAX_FILE_BYTES + 1)
+
+
+def load_request(path: str, display: str | None = None) -> Document:
+    display = display or path
+    return parse_request(read_request_bytes(path, display), display)
+
+
+def parse_request(raw: bytes, display: str) -> Document:
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(Problem(display, 1, 1, "", f"is larger than {MAX_FILE_BYTES} bytes"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError(Problem(display, line, col, "", "is not valid UTF-8 text")) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _Builder(display).build(text)
+
+
+# --- trusted YAML: Berth's own output and the tools' ---------------------------------------
+
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN_TAG = "tag:berth.dev,2024:plain"
+
+
+class _OwnOutputLoader(_SAFE_LOADER):  # type: ignore[misc]
+    """libyaml's safe loader with the requests' scalar rules (YAML 1.2 core): what Berth
+    wrote is read back exactly as a request with the same text would be."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+
+_OwnOutputLoader.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.DOTALL), None)
+_OwnOutputLoader.add_constructor(_PLAIN_TAG, lambda _loader, node: _resolve_plain(node.value))
+
+
+class _KubernetesLoader(_SAFE_LOADER):  # type: ignore[misc]
+    """How the API server reads manifests (sigs.k8s.io/yaml, YAML 1.1 scalars), except that
+    timestamp-like and `=` scalars stay strings, as they do when Go decodes into JSON."""
+
+
+def _keep_text(_loader: Any, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_KubernetesLoader.add_constructor("tag:yaml.org,2002:timestamp", _keep_text)
+_KubernetesLoader.add_constructor("tag:yaml.org,2002:value", _keep_text)
+
+
+def load_trusted(text: str, *, kubernetes: bool = False) -> Any:
+    """One document of trusted YAML; `kubernetes` for manifests a tool printed."""
+    return yaml.load(text, Loader=_KubernetesLoader if kubernetes else _OwnOutputLoader)
+
+
+def load_all_trusted(text: str, *, kubernetes: bool = False) -> list[Any]:
+    """Every document of a trusted stream (kustomize build, helm template), empty ones dropped."""
+    loader = _KubernetesLoader if kubernetes else _OwnOutputLoader
+    return [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
+
+
+TrustedYAMLError = yaml.YAMLError
+
+
+def _pos(event: Any) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a value (or a key) stands in the text: 0-based (line, column) of its first
+    character and of the one after its last, its scalar style ('', "'", '"', '|', '>') and,
+    for a mapping or sequence, whether it is written in flow style ({...}, [...])."""
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    style: str = ""
+    flow: bool = False
+
+
+@dataclass
+class Spans:
+    """The spans of every value and key of a document, by path (generator/yamlio/edit.py)."""
+
+    values: dict[Path_, Span] = field(default_factory=dict)
+    keys: dict[Path_, Span] = field(default_factory=dict)
+
+
+def parse_with_spans(raw: bytes, display: str) -> tuple[Document, Spans]:
+    """`parse_request` that also keeps where every value and key starts and ends."""
+    spans = Spans()
+    if len(raw) > MAX_FILE_BYTES:
+        raise LoadError(Problem(display, 1, 1, "", f"is larger than {MAX_FILE_BYTES} bytes"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LoadError(Problem(display, 1, 1, "", "is not valid UTF-8 text")) from None
+    if text.startswith("\ufeff"):
+        raise LoadError(Problem(display, 1, 1, "", "starts with a byte order mark; remove it"))
+    builder = _Builder(display)
+    builder.spans = spans
+    return builder.build(text), spans
+
+
+def _span(start: Any, end: Any, style: str = "", flow: bool = False) -> Span:
+    return Span((start.line, start.column), (end.line, end.column), style, flow)
+
+
+class _Builder:
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.doc = Document(display, {})
+        self.spans: Spans | None = None
+
+    def fail(self, event: Any, message: str, path: Path_ = ()) -> LoadError:
+        line, col = _pos(event)
+        return LoadError(Problem(self.display, line, col, dotted(path), message))
+
+    def build(self, text: str) -> Document:
+        try:
+            events = list(yaml.parse(text, Loader=yaml.CSafeLoader))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            message = f"YAML syntax error: {exc.problem or exc}"
+            if exc.context and exc.context_mark is not None:
+                start = exc.context_mark
+                message += (
+                    f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+                )
+            raise LoadError(Problem(self.display, line, col, "", message)) from None
+        except yaml.YAMLError as exc:  # reader errors: control characters and the like
+            raise LoadError(Problem(self.display, 1, 1, "", f"YAML error: {exc}")) from None
+
+        docs = [i for i, ev in enumerate(events) if isinstance(ev, yaml.DocumentStartEvent)]
+        if not docs:
+            raise LoadError(Problem(self.display, 1, 1, "", "is empty; expected a mapping"))
+        if len(docs) > 1:
+            raise self.fail(
+                events[docs[1]], "holds more than one YAML document; put one request per file"
+            )
+        self.events = events
+        self.i = docs[0] + 1
+        first = events[self.i]
+        if not isinstance(first, yaml.MappingStartEvent):
+            raise self.fail(first, "the document must be a mapping (key: value pairs)")
+        data = self.node((), 0)
+        assert isinstance(data, dict)
+        self.doc.data = data
+        return self.doc
+
+    def node(self, path: Path_, depth: int) -> Any:
+        ev: Any = self.events[self.i]
+        self.i += 1
+        if depth > MAX_DEPTH:
+            raise self.fail(ev, f"nesting deeper than {MAX_DEPTH} levels", path)
+        if isinstance(ev, yaml.AliasEvent):
+            raise self.fail(
+                ev, "aliases (*name) are not allowed in requests; write the value out", path
+            )
+        if ev.anchor is not None:
+            raise self.fail(
+                ev, "anchors (&name) are not allowed in requests; write the value out", path
+            )
+        self.doc.values[path] = _pos(ev)
+        if isinstance(ev, yaml.ScalarEvent):
+            if ev.tag is not None and ev.tag != "!":
+                raise self.fail(
+                    ev, f"tags ({ev.tag}) are not allowed; quote the value instead", path
+                )
+            if self.spans is not None:
+                self.spans.values[path] = _span(ev.start_mark, ev.end_mark, ev.style or "")
+            if not ev.style and ev.implicit[0] and ev.tag is None:
+                return _resolve_plain(ev.value)
+            return ev.value
+        if ev.tag is not None:
+            raise self.fail(ev, f"tags ({ev.tag}) are not allowed", path)
+        if isinstance(ev, yaml.SequenceStartEvent):
+            items: list[Any] = []
+            while not isinstance(self.events[self.i], yaml.SequenceEndEvent):
+                items.append(self.node((*path, len(items)), depth + 1))
+            self._close(ev, path)
+            return items
+        if isinstance(ev, yaml.MappingStartEvent):
+            mapping: dict[str, Any] = {}
+            while not isinstance(self.events[self.i], yaml.MappingEndEvent):
+                key_ev = self.events[self.i]
+                if not isinstance(key_ev, yaml.ScalarEvent):
+                    raise self.fail(key_ev, "keys must be plain strings", path)
+                if key_ev.anchor is not None or (key_ev.tag is not None and key_ev.tag != "!"):
+                    raise self.fail(key_ev, "keys may not carry anchors or tags", path)
+                self.i += 1
+                key = key_ev.value
+                if key == "<<":
+                    raise self.fail(key_ev, "merge keys (<<) are not allowed in requests", path)
+                if key in mapping:
+                    first = self.doc.keys[(*path, key)]
+                    raise self.fail(
+                        key_ev, f"duplicate key {key!r} (first defined on line {first[0]})", path
+                    )
+                self.doc.keys[(*path, key)] = _pos(key_ev)
+                if self.spans is not None:
+                    self.spans.keys[(*path, key)] = _span(key_ev.start_mark, key_ev.end_mark)
+                mapping[key] = self.node((*path, key), depth + 1)
+            self._close(ev, path)
+            return mapping
+        raise self.fail(ev, f"unexpected YAML event {type(ev).__name__}", path)
+
+    def _close(self, start: Any, path: Path_) -> None:
+        end = self.events[self.i]
+        self.i += 1
+        if self.spans is not None:
+            self.spans.values[path] = _span(
+                start.start_mark, end.end_mark, flow=bool(start.flow_style)
+            )
+
+
+def _resolve_plain(value: str) -> Any:
+    if value in _NULL:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT.fullmatch(value):
+        return int(value)
+    if _FLOAT.fullmatch(value):
+        lowered = value.lower()
+        if lowered.endswith(".inf"):
+            return float("-inf") if lowered.startswith("-") else float("inf")
+        if lowered == ".nan":
+            return float("nan")
+        return float(value)
+    return value
