@@ -1,8 +1,10 @@
 """The `berth` command: argument parsing and the one place that turns failures into exit codes.
 
 Exit codes: 0 fine, 1 invalid input, stale output or a failed check, 2 usage error, 3 a bug
-in Berth. Library code raises; only this module prints tracebacks, and only when BERTH_DEBUG
-is set.
+in Berth, 4 the Git host refused a request or could not be reached. Commands raise; `main`
+is the one place that maps an error to its code, and the only one that prints tracebacks
+(when BERTH_DEBUG is set). It is also the only reader of the process environment: commands
+get it as a mapping.
 """
 
 from __future__ import annotations
@@ -11,20 +13,18 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TextIO, cast
 
-from generator.problems import BerthError, UsageError
+from generator.hosts import ci
+from generator.problems import BerthError, HostError, UsageError
 from generator.problems.reporters import FORMATS, Format, render_problems
 from generator.repo import layout
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_BUG = 3
-
-
-def _default_format() -> Format:
-    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+EXIT_HOST = 4
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,8 +224,11 @@ def _require_repo(root: str) -> None:
         )
 
 
-def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    fmt = cast(Format, getattr(args, "format", None) or _default_format())
+def dispatch(
+    args: argparse.Namespace, out: TextIO, err: TextIO, env: Mapping[str, str] | None = None
+) -> int:
+    env = os.environ if env is None else env
+    fmt = cast(Format, getattr(args, "format", None) or ci.default_format(env))
     if args.command == "validate":
         from generator.commands import validate
 
@@ -257,6 +260,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             base=args.base,
             jobs=args.jobs,
             cache=args.cache,
+            env=env,
         )
     if args.command == "plan":
         from generator.commands import plan
@@ -271,7 +275,7 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             fail_on_skip=args.fail_on_skip,
             require_approvals=args.require_approvals,
             scoped=not args.all,
-            env=os.environ,
+            env=env,
             out=out,
             err=err,
         )
@@ -283,23 +287,23 @@ def dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "comment":
         from generator.commands import comment
 
-        return comment.run(args.file, marker=args.marker, env=os.environ, out=out, err=err)
+        return comment.run(args.file, marker=args.marker, env=env, out=out, err=err)
     if args.command == "intake":
         from generator.commands import intake
 
         _require_repo(args.root)
-        return intake.run(args.root, event_path=args.event, env=os.environ, out=out, err=err)
+        return intake.run(args.root, event_path=args.event, env=env, out=out, err=err)
     if args.command in ("bump", "promote", "status"):
         _require_repo(args.root)
-        return _release(args, out, err)
+        return _release(args, out, err, env)
     raise UsageError(f"unknown command {args.command!r}")
 
 
-def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _release(args: argparse.Namespace, out: TextIO, err: TextIO, env: Mapping[str, str]) -> int:
     if args.command == "bump":
         from generator.commands import bump
 
-        request = bump.request_from(args, os.environ)
+        request = bump.request_from(args, env)
         return bump.run(
             args.root,
             target=request.target,
@@ -307,7 +311,7 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             tag=request.tag,
             digest=request.digest,
             into=args.into,
-            env=os.environ,
+            env=env,
             out=out,
             err=err,
         )
@@ -322,7 +326,7 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             with_config=args.with_config,
             skip=args.skip_environments,
             into=args.into,
-            env=os.environ,
+            env=env,
             out=out,
             err=err,
         )
@@ -349,6 +353,9 @@ def main(
     except UsageError as exc:
         err.write(f"berth: error: {exc}\n")
         return EXIT_USAGE
+    except HostError as exc:
+        err.write(f"berth: error: {exc}\n")
+        return EXIT_HOST
     except KeyboardInterrupt:
         err.write("berth: interrupted\n")
         return 130

@@ -21,7 +21,8 @@ import yaml
 
 import generator.commands.comment
 import generator.commands.intake
-from generator.hosts import GitHost, GitHubHost, Secret, host_from_environment
+from generator.cli import EXIT_HOST
+from generator.hosts.connect import GitHost, GitHubHost, Secret, host_from_environment
 from generator.hosts.retry import WaitBudget
 from generator.intake.event import issue_event
 from generator.intake.proposal import Proposal, Rejection, propose
@@ -411,7 +412,7 @@ def test_a_git_host_error_is_reported_without_a_traceback(
 
     code, _, err = intake(checkout, github_event(tmp_path, "opened", tenant_form()), monkeypatch)
 
-    assert code == 2
+    assert code == EXIT_HOST
     assert err.startswith("berth: error: GitHub: opening the pull request from 'berth/issue-1'")
     assert "HTTP 403" in err and "Traceback" not in err
 
@@ -748,7 +749,7 @@ def test_comment_errors(
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(pull_request_event(tmp_path)))
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_not-the-token")
     code, _, err = berth(tmp_path, "comment", "--file", str(plan))
-    assert code == 2
+    assert code == EXIT_HOST
     assert "HTTP 401" in err and "Traceback" not in err and "not-the-token" not in err
 
     code, _, err = berth(tmp_path, "comment", "--file", str(tmp_path / "missing.md"))

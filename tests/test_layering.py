@@ -134,3 +134,37 @@ def test_a_misplaced_module_fails(module: str, source: str, expected: str, tmp_p
     path.write_text(source)
     found = violations([(module, path)])
     assert len(found) == 1 and expected in found[0], found
+
+
+# Modules that hand the process environment on to a tool they run (git, kustomize, helm) or
+# key a cache on the tool settings in it; none decides anything from it.
+PASSES_ENVIRONMENT_ON = {
+    "generator.repo.git_env",
+    "generator.verify.sources",
+    "generator.verify.cache",
+}
+
+
+def environment_readers(found: Iterable[tuple[str, Path]]) -> list[str]:
+    """Modules that read the process environment (os.environ, os.getenv)."""
+    readers = []
+    for module, path in found:
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
+                readers.append(module)
+                break
+    return readers
+
+
+def test_only_the_cli_reads_the_environment() -> None:
+    """`cli.main` reads it once and hands a mapping down; the CI detector (hosts/ci.py)
+    answers every question about the job from that mapping."""
+    readers = set(environment_readers(modules())) - PASSES_ENVIRONMENT_ON
+    assert readers == {"generator.cli"}
+
+
+def test_an_environment_reader_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("import os\n\ndef f() -> bool:\n    return bool(os.environ.get('CI'))\n")
+    assert environment_readers([("generator.plan.m", path)]) == ["generator.plan.m"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.hosts import LabelEvent, LabelHistory
+from generator.hosts.connect import LabelEvent, LabelHistory
 from generator.plan.labels import judge
 from tests.support.fake_github import FakeGitHub, load_reference
 from tests.support.fake_gitlab import FakeGitLab

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 import pytest
 
 import generator.commands.bump
-from generator.hosts import GitHost, GitHubHost, Secret, host_from_environment
+from generator.hosts.connect import GitHost, GitHubHost, Secret, host_from_environment
 from generator.hosts.retry import WaitBudget
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from generator.hosts import ci
 from generator.problems import Problem, UsageError
 from generator.validate import ValidRepo
 from generator.validate.scoped import check as check_requests
@@ -310,11 +311,11 @@ def test_an_analyzer_that_fails_is_a_problem_not_a_traceback(built: Any, tmp_pat
 
 def test_a_missing_analyzer_is_an_error_under_ci_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(nca_module, "find_nca", lambda: None)
-    monkeypatch.setenv("CI", "true")
     with pytest.raises(UsageError, match="network-config-analyzer"):
-        nca_module.require_nca()
-    monkeypatch.setenv("CI", "")
-    assert nca_module.require_nca() is None
+        nca_module.require_nca(strict=ci.in_ci({"CI": "true"}))
+    with pytest.raises(UsageError, match="network-config-analyzer"):
+        nca_module.require_nca(strict=ci.in_ci({"GITLAB_CI": "true"}))
+    assert nca_module.require_nca(strict=ci.in_ci({"CI": ""})) is None
 
 
 def test_one_tenant_a_run_is_still_clean_and_strangers_stand_for_the_rest(

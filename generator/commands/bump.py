@@ -14,7 +14,7 @@ pull request's body is the plan (generator/plan). Without a token it is a dry ru
 prints the diff and the plan (exit 0).
 
 Exit codes: 0 proposed, or nothing to do; 1 an invalid value or repository (nothing
-written); 2 the Git host refused.
+written); 2 usage error; 4 the Git host refused (cli.EXIT_HOST).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from generator.hosts import GitHostError, ci, host_from_environment
+from generator.hosts import ci
+from generator.hosts.connect import GitHostError, host_from_environment
 from generator.load import RequestCache, load_repo
 from generator.models.image import released
 from generator.plan.markdown import render_markdown
@@ -177,58 +178,54 @@ def propose(
             raise BerthError([Problem(path, line, col, exc.field, str(exc))]) from None
     host = host_from_environment(env, out=out)
     target = into or default_branch(env)
-    try:
-        if after == before:
-            out.write(f"berth: {target} has this release already; nothing to change\n")
-            closed = host.close_pull_request(
-                branch=proposal.branch, comment="The base branch has this release already."
-            )
-            if closed:
-                out.write(f"berth: closed the outdated pull request {closed}\n")
-            return 0
-        new = _write_valid(root, before, after, err)
-        if new is None:
-            return 1
-        built = units(new)
-        _render(root, new, built)
-        tenants = frozenset({requests.tenant})
-        plan, generated = scoped_plan(
-            root,
-            _before(new, requests),
-            new,
-            tenants,
-            base_ref=target,
-            base_sha=_head(root),
-            after_units=built,
+    if after == before:
+        out.write(f"berth: {target} has this release already; nothing to change\n")
+        closed = host.close_pull_request(
+            branch=proposal.branch, comment="The base branch has this release already."
         )
-        for path in after:
-            out.write(_diff(path, before[path], after[path]))
-        out.write(render_text(plan))
-        # Every generated file of the tenant: the host commits those that differ from the
-        # base branch (a file an older bump changed on the branch is put back, too).
-        files = {path: after[path] for path in after}
-        files |= {path: text.encode() for path, text in generated.items()}
-        scope = ", ".join(f"`{t}`" for t in sorted(tenants))
-        note = (
-            f"\n_The plan covers the tenant(s) this release changes ({scope}); the other"
-            " tenants' generated files do not change, and their applications' costs are not"
-            " in the totals._\n"
-        )
-        summary = f"{proposal.summary[:MAX_SUMMARY]}\n\n"
-        # GitHub and GitLab cap a description at 65,536 characters, as a comment.
-        room = ci.COMMENT_LIMIT - len(summary) - len(note)
-        body = summary + render_markdown(plan, job_url=ci.job_log_url(env), limit=room) + note
-        url = host.upsert_pull_request(
-            branch=proposal.branch,
-            base=target,
-            title=proposal.title,
-            body=body,
-            files=files,
-            message=proposal.title,
-        )
-    except GitHostError as exc:
-        err.write(f"berth: error: {exc}\n")
-        return 2
+        if closed:
+            out.write(f"berth: closed the outdated pull request {closed}\n")
+        return 0
+    new = _write_valid(root, before, after, err)
+    if new is None:
+        return 1
+    built = units(new)
+    _render(root, new, built)
+    tenants = frozenset({requests.tenant})
+    plan, generated = scoped_plan(
+        root,
+        _before(new, requests),
+        new,
+        tenants,
+        base_ref=target,
+        base_sha=_head(root),
+        after_units=built,
+    )
+    for path in after:
+        out.write(_diff(path, before[path], after[path]))
+    out.write(render_text(plan))
+    # Every generated file of the tenant: the host commits those that differ from the
+    # base branch (a file an older bump changed on the branch is put back, too).
+    files = {path: after[path] for path in after}
+    files |= {path: text.encode() for path, text in generated.items()}
+    scope = ", ".join(f"`{t}`" for t in sorted(tenants))
+    note = (
+        f"\n_The plan covers the tenant(s) this release changes ({scope}); the other"
+        " tenants' generated files do not change, and their applications' costs are not"
+        " in the totals._\n"
+    )
+    summary = f"{proposal.summary[:MAX_SUMMARY]}\n\n"
+    # GitHub and GitLab cap a description at 65,536 characters, as a comment.
+    room = ci.COMMENT_LIMIT - len(summary) - len(note)
+    body = summary + render_markdown(plan, job_url=ci.job_log_url(env), limit=room) + note
+    url = host.upsert_pull_request(
+        branch=proposal.branch,
+        base=target,
+        title=proposal.title,
+        body=body,
+        files=files,
+        message=proposal.title,
+    )
     out.write(f"berth: {proposal.title} -> {url}\n")
     if proposal.auto_merge:
         try:

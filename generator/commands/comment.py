@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TextIO
 
-from generator.hosts import DryRunHost, GitHostError, ci, host_from_environment
+from generator.hosts import ci
 from generator.hosts.base import hidden_marker
+from generator.hosts.connect import DryRunHost, host_from_environment
 from generator.problems import UsageError
 
 TRUNCATED = "\n\n(truncated to fit the comment size limit; see the job log)\n"
@@ -42,11 +43,7 @@ def run(path: str, *, marker: str, env: Mapping[str, str], out: TextIO, err: Tex
             "no pull request to comment on: this job's event has no pull_request.number"
             " (GITHUB_EVENT_PATH) and CI_MERGE_REQUEST_IID is not set"
         )
-    try:
-        url = host.upsert_comment("pull", number, body, marker=marker)
-    except GitHostError as exc:
-        err.write(f"berth: error: {exc}\n")
-        return 2
+    url = host.upsert_comment("pull", number, body, marker=marker)
     out.write(f"berth: comment {url}\n")
     return 0
 

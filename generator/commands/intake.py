@@ -22,7 +22,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TextIO
 
-from generator.hosts import GitHost, GitHostError, ci, host_from_environment
+from generator.hosts import ci
+from generator.hosts.connect import GitHost, host_from_environment
 from generator.intake import FORMS
 from generator.intake.authority import refusal
 from generator.intake.event import IssueEvent, issue_event
@@ -54,11 +55,7 @@ def run(
         out.write(f"berth: issue #{event.number} {skip}; nothing to do\n")
         return 0
     host = host_from_environment(env, out=out)
-    try:
-        return _intake(root, event, host, out)
-    except GitHostError as exc:
-        err.write(f"berth: error: {exc}\n")
-        return 2
+    return _intake(root, event, host, out)
 
 
 def _skip_reason(event: IssueEvent) -> str:

@@ -6,8 +6,8 @@ pull request label `berth/approve-deletion` (APPROVE_DELETION_LABEL), or `--fail
 and an image skips an environment without the label `berth/approve-skip` (plan/images.py),
 each label counting only when a platform maintainer other than the author added it
 (plan/labels.py), or `--require-approvals` and a tenant whose generated files change lacks
-its owners' approval (plan/approvals.py); 2 usage or internal error (also: the host could not
-be asked about reviews or labels).
+its owners' approval (plan/approvals.py); 2 usage error; 4 the host could not be asked about
+reviews or labels (cli.EXIT_HOST).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Literal, TextIO
 
 from generator.hosts import ci
 from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, approvals, make_plan
-from generator.plan.labels import HostError, LabelCheck
+from generator.plan.labels import LabelCheck
 from generator.plan.markdown import render_markdown
 from generator.plan.report import render_json, render_text
 from generator.problems.reporters import render_problems
@@ -49,9 +49,7 @@ def run(
     if plan is not None:
         untrusted = plan.untrusted
     if untrusted or plan is None:
-        err.write(
-            render_problems(untrusted, "github" if env.get("GITHUB_ACTIONS") == "true" else "text")
-        )
+        err.write(render_problems(untrusted, ci.default_format(env)))
         err.write("berth: the generated tree is not the one berth renders; no plan was made\n")
         return 1
     if plan.scope:
@@ -73,40 +71,32 @@ def run(
         plan.maintainers,
         partial(_label_history, env, out),
     )
-    try:
-        if fail_on_delete and plan.deletions and not _label(labels, APPROVE_DELETION_LABEL, err):
+    if fail_on_delete and plan.deletions and not _label(labels, APPROVE_DELETION_LABEL, err):
+        err.write(
+            f"berth: this change deletes {len(plan.deletions)} namespace(s), application(s)"
+            f" or database object(s) in sync: manual environments; a platform maintainer"
+            f" other than the author adds the label {APPROVE_DELETION_LABEL!r} to approve\n"
+        )
+        status = 1
+    if fail_on_skip and plan.skips and not _label(labels, APPROVE_SKIP_LABEL, err):
+        for change in plan.skips:
             err.write(
-                f"berth: this change deletes {len(plan.deletions)} namespace(s), application(s)"
-                f" or database object(s) in sync: manual environments; a platform maintainer"
-                f" other than the author adds the label {APPROVE_DELETION_LABEL!r} to approve\n"
+                f"berth: {change.label} did not run in {change.previous_env} before this"
+                f" change (it ran {change.previous_text})\n"
             )
-            status = 1
-        if fail_on_skip and plan.skips and not _label(labels, APPROVE_SKIP_LABEL, err):
-            for change in plan.skips:
-                err.write(
-                    f"berth: {change.label} did not run in {change.previous_env} before this"
-                    f" change (it ran {change.previous_text})\n"
-                )
-            err.write(
-                f"berth: this change skips an environment; promote through each environment in"
-                f" turn, or a platform maintainer other than the author adds the label"
-                f" {APPROVE_SKIP_LABEL!r} to approve\n"
-            )
-            status = 1
-    except HostError as exc:
-        err.write(f"berth: error: {exc}\n")
-        return 2
+        err.write(
+            f"berth: this change skips an environment; promote through each environment in"
+            f" turn, or a platform maintainer other than the author adds the label"
+            f" {APPROVE_SKIP_LABEL!r} to approve\n"
+        )
+        status = 1
     if require_approvals:
         # Only here: the Git host clients take longer to import than a scoped plan to make.
-        from generator.hosts import GitHostError, host_from_environment
+        from generator.hosts.connect import host_from_environment
 
-        try:
-            pull = (ci.pull_request_number(env), ci.planned_head(env))
-            host = host_from_environment(env, out=out)
-            agreed = approvals.check(plan.approvals, host, pull, out, err)
-        except GitHostError as exc:
-            err.write(f"berth: error: {exc}\n")
-            return 2
+        pull = (ci.pull_request_number(env), ci.planned_head(env))
+        host = host_from_environment(env, out=out)
+        agreed = approvals.check(plan.approvals, host, pull, out, err)
         status = status or (0 if agreed else 1)
     return status
 
@@ -114,12 +104,9 @@ def run(
 def _label_history(env: Mapping[str, str], out: TextIO, number: int) -> LabelHistory:
     """The pull request's label history, asked of the host only when a label must be judged."""
     # Only here: the Git host clients take longer to import than a plan to make.
-    from generator.hosts import GitHostError, host_from_environment
+    from generator.hosts.connect import host_from_environment
 
-    try:
-        return host_from_environment(env, out=out).label_history(number)
-    except GitHostError as exc:
-        raise HostError(str(exc)) from None
+    return host_from_environment(env, out=out).label_history(number)
 
 
 def _label(labels: LabelCheck, label: str, err: TextIO) -> bool:

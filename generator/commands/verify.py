@@ -7,9 +7,11 @@ says why that is enough); with `--cache`, builds whose inputs are unchanged are 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from generator.hosts import ci
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.problems.reporters import Format, render_problems
@@ -97,6 +99,7 @@ def run(
     base: str | None = None,
     jobs: int | None = None,
     cache: str | None = None,
+    env: Mapping[str, str],
 ) -> int:
     tools = find_tools()
     if jobs is not None and jobs < 1:
@@ -114,7 +117,7 @@ def run(
     checked = check_requests(root, None if change is None else scope_of(change), requests)
     raw, valid, problems = checked.raw, checked.valid, checked.problems
     if valid is None:
-        _report(problems, fmt, output, out, summary=None)
+        _report(problems, fmt, output, out, None, env)
         err.write("berth: verify needs valid requests; fix the problems above\n")
         return 1
     spec = valid.platform.spec
@@ -139,7 +142,7 @@ def run(
     problems = [p for p in untrusted if p not in strays]
     problems += crd_dir_problems(root, list(spec.crdDirs), raw.platform)
     if problems:
-        _report(problems, fmt, output, out, summary=None)
+        _report(problems, fmt, output, out, None, env)
         return 1
     schemas = Schemas(spec.kubernetesVersion, [Path(root, d) for d in spec.crdDirs])
     scope = change_scope(root, change, list(spec.crdDirs)) if change is not None else None
@@ -149,7 +152,7 @@ def run(
             builds = BuildCache(cache, root, valid.platform, schemas, tools)
         except Unkeyable as exc:
             err.write(f"berth: verify cache not used: {exc}\n")
-    flows = runtime_flows(scope)
+    flows = runtime_flows(scope, strict=ci.in_ci(env))
     if builds is not None and flows.nca is not None:
         try:
             flows.memo = Memo(builds, analyzer_identity(flows.nca))
@@ -178,12 +181,17 @@ def run(
         if summary.skipped:
             line += f"; {summary.skipped} unchanged Applications not followed"
         line += f"; {flows.summary}\n"
-    _report(problems, fmt, output, out, summary=line)
+    _report(problems, fmt, output, out, line, env)
     return 1 if problems else 0
 
 
 def _report(
-    problems: list[Problem], fmt: Format, output: str | None, out: TextIO, summary: str | None
+    problems: list[Problem],
+    fmt: Format,
+    output: str | None,
+    out: TextIO,
+    summary: str | None,
+    env: Mapping[str, str],
 ) -> None:
     """The report in `fmt` to FILE or stdout; with FILE, stdout still gets the text version
     (workflow annotations under GitHub Actions, so one run serves the comment and the log)."""
@@ -191,7 +199,7 @@ def _report(
     if output:
         report = text if fmt == "text" else render_problems(problems, fmt, title=TITLE)
         write_atomic(output, report)
-        if os.environ.get("GITHUB_ACTIONS") == "true":
+        if ci.default_format(env) == "github":
             out.write(render_problems(problems, "github") + (summary or ""))
         else:
             out.write(text)

@@ -13,6 +13,7 @@ import hashlib
 import re
 from typing import Literal, Protocol, runtime_checkable
 
+from generator.problems import HostError
 from generator.repo.pull_request import LabelEvent as LabelEvent
 from generator.repo.pull_request import LabelHistory as LabelHistory
 from generator.repo.pull_request import Reviews as Reviews
@@ -23,7 +24,7 @@ from generator.repo.pull_request import Reviews as Reviews
 Kind = Literal["pull", "issue"]
 
 
-class GitHostError(Exception):
+class GitHostError(HostError):
     """A request the host refused for good (401, 403, 404, 422, ...) or kept failing.
 
     The message is complete for a user (what was attempted, the HTTP status, the host's own

@@ -8,14 +8,14 @@ a webhook payload is data, read from a file, never from a command line:
   (the job log link).
 - GitLab: `CI_MERGE_REQUEST_IID`, `CI_MERGE_REQUEST_LABELS` (comma-separated), `CI_JOB_URL`.
 
-Tokens are not read here; `generator.hosts.host_from_environment` does that.
+Tokens are not read here; `generator.hosts.connect.host_from_environment` does that.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from generator.problems import UsageError
 from generator.problems.code_spans import COMMENT_LIMIT as COMMENT_LIMIT
@@ -52,11 +52,37 @@ def read_event(path: str) -> dict[str, Any]:
     return data
 
 
-def on_gitlab(env: Mapping[str, str]) -> bool:
-    """GitLab CI rather than GitHub Actions (the CI system's own flag wins, as in githost)."""
+Platform = Literal["github", "gitlab"]
+
+
+def platform(env: Mapping[str, str]) -> Platform | None:
+    """The CI system this job runs on, or None outside CI. The systems' own flags first, so a
+    stray variable of the other one cannot win; then what names a project on one of them (a
+    job run by hand with a repository and a token set)."""
     if _get(env, "GITHUB_ACTIONS"):
-        return False
-    return bool(_get(env, "GITLAB_CI") or _get(env, "CI_MERGE_REQUEST_IID"))
+        return "github"
+    if _get(env, "GITLAB_CI"):
+        return "gitlab"
+    if _get(env, "GITHUB_REPOSITORY"):
+        return "github"
+    if _get(env, "CI_PROJECT_ID") or _get(env, "CI_MERGE_REQUEST_IID"):
+        return "gitlab"
+    return None
+
+
+def on_gitlab(env: Mapping[str, str]) -> bool:
+    return platform(env) == "gitlab"
+
+
+def in_ci(env: Mapping[str, str]) -> bool:
+    """Any CI system (`CI` is set by GitHub Actions, GitLab CI and most others): there a
+    missing tool is a failure, not a skipped check."""
+    return bool(_get(env, "CI")) or platform(env) is not None
+
+
+def default_format(env: Mapping[str, str]) -> Literal["github", "text"]:
+    """Problems as workflow annotations under GitHub Actions, as text elsewhere."""
+    return "github" if _get(env, "GITHUB_ACTIONS") == "true" else "text"
 
 
 def _github_pull_request(env: Mapping[str, str]) -> dict[str, Any] | None:

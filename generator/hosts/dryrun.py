@@ -9,7 +9,6 @@ import sys
 from typing import TextIO
 
 from generator.hosts.base import (
-    GitHostError,
     Kind,
     LabelHistory,
     Reviews,
@@ -18,6 +17,7 @@ from generator.hosts.base import (
     noun,
     with_marker,
 )
+from generator.problems import UsageError
 
 
 class DryRunHost:
@@ -86,8 +86,9 @@ class DryRunHost:
         return f"dry-run://pull/{branch}"
 
     def reviews(self, number: int) -> Reviews:
-        # A check must not pass because it could not look: no token, no answer.
-        raise GitHostError(
+        # A check must not pass because it could not look: no token, no answer (a usage
+        # error: the job lacks a setting, the host refused nothing).
+        raise UsageError(
             f"cannot read the reviews of {noun('pull', number)} of {self.target}"
             f" ({self.reason or 'no token'}); the approvals check needs a token that can read"
             " them (GitHub: GITHUB_TOKEN with pull-requests: read; GitLab: BERTH_GITLAB_READ_TOKEN)"
@@ -95,7 +96,7 @@ class DryRunHost:
 
     def label_history(self, number: int) -> LabelHistory:
         # An approval label must not count because no one could check who added it.
-        raise GitHostError(
+        raise UsageError(
             f"cannot read the label events of {noun('pull', number)} of {self.target}"
             f" ({self.reason or 'no token'}); an approval label counts only when the host"
             " says who added it (GitHub: GITHUB_TOKEN with issues: read; GitLab:"

@@ -21,11 +21,6 @@ from dataclasses import dataclass
 from generator.problems import UsageError
 from generator.repo.pull_request import LabelHistory
 
-
-class HostError(Exception):
-    """The host could not be asked who added a label (its message is complete)."""
-
-
 # Reads the label history of pull request N; raises HostError when the host cannot be asked.
 HistoryReader = Callable[[int], LabelHistory]
 

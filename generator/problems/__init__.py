@@ -13,6 +13,11 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 
 
+class HostError(Exception):
+    """A Git host refused a request or could not be reached. The message is complete for a
+    user (what was attempted, the host's words, a hint) and never holds a token."""
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     file: str

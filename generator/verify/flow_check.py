@@ -43,12 +43,13 @@ class RuntimeFlows:
         )
 
 
-def runtime_flows(scope: Scope | None) -> RuntimeFlows:
+def runtime_flows(scope: Scope | None, *, strict: bool) -> RuntimeFlows:
     """The flows need every tenant's policies and pods: a verify that follows only what a
-    change can affect (`--base`) leaves them to the full verify of the main branch."""
+    change can affect (`--base`) leaves them to the full verify of the main branch. `strict`
+    (in CI): a missing analyzer is an error, not a skipped check."""
     if scope is not None and not scope.read_all:
         return RuntimeFlows(None, None, "--base follows part of the tree (the full verify does)")
-    nca = require_nca()
+    nca = require_nca(strict)
     if nca is None:
         return RuntimeFlows(None, None, f"nca not found ({INSTALL_HINT})")
     return RuntimeFlows(nca, Network())

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from generator.hosts import GitHubHost, GitLabHost, Secret
+from generator.hosts.connect import GitHubHost, GitLabHost, Secret
 from generator.hosts.retry import WaitBudget
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab

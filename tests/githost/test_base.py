@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.hosts import GitHubHost, GitLabHost, Secret, hidden_marker
 from generator.hosts.base import check_proposal, git_blob_sha, with_marker
+from generator.hosts.connect import GitHubHost, GitLabHost, Secret, hidden_marker
 from tests.support.fake_github import GitStore
 
 TOKEN = "ghs_s3cr3t_value_XYZ"

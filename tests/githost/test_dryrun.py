@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from generator.hosts import DryRunHost, GitHost
+from generator.hosts.connect import DryRunHost, GitHost
 
 
 def test_comment_intent_is_printed_with_its_marker() -> None:
@@ -70,7 +70,7 @@ def test_it_rejects_what_a_real_host_would_reject() -> None:
 
 
 def test_every_host_satisfies_the_protocol() -> None:
-    from generator.hosts import GitHubHost, GitLabHost, Secret
+    from generator.hosts.connect import GitHubHost, GitLabHost, Secret
 
     hosts: list[GitHost] = [
         DryRunHost(io.StringIO()),

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from generator.hosts import (
+from generator.hosts.connect import (
     DryRunHost,
     GitHostError,
     GitHubHost,

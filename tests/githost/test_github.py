@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from generator.hosts import GitHostError, GitHubHost, Secret
 from generator.hosts.base import git_blob_sha
+from generator.hosts.connect import GitHostError, GitHubHost, Secret
 from tests.support.fake_github import CHECKOUT_TENANT, FakeGitHub
 
 REPO = "/api/v3/repos/Codertocat/Hello-World"

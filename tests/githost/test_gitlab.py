@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from generator.hosts import GitHostError, GitLabHost, Secret
+from generator.hosts.connect import GitHostError, GitLabHost, Secret
 from tests.support.fake_gitlab import FakeGitLab
 
 PROJECT = "/api/v4/projects/5"

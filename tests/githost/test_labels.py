@@ -8,7 +8,8 @@ import io
 
 import pytest
 
-from generator.hosts import DryRunHost, GitHostError, GitHubHost, GitLabHost, LabelEvent
+from generator.hosts.connect import DryRunHost, GitHostError, GitHubHost, GitLabHost, LabelEvent
+from generator.problems import UsageError
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 
@@ -67,5 +68,5 @@ def test_gitlab_skips_events_of_deleted_labels(gitlab: FakeGitLab, gitlab_host: 
 
 
 def test_a_dry_run_cannot_say_who_labelled() -> None:
-    with pytest.raises(GitHostError, match="cannot read the label events of pull request #3"):
+    with pytest.raises(UsageError, match="cannot read the label events of pull request #3"):
         DryRunHost(io.StringIO(), reason="no token").label_history(3)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from generator.hosts import GitHostError, GitHubHost, GitLabHost, Secret
+from generator.hosts.connect import GitHostError, GitHubHost, GitLabHost, Secret
 from generator.hosts.retry import WaitBudget
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab

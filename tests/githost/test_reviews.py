@@ -10,7 +10,8 @@ import io
 
 import pytest
 
-from generator.hosts import DryRunHost, GitHostError, GitHubHost, GitLabHost
+from generator.hosts.connect import DryRunHost, GitHostError, GitHubHost, GitLabHost
+from generator.problems import UsageError
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 
@@ -77,5 +78,5 @@ def test_gitlab_push_resets_approvals(gitlab: FakeGitLab, gitlab_host: GitLabHos
 
 def test_a_dry_run_cannot_say_who_approved() -> None:
     host = DryRunHost(io.StringIO(), reason="GITHUB_TOKEN is not set")
-    with pytest.raises(GitHostError, match="cannot read the reviews of pull request #3"):
+    with pytest.raises(UsageError, match="cannot read the reviews of pull request #3"):
         host.reviews(3)
