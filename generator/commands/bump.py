@@ -48,11 +48,12 @@ from generator.release.target import (
     request_file,
 )
 from generator.release.trigger import BumpRequest
-from generator.render.tree import Unit, units
+from generator.render.pipeline import Built, build
 from generator.repo.atomic import write_atomic
+from generator.repo.view import DiskView
 from generator.validate import ValidRepo, validate_repo
 from generator.write import Workspace, apply_changes
-from generator.write.rendered import extra_files, full_codeowners, plan_render
+from generator.write.rendered import plan_render
 from generator.yamlio.edit import Change, EditError, edit
 from generator.yamlio.reader import read_request_bytes
 
@@ -189,8 +190,8 @@ def propose(
     new = _write_valid(root, before, after, err)
     if new is None:
         return 1
-    built = units(new)
-    _render(root, new, built)
+    built = build(DiskView(root), new)
+    _render(root, built)
     tenants = frozenset({requests.tenant})
     plan, generated = scoped_plan(
         root,
@@ -199,7 +200,7 @@ def propose(
         tenants,
         base_ref=target,
         base_sha=_head(root),
-        after_units=built,
+        after_units=built.units,
     )
     for path in after:
         out.write(_diff(path, before[path], after[path]))
@@ -261,13 +262,11 @@ def _before(after: ValidRepo, requests: TenantRequests) -> ValidRepo:
     return dataclasses.replace(after, apps=apps)
 
 
-def _render(root: str, valid: ValidRepo, built: list[Unit]) -> None:
-    """`berth render` of the validated repository: only the units that changed are built."""
+def _render(root: str, built: Built) -> None:
+    """`berth render` of the built repository: only the units that changed are built."""
     workspace = Workspace(root)
     workspace.recover()
-    # The same files as `berth render` (generator/write/rendered.py), the catalog included.
-    extra = extra_files(valid, full_codeowners(root, valid))
-    outcome, writes, cache = plan_render(root, valid, extra, workspace, tree=built)
+    outcome, writes, cache = plan_render(root, built, workspace)
     apply_changes(root, outcome, writes, workspace, cache)
     workspace.save_cache(cache)
 

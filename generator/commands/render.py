@@ -12,16 +12,15 @@ from typing import TextIO
 
 from generator.load import RequestCache
 from generator.problems.reporters import Format, render_problems
-from generator.render.codeowners import codeowners, codeowners_problems, scoped_codeowners
-from generator.repo import layout
-from generator.repo.changes import base_text, change_set
+from generator.render.codeowners import codeowners_problems
+from generator.render.pipeline import Selection, build, read_codeowners
+from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
 from generator.repo.view import DiskView
 from generator.validate.scoped import check as check_requests
-from generator.validate.scoped import read_tenants
 from generator.write import Workspace, apply_changes
 from generator.write.journal import read_journal
-from generator.write.rendered import extra_files, owners_problems, plan_render, read_text
+from generator.write.rendered import plan_render
 from generator.write.strays import stray_problem
 
 
@@ -61,33 +60,23 @@ def _run(
     valid, problems, only = checked.valid, checked.problems, checked.tenants
     if checked.note:
         err.write(f"berth: {checked.note}\n")
-    existing = read_text(root, layout.CODEOWNERS_FILE)
-    problems += codeowners_problems(existing)
-    owners = None
-    if valid is not None:
-        owners = (
-            codeowners(existing, valid.tenants, valid.platform.spec.maintainers)
-            if scope is None
-            else scoped_codeowners(
-                existing,
-                base_text(scope.change, layout.CODEOWNERS_FILE, existing),
-                valid,
-                lambda names: read_tenants(DiskView(root), names),
-            )
-        )
-        problems += owners_problems(root, valid, owners)
+    built = None
+    if valid is None:
+        problems += codeowners_problems(read_codeowners(DiskView(root)))
+    else:
+        selection = Selection(only, None if scope is None else scope.change)
+        built = build(DiskView(root), valid, selection)
+        problems += built.problems
     if problems:
         err.write(render_problems(problems, fmt))
-    if valid is None or owners is None or any(p.severity == "error" for p in problems):
+    if valid is None or built is None or any(p.severity == "error" for p in problems):
         err.write("berth: nothing was written; fix the problems above\n")
         return 1  # on invalid input nothing at all is written, not even the cache
     if only is not None:
         requests.keep_unread()
     if not check:  # --check writes nothing: a check in CI starts from a clean clone anyway
         requests.save()
-    outcome, writes, cache = plan_render(
-        root, valid, extra_files(valid, owners, only), workspace, only
-    )
+    outcome, writes, cache = plan_render(root, built, workspace, selection)
     if check:
         if read_journal(root) is not None:  # a render started while this check read the tree
             err.write("berth: a render ran during this check; run `berth render --check` again\n")

@@ -25,13 +25,12 @@ from generator.models.common import TenantName
 from generator.models.errors import validate_model
 from generator.models.tenant import Tenant
 from generator.problems import Problem
-from generator.render.codeowners import codeowners_problems
-from generator.render.tree import units
+from generator.render.pipeline import build
 from generator.repo import layout
 from generator.repo.view import DiskView, OverlayView, RepoView
 from generator.validate import validate_repo
 from generator.write import Workspace
-from generator.write.rendered import extra_files, full_codeowners, owners_problems, plan_render
+from generator.write.rendered import plan_render
 from generator.yamlio.edit import EditError, changes_between, edit
 from generator.yamlio.reader import LoadError, load_request, parse_request, read_request_bytes
 from generator.yamlio.writer import dump
@@ -189,16 +188,13 @@ def _validate_and_render(
     tenant, name = draft.tenant or "", draft.name or ""
     # Everything `berth render` writes for the branch, by render's own code path: the request's
     # pull request then passes `render --check` as opened, before any commit-back.
-    owners = full_codeowners(root, valid)
-    refused = codeowners_problems(_read(os.path.join(root, layout.CODEOWNERS_FILE)))
-    refused += owners_problems(root, valid, owners)
-    if any(p.severity == "error" for p in refused):
-        return Rejection(tuple(p for p in refused if p.severity == "error"), text)
-    extra = extra_files(valid, owners)
-    tree = units(valid)
+    built = build(view, valid)
+    if any(p.severity == "error" for p in built.problems):
+        return Rejection(tuple(p for p in built.problems if p.severity == "error"), text)
+    extra, tree = built.extra, built.units
     # The generated tree is the checkout's (the request changes none of it); plan_render only
     # reads it, and the checkout's render cache.
-    outcome, writes, _ = plan_render(root, valid, extra, Workspace(root), tree=tree)
+    outcome, writes, _ = plan_render(root, built, Workspace(root))
     changed = {c.path: writes[c.path] for c in outcome.changes if c.action != "delete"}
     # Also this tenant's generated files (its root entries included) where unchanged from the
     # default branch: an edited issue must undo what an earlier version of the request

@@ -20,15 +20,14 @@ from typing import Any
 
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
-from generator.render.codeowners import codeowners, scoped_codeowners
-from generator.render.tree import units
+from generator.render.pipeline import Selection, build
 from generator.repo import layout
-from generator.repo.changes import ChangeSet, base_text, change_set, git, resolve_revision
+from generator.repo.changes import ChangeSet, change_set, git, resolve_revision
 from generator.repo.git_env import git_argv, git_environment
 from generator.repo.scope import Scope
 from generator.repo.view import DiskView, OverlayView, RepoView
 from generator.validate import ValidRepo
-from generator.validate.scoped import check, read_tenants
+from generator.validate.scoped import check
 from generator.yamlio.reader import TrustedYAMLError, load_all_trusted, load_trusted
 
 __all__ = ["change_set", "resolve_revision"]
@@ -82,27 +81,17 @@ def snapshot_in(
         return Snapshot(
             label, {}, None, checked.problems, (), checked.tenants, checked.note, checked.around
         )
+    change = None if scope is None else scope.change
+    built = build(view, valid, Selection(checked.tenants, change), front=False)
     files: dict[str, str] = {}
-    for unit in units(valid, checked.tenants):
-        built = unit.build()
+    for unit in built.units:
+        texts = unit.build()
         if like is not None:
             # Most files of a plan's two sides are equal: keeping one string for both halves
             # what the texts hold (~450 MB a side at 10,000 tenants).
-            built = {p: like[p] if like.get(p) == t else t for p, t in built.items()}
-        files.update(built)
-    try:
-        existing: str | None = view.read(layout.CODEOWNERS_FILE).decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        existing = None
-    if scope is None or checked.tenants is None:
-        files[layout.CODEOWNERS_FILE] = codeowners(
-            existing, valid.tenants, valid.platform.spec.maintainers
-        )
-    else:
-        base = base_text(scope.change, layout.CODEOWNERS_FILE, existing)
-        files[layout.CODEOWNERS_FILE] = scoped_codeowners(
-            existing, base, valid, lambda names: read_tenants(view, names)
-        )
+            texts = {p: like[p] if like.get(p) == t else t for p, t in texts.items()}
+        files.update(texts)
+    files[layout.CODEOWNERS_FILE] = built.codeowners
     return Snapshot(
         label,
         files,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from generator.portal import backstage as templates
 from generator.portal import catalog
 from generator.portal.issue_forms import form_files
-from generator.render.tree import header
 from generator.repo import layout
 from generator.validate import ValidRepo
 from generator.yamlio.writer import dump, dump_all
@@ -27,10 +26,10 @@ def catalog_files(
         sources = [layout.tenant_file(name)]
         if apps:
             sources.append(f"{layout.apps_dir(name)}/*{layout.APP_SUFFIX}")
-        files[layout.catalog_tenant_file(name)] = header(*sources, layout.PLATFORM_FILE) + dump_all(
-            catalog.tenant_entities(repo.platform, tenant, apps)
-        )
-    files[layout.CATALOG_LOCATION_FILE] = header(
+        files[layout.catalog_tenant_file(name)] = layout.header(
+            *sources, layout.PLATFORM_FILE
+        ) + dump_all(catalog.tenant_entities(repo.platform, tenant, apps))
+    files[layout.CATALOG_LOCATION_FILE] = layout.header(
         "tenants/*/tenant.yaml", layout.PLATFORM_FILE
     ) + dump(catalog.location(repo.tenant_names, templates))
     return files
@@ -39,7 +38,7 @@ def catalog_files(
 def template_files(repo: ValidRepo) -> dict[str, str]:
     files: dict[str, str] = {}
     for name in templates.TEMPLATES:
-        files[layout.catalog_template_file(name)] = header(*TEMPLATE_SOURCES) + dump(
+        files[layout.catalog_template_file(name)] = layout.header(*TEMPLATE_SOURCES) + dump(
             templates.template(name, repo.platform, repo.blueprints)
         )
     for kind in templates.SKELETONS:

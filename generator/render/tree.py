@@ -30,9 +30,6 @@ from generator.repo.fingerprint import generator_fingerprint
 from generator.validate import ValidRepo
 from generator.yamlio.writer import dump_all
 
-HEADER = "# {mark} from {sources}. Do not edit: change the request and run `berth render`.\n"
-
-
 # A generated YAML file as data: its header comments and the objects it holds (path -> both).
 Documents = dict[str, tuple[str, list[dict[str, Any]]]]
 
@@ -70,10 +67,6 @@ def _hasher(*parts: object) -> Any:
     return digest
 
 
-def header(*sources: str) -> str:
-    return HEADER.format(mark=layout.GENERATED_MARK, sources=" and ".join(sources))
-
-
 AppsInEnv = Sequence[tuple[Application, Blueprint]]  # a tenant's applications in one environment
 
 
@@ -107,7 +100,7 @@ def tenant_documents(
     )
     files: Documents = {
         layout.tenant_argocd_file(env.name, name): (
-            header(*argocd_sources),
+            layout.header(*argocd_sources),
             [
                 tenant_objects.tenant_project(platform, env, tenant),
                 tenant_objects.guardrails_application(platform, env, tenant),
@@ -115,12 +108,12 @@ def tenant_documents(
             ],
         ),
         layout.tenant_overlay_file(env.name, name): (
-            header(*sources),
+            layout.header(*sources),
             [tenant_objects.overlay(platform, env, tenant, peer, [a for a, _ in apps])],
         ),
         # The tenant's entry in the environment's root, read by its shard's Application.
         layout.tenant_root_file(env.name, name): (
-            header(*sources),
+            layout.header(*sources),
             [tenant_objects.tenant_argocd_application(platform, env, tenant)],
         ),
     }
@@ -130,13 +123,15 @@ def tenant_documents(
     if egress:
         app_sources = [layout.app_file(name, a.metadata.name) for a, _ in apps if a.spec.egress]
         files[layout.tenant_egress_file(env.name, name)] = (
-            header(*app_sources, layout.PLATFORM_FILE),
+            layout.header(*app_sources, layout.PLATFORM_FILE),
             egress,
         )
     for app, blueprint in apps:
         app_name = app.metadata.name
         files[layout.app_values_file(env.name, name, app_name)] = (
-            header(layout.app_file(name, app_name), blueprint.values_path, layout.PLATFORM_FILE),
+            layout.header(
+                layout.app_file(name, app_name), blueprint.values_path, layout.PLATFORM_FILE
+            ),
             [app_objects.values(platform, env, tenant, app, blueprint)],
         )
     return files
@@ -171,7 +166,7 @@ def environment_documents(platform: Platform, env: Environment) -> Documents:
     )
     return {
         layout.bootstrap_file(env.name): (
-            header(layout.PLATFORM_FILE) + bootstrap_note,
+            layout.header(layout.PLATFORM_FILE) + bootstrap_note,
             [
                 env_objects.platform_project(platform, env),
                 env_objects.tenants_project(platform, env),
@@ -181,11 +176,11 @@ def environment_documents(platform: Platform, env: Environment) -> Documents:
             ],
         ),
         layout.policies_file(env.name): (
-            header(layout.PLATFORM_FILE),
+            layout.header(layout.PLATFORM_FILE),
             admission.policies(platform, env),
         ),
         layout.shards_file(env.name): (
-            header(layout.PLATFORM_FILE),
+            layout.header(layout.PLATFORM_FILE),
             env_objects.shard_applications(platform, env),
         ),
     }
