@@ -168,3 +168,19 @@ def test_an_environment_reader_is_found(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_text("import os\n\ndef f() -> bool:\n    return bool(os.environ.get('CI'))\n")
     assert environment_readers([("generator.plan.m", path)]) == ["generator.plan.m"]
+
+
+def yaml_importers(found: Iterable[tuple[str, Path]]) -> list[str]:
+    return [m for m, path in found if {"yaml", "ruamel.yaml"} & set(imports(path))]
+
+
+def test_only_yamlio_parses_yaml() -> None:
+    """One package reads YAML (yamlio/reader.py: requests; yamlio/trusted.py: Berth's own
+    output and the tools'), so no module can read a request with a laxer loader."""
+    assert {m for m in yaml_importers(modules()) if not m.startswith("generator.yamlio.")} == set()
+
+
+def test_a_yaml_import_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("import yaml\n")
+    assert yaml_importers([("generator.verify.m", path)]) == ["generator.verify.m"]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from generator.verify import batch
-from generator.verify.documents import load_documents
 from generator.verify.sources import GO_RUNTIME, Tools, helm_command, tool_env
+from generator.yamlio.trusted import load_documents
 from tests.support.cases import case_names
 from tests.support.cli import berth
 from tests.support.tools import REPO, tool

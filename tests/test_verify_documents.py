@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.verify.documents import KubeYamlLoader, load_documents
+from generator.yamlio.trusted import KubernetesLoader, load_documents
 from tests.support.tools import REPO, tool
 
 
 def constructed(text: str) -> list[Any]:
     """What PyYAML's own constructor makes of every non-empty document."""
-    return [doc for doc in yaml.load_all(text, Loader=KubeYamlLoader) if doc is not None]
+    return [doc for doc in yaml.load_all(text, Loader=KubernetesLoader) if doc is not None]
 
 
 def same(a: Any, b: Any) -> bool:

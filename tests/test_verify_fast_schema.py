@@ -15,7 +15,7 @@ import pytest
 
 from generator.verify import kube_schema as ks
 from generator.verify.crd_schema import crd_validator, fast_crd_validator
-from generator.verify.documents import load_documents
+from generator.yamlio.trusted import load_documents
 from tests.support.cases import case_names
 from tests.support.tools import REPO, tool
 

@@ -14,17 +14,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import yaml
-
 from generator.models.platform import Pricing
 from generator.models.quantity import QuantityError
 from generator.models.quota import Quota, effective_quota, monthly_cost
 from generator.plan.diff import owner
 from generator.plan.objects import VALUES_SUFFIX
 from generator.plan.snapshot import Snapshot
+from generator.yamlio.trusted import TrustedYAMLError, load_trusted
 
 Where = tuple[str, str]  # (environment, tenant)
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -63,13 +61,13 @@ def tenant_costs(snapshot: Snapshot) -> dict[Where, Cost]:
 def app_cost(values_text: str, pricing: Pricing) -> Fraction:
     """Requests x replicas of one application's values file; 0 for what cannot be read."""
     try:
-        values = yaml.load(values_text, Loader=_Loader)
+        values = load_trusted(values_text)  # Berth's own output, read by its own rule
         total = _priced(values.get("resources"), _count(values.get("replicas")), pricing)
         database = values.get("database")
         if isinstance(database, dict) and database.get("enabled") is True:
             total += _priced(database, _count(database.get("instances")), pricing)
         return total
-    except (yaml.YAMLError, AttributeError, QuantityError, TypeError, ValueError):
+    except (TrustedYAMLError, AttributeError, QuantityError, TypeError, ValueError):
         return Fraction(0)
 
 

@@ -34,7 +34,7 @@ from generator.render.tenant import Peers, peers
 from generator.render.tree import Documents, texts, unit_documents
 from generator.repo import layout
 from generator.validate import ValidRepo
-from generator.yamlio.reader import TrustedYAMLError, load_all_trusted, load_trusted
+from generator.yamlio.trusted import TrustedYAMLError, load_all_trusted, load_trusted
 from generator.yamlio.writer import Dumped
 
 Key = tuple[str, str]  # (kind, name)

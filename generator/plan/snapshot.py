@@ -28,7 +28,7 @@ from generator.repo.scope import Scope
 from generator.repo.view import DiskView, OverlayView, RepoView
 from generator.validate import ValidRepo
 from generator.validate.scoped import check
-from generator.yamlio.reader import TrustedYAMLError, load_all_trusted, load_trusted
+from generator.yamlio.trusted import TrustedYAMLError, load_all_trusted, load_trusted
 
 __all__ = ["change_set", "resolve_revision"]
 

@@ -295,11 +295,3 @@ def _tenant_unit(
         ),
     )
     return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer, apps))
-
-
-def render_all(repo: ValidRepo) -> dict[str, str]:
-    """Every generated file under environments/, built without any cache."""
-    files: dict[str, str] = {}
-    for unit in units(repo):
-        files.update(unit.build())
-    return files

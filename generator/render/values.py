@@ -18,7 +18,7 @@ import jinja2
 from jsonschema.protocols import Validator
 
 from generator.load.blueprints import Blueprint
-from generator.yamlio.reader import TrustedYAMLError, load_trusted
+from generator.yamlio.trusted import TrustedYAMLError, load_trusted
 
 
 class BlueprintError(Exception):

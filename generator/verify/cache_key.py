@@ -30,11 +30,9 @@ from collections.abc import Iterator, Mapping
 from importlib import metadata
 from typing import Any, Protocol
 
-import yaml
-
 from generator.verify.deps import directory_reads
-from generator.verify.documents import BASE_LOADER
 from generator.verify.folders import KUSTOMIZATIONS
+from generator.yamlio.trusted import TrustedYAMLError, load_trusted
 
 # Kustomization fields whose entries may be folders: the only reads outside a folder's tree.
 _FOLDER_FIELDS = ("resources", "bases", "components", "generators", "transformers", "validators")
@@ -227,8 +225,8 @@ def folder_refs(raw: bytes) -> list[str] | str:
     """The entries of a kustomization that may name folders (a remote or outside path among
     them is refused where it is read); or why the file cannot be told apart this way."""
     try:
-        data = yaml.load(raw, Loader=BASE_LOADER)
-    except (UnicodeDecodeError, yaml.YAMLError):
+        data = load_trusted(raw.decode("utf-8"), kubernetes=True)
+    except (UnicodeDecodeError, TrustedYAMLError):
         return "does not parse"
     if not isinstance(data, Mapping) or "helmCharts" in data or "helmGlobals" in data:
         return "is no plain kustomization"

@@ -43,15 +43,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import yaml
-
 from generator.problems import UsageError
 from generator.repo import layout
 from generator.repo.changes import ChangeSet, git
 from generator.verify import deps
-from generator.verify.documents import load_documents
 from generator.verify.folders import KUSTOMIZATIONS
 from generator.verify.sources import MANIFEST_SUFFIXES
+from generator.yamlio.trusted import TrustedYAMLError, load_documents
 
 _NO_EFFECT = (".md",)  # at the top of the repository, where no source lies
 _DOCS = "docs/"
@@ -219,7 +217,7 @@ def _declared(root: str, change: ChangeSet, files: Sequence[str]) -> frozenset[t
     for text in texts:
         try:
             docs = [doc for doc, _ in load_documents(text)]
-        except yaml.YAMLError:
+        except TrustedYAMLError:
             continue  # the build that reads it reports it
         for doc in docs:
             items = doc.get("items") if isinstance(doc, Mapping) else None

@@ -36,7 +36,7 @@ from referencing import Registry, Resource
 
 from generator.verify import kube_meta
 from generator.verify.crd_schema import CrdConflict, CrdIndex, vendored_crd_dir
-from generator.verify.documents import load_documents
+from generator.yamlio.trusted import load_documents
 
 # The default of platform.yaml's `kubernetesVersion`. It trails the newest release on purpose:
 # managed clusters run a few minors behind upstream, and validating against the oldest version
@@ -46,12 +46,6 @@ DEFAULT_KUBERNETES_VERSION = "1.34"
 ObjPath = tuple[str | int, ...]
 _OBJECT_META_REF = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-
-
-def shipped_versions() -> list[str]:
-    """The Kubernetes minor versions kubernetes-validate has schemas for, oldest first."""
-    minors = {Version(v).release[:2] for v in all_versions()}
-    return [f"{major}.{minor}" for major, minor in sorted(minors)]
 
 
 class Schemas:

@@ -18,12 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from generator.problems import UsageError
-from generator.verify.documents import load_documents
 from generator.verify.folders import Folders, kustomization_file
 from generator.verify.globs import glob, glob_valid
+from generator.yamlio.trusted import TrustedYAMLError, load_documents
 
 INSTALL_HINT = (
     ".ci/install-tools (it puts kubectl and helm in .tools/bin, which `make` adds to PATH)"
@@ -261,7 +259,7 @@ def run_tool(args: list[str], root: str, file: str) -> list[Located]:
         raise BuildError(f"`{shown} ...` failed: {' | '.join(tail)}", file)
     try:
         docs = load_documents(proc.stdout)
-    except yaml.YAMLError as exc:
+    except TrustedYAMLError as exc:
         raise BuildError(f"`{shown} ...` printed invalid YAML: {exc}", file) from None
     return [Located(doc, file) for doc, _line in docs]
 
@@ -310,11 +308,6 @@ def read_directory(
     return found
 
 
-def read_manifests(root: str, name: str) -> list[Located]:
-    """The objects of one manifest file of the repository, each with its line."""
-    return _read_manifests(os.path.join(root, name), name)
-
-
 def _read_manifests(full: str, shown: str) -> list[Located]:
     if shown.endswith(".jsonnet"):
         raise BuildError("verify cannot evaluate jsonnet offline; Berth never generates it", shown)
@@ -328,7 +321,7 @@ def _read_manifests(full: str, shown: str) -> list[Located]:
         return [Located(d, shown) for d in (data if isinstance(data, list) else [data])]
     try:
         return [Located(doc, shown, line) for doc, line in load_documents(text)]
-    except yaml.YAMLError as exc:
+    except TrustedYAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise BuildError(
             f"is not valid YAML: {getattr(exc, 'problem', exc)}",

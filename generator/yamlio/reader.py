@@ -1,8 +1,7 @@
-"""Reading YAML: strict for requests, trusted for Berth's own output and for tools' output.
+"""Reading requests: the strict YAML loader, with the position of every value.
 
-This is the one module that parses YAML. Requests get the strict loader below; text that
-Berth itself wrote (rendered values, generated files) and text that kubectl or helm printed
-get `load_trusted` / `load_all_trusted` (libyaml, no positions, no limits).
+Requests get the loader below; text Berth itself wrote and text tools printed (trusted) are
+read by `trusted.py`. The two share one scalar rule (`resolve_plain`).
 
 A request never needs anchors, aliases, tags, several documents or deep nesting, and each
 of those is a way to smuggle in surprises (alias bombs, `!!python/object`, a second document
@@ -20,7 +19,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
@@ -141,50 +140,6 @@ def parse_request(raw: bytes, display: str) -> Document:
     return _Builder(display).build(text)
 
 
-# --- trusted YAML: Berth's own output and the tools' ---------------------------------------
-
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_PLAIN_TAG = "tag:berth.dev,2024:plain"
-
-
-class _OwnOutputLoader(_SAFE_LOADER):  # type: ignore[misc]
-    """libyaml's safe loader with the requests' scalar rules (YAML 1.2 core): what Berth
-    wrote is read back exactly as a request with the same text would be."""
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
-
-
-_OwnOutputLoader.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.DOTALL), None)
-_OwnOutputLoader.add_constructor(_PLAIN_TAG, lambda _loader, node: _resolve_plain(node.value))
-
-
-class _KubernetesLoader(_SAFE_LOADER):  # type: ignore[misc]
-    """How the API server reads manifests (sigs.k8s.io/yaml, YAML 1.1 scalars), except that
-    timestamp-like and `=` scalars stay strings, as they do when Go decodes into JSON."""
-
-
-def _keep_text(_loader: Any, node: yaml.Node) -> str:
-    return str(node.value)
-
-
-_KubernetesLoader.add_constructor("tag:yaml.org,2002:timestamp", _keep_text)
-_KubernetesLoader.add_constructor("tag:yaml.org,2002:value", _keep_text)
-
-
-def load_trusted(text: str, *, kubernetes: bool = False) -> Any:
-    """One document of trusted YAML; `kubernetes` for manifests a tool printed."""
-    return yaml.load(text, Loader=_KubernetesLoader if kubernetes else _OwnOutputLoader)
-
-
-def load_all_trusted(text: str, *, kubernetes: bool = False) -> list[Any]:
-    """Every document of a trusted stream (kustomize build, helm template), empty ones dropped."""
-    loader = _KubernetesLoader if kubernetes else _OwnOutputLoader
-    return [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
-
-
-TrustedYAMLError = yaml.YAMLError
-
-
 def _pos(event: Any) -> tuple[int, int]:
     mark = event.start_mark
     return (mark.line + 1, mark.column + 1)
@@ -295,7 +250,7 @@ class _Builder:
             if self.spans is not None:
                 self.spans.values[path] = _span(ev.start_mark, ev.end_mark, ev.style or "")
             if not ev.style and ev.implicit[0] and ev.tag is None:
-                return _resolve_plain(ev.value)
+                return resolve_plain(ev.value)
             return ev.value
         if ev.tag is not None:
             raise self.fail(ev, f"tags ({ev.tag}) are not allowed", path)
@@ -339,7 +294,8 @@ class _Builder:
             )
 
 
-def _resolve_plain(value: str) -> Any:
+def resolve_plain(value: str) -> Any:
+    """A plain scalar by the YAML 1.2 core schema (the requests' rule)."""
     if value in _NULL:
         return None
     if value in _TRUE:

@@ -1,35 +1,64 @@
-"""Reading Kubernetes YAML (tool output, plain-directory manifests) the way the API server does.
+"""Reading trusted YAML: what Berth itself wrote (rendered values, generated files) and what
+tools printed or platform files hold (kubectl, helm, kustomizations, CRDs). libyaml, no
+limits; requests are read by `reader.py`, never here.
 
-Trusted input (Berth's own output and what kubectl and helm print), so PyYAML's C loader is
-used; but scalars are resolved as Go's YAML decoding into `interface{}` would: unquoted dates
-stay strings, `=` is a string. Every document keeps the line it starts on, so a finding can
-point at it.
+Two scalar rules: Berth's own output is read back with the requests' rule (YAML 1.2 core), so
+a value reads as a request with the same text would; Kubernetes YAML as the API server reads
+it (YAML 1.1 scalars), except that timestamp-like and `=` scalars stay strings, as they do
+when Go decodes into JSON. `load_documents` keeps the line each document starts on, so a
+finding can point at it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, ClassVar
 
 import yaml
 
+from generator.yamlio.reader import resolve_plain
+
 # libyaml's loader reads the 7 MB of vendored CRDs in ~1.5 s instead of ~15 s; same safe subset.
-BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN_TAG = "tag:berth.dev,2024:plain"
 
 
-class KubeYamlLoader(BASE_LOADER):  # type: ignore[misc]
-    """Safe loading as Kubernetes reads YAML: unquoted dates stay strings, `=` is a string.
+class _OwnOutputLoader(_SAFE_LOADER):  # type: ignore[misc]
+    """libyaml's safe loader with the requests' scalar rules (YAML 1.2 core): what Berth
+    wrote is read back exactly as a request with the same text would be."""
 
-    Go's yaml.v2 keeps timestamp-looking scalars as strings when decoding into interface{}, so a
-    ConfigMap value `2024-01-01` is valid there and must not become a `datetime.date` here.
-    """
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
 
 
-def _construct_str(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+_OwnOutputLoader.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.DOTALL), None)
+_OwnOutputLoader.add_constructor(_PLAIN_TAG, lambda _loader, node: resolve_plain(node.value))
+
+
+class KubernetesLoader(_SAFE_LOADER):  # type: ignore[misc]
+    """How the API server reads manifests (sigs.k8s.io/yaml, YAML 1.1 scalars), except that
+    timestamp-like and `=` scalars stay strings, as they do when Go decodes into JSON."""
+
+
+def _keep_text(_loader: Any, node: yaml.Node) -> str:
     return str(node.value)
 
 
-KubeYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_str)
-KubeYamlLoader.add_constructor("tag:yaml.org,2002:value", _construct_str)
+KubernetesLoader.add_constructor("tag:yaml.org,2002:timestamp", _keep_text)
+KubernetesLoader.add_constructor("tag:yaml.org,2002:value", _keep_text)
+
+
+def load_trusted(text: str, *, kubernetes: bool = False) -> Any:
+    """One document of trusted YAML; `kubernetes` for manifests a tool printed."""
+    return yaml.load(text, Loader=KubernetesLoader if kubernetes else _OwnOutputLoader)
+
+
+def load_all_trusted(text: str, *, kubernetes: bool = False) -> list[Any]:
+    """Every document of a trusted stream (kustomize build, helm template), empty ones dropped."""
+    loader = KubernetesLoader if kubernetes else _OwnOutputLoader
+    return [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
+
+
+TrustedYAMLError = yaml.YAMLError
 
 
 def load_documents(text: str) -> list[tuple[Any, int]]:
@@ -37,7 +66,7 @@ def load_documents(text: str) -> list[tuple[Any, int]]:
 
     yaml.YAMLError for a stream that does not parse.
     """
-    loader = KubeYamlLoader(text)
+    loader = KubernetesLoader(text)
     found: list[tuple[Any, int]] = []
     try:
         while loader.check_node():
