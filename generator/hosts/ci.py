@@ -1,4 +1,4 @@
-"""What the CI system tells a job about the change it runs for (contract section 5).
+"""What the CI system tells a job about the change it runs for.
 
 Read from the variables GitHub Actions and GitLab CI already set; every value that comes from
 a webhook payload is data, read from a file, never from a command line:
@@ -53,7 +53,8 @@ def read_event(path: str) -> dict[str, Any]:
 
 
 def on_gitlab(env: Mapping[str, str]) -> bool:
-    """GitLab CI rather than GitHub Actions (the CI system's own flag wins, as in githost)."""
+    """GitLab CI rather than GitHub Actions (the CI system's own flag wins, as in
+    `host_from_environment`)."""
     if _get(env, "GITHUB_ACTIONS"):
         return False
     return bool(_get(env, "GITLAB_CI") or _get(env, "CI_MERGE_REQUEST_IID"))
