@@ -26,7 +26,7 @@ class BlueprintError(Exception):
     """A blueprint renders values its chart refuses: the blueprint is broken, not the request.
 
     Valid requests are checked against everything the chart's values schema demands, so this
-    never points at a request; it surfaces as an internal error (exit 2).
+    never points at a request; it surfaces as an internal error (exit 3, docs/commands.md).
     """
 
 
