@@ -43,8 +43,8 @@ from generator.yamlio.writer import Dumped  # noqa: E402
 
 SIZES = ("small", "medium", "large")
 
-# Overlay patches are text that keeps the value it was written from (yaml_emit.Dumped): the
-# floor writes them as the strings they are.
+# Overlay patches are text that keeps the value it was written from (generator/yamlio/writer.py
+# `Dumped`): the floor writes them as the strings they are.
 yaml.add_representer(
     Dumped, lambda dumper, text: dumper.represent_str(str(text)), Dumper=yaml.CSafeDumper
 )

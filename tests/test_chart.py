@@ -66,8 +66,8 @@ CHECKOV_SKIPS = {
 CHECKOV_ANNOTATED = {
     "CKV_K8S_8": "a worker has no port and exec probes are not used: no liveness probe",
     "CKV_K8S_9": "a worker has no port and gets no Service traffic: no readiness probe",
-    "CKV_K8S_35": "secrets are env vars via secretKeyRef by product contract (from ExternalSecret)",
-    "CKV_K8S_43": "image tags are allowed by the product contract; a digest is optional",
+    "CKV_K8S_35": "secrets are env vars via secretKeyRef from an ExternalSecret (docs/requests.md, Secrets)",
+    "CKV_K8S_43": "image tags are allowed by the request format (docs/requests.md); a digest is optional",
 }
 
 

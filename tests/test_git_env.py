@@ -1,6 +1,6 @@
 """Berth's git takes no configuration from the environment (generator/repo/git_env.py).
 
-The attack of issue 20: a GitLab trigger carries `GIT_CONFIG_COUNT=1
+The attack: a GitLab trigger carries `GIT_CONFIG_COUNT=1
 GIT_CONFIG_KEY_0=core.fsmonitor GIT_CONFIG_VALUE_0='echo pwned > ../pwned; false'` next to
 the release variables, and the git calls inside `berth bump --from-variables` would run the
 command in the job that holds the write token. Here it runs for real, against the fake GitLab:

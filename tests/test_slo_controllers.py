@@ -1,4 +1,5 @@
-"""SLO alerts that can fire on the platform's own ingress controller (issue 19).
+"""SLO alerts that can fire on the platform's own ingress controller
+(docs/operations.md#supported-controllers).
 
 For each controller Berth knows, the chart's rules are rendered from the values Berth computes
 for a platform on that controller, and `promtool test rules` feeds them series written the way

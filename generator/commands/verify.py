@@ -55,7 +55,7 @@ def crd_dir_problems(root: str, folders: list[str], doc: Document | None) -> lis
 
 def cache_folder_check(root: str, folder: str) -> None:
     """A cache inside the repository must be under `.berth/`, which Git never tracks here
-    (strays.py): a committed entry would be a verdict no run computed."""
+    (generator/write/strays.py): a committed entry would be a verdict no run computed."""
     real_root = os.path.realpath(root)
     real = os.path.realpath(folder)
     state = os.path.join(real_root, layout.STATE_DIR)
@@ -112,7 +112,7 @@ def run(
     # wrote is untracked; for the requests that only widens the scope.
     change = None if base is None else change_set(root, base, everywhere=True)
     # With --cache, the requests too are read through their content-addressed cache (what
-    # `validate` keeps in .berth/requests.json; read only, as strays.py reads it).
+    # `validate` keeps in .berth/requests.json; read only, as generator/write/strays.py reads it).
     requests = RequestCache(root) if cache is not None else None
     checked = check_requests(root, None if change is None else scope_of(change), requests)
     raw, valid, problems = checked.raw, checked.valid, checked.problems

@@ -1,7 +1,8 @@
 """The one interface Berth's CI commands use to talk to a Git host.
 
-Three implementations: GitHub (`github.py`), GitLab (`gitlab.py`) and a dry run that only
-prints (`dryrun.py`, contract section 5). Callers get one from `host_from_environment`.
+Three implementations: GitHub (`github.py`), GitLab (`gitlab.py`) and a dry run that only prints
+(`dryrun.py`; docs/commands.md, after the exit codes). Callers get one from
+`host_from_environment`.
 
 Both operations are idempotent ("upsert"), because a CI job is re-run on every push or
 issue edit: running twice must update what the first run made, never add a second one.

@@ -1,4 +1,4 @@
-"""What the CI system tells a job about the change it runs for (contract section 5).
+"""What the CI system tells a job about the change it runs for.
 
 Read from the variables GitHub Actions and GitLab CI already set; every value that comes from
 a webhook payload is data, read from a file, never from a command line:

@@ -1,6 +1,6 @@
 """Talking to GitHub or GitLab from CI: sticky comments and pull requests.
 
-`host_from_environment` is the only place that reads tokens (contract section 5). It picks
+`host_from_environment` is the only place that reads tokens (docs/ci.md). It picks
 the host from the variables the CI system sets, and falls back to a dry run that prints
 instead of sending when the token is missing, so every step also runs on a laptop.
 

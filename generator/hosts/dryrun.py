@@ -1,6 +1,7 @@
 """The host used without a token: it prints what it would do and changes nothing.
 
-Contract section 5: every CI step can be tried on a laptop, and exits 0 there.
+Every CI step can be tried on a laptop, and exits 0 there (docs/commands.md, after the exit
+codes).
 """
 
 from __future__ import annotations

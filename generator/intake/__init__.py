@@ -1,8 +1,8 @@
 """Issue forms in, request mappings out: the one import for callers of the intake parser.
 
-The pieces, in pipeline order: `fields.py` defines the forms (every front door is generated
-from it), `body.py` splits an issue body into the form's fields, `drafts.py` builds the
-request. See `body.py` for what a body looks like and why nothing here can raise.
+The pieces, in pipeline order: `generator/models/forms.py` defines the forms (every front
+door is generated from it), `body.py` splits an issue body into the form's fields, `drafts.py`
+builds the request. See `body.py` for what a body looks like and why nothing here can raise.
 """
 
 from __future__ import annotations

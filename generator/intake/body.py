@@ -16,12 +16,12 @@ of the same name, which uses the same headings) has a body like::
 
     _No response_
 
-This module splits such a body into the fields of its form (`fields.py`) and reports what it
-cannot use as `FormError`s, one per field; `drafts.py` turns the values into a request. It is pure: no I/O,
-nothing is evaluated (no YAML, no templates, no shell), every value stays a plain string exactly
-as typed. It does not judge whether a value is *valid* (a tenant name of `../../etc` is kept as
-it is): the real validator does that next, with the same messages as the CLI. Nothing here
-builds a file path either; the caller does so only after validation.
+This module splits such a body into the fields of its form (`generator/models/forms.py`) and
+reports what it cannot use as `FormError`s, one per field; `drafts.py` turns the values into a
+request. It is pure: no I/O, nothing is evaluated (no YAML, no templates, no shell), every value
+stays a plain string exactly as typed. It does not judge whether a value is *valid* (a tenant
+name of `../../etc` is kept as it is): the real validator does that next, with the same messages
+as the CLI. Nothing here builds a file path either; the caller does so only after validation.
 
 The issue author controls the whole body (an issue made from a form can be edited as raw
 Markdown), so every shape of text must give either values or errors, never an exception.

@@ -1,4 +1,4 @@
-"""Request mappings (contract section 1: a Tenant or an Application) from parsed form values.
+"""Request mappings (a Tenant or an Application, docs/requests.md) from parsed form values.
 
 Pure like the parser: every value stays the string typed, nothing is evaluated, and what cannot
 be used is a `FormError` on its field. Whether a value is *valid* is the validator's call.
@@ -72,7 +72,7 @@ class _Values:
 
 
 def build_tenant_request(parsed: ParsedForm) -> RequestDraft:
-    """The Tenant mapping of contract section 1 from a parsed tenant form.
+    """The Tenant mapping (docs/requests.md) from a parsed tenant form.
 
     One size applies to every ticked environment (the form has one dropdown); quota overrides
     and `allowFrom` are not on the form and are edited in the pull request if needed.
@@ -128,7 +128,7 @@ def _budget(v: _Values) -> int | float | None:
 def build_application_request(
     parsed: ParsedForm, *, domains: Mapping[str, str] | None = None
 ) -> RequestDraft:
-    """The Application mapping of contract section 1 from a parsed app form.
+    """The Application mapping (docs/requests.md) from a parsed app form.
 
     Tag, replicas and host apply to every ticked environment (edit the file in the pull request
     to differ per environment). With a host prefix, each environment's host is

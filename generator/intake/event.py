@@ -16,7 +16,7 @@ from generator.problems import UsageError
 class IssueEvent:
     host: Literal["github", "gitlab"]
     number: int  # GitHub's issue number, GitLab's issue iid
-    body: object  # the text as sent (None for an empty GitHub body); forms.py judges it
+    body: object  # the text as sent (None for an empty GitHub body); body.py judges it
     labels: tuple[str, ...]
     open: bool
     default_branch: str  # where the request's pull request goes

@@ -2,10 +2,10 @@
 
 The order matters for safety: the names from the form are checked by the request models (the
 same validators and messages as `berth validate`) before any path is built from them; the
-request is then put into a view of the checkout in memory (repo_view.OverlayView: nothing is
-copied, nothing written), checked by the whole pipeline (load -> validate), and rendered.
-Nothing here runs a process or evaluates the issue text: it is data from the parser to the
-YAML emitter.
+request is then put into a view of the checkout in memory (generator/repo/view.py `OverlayView`:
+nothing is copied, nothing written), checked by the whole pipeline (load -> validate), and
+rendered. Nothing here runs a process or evaluates the issue text: it is data from the parser to
+the YAML emitter.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from generator.repo.view import DiskView, RepoView
 from generator.yamlio.reader import MAX_FILE_BYTES, Document, LoadError, parse_request
 
 # Which tenant folders' applications to load, given every tenant's document: a scoped check
-# (scope.py) loads the applications of the tenants a change can affect only.
+# (generator/repo/scope.py) loads the applications of the tenants a change can affect only.
 AppSelection = Callable[[Mapping[str, Document]], Collection[str]]
 
 
@@ -109,7 +109,7 @@ def load_repo(
     read from `blueprints_root` (default: the repository's folder on disk). `tenants`: the
     only tenant folders to read (a scoped check); the others are listed, not opened. With `change` (a
     scoped check), only the paths it touched are looked at for files no repository may hold
-    (repo_files.py).
+    (generator/repo/forbidden.py).
     """
     view = DiskView(source) if isinstance(source, str) else source
     root = view.root

@@ -2,7 +2,7 @@
 and the chart they render.
 
 Loading reads every descriptor with the strict request loader, compiles each values template
-once in the one Jinja2 environment (`templates.py`), loads the chart's values schema, and
+once in the one Jinja2 environment (`jinja.py`), loads the chart's values schema, and
 digests every file a blueprint's output depends on, so that changing a blueprint re-renders
 exactly the applications that use it. Anything broken is a Problem with file and line, like a
 broken request.

@@ -1,8 +1,9 @@
 """The one Jinja2 environment of Berth, in which every blueprint's values template compiles.
 
 Its `finalize` turns every `{{ expr }}` into ONE complete YAML flow value on one line
-(`yaml_emit.flow`), so no value from a request can change a values file's structure. A leaf
-module: the blueprint loader compiles templates with it, the renderer renders them.
+(generator/yamlio/writer.py `flow`), so no value from a request can change a values file's
+structure. A leaf module: the blueprint loader compiles templates with it, the renderer
+renders them.
 """
 
 from __future__ import annotations

@@ -3,12 +3,12 @@
 `berth render` writes the GitHub issue forms, the GitLab issue templates and the Backstage
 software templates from these definitions, filled in with what only the platform knows
 (`choices`: its environments, sizes and blueprints) and with the request models' limits
-(`source`: the request field a value becomes, whose JSON Schema gives type, length, pattern
-and range). The intake parser (`body.py`) matches the same labels, so a field of a form and
-the parser that reads it cannot drift apart.
+(`source`: the request field a value becomes, whose JSON Schema gives type, length, pattern and
+range). The intake parser (`generator/intake/body.py`) matches the same labels, so a field of a
+form and the parser that reads it cannot drift apart.
 
 Pure data: no I/O, no platform, no models (the parser must stay importable on its own).
-`options` is empty here; `render/fieldschema.py` fills it from platform.yaml.
+`options` is empty here; `generator/portal/fieldschema.py` fills it from platform.yaml.
 """
 
 from __future__ import annotations

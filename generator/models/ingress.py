@@ -1,7 +1,7 @@
 """`platform.yaml` `spec.ingress`: the controller that brings traffic to applications.
 
-Its own module because the SLO metrics (issue 19) hang off it: `controller` picks a row of
-`ingress_metrics.CONTROLLERS`.
+Its own module because the SLO metrics (docs/operations.md#slo-alerts) hang off it: `controller`
+picks a row of `ingress_metrics.CONTROLLERS`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class Ingress(Strict):
         description="Namespace of the ingress controller, allowed in by network policy."
     )
     clusterIssuer: DnsLabel = Field(description="cert-manager ClusterIssuer for TLS certificates.")
-    # --- SLO metrics (issue 19): generator/models/ingress_metrics.py holds the table. ---
+    # --- SLO metrics: generator/models/ingress_metrics.py holds the table. ---
     controller: DnsLabel = Field(
         default="ingress-nginx",
         description="The controller serving className, whose request metrics the SLO alerts"

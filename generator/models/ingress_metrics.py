@@ -1,4 +1,5 @@
-"""The request metrics of each ingress or gateway controller Berth knows (issue 19).
+"""The request metrics of each ingress or gateway controller Berth knows
+(docs/operations.md#supported-controllers).
 
 An application's SLO is measured where its traffic comes in: at the platform's controller
 (`platform.yaml` `spec.ingress.controller`). Each controller names its metrics and labels in

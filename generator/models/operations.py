@@ -1,4 +1,4 @@
-"""The operations fields of an application (issue 13): its SLO and its VPA opt-in.
+"""The operations fields of an application (docs/operations.md): its SLO and its VPA opt-in.
 
 What one field alone can say is checked here; `validate/operations.py` checks what needs the
 platform (allowed modes, alerting) or the app's other fields (autoscale, hosts).

@@ -92,7 +92,7 @@ DEFAULT_ADMISSION_EXEMPT = (
 )
 
 
-# --- Operations (issue 13): VPA, alerts, dashboards. Kept together for easy merging. ---
+# --- Operations (docs/operations.md): VPA, alerts, dashboards. ---
 
 
 class EnvironmentVpa(Strict):
@@ -176,7 +176,7 @@ class Environment(Strict):
         description="Give every application here a VerticalPodAutoscaler (advice only unless"
         " the app opts into a mode listed here). Default: none.",
     )
-    # --- Admission policies (issue 13): generator/render/admission.py. ---
+    # --- Admission policies (docs/admission.md): generator/render/admission.py. ---
     admission: Literal["Deny", "Warn", "Audit"] = Field(
         default="Deny",
         description="What the cluster does with an object in a tenant namespace that breaks the"
@@ -312,7 +312,8 @@ class PlatformSpec(Strict):
     @field_validator("kubernetesVersion")
     @classmethod
     def _shipped_version(cls, value: str) -> str:
-        # Deferred: kubernetes-validate costs ~0.2 s to import, and only this setting needs it.
+        # Deferred: kubernetes-validate is slow to import (bench/results.md), and only this
+        # setting needs it.
         from kubernetes_validate.utils import all_versions  # type: ignore[import-untyped]
 
         minors = {tuple(int(n) for n in v.split(".")[:2]) for v in all_versions()}

@@ -1,11 +1,11 @@
 """The Kubernetes objects a generated file stands for, each with a fingerprint of its content.
 
-Comparing fingerprints of two revisions says which objects a change adds, changes and
-removes, which reads better in a review than file names. The objects are the ones render
-built for the file (`Rendered`, from the revision's validated requests): nothing is parsed
-back. A file render does not hold, or holds with other bytes (a hand edit, a file an older
-Berth wrote), is read as YAML (`yaml_load.load_all_trusted`) and, if that fails, compared as
-one `File/<path>`. Three shapes are known:
+Comparing fingerprints of two revisions says which objects a change adds, changes and removes,
+which reads better in a review than file names. The objects are the ones render built for the
+file (`Rendered`, from the revision's validated requests): nothing is parsed back. A file render
+does not hold, or holds with other bytes (a hand edit, a file an older Berth wrote), is read as
+YAML (generator/yamlio/reader.py `load_all_trusted`) and, if that fails, compared as one
+`File/<path>`. Three shapes are known:
 
 - a tenant's guardrails overlay (`environments/<env>/tenants/<tenant>/guardrails/kustomization.yaml`)
   builds the objects of `blueprints/tenant`, renamed and patched: each object's fingerprint is

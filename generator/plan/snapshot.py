@@ -1,10 +1,10 @@
 """A revision of the repository, rendered into memory: what `berth render` would write for it.
 
 The working tree is read where it is. A Git revision is the working tree with the paths that
-differ put back as the revision holds them (`changes.py`, `repo_view.OverlayView`), so only
-what a check loads is ever read; the blueprints alone are extracted (with `git archive`) when
-they differ, since their templates are compiled from files. Nothing is written into the
-repository.
+differ put back as the revision holds them (`generator/repo/changes.py`,
+`generator/repo/view.py` `OverlayView`), so only what a check loads is ever read; the blueprints
+alone are extracted (with `git archive`) when they differ, since their templates are compiled
+from files. Nothing is written into the repository.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def snapshot_in(
         texts = unit.build()
         if like is not None:
             # Most files of a plan's two sides are equal: keeping one string for both halves
-            # what the texts hold (~450 MB a side at 10,000 tenants).
+            # what the texts hold (bench/results.md).
             texts = {p: like[p] if like.get(p) == t else t for p, t in texts.items()}
         files.update(texts)
     files[layout.CODEOWNERS_FILE] = built.codeowners

@@ -1,8 +1,9 @@
 """The front doors' generated files: the Backstage catalog, its templates and the issue forms.
 
-Written by `render` next to CODEOWNERS (outside `environments/`, rebuilt in full on every run:
-a few hundred microseconds per tenant) so that a request, a changed platform.yaml or a changed
-model shows up in all of them at once and `render --check` notices any that is stale.
+Written by `render` next to CODEOWNERS (outside `environments/`, rebuilt in full on every run,
+which costs little next to the tree: bench/results.md) so that a request, a changed
+platform.yaml or a changed model shows up in all of them at once and `render --check` notices
+any that is stale.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Problems found in user input, as data.
 
 Every check in Berth returns `Problem`s instead of raising, so one run reports all of them
-(contract section 4: `file:line:col: field.path: message`). Reporters in `report.py` turn the
+(docs/errors.md: `file:line:col: field.path: message`). Reporters in `reporters.py` turn the
 same list into text, JSON, GitHub annotations or Markdown.
 """
 

@@ -51,7 +51,7 @@ def render_markdown(
     """A short section for a PR or issue comment: a heading, a count, one bullet per problem
     (the first `max_items`; the rest are counted).
 
-    File, field and message may come from a request, so each is a code span (mdsafe): a
+    File, field and message may come from a request, so each is a code span (`code_spans.py`): a
     problem can show up in the comment but never shape it.
     """
     errors = sum(p.severity == "error" for p in problems)

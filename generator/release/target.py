@@ -1,11 +1,12 @@
 """Releases as data: the image each application runs in each environment, and the edits of
 its request file that `berth bump` and `berth promote` make.
 
-Everything here is pure: the commands (generator/commands/bump.py, promote.py, status.py)
-read and write. Values from the command line or a dispatch payload are checked here by the
-request models' own validators before they reach a path or a file: a name is a DNS label
-(so `../x` never becomes a path), a tag matches the tag rule (so `$(...)`, `;` or `${{ }}`
-never reach the file), a digest is `sha256:` and 64 lowercase hex digits.
+Everything here is pure: the commands (generator/commands/bump.py,
+generator/commands/promote.py, generator/commands/status.py) read and write. Values from the
+command line or a dispatch payload are checked here by the request models' own validators before
+they reach a path or a file: a name is a DNS label (so `../x` never becomes a path), a tag
+matches the tag rule (so `$(...)`, `;` or `${{ }}` never reach the file), a digest is `sha256:`
+and 64 lowercase hex digits.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """An application in one environment, as data: its Helm values and its Argo CD Application.
 
-The values come from the blueprint's template (`Blueprint.render`), fed the context built
+The values come from the blueprint's template (`values.render_blueprint`), fed the context built
 here; the Argo CD Application is built as a plain dict like the tenant's objects.
 """
 

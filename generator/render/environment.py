@@ -4,8 +4,8 @@ The root is a plain directory of two files: the AppProjects and root Application
 (`bootstrap.yaml`) and one Application per shard (`shards.yaml`); each shard Application reads
 a plain folder of one file per tenant, that tenant's `<tenant>-<env>-argocd` Application. No
 kustomize anywhere near the root: `kustomize build` grows quadratically with the objects of
-one build (10,000 tenants' Applications took 389 s; Argo CD gives a render 90), while Argo CD
-reads a directory source by splitting each file, linear in the tenants. The shards keep every
+one build (at 10,000 tenants far past the time Argo CD gives a render: bench/results.md), while
+Argo CD reads a directory source by splitting each file, linear in the tenants. The shards keep every
 Application's files far below the repo server's 10M cap on a directory source.
 """
 
@@ -159,8 +159,8 @@ def root_application(platform: Platform, env: Environment) -> dict[str, Any]:
     automated = app["spec"].get("syncPolicy", {}).get("automated")
     if automated is not None:
         # What the root holds is fixed (the projects, the policies and the shards), so it
-        # never needs to prune; and where the tenants' Applications used to be the root's own
-        # (before the shards), pruning would delete them before their shard adopts them.
+        # never needs to prune; and on a cluster whose root holds tenants' Applications itself
+        # (a root without shards), pruning would delete them before their shard adopts them.
         automated["prune"] = False
     return app
 

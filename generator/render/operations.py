@@ -1,4 +1,4 @@
-"""The operations part of an application's values (issue 13): its VPA, alerts and SLO.
+"""The operations part of an application's values (docs/operations.md): its VPA, alerts and SLO.
 
 Pure functions from the validated request and platform to the `vpa`, `alerts` and `slo`
 values the chart's templates vpa.yaml and prometheusrule.yaml read. Numbers and selectors that

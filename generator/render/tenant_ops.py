@@ -1,5 +1,5 @@
-"""What a tenant's guardrails overlay adds for operations (issue 13): the namespace's quota
-alert and the tenant's Grafana dashboard in that environment.
+"""What a tenant's guardrails overlay adds for operations (docs/operations.md): the namespace's
+quota alert and the tenant's Grafana dashboard in that environment.
 
 Both are per tenant and environment, not per application, so they live with the guardrails
 (synced by the platform's project, out of the tenant's reach), not in an app's chart. An

@@ -1,9 +1,9 @@
 """The whole generated tree, as units of files that can be built independently.
 
-A unit is the files one (tenant, environment) pair produces (its entry in the environment's
-root included), or one environment's own root files, which depend on no tenant. Its
-`key` digests everything its bytes depend on, so `write.py` can skip building units whose
-files on disk already match, which keeps a no-op `render --check` and a one-tenant change
+A unit is the files one (tenant, environment) pair produces (its entry in the environment's root
+included), or one environment's own root files, which depend on no tenant. Its `key` digests
+everything its bytes depend on, so the write stage (`generator/write/`) can skip building units
+whose files on disk already match, which keeps a no-op `render --check` and a one-tenant change
 far cheaper than a full render at 1,000 tenants. The same files as data (`Documents`: the
 objects before the emitter writes them) are what the plan compares (`unit_documents`).
 """

@@ -1,12 +1,13 @@
 """Helm values from a blueprint's Jinja2 template, safe by construction.
 
-The one Jinja2 environment of Berth is made here. Its `finalize` turns every `{{ expr }}`
-into ONE complete YAML flow value on one line (`yaml_emit.flow`): a string becomes a
-double-quoted scalar with escapes, numbers and booleans their literal, None `null`, and mappings and
-lists flow collections of the same. So no value from a request can change the document's
-structure: a newline plus `evil: true`, `{{ 7*7 }}`, `*alias`, `: `, `#` all stay inside one
-string. The text is parsed back, checked against the chart's values.schema.json, and written
-out again by `yaml_emit` so that Helm reads exactly the data that was checked.
+Templates are compiled in the one Jinja2 environment of Berth (generator/load/jinja.py), whose
+`finalize` turns every `{{ expr }}` into ONE complete YAML flow value on one line
+(generator/yamlio/writer.py `flow`): a string becomes a double-quoted scalar with escapes,
+numbers and booleans their literal, None `null`, and mappings and lists flow collections of
+the same. So no value from a request can change the document's structure: a newline plus
+`evil: true`, `{{ 7*7 }}`, `*alias`, `: `, `#` all stay inside one string. Here the text is
+parsed back and checked against the chart's values.schema.json; the data is then written out
+again by generator/yamlio/writer.py, so that Helm reads exactly the data that was checked.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class BlueprintError(Exception):
     """A blueprint renders values its chart refuses: the blueprint is broken, not the request.
 
     Valid requests are checked against everything the chart's values schema demands, so this
-    never points at a request; it surfaces as an internal error (exit 2).
+    never points at a request; it surfaces as an internal error (exit 3, docs/commands.md).
     """
 
 

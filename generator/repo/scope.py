@@ -12,7 +12,7 @@ what `render` makes of the head only if something they depend on changed, and th
 - the blueprints of its applications: a changed file inside a blueprint's folder or its
   chart puts every tenant with an application of that blueprint in scope;
 - nothing of a tenant's: an entry directly in `tenants/` that is no folder (a file, a link)
-  is read by every check, scoped or not (load.py reports it);
+  is read by every check, scoped or not (generator/load/ reports it);
 - `platform.yaml`, the tenant base (`blueprints/tenant`), Berth's own code and anything this
   module does not recognise: everything is in scope (the full check).
 

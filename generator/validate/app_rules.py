@@ -29,7 +29,7 @@ from generator.validate.network import check_api_server, check_egress
 from generator.validate.operations import check_operations
 from generator.yamlio.reader import Document
 
-if TYPE_CHECKING:  # blueprints.py imports validate/ (for its error messages)
+if TYPE_CHECKING:  # a type only
     from generator.load.blueprints import Blueprint
 
 DATABASE_URL = "DATABASE_URL"  # set by the chart from the database's own Secret

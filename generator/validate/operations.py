@@ -1,4 +1,4 @@
-"""Rules of an application's operations fields (issue 13): its VPA opt-in and its SLO.
+"""Rules of an application's operations fields (docs/operations.md): its VPA opt-in and its SLO.
 
 Called by `app_rules.check_app`; each needs the platform's environments or the app's own
 other fields, so the model alone cannot say.

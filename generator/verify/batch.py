@@ -1,18 +1,18 @@
 """Several kustomize Applications in one `kubectl kustomize`, object for object as one by one.
 
-A tenant's guardrails cost ~0.17 s of CPU built alone, ~0.12 s of it paid once per process (kubectl
-starting, the OpenAPI schema strategic-merge patches need), so verify builds up to `SIZE` kustomize
-sources at a time (~46 ms each): a throwaway folder holds one wrapper kustomization per source (its
-one resource is the source's folder; its one transformer stamps an index annotation on
-`metadata/annotations` only) and a parent listing the wrappers. Kustomize builds each source in its
-own scope exactly as alone, so only the stamp differs: it is taken off again (and the `annotations`
-it had to create), which the tests check byte for byte against single builds. Why not
-`buildMetadata: [originAnnotations]`: an origin names the file an object came from, which is the
-shared base (blueprints/tenant) for every tenant's guardrails, not the source. Kustomize's cost
-grows faster than linearly with the objects of one build (at 100 sources a source costs twice what
-it does at 16), hence small batches. When a batch fails (two sources make the same object, one
-source is broken) every source of it is built alone, so each error is reported on its own
-Application exactly as without batching.
+Most of what a tenant's guardrails cost built alone is paid once per process (kubectl starting,
+the OpenAPI schema strategic-merge patches need: bench/results.md), so verify builds up to
+`SIZE` kustomize sources at a time: a throwaway folder holds one wrapper kustomization per
+source (its one resource is the source's folder; its one transformer stamps an index annotation
+on `metadata/annotations` only) and a parent listing the wrappers. Kustomize builds each source
+in its own scope exactly as alone, so only the stamp differs: it is taken off again (and the
+`annotations` it had to create), which the tests check byte for byte against single builds. Why
+not `buildMetadata: [originAnnotations]`: an origin names the file an object came from, which is
+the shared base (blueprints/tenant) for every tenant's guardrails, not the source. Kustomize's
+cost grows faster than linearly with the objects of one build (bench/results.md), hence small
+batches. When a batch fails (two sources make the same object, one source is broken) every
+source of it is built alone, so each error is reported on its own Application exactly as without
+batching.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Custom resources against their CRDs: a lazy index of CRD files and the schema translation.
 
-Parsing all vendored CRD YAML takes ~1.5 s even with libyaml, and a run needs a dozen kinds.
+Parsing all vendored CRD YAML takes seconds even with libyaml (bench/results.md), and a run
+needs a dozen kinds.
 So each CRD file is only scanned once with a regular expression for the `group:` and `kind:`
 values it names (a superset of what it defines); a lookup of (group, kind) parses only the
 files that name both. The answer comes from the parsed CRDs alone, so the scan can only make a

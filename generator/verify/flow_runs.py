@@ -1,8 +1,7 @@
 """The analyzer runs of the runtime-flow check: which namespaces go into each, and their cost.
 
-The analyzer's cost grows with the square of what it reads (measured: 254 pods and 900
-policies take ~15 s of CPU, twice that ~65 s), so one run per cluster does not scale to
-thousands of tenants. NetworkPolicies are per namespace, and whether a pod of namespace A
+The analyzer's cost grows with the square of what it reads (bench/results.md), so one run per
+cluster does not scale to thousands of tenants. NetworkPolicies are per namespace, and whether a pod of namespace A
 reaches a pod of B depends on A's and B's policies alone; so a run holds `SHARD` tenants of one
 environment, the peers their `allowFrom` relations name there, the platform's pods, and one
 stranger namespace per environment of the cluster: a namespace with tenant-like pods and no
@@ -27,7 +26,7 @@ from generator.verify.flows import Checker, check_run
 from generator.verify.nca import AnalyzerError, Cost, Memo, Pairs, connectivity
 from generator.verify.runtime import Cluster, Network, Shard, clusters
 
-SHARD = 32  # tenants a run holds: ~1-3 s of the analyzer each, with their peers
+SHARD = 32  # tenants a run holds, with their peers (what a run costs: bench/results.md)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ schema is a problem, never a skip.
 Problems are data, `(path inside the object, message)`, so verify can place them and a test can
 assert on them.
 
-Speed: python-jsonschema takes ~5 ms for a Deployment, and a 1,000-tenant verify checks ~100,000
-objects. So each schema, core or CRD, is also compiled by jsonschema-rs, which answers "valid?"
-~100x faster; only an object it does not call valid goes through python-jsonschema, whose
-messages are the report. Both implement the same Draft 2020-12 on the same schema (the core
-schemas assert no formats and have no `pattern`; a CRD's formats and list-map keys run the same
-Python functions in both), so the verdict is the same; the tests hold both to that on every
-object of the example and of the cases, and on each of them broken in several ways.
+Speed: python-jsonschema is slow per object, and a 1,000-tenant verify checks ~100,000 objects.
+So each schema, core or CRD, is also compiled by jsonschema-rs, which answers "valid?" one to
+two orders of magnitude faster (bench/results.md); only an object it does not call valid goes
+through python-jsonschema, whose messages are the report. Both implement the same Draft 2020-12
+on the same schema (the core schemas assert no formats and have no `pattern`; a CRD's formats
+and list-map keys run the same Python functions in both), so the verdict is the same; the tests
+hold both to that on every object of the example and of the cases, and on each of them broken in
+several ways.
 """
 
 from __future__ import annotations
@@ -230,7 +231,7 @@ def _core_validator(kubernetes_version: str, api_version: str, kind: str) -> Val
     """The packaged strict schema for a top-level kind, or None if it is not a built-in kind.
 
     Built once per kind: `kubernetes_validate.validate()` re-reads the 1.5 MB definitions file on
-    every call (~25 ms an object) and stops at the first error. The lookup mirrors it exactly.
+    every call (bench/results.md) and stops at the first error. The lookup mirrors it exactly.
     """
     # Same file naming as kubernetes_validate.validate(): "networking.k8s.io/v1" -> "networking-v1".
     flat_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)

@@ -211,8 +211,8 @@ def role_of(app: Mapping[str, Any], env: str, tenants: AbstractSet[str]) -> Role
     project = str(_spec(app).get("project", ""))
     if name == layout.policies_application(env) and project == layout.policies_project(env):
         return Role("policies")
-    # A tenant's names end in the environment's (layout.py): read the tenant off the name
-    # rather than build every tenant's names for every Application.
+    # A tenant's names end in the environment's (generator/repo/layout.py): read the tenant off
+    # the name rather than build every tenant's names for every Application.
     argocd = layout.tenant_argocd_application("", env)
     if name.endswith(argocd) and name.removesuffix(argocd) in tenants:
         return Role("tenant-argocd", name.removesuffix(argocd))

@@ -29,10 +29,10 @@ INSTALL_HINT = (
 TIMEOUT = 300
 # kubectl and helm are short-lived Go programs, and most of a run is starting up:
 # - their garbage collector spends a fifth of their CPU on a heap they drop at exit anyway:
-#   with collection off until a generous limit, a run takes ~20% less CPU;
+#   with collection off until a generous limit, a run takes that much less CPU;
 # - both link kubectl's commands, whose package initialisation translates every help text
 #   through the message catalogue of the locale: the English one holds every string and costs
-#   ~20 ms a start (a quarter of a `helm template`), the Korean one holds a few. Helm's and
+#   a quarter of a `helm template` (bench/results.md), the Korean one holds a few. Helm's and
 #   kustomize's own messages are not translated, and no output depends on the locale.
 # Either prints the same bytes (tests/test_verify_batch.py); a caller's own settings win.
 GO_RUNTIME = {"GOGC": "off", "GOMEMLIMIT": "256MiB", "LC_ALL": "ko_KR.UTF-8"}

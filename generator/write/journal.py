@@ -1,11 +1,11 @@
 """The render journal, `.berth/journal.json`: the renames and deletions of one swap.
 
-`write.py` writes it just before a swap and removes it right after; a journal found at the
-start of a run is an interrupted swap, finished before anything else happens. Whatever is in
-that file is carried out with the user's rights, so it is trusted only if Berth could have
-written it: `replace` and `delete` entries whose target is a generated path (under
-`environments/`, or `CODEOWNERS`) and whose staged file is under `.berth/staging/`, every path
-relative, without `..`, and with no symbolic link on the way. Anything else is refused
+The write stage (`__init__.py`) writes it just before a swap and removes it right after; a
+journal found at the start of a run is an interrupted swap, finished before anything else
+happens. Whatever is in that file is carried out with the user's rights, so it is trusted only
+if Berth could have written it: `replace` and `delete` entries whose target is a generated path
+(under `environments/`, or `CODEOWNERS`) and whose staged file is under `.berth/staging/`, every
+path relative, without `..`, and with no symbolic link on the way. Anything else is refused
 whole, before the first entry is carried out.
 """
 

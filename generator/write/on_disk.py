@@ -1,6 +1,6 @@
 """The files under environments/ as they are on disk: which exist, which Berth wrote.
 
-Part of the write stage: `write.py` compares them with the render, `strays.py` reports the
+Part of the write stage: `__init__.py` compares them with the render, `strays.py` reports the
 ones no render produces.
 """
 

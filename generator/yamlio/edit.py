@@ -8,7 +8,7 @@ pull request shows noise and the owners stop reading it.
 ruamel.yaml's round trip does not guarantee that: it re-emits the whole document, and
 re-indents flow mappings, moves their line breaks and drops alignment spaces after keys
 (`dev:     {...}` becomes `dev: {...}`). So this module edits the text itself: the strict
-loader (yaml_load.parse_with_spans) says where each value starts and ends, the edit
+loader (`reader.parse_with_spans`) says where each value starts and ends, the edit
 replaces, inserts or removes exactly that span, and the result is parsed again and must
 give the old data with exactly the intended changes; anything else is refused. That check
 also picks the quoting: a value keeps the style it had, and falls back to double quotes when

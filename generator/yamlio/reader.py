@@ -48,8 +48,9 @@ class Document:
     data: dict[str, Any]
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    # An unchanged file that was valid last time (see load.py's RequestCache) arrives as the
-    # JSON of its model; the YAML is parsed only if a problem needs a line and column.
+    # An unchanged file that was valid last time (see generator/load/__init__.py `RequestCache`)
+    # arrives as the JSON of its model; the YAML is parsed only if a problem needs a line and
+    # column.
     model_json: str | None = field(default=None, compare=False, repr=False)
     reload: Callable[[], Document] | None = field(default=None, compare=False, repr=False)
     stat: tuple[int, int] | None = field(default=None, compare=False, repr=False)
