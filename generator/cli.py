@@ -14,12 +14,15 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from generator.hosts import ci
 from generator.problems import BerthError, HostError, UsageError
 from generator.problems.reporters import FORMATS, Format, render_problems
 from generator.repo import layout
+
+if TYPE_CHECKING:  # the host clients are imported only by the commands that talk to one
+    from generator.hosts.connect import Connect
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -225,9 +228,14 @@ def _require_repo(root: str) -> None:
 
 
 def dispatch(
-    args: argparse.Namespace, out: TextIO, err: TextIO, env: Mapping[str, str] | None = None
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    env: Mapping[str, str] | None = None,
+    connect: Connect | None = None,
 ) -> int:
     env = os.environ if env is None else env
+    hosts = {} if connect is None else {"connect": connect}
     fmt = cast(Format, getattr(args, "format", None) or ci.default_format(env))
     if args.command == "validate":
         from generator.commands import validate
@@ -276,6 +284,7 @@ def dispatch(
             require_approvals=args.require_approvals,
             scoped=not args.all,
             env=env,
+            connect=connect,
             out=out,
             err=err,
         )
@@ -287,19 +296,25 @@ def dispatch(
     if args.command == "comment":
         from generator.commands import comment
 
-        return comment.run(args.file, marker=args.marker, env=env, out=out, err=err)
+        return comment.run(args.file, marker=args.marker, env=env, out=out, err=err, **hosts)
     if args.command == "intake":
         from generator.commands import intake
 
         _require_repo(args.root)
-        return intake.run(args.root, event_path=args.event, env=env, out=out, err=err)
+        return intake.run(args.root, event_path=args.event, env=env, out=out, err=err, **hosts)
     if args.command in ("bump", "promote", "status"):
         _require_repo(args.root)
-        return _release(args, out, err, env)
+        return _release(args, out, err, env, hosts)
     raise UsageError(f"unknown command {args.command!r}")
 
 
-def _release(args: argparse.Namespace, out: TextIO, err: TextIO, env: Mapping[str, str]) -> int:
+def _release(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    env: Mapping[str, str],
+    hosts: dict[str, Connect],
+) -> int:
     if args.command == "bump":
         from generator.commands import bump
 
@@ -314,6 +329,7 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO, env: Mapping[st
             env=env,
             out=out,
             err=err,
+            **hosts,
         )
     if args.command == "promote":
         from generator.commands import promote
@@ -329,6 +345,7 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO, env: Mapping[st
             env=env,
             out=out,
             err=err,
+            **hosts,
         )
     from generator.commands import status
 
@@ -336,8 +353,16 @@ def _release(args: argparse.Namespace, out: TextIO, err: TextIO, env: Mapping[st
 
 
 def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    connect: Connect | None = None,
 ) -> int:
+    """`berth ARGV`: the exit code. `env` (default: the process environment) is everything
+    Berth reads about the job; `connect` makes the Git host (default: from `env`), for tests
+    that bring their own."""
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
@@ -346,7 +371,7 @@ def main(
     except SystemExit as exc:  # argparse has printed its usage message
         return EXIT_USAGE if exc.code not in (0, None) else 0
     try:
-        return dispatch(args, out, err)
+        return dispatch(args, out, err, env, connect)
     except BerthError as exc:
         err.write(render_problems(exc.problems, "text"))
         return EXIT_INVALID

@@ -12,13 +12,21 @@ from typing import TextIO
 
 from generator.hosts import ci
 from generator.hosts.base import hidden_marker
-from generator.hosts.connect import DryRunHost, host_from_environment
+from generator.hosts.connect import Connect, DryRunHost, host_from_environment
 from generator.problems import UsageError
 
 TRUNCATED = "\n\n(truncated to fit the comment size limit; see the job log)\n"
 
 
-def run(path: str, *, marker: str, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+def run(
+    path: str,
+    *,
+    marker: str,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    connect: Connect = host_from_environment,
+) -> int:
     try:
         tag = hidden_marker(marker)
     except ValueError as exc:
@@ -29,7 +37,7 @@ def run(path: str, *, marker: str, env: Mapping[str, str], out: TextIO, err: Tex
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
     body = fit_comment(body, tag)
-    host = host_from_environment(env, out=out)
+    host = connect(env, out=out)
     number = ci.pull_request_number(env)
     if number is None:
         if isinstance(host, DryRunHost):

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from generator.hosts import ci
-from generator.hosts.connect import GitHost, host_from_environment
+from generator.hosts.connect import Connect, GitHost, host_from_environment
 from generator.intake import FORMS
 from generator.intake.authority import refusal
 from generator.intake.event import IssueEvent, issue_event
@@ -44,7 +44,13 @@ def branch_name(number: int) -> str:
 
 
 def run(
-    root: str, *, event_path: str | None, env: Mapping[str, str], out: TextIO, err: TextIO
+    root: str,
+    *,
+    event_path: str | None,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    connect: Connect = host_from_environment,
 ) -> int:
     path = event_path or env.get("GITHUB_EVENT_PATH", "").strip()
     if not path:
@@ -54,7 +60,7 @@ def run(
     if skip:
         out.write(f"berth: issue #{event.number} {skip}; nothing to do\n")
         return 0
-    host = host_from_environment(env, out=out)
+    host = connect(env, out=out)
     return _intake(root, event, host, out)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Literal, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from generator.hosts import ci
 from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, approvals, make_plan
@@ -24,6 +24,9 @@ from generator.plan.report import render_json, render_text
 from generator.problems.reporters import render_problems
 from generator.repo.atomic import write_atomic
 from generator.repo.pull_request import LabelHistory
+
+if TYPE_CHECKING:
+    from generator.hosts.connect import Connect
 from generator.write.strays import state_problems
 
 PlanFormat = Literal["text", "json", "markdown"]
@@ -43,6 +46,7 @@ def run(
     scoped: bool = True,
     out: TextIO,
     err: TextIO,
+    connect: Connect | None = None,
 ) -> int:
     untrusted = state_problems(root)
     plan = None if untrusted else make_plan(root, base, scoped=scoped)
@@ -69,7 +73,7 @@ def run(
         ci.pull_request_labels(env),
         ci.pull_request_number(env),
         plan.maintainers,
-        partial(_label_history, env, out),
+        partial(_label_history, env, out, connect),
     )
     if fail_on_delete and plan.deletions and not _label(labels, APPROVE_DELETION_LABEL, err):
         err.write(
@@ -91,22 +95,27 @@ def run(
         )
         status = 1
     if require_approvals:
-        # Only here: the Git host clients take longer to import than a scoped plan to make.
-        from generator.hosts.connect import host_from_environment
-
         pull = (ci.pull_request_number(env), ci.planned_head(env))
-        host = host_from_environment(env, out=out)
+        host = _connect(connect)(env, out=out)
         agreed = approvals.check(plan.approvals, host, pull, out, err)
         status = status or (0 if agreed else 1)
     return status
 
 
-def _label_history(env: Mapping[str, str], out: TextIO, number: int) -> LabelHistory:
-    """The pull request's label history, asked of the host only when a label must be judged."""
+def _connect(connect: Connect | None) -> Connect:
+    if connect is not None:
+        return connect
     # Only here: the Git host clients take longer to import than a plan to make.
     from generator.hosts.connect import host_from_environment
 
-    return host_from_environment(env, out=out).label_history(number)
+    return host_from_environment
+
+
+def _label_history(
+    env: Mapping[str, str], out: TextIO, connect: Connect | None, number: int
+) -> LabelHistory:
+    """The pull request's label history, asked of the host only when a label must be judged."""
+    return _connect(connect)(env, out=out).label_history(number)
 
 
 def _label(labels: LabelCheck, label: str, err: TextIO) -> bool:

@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TextIO
 
-from generator.commands.bump import Proposal, propose
+from generator.hosts import ci
+from generator.hosts.connect import Connect, host_from_environment
 from generator.models.application import Application
 from generator.models.image import released
 from generator.plan import APPROVE_SKIP_LABEL
+from generator.release.propose import ReleaseProposal, propose_release
 from generator.release.read import read_tenant
 from generator.release.target import (
     argument_problem,
@@ -51,6 +53,7 @@ def run(
     env: Mapping[str, str],
     out: TextIO,
     err: TextIO,
+    connect: Connect = host_from_environment,
 ) -> int:
     tenant, only = parse_target(target, app_required=False)
     requests = read_tenant(root, tenant)
@@ -106,13 +109,18 @@ def run(
             f"\nThis skips {', '.join(f'`{e}`' for e in skipped)}: the pull request needs the"
             f" label `{APPROVE_SKIP_LABEL}`.\n"
         )
-    proposal = Proposal(
+    proposal = ReleaseProposal(
         branch=promote_branch(tenant, dest),
         title=f"berth: promote {what} from {source} to {dest}",
         summary=summary.rstrip("\n"),
         edits=edits,
     )
-    return propose(root, requests, proposal, into=into, env=env, out=out, err=err)
+    host = connect(env, out=out)
+    target = into or ci.default_branch(env)
+    job_url = ci.job_log_url(env)
+    return propose_release(
+        root, requests, proposal, host, target=target, job_url=job_url, out=out, err=err
+    )
 
 
 def _promotion(

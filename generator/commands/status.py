@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from typing import Literal, TextIO
 
-from generator.commands.bump import valid_repo
 from generator.models.image import Image, released
 from generator.problems.code_spans import code
+from generator.release.propose import valid_repo
 from generator.release.target import argument_problem, parse_target
 
 StatusFormat = Literal["text", "json", "markdown"]

@@ -131,6 +131,14 @@ def planned_head(env: Mapping[str, str]) -> str:
     return found if isinstance(found, str) else ""
 
 
+def default_branch(env: Mapping[str, str]) -> str:
+    """The branch pull requests go to: what the CI system names the default branch."""
+    for name in ("BERTH_BASE_BRANCH", "CI_DEFAULT_BRANCH", "GITHUB_REF_NAME"):
+        if value := _get(env, name):
+            return value
+    return "main"
+
+
 def job_log_url(env: Mapping[str, str]) -> str | None:
     """A link to this job's log, where the full output is, or None outside CI."""
     server, repository, run = (

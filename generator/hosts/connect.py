@@ -18,7 +18,7 @@ Variables read:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from generator.hosts import ci
 from generator.hosts.base import (
@@ -49,6 +49,12 @@ __all__ = [
     "hidden_marker",
     "host_from_environment",
 ]
+
+
+class Connect(Protocol):
+    """How a command gets its Git host: `host_from_environment`, or a test's own."""
+
+    def __call__(self, env: Mapping[str, str], *, out: TextIO) -> GitHost: ...
 
 
 def host_from_environment(env: Mapping[str, str], *, out: TextIO) -> GitHost:

@@ -1,6 +1,7 @@
 """What the Git host says about the pull request a plan is for, and the two questions a plan
 asks it: who approved (`--require-approvals`) and who added a label (`--fail-on-delete`,
-`--fail-on-skip`). The host clients (generator/hosts) answer them; the plan only reads.
+`--fail-on-skip`); and what a release asks of it (a pull request). The host clients
+(generator/hosts) implement these; the stages below them only see the protocols.
 """
 
 from __future__ import annotations
@@ -61,3 +62,23 @@ class ReviewReader(Protocol):
 
 class LabelReader(Protocol):
     def label_history(self, number: int) -> LabelHistory: ...
+
+
+class PullRequestWriter(Protocol):
+    """What a release asks of the host: one pull request per branch, made or replaced."""
+
+    def upsert_pull_request(
+        self,
+        *,
+        branch: str,
+        base: str,
+        title: str,
+        body: str,
+        files: dict[str, bytes],
+        message: str,
+        deleted: tuple[str, ...] = (),
+    ) -> str: ...
+
+    def close_pull_request(self, *, branch: str, comment: str) -> str | None: ...
+
+    def enable_auto_merge(self, *, branch: str) -> str: ...
