@@ -22,7 +22,7 @@ from generator.repo.atomic import write_atomic
 from generator.repo.changes import ChangeSet
 from generator.repo.fingerprint import generator_fingerprint
 from generator.repo.forbidden import repository_problems
-from generator.repo.view import DiskView, RepoView
+from generator.repo.view import DiskView, Kind, RepoView
 from generator.yamlio.reader import MAX_FILE_BYTES, Document, LoadError, parse_request
 
 # Which tenant folders' applications to load, given every tenant's document: a scoped check
@@ -121,64 +121,73 @@ def load_repo(
             if change is None
             else repository_problems(root, change.paths, change.untracked)
         )
-    if view.kind(layout.TENANTS_DIR) != "dir":
-        repo.blueprints, found = load_blueprints(blueprints_root or root)
-        repo.problems += found
-        return repo
+    if view.kind(layout.TENANTS_DIR) == "dir":
+        folders = _load_tenants(view, repo, None if tenants is None else frozenset(tenants))
+        chosen = set(folders) if apps_of is None else set(apps_of(repo.tenants))
+        _load_chosen_apps(view, repo, folders, chosen)
+    repo.blueprints, found = load_blueprints(blueprints_root or root)
+    repo.problems += found
+    return repo
+
+
+def _load_tenants(view: RepoView, repo: RawRepo, wanted: frozenset[str] | None) -> list[str]:
+    """Reads the tenant.yaml of each tenant folder (of those `wanted`, None: all) into `repo`,
+    with the problems of every other entry of tenants/; returns the folders read."""
     entries = view.entries(layout.TENANTS_DIR)
     names = [name for name, _ in entries]
-    wanted = None if tenants is None else frozenset(tenants)
     unloaded: set[str] = set()
     folders: list[str] = []
     for name, kind in entries:
-        display = f"{layout.TENANTS_DIR}/{name}"
         if name.startswith("."):
             continue
         if wanted is not None and name not in wanted and kind == "dir":
             # An entry that is no folder belongs to no tenant: every scope reports it.
             unloaded.add(name)
             continue
-        if kind == "link":
-            repo.problems.append(
-                Problem(
-                    display, 1, 1, "", "is a symbolic link; tenant folders must be real folders"
-                )
-            )
-            continue
-        if kind != "dir":
-            if name.lower() not in READMES:
-                repo.problems.append(
-                    Problem(
-                        display,
-                        1,
-                        1,
-                        "",
-                        "is a file; tenants/ holds one folder per tenant, with tenant.yaml in it",
-                    )
-                )
-            continue
-        if view.kind(layout.tenant_file(name)) is None:
-            others = [
-                n for n in names if n != name and view.kind(layout.tenant_file(n)) is not None
-            ]
-            repo.problems += _without_tenant_file(view, name, others)
+        if kind != "dir" or view.kind(layout.tenant_file(name)) is None:
+            repo.problems += _not_a_tenant_folder(view, name, kind, names)
             continue
         folders.append(name)
-        doc = _load(view, layout.tenant_file(name), repo.problems, cache)
+        doc = _load(view, layout.tenant_file(name), repo.problems, repo.cache)
         if doc is not None:
             repo.tenants[name] = doc
         repo.problems += _foreign_entries(view, name)
     repo.unloaded = frozenset(unloaded)
-    chosen = set(folders) if apps_of is None else set(apps_of(repo.tenants))
+    return folders
+
+
+def _load_chosen_apps(
+    view: RepoView, repo: RawRepo, folders: list[str], chosen: Collection[str]
+) -> None:
+    """The applications of the tenant folders read that are `chosen`, in folder order."""
     for name in folders:
         if name in chosen:
-            apps = _load_apps(view, name, repo.problems, cache)
+            apps = _load_apps(view, name, repo.problems, repo.cache)
             if apps:
                 repo.apps[name] = apps
 
-    repo.blueprints, found = load_blueprints(blueprints_root or root)
-    repo.problems += found
-    return repo
+
+def _not_a_tenant_folder(view: RepoView, name: str, kind: Kind, names: list[str]) -> list[Problem]:
+    """An entry of tenants/ that is no folder with a tenant.yaml (a README is welcome)."""
+    display = f"{layout.TENANTS_DIR}/{name}"
+    if kind == "link":
+        return [
+            Problem(display, 1, 1, "", "is a symbolic link; tenant folders must be real folders")
+        ]
+    if kind != "dir":
+        if name.lower() in READMES:
+            return []
+        return [
+            Problem(
+                display,
+                1,
+                1,
+                "",
+                "is a file; tenants/ holds one folder per tenant, with tenant.yaml in it",
+            )
+        ]
+    others = [n for n in names if n != name and view.kind(layout.tenant_file(n)) is not None]
+    return _without_tenant_file(view, name, others)
 
 
 def _without_tenant_file(view: RepoView, tenant: str, others: list[str]) -> list[Problem]:

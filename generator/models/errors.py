@@ -112,25 +112,9 @@ def _message(model: type[BaseModel], path: Path_, err: ErrorDetails) -> str:
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        parent = _node_at(model, path[:-1]) or {}
-        allowed = sorted(parent.get("properties", {}))
-        hint = difflib.get_close_matches(str(path[-1]), allowed, n=1)
-        said = f"unknown field {str(path[-1])!r}"
-        if hint:
-            said += f" (did you mean {hint[0]!r}?)"
-        return f"{said}; allowed: {', '.join(allowed)}"
-    if kind == "string_type":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return f'expected a string, got {_describe(value)}; quote it: "{value}"'
-        return f"expected a string, got {_describe(value)}"
-    if kind == "bool_type":
-        return f"expected true or false, got {_describe(value)} {value!r}"
-    if kind in {"int_type", "float_type"}:
-        return f"expected a number, got {_describe(value)}"
-    if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return f"expected a mapping, got {_describe(value)}"
-    if kind == "list_type":
-        return f"expected a list, got {_describe(value)}"
+        return _unknown_field(model, path)
+    if kind in _EXPECTED:
+        return _type_mismatch(kind, value)
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}; got {value!r}"
     if kind == "too_short":
@@ -139,8 +123,7 @@ def _message(model: type[BaseModel], path: Path_, err: ErrorDetails) -> str:
     if kind == "too_long":
         return f"is too long: at most {ctx.get('max_length')} allowed"
     if kind == "string_pattern_mismatch":
-        node = _node_at(model, path) or {}
-        described = node.get("description")
+        described = (_node_at(model, path) or {}).get("description")
         return f"{value!r} is not allowed here" + (
             f": {described}" if described else f" (pattern {ctx.get('pattern')})"
         )
@@ -149,6 +132,40 @@ def _message(model: type[BaseModel], path: Path_, err: ErrorDetails) -> str:
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         return err["msg"].replace("Input should be", "must be")
     return err["msg"]
+
+
+def _unknown_field(model: type[BaseModel], path: Path_) -> str:
+    """An unknown field, with the fields its mapping allows and the closest of them."""
+    parent = _node_at(model, path[:-1]) or {}
+    allowed = sorted(parent.get("properties", {}))
+    hint = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+    said = f"unknown field {str(path[-1])!r}"
+    if hint:
+        said += f" (did you mean {hint[0]!r}?)"
+    return f"{said}; allowed: {', '.join(allowed)}"
+
+
+# pydantic's error type for a value of the wrong type -> what the field expects, in YAML words.
+_EXPECTED = {
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "int_type": "a number",
+    "float_type": "a number",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+}
+
+
+def _type_mismatch(kind: str, value: Any) -> str:
+    said = f"expected {_EXPECTED[kind]}, got {_describe(value)}"
+    if kind == "bool_type":
+        return f"{said} {value!r}"
+    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+        # YAML read an unquoted 1.20 or 8080 as a number where a string was meant.
+        return f'{said}; quote it: "{value}"'
+    return said
 
 
 def _problem(model: type[BaseModel], doc: Document, err: ErrorDetails) -> Problem:

@@ -79,21 +79,44 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
         return plan
     if base.valid is None:
         plan.base_problems = base.problems
-    platform = head.valid.platform
-    plan.currency = platform.spec.pricing.currency
+    plan.currency = head.valid.platform.spec.pricing.currency
 
-    rows: dict[tuple[str | None, str | None], Row] = {}
+    rows = _changed_rows(base, head)
+    base_costs, head_costs = tenant_costs(base), tenant_costs(head)
+    plan.has_apps = any(c.apps for c in (*base_costs.values(), *head_costs.values()))
+    plan.base_total = sum(base_costs.values(), ZERO)
+    plan.head_total = sum(head_costs.values(), ZERO)
+    _add_costs(rows, base_costs, head_costs)
+
+    plan.environments = _environment_plans(base, head, rows, (base_costs, head_costs))
+    plan.other = [row for (env, _), row in rows.items() if env is None]
+    plan.deletions = _deletions(plan.environments)
+    plan.approvals = approvals(base, rows.values())
+    # Who may approve with a label: as the base lists them, so a change cannot add its author.
+    plan.maintainers = tuple(base.valid.platform.spec.maintainers) if base.valid else ()
+    plan.images = image_changes(base.valid, head.valid)
+    plan.egress = egress_changes(base.valid, head.valid)
+    return plan
+
+
+# (environment, tenant) -> its row; None for files of no environment or of no tenant.
+_Rows = dict[tuple[str | None, str | None], Row]
+
+
+def _changed_rows(base: Snapshot, head: Snapshot) -> _Rows:
+    """A row for each owner of a file that differs, with its file and object changes."""
+    rows: _Rows = {}
     sides = (Rendered(base.valid, base.tenant_base), Rendered(head.valid, head.tenant_base))
     for change in file_changes(base.files, head.files):
         env, tenant = owner(change.path)
         row = rows.setdefault((env, tenant), Row(env or "", tenant))
         row.files.append(change)
         row.objects += object_changes(change, sides)
+    return rows
 
-    base_costs, head_costs = tenant_costs(base), tenant_costs(head)
-    plan.has_apps = any(c.apps for c in (*base_costs.values(), *head_costs.values()))
-    plan.base_total = sum(base_costs.values(), ZERO)
-    plan.head_total = sum(head_costs.values(), ZERO)
+
+def _add_costs(rows: _Rows, base_costs: dict[Where, Cost], head_costs: dict[Where, Cost]) -> None:
+    """A row also for each tenant whose cost changes; every tenant's row gets its costs."""
     for where in base_costs.keys() | head_costs.keys():
         if base_costs.get(where) != head_costs.get(where):
             rows.setdefault(where, Row(*where))
@@ -102,42 +125,53 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
         if env is not None and tenant is not None:
             row.base, row.head = base_costs.get((env, tenant)), head_costs.get((env, tenant))
 
-    order = [e.name for e in platform.spec.environments]
-    if base.valid is not None:
-        order += [e.name for e in base.valid.platform.spec.environments if e.name not in order]
-    order += sorted({env for env, _ in rows if env is not None and env not in order})
-    for env in order:
+
+def _environment_plans(
+    base: Snapshot, head: Snapshot, rows: _Rows, costs: tuple[dict[Where, Cost], dict[Where, Cost]]
+) -> list[EnvironmentPlan]:
+    """Each environment with a row, its own rows first and then its tenants' by name."""
+    base_costs, head_costs = costs
+    plans = []
+    for env in _environment_order(base, head, rows):
         env_rows = sorted(
             (row for (e, _), row in rows.items() if e == env),
             key=lambda r: (r.tenant is not None, r.tenant or ""),
         )
-        if not env_rows:
-            continue
-        plan.environments.append(
-            EnvironmentPlan(
-                name=env,
-                sync=_sync(env, head, base),
-                rows=env_rows,
-                base_total=_total(base_costs, env),
-                head_total=_total(head_costs, env),
-                tenants=sum(e == env for e, _ in head_costs),
+        if env_rows:
+            plans.append(
+                EnvironmentPlan(
+                    name=env,
+                    sync=_sync(env, head, base),
+                    rows=env_rows,
+                    base_total=_total(base_costs, env),
+                    head_total=_total(head_costs, env),
+                    tenants=sum(e == env for e, _ in head_costs),
+                )
             )
-        )
-    plan.other = [row for (env, _), row in rows.items() if env is None]
-    plan.deletions = [
+    return plans
+
+
+def _environment_order(base: Snapshot, head: Snapshot, rows: _Rows) -> list[str]:
+    """The head's environments in its platform's order, then those only the base has, then
+    any other a file names, by name."""
+    assert head.valid is not None
+    order = [e.name for e in head.valid.platform.spec.environments]
+    if base.valid is not None:
+        order += [e.name for e in base.valid.platform.spec.environments if e.name not in order]
+    order += sorted({env for env, _ in rows if env is not None and env not in order})
+    return order
+
+
+def _deletions(environments: Iterable[EnvironmentPlan]) -> list[Deletion]:
+    """The removals of DELETION_KINDS in the environments that sync by hand."""
+    return [
         Deletion(env.name, row.tenant, o.kind, o.name)
-        for env in plan.environments
+        for env in environments
         if env.sync == "manual"
         for row in env.rows
         for o in row.objects
         if o.action == "remove" and o.kind in DELETION_KINDS
     ]
-    plan.approvals = approvals(base, rows.values())
-    # Who may approve with a label: as the base lists them, so a change cannot add its author.
-    plan.maintainers = tuple(base.valid.platform.spec.maintainers) if base.valid else ()
-    plan.images = image_changes(base.valid, head.valid)
-    plan.egress = egress_changes(base.valid, head.valid)
-    return plan
 
 
 def approvals(base: Snapshot, rows: Iterable[Row]) -> list[Approval]:

@@ -80,63 +80,89 @@ def batch_issues(
     """
     apps = [o for o in batch if o.get("kind") == "Application"]
     projects = {_name(o): o for o in batch if o.get("kind") == "AppProject"}
-    annotation_path = ("metadata", "annotations", WAVE_ANNOTATION)
     for obj in batch:
         if obj.get("kind") in ("Application", "AppProject") and wave(obj) is None:
-            yield obj, (annotation_path, "is not a whole number")
-    # Which siblings create each namespace, once: a root holds thousands of Applications.
-    makers: dict[str, list[tuple[Mapping[str, Any], int]]] = {}
+            yield obj, (_WAVE_PATH, "is not a whole number")
+    yield from _app_issues(apps, projects, creates, may_empty or {})
+
+
+def _app_issues(
+    apps: Sequence[Mapping[str, Any]],
+    projects: Mapping[str, Mapping[str, Any]],
+    creates: Mapping[str, frozenset[str] | None],
+    may_empty: Mapping[str, bool | None],
+) -> Iterator[tuple[Mapping[str, Any], Issue]]:
+    """Each Application's sync policy, then its wave against its siblings and its project."""
+    makers = _namespace_makers(apps, creates)
+    for app in apps:
+        spec = _mapping(app.get("spec"))
+        policy = _mapping(spec.get("syncPolicy"))
+        for issue in _sync_policy_issues(policy, may_empty.get(_name(app))):
+            yield app, issue
+        own = wave(app)
+        if own is not None:
+            for issue in _wave_issues(app, own, spec, makers, projects):
+                yield app, issue
+
+
+_WAVE_PATH = ("metadata", "annotations", WAVE_ANNOTATION)
+# Namespace -> the Applications whose build creates it, with their (numeric) waves.
+_Makers = dict[str, list[tuple[Mapping[str, Any], int]]]
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _namespace_makers(
+    apps: Sequence[Mapping[str, Any]], creates: Mapping[str, frozenset[str] | None]
+) -> _Makers:
+    """Which siblings create each namespace, once: a root holds thousands of Applications."""
+    makers: _Makers = {}
     for other in apps:
         other_wave = wave(other)
         for namespace in creates.get(_name(other)) or ():
             if other_wave is not None:
                 makers.setdefault(namespace, []).append((other, other_wave))
-    for app in apps:
-        spec = app.get("spec") if isinstance(app.get("spec"), Mapping) else {}
-        assert isinstance(spec, Mapping)
-        policy = spec.get("syncPolicy") if isinstance(spec.get("syncPolicy"), Mapping) else {}
-        assert isinstance(policy, Mapping)
-        if policy.get("automated") is not None and not policy.get("retry"):
-            yield (
-                app,
-                (
-                    ("spec", "syncPolicy", "retry"),
-                    "an automated Application without a retry: Argo CD never tries a failed"
-                    " sync of the same commit again",
-                ),
-            )
-        empty = _empty_issue(policy, (may_empty or {}).get(_name(app)))
-        if empty is not None:
-            yield app, empty
-        own = wave(app)
-        if own is None:
-            continue
-        destination = (
-            spec.get("destination") if isinstance(spec.get("destination"), Mapping) else {}
+    return makers
+
+
+def _sync_policy_issues(policy: Mapping[str, Any], may_empty: bool | None) -> Iterator[Issue]:
+    if policy.get("automated") is not None and not policy.get("retry"):
+        yield (
+            ("spec", "syncPolicy", "retry"),
+            "an automated Application without a retry: Argo CD never tries a failed"
+            " sync of the same commit again",
         )
-        assert isinstance(destination, Mapping)
-        namespace = str(destination.get("namespace", ""))
-        for other, other_wave in makers.get(namespace, ()):
-            if other is not app and own <= other_wave:
-                yield (
-                    app,
-                    (
-                        annotation_path,
-                        f"wave {own} is not after wave {other_wave} of Application {_name(other)},"
-                        f" which creates its namespace {namespace}",
-                    ),
-                )
-        project = projects.get(str(spec.get("project", "")))
-        project_wave = wave(project) if project is not None else None
-        if project is not None and project_wave is not None and own <= project_wave:
+    empty = _empty_issue(policy, may_empty)
+    if empty is not None:
+        yield empty
+
+
+def _wave_issues(
+    app: Mapping[str, Any],
+    own: int,
+    spec: Mapping[str, Any],
+    makers: _Makers,
+    projects: Mapping[str, Mapping[str, Any]],
+) -> Iterator[Issue]:
+    """An Application's wave against the siblings creating its namespace and its AppProject."""
+    namespace = str(_mapping(spec.get("destination")).get("namespace", ""))
+    for other, other_wave in makers.get(namespace, ()):
+        if other is not app and own <= other_wave:
             yield (
-                app,
-                (
-                    annotation_path,
-                    f"wave {own} is not after wave {project_wave} of its AppProject"
-                    f" {_name(project)}, created in the same sync",
-                ),
+                _WAVE_PATH,
+                f"wave {own} is not after wave {other_wave} of Application {_name(other)},"
+                f" which creates its namespace {namespace}",
             )
+    project = projects.get(str(spec.get("project", "")))
+    project_wave = wave(project) if project is not None else None
+    if project is not None and project_wave is not None and own <= project_wave:
+        yield (
+            _WAVE_PATH,
+            f"wave {own} is not after wave {project_wave} of its AppProject"
+            f" {_name(project)}, created in the same sync",
+        )
 
 
 def walk_problems(

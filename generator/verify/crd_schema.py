@@ -1,4 +1,4 @@
-"""Custom resources against their CRDs: a lazy index of CRD files and the schema translation.
+"""Custom resources against their CRDs: a lazy index of CRD files and their validators.
 
 Parsing all vendored CRD YAML takes seconds even with libyaml (bench/results.md), and a run
 needs a dozen kinds.
@@ -8,8 +8,8 @@ files that name both. The answer comes from the parsed CRDs alone, so the scan c
 lookup slower, never wrong. Folders are searched in order (a platform's `crdDirs` before the
 vendored ones): the first folder that defines a (group, kind) supplies all of its versions.
 
-The translation turns Kubernetes structural schemas into JSON Schema so that the API server's
-pruning of unknown fields becomes an error here instead of a silently dropped field.
+A CRD's schema is translated to JSON Schema by structural_schema.py and checked with a
+keyword for `x-kubernetes-list-map-keys` and the formats the API server checks.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import jsonschema
 import jsonschema_rs
 from jsonschema.protocols import Validator
 
+from generator.verify.structural_schema import translate
 from generator.yamlio.trusted import load_all_trusted
 
 # No `\b` and no space before the colon: four times faster, and a superset is all it must be.
@@ -183,77 +184,6 @@ def fast_crd_validator(schema: dict[str, Any]) -> Any:
         )
     except (ValueError, jsonschema_rs.ValidationError):
         return None
-
-
-def translate(node: Mapping[str, Any], *, structural: bool) -> dict[str, Any]:
-    """OpenAPI v3 structural schema -> JSON Schema 2020-12 with the API server's semantics.
-
-    `structural` is False below allOf/anyOf/oneOf/not, which in a structural schema only add
-    value checks (`required`, bounds) and never declare fields, so they must stay open.
-    """
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "properties":
-            out[key] = {name: translate(sub, structural=structural) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties") and isinstance(value, dict):
-            out[key] = translate(value, structural=structural)
-        elif key in ("allOf", "anyOf", "oneOf"):
-            out[key] = [translate(sub, structural=False) for sub in value]
-        elif key == "not":
-            out[key] = translate(value, structural=False)
-        elif key == "pattern":
-            out[key] = _python_pattern(value)
-        elif key == "x-kubernetes-list-map-keys":
-            out[key] = value  # enforced by the custom keyword of _CrdSchemaValidator
-        elif key in ("exclusiveMinimum", "exclusiveMaximum"):
-            # OpenAPI 3.0 booleans modify minimum/maximum; JSON Schema wants the bound itself.
-            bound = "minimum" if key == "exclusiveMinimum" else "maximum"
-            if value is True and bound in node:
-                out[key] = node[bound]
-        elif key.startswith("x-kubernetes-") or key in ("nullable", "default", "example"):
-            continue
-        else:
-            out[key] = value
-    for key in ("exclusiveMinimum", "exclusiveMaximum"):
-        if key in out:
-            out.pop("minimum" if key == "exclusiveMinimum" else "maximum", None)
-
-    if node.get("x-kubernetes-int-or-string"):
-        out["type"] = ["integer", "string"]
-        # The usual companion anyOf [integer, string] only duplicates the type errors.
-        if out.get("anyOf") == [{"type": "integer"}, {"type": "string"}]:
-            del out["anyOf"]
-    if node.get("x-kubernetes-list-type") == "set":
-        out["uniqueItems"] = True
-    if node.get("x-kubernetes-embedded-resource"):
-        properties = out.setdefault("properties", {})
-        for name, field_type in (("apiVersion", "string"), ("kind", "string")):
-            properties.setdefault(name, {"type": field_type})
-        properties.setdefault("metadata", {"type": "object"})
-    if (
-        structural
-        and node.get("type") == "object"
-        and "additionalProperties" not in node
-        and not node.get("x-kubernetes-preserve-unknown-fields")
-    ):
-        # The API server prunes fields a structural schema does not declare: strict here.
-        out["additionalProperties"] = False
-    if node.get("nullable"):
-        if "type" in out:
-            types = out["type"] if isinstance(out["type"], list) else [out["type"]]
-            out["type"] = [*types, "null"]
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
-    return out
-
-
-def _python_pattern(pattern: str) -> str:
-    """Go RE2 allows inline flags mid-pattern (`^(?i)(a|b)$`); Python only at the start."""
-    flags = re.search(r"\(\?([imsU]+)\)", pattern)
-    if flags and flags.start() > 0:
-        pattern = f"{pattern[: flags.start()]}(?{flags.group(1)}:{pattern[flags.end() :]})"
-    re.compile(pattern)  # fail while building the validator, not midway through validation
-    return pattern
 
 
 def _duplicates(keys: list[str], items: list[Any]) -> Iterator[tuple[int, int]]:

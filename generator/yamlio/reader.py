@@ -244,47 +244,59 @@ class _Builder:
             )
         self.doc.values[path] = _pos(ev)
         if isinstance(ev, yaml.ScalarEvent):
-            if ev.tag is not None and ev.tag != "!":
-                raise self.fail(
-                    ev, f"tags ({ev.tag}) are not allowed; quote the value instead", path
-                )
-            if self.spans is not None:
-                self.spans.values[path] = _span(ev.start_mark, ev.end_mark, ev.style or "")
-            if not ev.style and ev.implicit[0] and ev.tag is None:
-                return resolve_plain(ev.value)
-            return ev.value
+            return self._scalar(ev, path)
         if ev.tag is not None:
             raise self.fail(ev, f"tags ({ev.tag}) are not allowed", path)
         if isinstance(ev, yaml.SequenceStartEvent):
-            items: list[Any] = []
-            while not isinstance(self.events[self.i], yaml.SequenceEndEvent):
-                items.append(self.node((*path, len(items)), depth + 1))
-            self._close(ev, path)
-            return items
+            return self._sequence(ev, path, depth)
         if isinstance(ev, yaml.MappingStartEvent):
-            mapping: dict[str, Any] = {}
-            while not isinstance(self.events[self.i], yaml.MappingEndEvent):
-                key_ev = self.events[self.i]
-                if not isinstance(key_ev, yaml.ScalarEvent):
-                    raise self.fail(key_ev, "keys must be plain strings", path)
-                if key_ev.anchor is not None or (key_ev.tag is not None and key_ev.tag != "!"):
-                    raise self.fail(key_ev, "keys may not carry anchors or tags", path)
-                self.i += 1
-                key = key_ev.value
-                if key == "<<":
-                    raise self.fail(key_ev, "merge keys (<<) are not allowed in requests", path)
-                if key in mapping:
-                    first = self.doc.keys[(*path, key)]
-                    raise self.fail(
-                        key_ev, f"duplicate key {key!r} (first defined on line {first[0]})", path
-                    )
-                self.doc.keys[(*path, key)] = _pos(key_ev)
-                if self.spans is not None:
-                    self.spans.keys[(*path, key)] = _span(key_ev.start_mark, key_ev.end_mark)
-                mapping[key] = self.node((*path, key), depth + 1)
-            self._close(ev, path)
-            return mapping
+            return self._mapping(ev, path, depth)
         raise self.fail(ev, f"unexpected YAML event {type(ev).__name__}", path)
+
+    def _scalar(self, ev: yaml.ScalarEvent, path: Path_) -> Any:
+        if ev.tag is not None and ev.tag != "!":
+            raise self.fail(ev, f"tags ({ev.tag}) are not allowed; quote the value instead", path)
+        if self.spans is not None:
+            self.spans.values[path] = _span(ev.start_mark, ev.end_mark, ev.style or "")
+        if not ev.style and ev.implicit[0] and ev.tag is None:
+            return resolve_plain(ev.value)
+        return ev.value
+
+    def _sequence(self, ev: yaml.SequenceStartEvent, path: Path_, depth: int) -> list[Any]:
+        items: list[Any] = []
+        while not isinstance(self.events[self.i], yaml.SequenceEndEvent):
+            items.append(self.node((*path, len(items)), depth + 1))
+        self._close(ev, path)
+        return items
+
+    def _mapping(self, ev: yaml.MappingStartEvent, path: Path_, depth: int) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        while not isinstance(self.events[self.i], yaml.MappingEndEvent):
+            key = self._key(path, mapping)
+            mapping[key] = self.node((*path, key), depth + 1)
+        self._close(ev, path)
+        return mapping
+
+    def _key(self, path: Path_, mapping: dict[str, Any]) -> str:
+        """The next key of the mapping at `path`: a plain string, given once."""
+        key_ev = self.events[self.i]
+        if not isinstance(key_ev, yaml.ScalarEvent):
+            raise self.fail(key_ev, "keys must be plain strings", path)
+        if key_ev.anchor is not None or (key_ev.tag is not None and key_ev.tag != "!"):
+            raise self.fail(key_ev, "keys may not carry anchors or tags", path)
+        self.i += 1
+        key = key_ev.value
+        if key == "<<":
+            raise self.fail(key_ev, "merge keys (<<) are not allowed in requests", path)
+        if key in mapping:
+            first = self.doc.keys[(*path, key)]
+            raise self.fail(
+                key_ev, f"duplicate key {key!r} (first defined on line {first[0]})", path
+            )
+        self.doc.keys[(*path, key)] = _pos(key_ev)
+        if self.spans is not None:
+            self.spans.keys[(*path, key)] = _span(key_ev.start_mark, key_ev.end_mark)
+        return key
 
     def _close(self, start: Any, path: Path_) -> None:
         end = self.events[self.i]
