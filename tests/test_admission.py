@@ -4,7 +4,7 @@ Every object Berth renders for the example (and the pods its workloads create) i
 every object of the hostile catalogue (tests/cases/admission/<case>/object.yaml, with an
 optional request.yaml: operation, subresource, username, requireDigest for prod) is refused
 with exactly the lines of its expected.txt (empty: admitted). Update those with
-`BERTH_UPDATE_GOLDEN=1 pytest tests/test_admission.py` and review the diff.
+`pytest --update-golden tests/test_admission.py` and review the diff.
 """
 
 from __future__ import annotations

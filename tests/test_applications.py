@@ -15,7 +15,8 @@ import yaml
 
 from generator.models.application import DATABASE_SIZES
 from generator.render.tenant import APP_KINDS
-from tests.support.cases import UPDATE, case_names, lay_over
+from tests.support.cases import case_names, lay_over
+from tests.support.golden import updating
 from tests.support.cli import run
 from tests.support.tools import REPO
 from tests.support.trees import snapshot
@@ -58,7 +59,7 @@ def test_invalid_case(name: str, base_repo: Path) -> None:
 
     code, out, err = run("--root", str(base_repo), "validate", "--format", "text")
     expected_file = CASES / name / "expected.txt"
-    if UPDATE:
+    if updating():
         expected_file.write_text(out)
     assert (code, err) == (1, ""), out + err
     assert out == expected_file.read_text()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cases import UPDATE, case_names, check_text, lay_over
+from tests.support.cases import case_names, check_text, lay_over
+from tests.support.golden import updating
 from tests.support.repo import berth, git, make_repo, tree
 
 CASES = Path(__file__).parent / "cases" / "edits"
@@ -64,7 +65,7 @@ def test_edit_case(name: str, base: Path, tmp_path: Path, monkeypatch: pytest.Mo
     after = _requests(tree(root))
     changed = {p: d for p, d in after.items() if _requests(before).get(p) != d}
     expected = case / "expected"
-    if UPDATE:
+    if updating():
         shutil.rmtree(expected, ignore_errors=True)
         expected.mkdir()
         (expected / ".keep").write_text("")

@@ -5,7 +5,7 @@ together with the repository's blueprints/; `expected/` holds every file `berth 
 writes (environments/ and CODEOWNERS). Each case also validates clean, renders to the same
 bytes a second time, and passes `berth verify`: the real kustomize and helm build every
 Application, and every object is checked against its schema and its AppProject.
-Regenerate after a deliberate change: `BERTH_UPDATE_GOLDEN=1 pytest tests/test_render_cases.py`.
+Regenerate after a deliberate change: `pytest --update-golden tests/test_render_cases.py`.
 """
 
 from __future__ import annotations

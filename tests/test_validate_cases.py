@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cases import UPDATE, case_names, lay_over
+from tests.support.cases import case_names, lay_over
+from tests.support.golden import updating
 from tests.support.cli import run
 from tests.support.trees import snapshot
 
@@ -36,7 +37,7 @@ def test_invalid_case(name: str, base_repo: Path) -> None:
 
     code, out, err = run("--root", str(base_repo), "validate", "--format", "text")
     expected_file = CASES / name / "expected.txt"
-    if UPDATE:
+    if updating():
         expected_file.write_text(out)
     assert code == 1, out + err
     assert out == expected_file.read_text()
