@@ -16,8 +16,8 @@ import yaml
 from generator.models.application import DATABASE_SIZES
 from generator.render.tenant import APP_KINDS
 from tests.support.cases import case_names, lay_over
-from tests.support.golden import updating
 from tests.support.cli import run
+from tests.support.golden import updating
 from tests.support.tools import REPO
 from tests.support.trees import snapshot
 

@@ -77,7 +77,12 @@ def test_scoped_checks_ignore_git_variables_too(
     app_checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(
-        app_checkout, {PAYMENTS_API_FILE: PAYMENTS_API.replace('tag: "1.4.0", replicas: 1', 'tag: "1.4.1", replicas: 1')}
+        app_checkout,
+        {
+            PAYMENTS_API_FILE: PAYMENTS_API.replace(
+                'tag: "1.4.0", replicas: 1', 'tag: "1.4.1", replicas: 1'
+            )
+        },
     )
     expected = berth(app_checkout, "render", "--check", "--base", "HEAD")
     for name, value in {**HOSTILE, **MORE_HOSTILE, "GIT_TRACE2_EVENT": str(tmp_path / "t")}.items():

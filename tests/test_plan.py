@@ -27,18 +27,6 @@ from tests.support.tools import reference
 
 GOLDEN = Path(__file__).parent / "golden" / "plan"
 
-CI_VARIABLES = (
-    "GITHUB_ACTIONS",
-    "GITHUB_EVENT_PATH",
-    "GITHUB_SERVER_URL",
-    "GITHUB_REPOSITORY",
-    "GITHUB_RUN_ID",
-    "GITLAB_CI",
-    "CI_MERGE_REQUEST_IID",
-    "CI_MERGE_REQUEST_LABELS",
-    "CI_JOB_URL",
-)
-
 BILLING = """\
 apiVersion: berth.dev/v1alpha1
 kind: Tenant
@@ -69,12 +57,6 @@ spec:
     dev: {tag: "1.4.0", replicas: 1, host: payments.dev.acme.example}
     prod: {tag: "1.3.2", replicas: 3, host: payments.acme.example}
 """
-
-
-@pytest.fixture(autouse=True)
-def no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
 
 
 def plan_markdown(root: Path, *extra: str) -> tuple[int, str, str]:

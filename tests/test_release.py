@@ -9,36 +9,22 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import pytest
 
 import generator.commands.bump
-from generator.hosts import GitHost, GitHubHost, Secret, host_from_environment
-from generator.hosts.retry import WaitBudget
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
-from tests.support.jobs import github_job, gitlab_job
+from tests.support.jobs import github_job, gitlab_job, unthrottled_hosts
 from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, git, tree, write
 from tests.support.tools import reference
 
+
 @pytest.fixture(autouse=True)
 def unthrottled(monkeypatch: pytest.MonkeyPatch) -> None:
-    def pick(env: Mapping[str, str], *, out: TextIO) -> GitHost:
-        host = host_from_environment(env, out=out)
-        if isinstance(host, GitHubHost):
-            return GitHubHost(
-                repository=host.repository,
-                token=Secret(env["GITHUB_TOKEN"]),
-                api_url=host.api_url,
-                budget=WaitBudget(5, lambda _: None),
-                throttle=False,
-            )
-        return host
-
-    monkeypatch.setattr(generator.commands.bump, "host_from_environment", pick)
+    unthrottled_hosts(monkeypatch, generator.commands.bump)
 
 
 @pytest.fixture
@@ -209,10 +195,26 @@ def test_promotion_opens_one_pull_request_per_tenant_and_environment(
 def test_a_skipping_promotion_warns_in_the_plan_and_fails_the_check_without_the_label(
     app_checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(app_checkout, {PAYMENTS_API_FILE: PAYMENTS_API.replace('dev:     {tag: "1.4.0"', 'dev:     {tag: "1.5.0"')})
-    git(app_checkout, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "dev")
+    write(
+        app_checkout,
+        {
+            PAYMENTS_API_FILE: PAYMENTS_API.replace(
+                'dev:     {tag: "1.4.0"', 'dev:     {tag: "1.5.0"'
+            )
+        },
+    )
+    git(
+        app_checkout, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "dev"
+    )
     code, out, err = berth(
-        app_checkout, "promote", "payments/api", "--from", "dev", "--to", "prod", "--skip-environments"
+        app_checkout,
+        "promote",
+        "payments/api",
+        "--from",
+        "dev",
+        "--to",
+        "prod",
+        "--skip-environments",
     )
     assert code == 0, err
     assert "An image goes into an environment that syncs by hand" in out
@@ -266,7 +268,16 @@ def _auto_merge_dev(app_checkout: Path) -> None:
     )
     assert marked != platform
     write(app_checkout, {"platform.yaml": marked})
-    git(app_checkout, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "auto")
+    git(
+        app_checkout,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qam",
+        "auto",
+    )
 
 
 def test_auto_merge_is_enabled_on_bumps_into_a_marked_environment_only(

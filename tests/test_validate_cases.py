@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.cases import case_names, lay_over
-from tests.support.golden import updating
 from tests.support.cli import run
+from tests.support.golden import updating
 from tests.support.trees import snapshot
 
 CASES = Path(__file__).parent / "cases" / "tenants"

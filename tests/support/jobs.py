@@ -1,19 +1,27 @@
-"""A CI job of the fake GitHub's or GitLab's repository: the default branch holds a checkout,
-and the variables GitHub Actions or GitLab CI set for a job point at the fake."""
+"""A CI job of the fake GitHub's or GitLab's repository: the variables GitHub Actions or GitLab
+CI set for a job point at the fake, whose default branch holds the checkout when one is given."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
+from typing import TextIO
 
 import pytest
 
+from generator.hosts import GitHost, GitHubHost, Secret, host_from_environment
+from generator.hosts.retry import WaitBudget
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.repo import tree
 
 
-def github_job(fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch, checkout: Path) -> FakeGitHub:
-    fake.git.commit_files(fake.default_branch, tree(checkout), "The platform repository")
+def github_job(
+    fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch, checkout: Path | None = None
+) -> FakeGitHub:
+    if checkout is not None:
+        fake.git.commit_files(fake.default_branch, tree(checkout), "The platform repository")
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_REPOSITORY", fake.full_name)
     monkeypatch.setenv("GITHUB_API_URL", fake.api_url)
@@ -21,10 +29,33 @@ def github_job(fake: FakeGitHub, monkeypatch: pytest.MonkeyPatch, checkout: Path
     return fake
 
 
-def gitlab_job(fake: FakeGitLab, monkeypatch: pytest.MonkeyPatch, checkout: Path) -> FakeGitLab:
-    fake.git.commit_files(fake.default_branch, tree(checkout), "The platform repository")
+def gitlab_job(
+    fake: FakeGitLab, monkeypatch: pytest.MonkeyPatch, checkout: Path | None = None
+) -> FakeGitLab:
+    if checkout is not None:
+        fake.git.commit_files(fake.default_branch, tree(checkout), "The platform repository")
     monkeypatch.setenv("GITLAB_CI", "true")
     monkeypatch.setenv("CI_API_V4_URL", fake.api_url)
     monkeypatch.setenv("CI_PROJECT_ID", str(fake.project_id))
     monkeypatch.setenv("BERTH_GITLAB_TOKEN", fake.token)
     return fake
+
+
+def unthrottled_hosts(monkeypatch: pytest.MonkeyPatch, *commands: ModuleType) -> None:
+    """The hosts `commands` pick from the environment, with PyGithub's spacing of writes (one
+    second each, GitHub's advice against secondary rate limits) turned off."""
+
+    def pick(env: Mapping[str, str], *, out: TextIO) -> GitHost:
+        host = host_from_environment(env, out=out)
+        if isinstance(host, GitHubHost):
+            return GitHubHost(
+                repository=host.repository,
+                token=Secret(env["GITHUB_TOKEN"]),
+                api_url=host.api_url,
+                budget=WaitBudget(5, lambda _: None),
+                throttle=False,
+            )
+        return host
+
+    for command in commands:
+        monkeypatch.setattr(command, "host_from_environment", pick)
