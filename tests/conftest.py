@@ -52,7 +52,7 @@ def pytest_runtest_makereport(
     if used := tools.used():
         result.outcome = "failed"
         result.longrepr = (
-            f"{item.nodeid} uses {', '.join(used)} but is not marked `tools`: add"
+            f"uses {', '.join(used)} but is not marked `tools`: add"
             " `@pytest.mark.tools` (or `pytestmark = pytest.mark.tools` for the module)"
         )
 

@@ -30,12 +30,19 @@ def make_repo(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def base_repo(tmp_path: Path) -> Path:
-    repo = make_repo(tmp_path / "repo")
+@pytest.fixture(scope="module")
+def rendered_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`_base` with the repository's blueprints, rendered once for every test of this module."""
+    repo = make_repo(tmp_path_factory.mktemp("apps") / "repo")
     code, _, err = run("--root", str(repo), "render")
     assert code == 0, err
     return repo
+
+
+@pytest.fixture
+def base_repo(rendered_base: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the rendered base."""
+    return Path(shutil.copytree(rendered_base, tmp_path / "repo", symlinks=True))
 
 
 def write_app(repo: Path, tenant: str, name: str, spec: dict[str, object]) -> Path:

@@ -35,6 +35,7 @@ def make_repo(case: Path, root: Path) -> Path:
     return root
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("name", case_names(CASES))
 def test_valid_case_renders_the_expected_tree(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

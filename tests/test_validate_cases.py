@@ -20,14 +20,21 @@ CASES = Path(__file__).parent / "cases" / "tenants"
 BLUEPRINTS = Path(__file__).resolve().parents[1] / "blueprints"
 
 
-@pytest.fixture
-def base_repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
+@pytest.fixture(scope="module")
+def rendered_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`_base` with the tenant blueprint, rendered once for every case of this module."""
+    repo = tmp_path_factory.mktemp("tenants") / "repo"
     shutil.copytree(CASES / "_base", repo)
     shutil.copytree(BLUEPRINTS / "tenant", repo / "blueprints" / "tenant")
     code, _, err = run("--root", str(repo), "render")
     assert code == 0, err
     return repo
+
+
+@pytest.fixture
+def base_repo(rendered_base: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the rendered base."""
+    return Path(shutil.copytree(rendered_base, tmp_path / "repo", symlinks=True))
 
 
 @pytest.mark.parametrize("name", case_names(CASES))

@@ -12,6 +12,8 @@ import pytest
 from tests.support.repo import berth, copy_example
 from tests.support.tools import REPO, tool
 
+pytestmark = pytest.mark.tools
+
 PAYMENTS = "environments/dev/tenants/payments"
 CHECKOUT = "environments/dev/tenants/checkout"
 API_VALUES = f"{PAYMENTS}/apps/api.values.yaml"

@@ -25,6 +25,8 @@ from tests.support.repo import copy_example
 from tests.support.tools import tool
 from tests.test_verify_rules import WIDGET_CRD
 
+pytestmark = pytest.mark.tools
+
 CHECKOUT = "environments/dev/tenants/checkout"
 GUARDRAILS = ["analytics-dev", "checkout-dev", "payments-dev", "search-dev"]
 APPS = ["analytics-nightly-report-dev", "checkout-cart-worker-dev", "payments-api-dev"]

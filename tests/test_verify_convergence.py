@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from generator.repo.layout import all_shards
 from generator.verify.convergence import batch_issues, can_become_empty
 from tests.support.tools import REPO
 from tests.test_verify import PAYMENTS, doc_line, edit, example, found, tools_on_path, verify_json
+
+pytestmark = pytest.mark.tools
 
 __all__ = ["example", "tools_on_path"]  # fixtures shared with test_verify
 

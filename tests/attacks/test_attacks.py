@@ -26,6 +26,8 @@ from tests.support import cli
 from tests.support.repo import git
 from tests.support.tools import REPO, tool
 
+pytestmark = pytest.mark.tools
+
 CASES = Path(__file__).parent
 EXAMPLE = (
     "platform.yaml",
