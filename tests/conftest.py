@@ -11,6 +11,7 @@ and the fakes and checkouts several test files build.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -61,6 +62,13 @@ def pytest_runtest_makereport(
 def no_ci_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CI_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """kubectl and helm first on PATH, where `berth verify` looks for them."""
+    dirs = {str(Path(tools.tool(name)).parent) for name in ("kubectl", "helm")}
+    monkeypatch.setenv("PATH", os.pathsep.join([*sorted(dirs), os.environ.get("PATH", "")]))
 
 
 @pytest.fixture
