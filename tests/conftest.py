@@ -42,20 +42,22 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     tools.forget()
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, None]:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    result = report.get_result()
-    if result.when == "teardown" or result.failed or item.get_closest_marker("tools"):
-        return
+    # Setup counts too: a fixture may build with a tool. A skip counts: locally a missing tool
+    # skips, and an unmarked test must not hide in the fast tier that way.
+    if report.when == "teardown" or report.failed or item.get_closest_marker("tools"):
+        return report
     if used := tools.used():
-        result.outcome = "failed"
-        result.longrepr = (
+        report.outcome = "failed"
+        report.longrepr = (
             f"uses {', '.join(used)} but is not marked `tools`: add"
             " `@pytest.mark.tools` (or `pytestmark = pytest.mark.tools` for the module)"
         )
+    return report
 
 
 @pytest.fixture(autouse=True)
