@@ -4,7 +4,7 @@ Every object Berth renders for the example (and the pods its workloads create) i
 every object of the hostile catalogue (tests/cases/admission/<case>/object.yaml, with an
 optional request.yaml: operation, subresource, username, requireDigest for prod) is refused
 with exactly the lines of its expected.txt (empty: admitted). Update those with
-`BERTH_UPDATE_GOLDEN=1 pytest tests/test_admission.py` and review the diff.
+`pytest --update-golden tests/test_admission.py` and review the diff.
 """
 
 from __future__ import annotations
@@ -163,6 +163,7 @@ def admission_kinds() -> set[str]:
     return {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("env", [e.name for e in PLATFORM.spec.environments])
 def test_every_rendered_object_is_admitted(env: str) -> None:
     checked = _admitted(_rendered(env))
@@ -171,6 +172,7 @@ def test_every_rendered_object_is_admitted(env: str) -> None:
         assert "CronJob" in checked, checked
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("name", case_names(VALID))
 def test_every_object_of_the_held_in_cases_is_admitted(name: str, tmp_path: Path) -> None:
     """The valid render cases: their expected tree over their requests, built and admitted."""
@@ -229,6 +231,7 @@ def test_committed_policies_are_the_rendered_ones() -> None:
         assert list(yaml.safe_load_all(text)) == admission.policies(PLATFORM, env)
 
 
+@pytest.mark.tools
 def test_checkov_is_clean_on_the_policies(tmp_path: Path) -> None:
     for env in PLATFORM.spec.environments:
         for path in (layout.policies_file(env.name), layout.bootstrap_file(env.name)):

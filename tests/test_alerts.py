@@ -20,6 +20,8 @@ from generator.render.operations import error_budget
 from generator.render.tenant_ops import quota_rules
 from tests.support.tools import REPO, helm_template, run, tool
 
+pytestmark = pytest.mark.tools
+
 CHART = REPO / "blueprints" / "chart"
 SAMPLES = REPO / "tests" / "chart_values"
 NAMESPACE = "payments-prod"

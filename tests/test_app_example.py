@@ -40,6 +40,7 @@ def test_example_has_every_blueprint_and_a_database() -> None:
     assert len(VALUES) == 8
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("path", VALUES, ids=lambda p: "/".join(p.parts[-5:]))
 def test_example_values_render_into_valid_objects(path: Path) -> None:
     reference("crds")
@@ -51,6 +52,7 @@ def test_example_values_render_into_valid_objects(path: Path) -> None:
             assert doc["metadata"]["namespace"] == namespace
 
 
+@pytest.mark.tools
 def test_checkov_passes_on_the_example(tmp_path: Path) -> None:
     checkov = tool("checkov")
     out = tmp_path / "rendered"

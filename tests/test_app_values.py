@@ -262,6 +262,7 @@ END_TO_END_ENV = {f"V{i}": text for i, text in enumerate(HOSTILE) if "\x00" not 
 END_TO_END_PATH = '/a#b:c*d&e{{7*7}}"\\!%-[x]'
 
 
+@pytest.mark.tools
 def test_hostile_request_values_render_as_plain_strings(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(REPO / "tests" / "cases" / "apps" / "_base", repo)

@@ -15,8 +15,9 @@ import yaml
 
 from generator.models.application import DATABASE_SIZES
 from generator.render.tenant import APP_KINDS
-from tests.support.cases import UPDATE, case_names, lay_over
+from tests.support.cases import case_names, lay_over
 from tests.support.cli import run
+from tests.support.golden import updating
 from tests.support.tools import REPO
 from tests.support.trees import snapshot
 
@@ -29,12 +30,19 @@ def make_repo(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def base_repo(tmp_path: Path) -> Path:
-    repo = make_repo(tmp_path / "repo")
+@pytest.fixture(scope="module")
+def rendered_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`_base` with the repository's blueprints, rendered once for every test of this module."""
+    repo = make_repo(tmp_path_factory.mktemp("apps") / "repo")
     code, _, err = run("--root", str(repo), "render")
     assert code == 0, err
     return repo
+
+
+@pytest.fixture
+def base_repo(rendered_base: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the rendered base."""
+    return Path(shutil.copytree(rendered_base, tmp_path / "repo", symlinks=True))
 
 
 def write_app(repo: Path, tenant: str, name: str, spec: dict[str, object]) -> Path:
@@ -58,7 +66,7 @@ def test_invalid_case(name: str, base_repo: Path) -> None:
 
     code, out, err = run("--root", str(base_repo), "validate", "--format", "text")
     expected_file = CASES / name / "expected.txt"
-    if UPDATE:
+    if updating():
         expected_file.write_text(out)
     assert (code, err) == (1, ""), out + err
     assert out == expected_file.read_text()

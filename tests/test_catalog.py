@@ -32,12 +32,14 @@ def _selector(text: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in text.split(","))
 
 
+@pytest.mark.tools
 def test_every_entity_validates_with_backstage() -> None:
     entities = _entities()
     assert {e["kind"] for e in entities} >= {"Group", "User", "System", "Component", "Location"}
     assert validate(entities) == {}
 
 
+@pytest.mark.tools
 def test_backstage_refuses_what_it_should() -> None:
     # The validator is real: a name with a space and a Component without an owner are refused.
     bad = [
@@ -104,6 +106,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.tools
 def test_hostile_strings_stay_plain_strings(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", {}, commit=False)
     for number, text in enumerate(HOSTILE):
@@ -143,6 +146,7 @@ EXAMPLE_APPS = sorted(
 WORKLOADS = {"web-service": "Deployment", "worker": "Deployment", "cronjob": "CronJob"}
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize(("tenant", "app"), EXAMPLE_APPS)
 def test_kubernetes_annotations_select_the_rendered_objects(tenant: str, app: str) -> None:
     component = next(

@@ -117,11 +117,13 @@ def test_samples_cover_every_blueprint() -> None:
     assert blueprints == {"web-service", "worker", "cronjob"}
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_helm_lint_strict(sample: str) -> None:
     run([tool("helm"), "lint", "--strict", str(CHART), "--values", str(SAMPLES / f"{sample}.yaml")])
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_every_object_is_labelled_namespaced_and_allowed(
     rendered: dict[str, list[dict[str, Any]]], sample: str
@@ -154,6 +156,7 @@ def test_every_object_is_labelled_namespaced_and_allowed(
         assert expected.items() <= labels.items()
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_pods_meet_the_restricted_pod_security_standard(
     rendered: dict[str, list[dict[str, Any]]], sample: str
@@ -189,6 +192,7 @@ def test_pods_meet_the_restricted_pod_security_standard(
     assert resources["limits"]["memory"] == resources["requests"]["memory"]
 
 
+@pytest.mark.tools
 def test_web_service(rendered: dict[str, list[dict[str, Any]]]) -> None:
     docs = rendered["web-service"]
     assert kinds(docs) == ["Deployment", "Ingress", "Service", "ServiceAccount", "ServiceMonitor"]
@@ -237,6 +241,7 @@ def test_web_service(rendered: dict[str, list[dict[str, Any]]]) -> None:
     assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
 
 
+@pytest.mark.tools
 def test_web_service_with_autoscaling_secrets_and_database(
     rendered: dict[str, list[dict[str, Any]]],
 ) -> None:
@@ -335,6 +340,7 @@ def test_web_service_with_autoscaling_secrets_and_database(
     assert "volumeSnapshot" in spec["backup"]
 
 
+@pytest.mark.tools
 def test_worker(rendered: dict[str, list[dict[str, Any]]]) -> None:
     docs = rendered["worker"]
     assert kinds(docs) == [
@@ -360,6 +366,7 @@ def test_worker(rendered: dict[str, list[dict[str, Any]]]) -> None:
     assert one(docs, "PodDisruptionBudget")["spec"]["selector"] == deployment["spec"]["selector"]
 
 
+@pytest.mark.tools
 def test_cronjob(rendered: dict[str, list[dict[str, Any]]]) -> None:
     docs = rendered["cronjob"]
     assert kinds(docs) == ["CronJob", "PrometheusRule", "ServiceAccount", "VerticalPodAutoscaler"]
@@ -381,6 +388,7 @@ def test_cronjob(rendered: dict[str, list[dict[str, Any]]]) -> None:
 KUBE_VERSION = "1.29.0"
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_builtin_kinds_match_the_kubernetes_schema(
     rendered: dict[str, list[dict[str, Any]]], sample: str
@@ -442,6 +450,7 @@ def unknown_fields(value: Any, schema: dict[str, Any], path: str) -> list[str]:
     return found
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_custom_resources_match_the_reference_crds(
     rendered: dict[str, list[dict[str, Any]]], sample: str
@@ -467,6 +476,7 @@ def _write_values(tmp_path: Path, base: str, changes: dict[str, Any]) -> Path:
     return path
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize(
     ("base", "changes", "expected"),
     [
@@ -538,6 +548,7 @@ def test_optional_objects_follow_the_values(
     assert kinds(docs) == sorted([*expected, "ServiceAccount"])
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize(
     ("base", "changes", "message"),
     [
@@ -571,6 +582,7 @@ def test_schema_rejects_bad_values(
     assert message in proc.stderr, proc.stderr
 
 
+@pytest.mark.tools
 def test_checkov_passes_on_all_samples(tmp_path: Path) -> None:
     checkov = tool("checkov")
     out = tmp_path / "rendered"

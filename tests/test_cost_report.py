@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 from generator.cost.report import percent
 from generator.models.quota import amount, cents
 from tests.support.cli import berth
+from tests.support.golden import updating
 from tests.support.repo import berth as berth_in
 from tests.support.repo import make_repo, write
 from tests.support.tools import REPO
@@ -32,10 +32,10 @@ def test_golden_reports_of_the_example(fmt: str) -> None:
     code, out, err = berth(REPO, "cost", "--format", fmt)
     assert code == 0, err
     path = GOLDEN / f"example.{SUFFIX[fmt]}"
-    if os.environ.get("BERTH_UPDATE_GOLDEN"):
+    if updating():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(out)
-    assert path.exists(), f"no golden {path}; run with BERTH_UPDATE_GOLDEN=1 and review it"
+    assert path.exists(), f"no golden {path}; run with --update-golden and review it"
     assert out == path.read_text()
 
 

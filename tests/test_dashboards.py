@@ -84,6 +84,7 @@ def promtool_parses(tmp_path: Path, exprs: list[str]) -> None:
     assert f"SUCCESS: {len(rules)} rules found" in out
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_tenant_dashboard_is_valid_and_parses(tmp_path: Path, env: str) -> None:
     exprs: list[str] = []
@@ -110,6 +111,7 @@ def test_every_tenant_dashboard_is_valid_and_parses(tmp_path: Path, env: str) ->
     promtool_parses(tmp_path, exprs)
 
 
+@pytest.mark.tools
 def test_the_cost_panel_uses_the_platforms_prices() -> None:
     board = board_of(built(REPO, "prod", "payments"))
     (cost,) = [p for p in board["panels"] if p["title"].startswith("Monthly cost")]
@@ -119,6 +121,7 @@ def test_the_cost_panel_uses_the_platforms_prices() -> None:
     assert 'resource="requests.cpu"' in quota and 'type="hard"' in quota
 
 
+@pytest.mark.tools
 def test_grafana_operator_provider(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     root.mkdir()

@@ -80,6 +80,7 @@ def test_the_limit_is_the_tighter_of_the_two_rules() -> None:
     )
 
 
+@pytest.mark.tools
 def test_the_longest_name_renders_and_every_object_is_valid(repo: Path) -> None:
     reference("crds")
     name = name_of(MAX_DATABASE_APP_NAME)
@@ -99,6 +100,7 @@ def test_the_longest_name_renders_and_every_object_is_valid(repo: Path) -> None:
     assert label_problems(scheduled) == []
 
 
+@pytest.mark.tools
 def test_one_character_more_is_refused_and_would_break_the_backup_label(repo: Path) -> None:
     assert run("--root", str(repo), "render")[0] == 0
     name = name_of(MAX_DATABASE_APP_NAME + 1)

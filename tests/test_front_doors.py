@@ -37,6 +37,7 @@ def _skeletons(root: Path) -> dict[str, str]:
     return {f"./skeletons/{p.name}": p.read_text() for p in folder.iterdir()}
 
 
+@pytest.mark.tools
 def test_both_templates_validate_with_backstage() -> None:
     templates = [_template(REPO, name) for name in TEMPLATES]
     assert validate(templates) == {}
@@ -154,6 +155,7 @@ def _run(name: str, parameters: dict[str, Any], root: Path = REPO) -> dict[str, 
     return scaffold(_template(root, name), parameters, _skeletons(root))
 
 
+@pytest.mark.tools
 def test_templates_write_the_request_the_issue_form_writes(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", commit=False)
     runs = [("new-tenant", TENANT), *(("new-application", app) for app in APPS)]
@@ -183,6 +185,7 @@ def test_templates_write_the_request_the_issue_form_writes(tmp_path: Path) -> No
     assert berth(repo, "render")[0] == 0
 
 
+@pytest.mark.tools
 def test_a_hostile_request_is_refused_by_the_checks_not_the_template(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", commit=False)
     bad = TENANT | {"tenant_name": "../etc", "owners": ["x\ny: 1"]}
@@ -194,6 +197,7 @@ def test_a_hostile_request_is_refused_by_the_checks_not_the_template(tmp_path: P
     assert code == 1 and "tenants/etc/tenant.yaml:" in out + err
 
 
+@pytest.mark.tools
 def test_gitlab_repository_gets_the_merge_request_variant(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", commit=False)
     platform = (repo / "platform.yaml").read_text()

@@ -16,8 +16,8 @@ import pytest
 
 from generator.repo.git_env import git_environment
 from tests.support.fake_gitlab import FakeGitLab
-from tests.support.repo import berth, git, make_repo, tree, write
-from tests.test_release import API, APP_FILE, CI_VARIABLES
+from tests.support.jobs import gitlab_job
+from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, git, write
 
 HOSTILE = {
     "GIT_CONFIG_COUNT": "1",
@@ -35,45 +35,23 @@ MORE_HOSTILE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    root = make_repo(tmp_path / "checkout", commit=False)
-    write(root, {APP_FILE: API})
-    assert berth(root, "render")[0] == 0
-    git(root, "-c", "init.defaultBranch=main", "init", "-q")
-    git(root, "add", "-A")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
-    return root
-
-
 def _bump(
-    checkout: Path, monkeypatch: pytest.MonkeyPatch, extra: dict[str, str]
+    app_checkout: Path, monkeypatch: pytest.MonkeyPatch, extra: dict[str, str]
 ) -> dict[str, bytes]:
     """`berth bump --from-variables` as the GitLab job runs it, with `extra` in the
     environment; the files of the merge request it opens."""
     with FakeGitLab() as fake:
-        fake.git.commit_files(fake.default_branch, tree(checkout), "The platform repository")
-        variables = {
-            "GITLAB_CI": "true",
-            "CI_API_V4_URL": fake.api_url,
-            "CI_PROJECT_ID": str(fake.project_id),
-            "BERTH_GITLAB_TOKEN": fake.token,
-            "BERTH_TENANT": "payments",
-            "BERTH_APP": "api",
-            "BERTH_ENVIRONMENT": "dev",
-            "BERTH_TAG": "1.5.0",
-            **extra,
-        }
         with monkeypatch.context() as patch:
-            for name, value in variables.items():
+            gitlab_job(fake, patch, app_checkout)
+            for name, value in {
+                "BERTH_TENANT": "payments",
+                "BERTH_APP": "api",
+                "BERTH_ENVIRONMENT": "dev",
+                "BERTH_TAG": "1.5.0",
+                **extra,
+            }.items():
                 patch.setenv(name, value)
-            code, out, err = berth(checkout, "bump", "--from-variables", "--into", "master")
+            code, out, err = berth(app_checkout, "bump", "--from-variables", "--into", "master")
         assert (code, err) == (0, ""), out
         [request] = fake.open_merge_requests("berth/bump/payments-api-dev")
         assert request["title"] == "berth: bump payments/api to 1.5.0 in dev"
@@ -81,14 +59,14 @@ def _bump(
 
 
 def test_trigger_variables_cannot_configure_the_git_of_a_bump(
-    checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app_checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clean = _bump(checkout, monkeypatch, {})
-    git(checkout, "checkout", "-q", "--", ".")
-    git(checkout, "clean", "-qfdx")
+    clean = _bump(app_checkout, monkeypatch, {})
+    git(app_checkout, "checkout", "-q", "--", ".")
+    git(app_checkout, "clean", "-qfdx")
 
     hostile = {**HOSTILE, **MORE_HOSTILE, "GIT_TRACE2_EVENT": str(tmp_path / "trace2")}
-    attacked = _bump(checkout, monkeypatch, hostile)
+    attacked = _bump(app_checkout, monkeypatch, hostile)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkout"], "git ran the variables"
     # The git calls were not steered either: the same merge request, byte for byte.
@@ -96,16 +74,21 @@ def test_trigger_variables_cannot_configure_the_git_of_a_bump(
 
 
 def test_scoped_checks_ignore_git_variables_too(
-    checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app_checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(
-        checkout, {APP_FILE: API.replace('tag: "1.4.0", replicas: 1', 'tag: "1.4.1", replicas: 1')}
+        app_checkout,
+        {
+            PAYMENTS_API_FILE: PAYMENTS_API.replace(
+                'tag: "1.4.0", replicas: 1', 'tag: "1.4.1", replicas: 1'
+            )
+        },
     )
-    expected = berth(checkout, "render", "--check", "--base", "HEAD")
+    expected = berth(app_checkout, "render", "--check", "--base", "HEAD")
     for name, value in {**HOSTILE, **MORE_HOSTILE, "GIT_TRACE2_EVENT": str(tmp_path / "t")}.items():
         monkeypatch.setenv(name, value)
-    assert berth(checkout, "render", "--check", "--base", "HEAD") == expected
-    assert berth(checkout, "validate", "--base", "HEAD")[0] == 0
+    assert berth(app_checkout, "render", "--check", "--base", "HEAD") == expected
+    assert berth(app_checkout, "validate", "--base", "HEAD")[0] == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkout"]
 
 

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support import gitlab_ci as g
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.gitlab_ci import GITLAB_CI
@@ -164,6 +166,7 @@ def test_gitlab_bump_runs_on_a_trusted_trigger_and_reads_the_variables_itself() 
     assert 'if [ -n "$BERTH_TENANT" ]; then' in g.script(ci["intake"])
 
 
+@pytest.mark.tools
 def test_gitlab_bump_template_for_app_projects() -> None:
     template = REPO / ".gitlab" / "berth-bump.gitlab-ci.yml"
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(template)])

@@ -12,43 +12,25 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import pytest
 import yaml
 
-import generator.commands.comment
-import generator.commands.intake
 from generator.cli import EXIT_HOST
-from generator.hosts.connect import GitHost, GitHubHost, Secret, host_from_environment
-from generator.hosts.retry import WaitBudget
 from generator.intake.event import issue_event
 from generator.intake.proposal import Proposal, Rejection, propose
 from generator.problems import Problem
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
-from tests.support.repo import berth, make_repo, tree
+from tests.support.jobs import github_job, gitlab_job
+from tests.support.repo import berth, tree
 from tests.support.tools import reference
 
 GH = "/api/v3/repos/Codertocat/Hello-World"
 GL = "/api/v4/projects/5"
 INTAKE = "<!-- berth:intake -->"
-PLAN = "<!-- berth:plan -->"
-CI_VARIABLES = (
-    "GITHUB_ACTIONS",
-    "GITHUB_REPOSITORY",
-    "GITHUB_TOKEN",
-    "GITHUB_API_URL",
-    "GITHUB_EVENT_PATH",
-    "GITLAB_CI",
-    "CI_API_V4_URL",
-    "CI_PROJECT_ID",
-    "CI_JOB_TOKEN",
-    "BERTH_GITLAB_TOKEN",
-    "CI_MERGE_REQUEST_IID",
-)
 # What a valid request for tenant `billing` changes in the checkout below.
 BILLING_FILES = {
     "tenants/billing/tenant.yaml",
@@ -113,65 +95,18 @@ def app_form(*, tenant: str = "payments", name: str = "web") -> str:
 # -- fixtures ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(autouse=True)
-def unthrottled(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The hosts the commands pick from the environment, with PyGithub's spacing of writes
-    (one second each, GitHub's advice against secondary rate limits) turned off."""
-
-    def pick(env: Mapping[str, str], *, out: TextIO) -> GitHost:
-        host = host_from_environment(env, out=out)
-        if isinstance(host, GitHubHost):
-            token = Secret(env["GITHUB_TOKEN"])
-            budget = WaitBudget(5, lambda _: None)
-            return GitHubHost(
-                repository=host.repository,
-                token=token,
-                api_url=host.api_url,
-                budget=budget,
-                throttle=False,
-            )
-        return host
-
-    monkeypatch.setattr(generator.commands.intake, "host_from_environment", pick)
-    monkeypatch.setattr(generator.commands.comment, "host_from_environment", pick)
+@pytest.fixture
+def github(github: FakeGitHub, checkout: Path, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
+    return github_job(github, monkeypatch, checkout)
 
 
 @pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    """The default branch as CI checks it out: tenants payments, checkout and search, rendered."""
-    return make_repo(tmp_path / "checkout", commit=False, render=True)
-
-
-@pytest.fixture
-def github(checkout: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    with FakeGitHub() as fake:
-        fake.git.commit_files(fake.default_branch, tree(checkout), "The platform repository")
-        monkeypatch.setenv("GITHUB_ACTIONS", "true")
-        monkeypatch.setenv("GITHUB_REPOSITORY", fake.full_name)
-        monkeypatch.setenv("GITHUB_API_URL", fake.api_url)
-        monkeypatch.setenv("GITHUB_TOKEN", fake.token)
-        yield fake
-
-
-@pytest.fixture
-def gitlab(checkout: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitLab]:
-    with FakeGitLab() as fake:
-        fake.git.commit_files(fake.default_branch, tree(checkout), "The platform repository")
-        # The documentation's issue event is about issue #23; the fake knows #17: add #23.
-        issue = copy.deepcopy(fake.issues[17])
-        issue.update(iid=23, id=issue["id"] + 6, web_url=f"{fake.project['web_url']}/-/issues/23")
-        fake.issues[23] = issue
-        monkeypatch.setenv("GITLAB_CI", "true")
-        monkeypatch.setenv("CI_API_V4_URL", fake.api_url)
-        monkeypatch.setenv("CI_PROJECT_ID", str(fake.project_id))
-        monkeypatch.setenv("BERTH_GITLAB_TOKEN", fake.token)
-        yield fake
+def gitlab(gitlab: FakeGitLab, checkout: Path, monkeypatch: pytest.MonkeyPatch) -> FakeGitLab:
+    # The documentation's issue event is about issue #23; the fake knows #17: add #23.
+    issue = copy.deepcopy(gitlab.issues[17])
+    issue.update(iid=23, id=issue["id"] + 6, web_url=f"{gitlab.project['web_url']}/-/issues/23")
+    gitlab.issues[23] = issue
+    return gitlab_job(gitlab, monkeypatch, checkout)
 
 
 def github_event(
@@ -655,122 +590,6 @@ def test_outcomes_of_hostile_names_and_sizes(checkout: Path, tmp_path: Path) -> 
     )
     existing = outcome("existing tenant")
     assert isinstance(existing, Proposal) and existing.updates
-
-
-# -- berth comment ----------------------------------------------------------------------------
-
-
-def pull_request_event(tmp_path: Path) -> Path:
-    path = tmp_path / "pull_request.json"
-    path.write_text(reference("github", "webhooks", "pull_request.opened.payload.json").read_text())
-    return path
-
-
-def test_comment_without_a_token_is_a_dry_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    plan = tmp_path / "plan.md"
-    plan.write_text(f"{PLAN}\n## Berth plan\n\nNo changes.\n")
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    monkeypatch.setenv("GITHUB_REPOSITORY", "Codertocat/Hello-World")
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(pull_request_event(tmp_path)))
-
-    code, out, _ = berth(tmp_path, "comment", "--file", str(plan))
-
-    assert code == 0
-    assert out.startswith(
-        "[dry run] would create or update the comment marked <!-- berth:plan --> on pull"
-        " request #2 of GitHub repository Codertocat/Hello-World at https://api.github.com,"
-        " with this body:\n    <!-- berth:plan -->\n    ## Berth plan\n"
-    )
-
-    monkeypatch.delenv("GITHUB_EVENT_PATH")  # on a laptop: no pull request at all
-    code, out, _ = berth(tmp_path, "comment", "--file", str(plan))
-    assert code == 0
-    assert out.startswith("[dry run] no pull request or merge request to comment on")
-
-
-def test_comment_is_posted_once_then_updated(
-    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    plan = tmp_path / "plan.md"
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(pull_request_event(tmp_path)))
-
-    plan.write_text(f"{PLAN}\nplan one\n")
-    code, out, _ = berth(tmp_path, "comment", "--file", str(plan))
-    assert code == 0
-    [posted] = github.comments_on(2)
-    assert out == f"berth: comment {posted['html_url']}\n"
-    plan.write_text(f"{PLAN}\nplan two\n")
-    assert berth(tmp_path, "comment", "--file", str(plan))[0] == 0
-
-    assert github.trace() == [
-        ("GET", GH, {}, None),
-        ("GET", f"{GH}/issues/2", {}, None),
-        ("GET", f"{GH}/issues/2/comments", {"per_page": "100"}, None),
-        ("POST", f"{GH}/issues/2/comments", {}, {"body": f"{PLAN}\nplan one\n"}),
-        ("GET", GH, {}, None),
-        ("GET", f"{GH}/issues/2", {}, None),
-        ("GET", f"{GH}/issues/2/comments", {"per_page": "100"}, None),
-        ("GET", "/api/v3/user", {}, None),
-        ("PATCH", f"{GH}/issues/comments/{posted['id']}", {}, {"body": f"{PLAN}\nplan two\n"}),
-    ]
-    assert [c["body"] for c in github.comments_on(2)] == [f"{PLAN}\nplan two\n"]
-
-
-def test_comment_on_a_gitlab_merge_request(
-    gitlab: FakeGitLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    plan = tmp_path / "plan.md"
-    plan.write_text("plan one\n")  # the marker is added when missing
-    monkeypatch.setenv("CI_MERGE_REQUEST_IID", "1")
-
-    assert berth(tmp_path, "comment", "--file", str(plan))[0] == 0
-    plan.write_text("plan two\n")
-    assert berth(tmp_path, "comment", "--file", str(plan))[0] == 0
-
-    writes = [(m, p, b) for m, p, _, b in gitlab.trace() if m != "GET"]
-    note = gitlab.notes[("merge_requests", 1)][-1]
-    assert writes == [
-        ("POST", f"{GL}/merge_requests/1/notes", {"body": f"{PLAN}\nplan one\n"}),
-        ("PUT", f"{GL}/merge_requests/1/notes/{note['id']}", {"body": f"{PLAN}\nplan two\n"}),
-    ]
-
-
-def test_comment_errors(
-    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    plan = tmp_path / "plan.md"
-    plan.write_text("plan\n")
-
-    code, _, err = berth(tmp_path, "comment", "--file", str(plan))  # a token, but no PR
-    assert code == 2 and "no pull request to comment on" in err
-
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(pull_request_event(tmp_path)))
-    monkeypatch.setenv("GITHUB_TOKEN", "ghp_not-the-token")
-    code, _, err = berth(tmp_path, "comment", "--file", str(plan))
-    assert code == EXIT_HOST
-    assert "HTTP 401" in err and "Traceback" not in err and "not-the-token" not in err
-
-    code, _, err = berth(tmp_path, "comment", "--file", str(tmp_path / "missing.md"))
-    assert code == 2 and "cannot read" in err
-
-    code, _, err = berth(tmp_path, "comment", "--file", str(plan), "--marker", "a -->b")
-    assert code == 2 and "invalid comment marker" in err
-
-
-def test_an_oversized_comment_is_cut_to_the_limit(
-    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    plan = tmp_path / "plan.md"
-    plan.write_text("x" * 100_000)
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(pull_request_event(tmp_path)))
-
-    assert berth(tmp_path, "comment", "--file", str(plan))[0] == 0
-
-    [posted] = github.comments_on(2)
-    assert len(posted["body"]) == 65_536
-    assert posted["body"].startswith(PLAN) and posted["body"].endswith("see the job log)\n")
 
 
 def test_a_request_the_default_branch_already_has_is_only_acknowledged(

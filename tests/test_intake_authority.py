@@ -17,9 +17,8 @@ from tests.support.fake_gitlab import FakeGitLab
 from tests.support.repo import write
 from tests.test_intake import INTAKE, app_form, github_event, gitlab_event, intake, tenant_form
 
-# The fixtures of tests/test_intake.py: its checkout and fakes, and no CI variables.
-checkout, github, gitlab = base.checkout, base.github, base.gitlab
-no_ci, unthrottled = base.no_ci, base.unthrottled
+# The fakes of tests/test_intake.py, holding the checkout (tests/conftest.py) as the job sees it.
+github, gitlab, unthrottled = base.github, base.gitlab, base.unthrottled
 
 
 def as_people(event: Path, author: str, sender: str, *, on_gitlab: bool = False) -> Path:

@@ -65,12 +65,6 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_repo(tmp_path_factory.mktemp("intake") / "checkout", commit=False, render=True)
 
 
-@pytest.fixture(autouse=True)
-def no_host(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_ACTIONS", "GITHUB_TOKEN", "GITHUB_EVENT_PATH", "GITLAB_CI"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def event_file(tmp_path: Path, body: str) -> Path:
     payload = json.loads(reference("github", "webhooks", "issues.opened.payload.json").read_text())
     payload["issue"]["body"] = body

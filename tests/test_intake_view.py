@@ -14,7 +14,7 @@ import pytest
 
 from generator.intake.event import issue_event
 from generator.intake.proposal import Proposal, Rejection, propose
-from tests.support.repo import make_repo, tree
+from tests.support.repo import tree
 from tests.support.tools import reference
 from tests.test_intake_comment import FORM
 
@@ -24,11 +24,6 @@ def event(body: str) -> Any:
     payload["issue"]["body"] = body
     payload["issue"]["labels"] = [{"name": "tenant-request", "color": "ededed"}]
     return issue_event(payload)
-
-
-@pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "checkout", commit=False, render=True)
 
 
 def test_a_request_is_checked_without_copying_the_checkout(

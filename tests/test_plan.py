@@ -2,7 +2,7 @@
 
 Each test builds its base revision as a real Git commit (platform.yaml and blueprints/ copied
 from this repository, tenants written inline here and in tests/support/repo.py) and changes the working tree on top.
-Golden files live in tests/golden/plan/; regenerate them with `BERTH_UPDATE_GOLDEN=1 pytest
+Golden files live in tests/golden/plan/; regenerate them with `pytest --update-golden
 tests/test_plan.py` and review the diff. The base commit's id is replaced by `0000000` in the
 goldens, so they do not change with every edit of blueprints/.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -22,23 +21,11 @@ from generator.plan.markdown import MARKER, render_markdown
 from generator.plan.snapshot import snapshot_of, snapshot_of_revision
 from generator.problems import Problem
 from generator.problems.code_spans import COMMENT_LIMIT
+from tests.support.golden import updating
 from tests.support.repo import PAYMENTS, SEARCH, berth, git, make_repo, tree, write
 from tests.support.tools import reference
 
 GOLDEN = Path(__file__).parent / "golden" / "plan"
-UPDATE = os.environ.get("BERTH_UPDATE_GOLDEN") == "1"
-
-CI_VARIABLES = (
-    "GITHUB_ACTIONS",
-    "GITHUB_EVENT_PATH",
-    "GITHUB_SERVER_URL",
-    "GITHUB_REPOSITORY",
-    "GITHUB_RUN_ID",
-    "GITLAB_CI",
-    "CI_MERGE_REQUEST_IID",
-    "CI_MERGE_REQUEST_LABELS",
-    "CI_JOB_URL",
-)
 
 BILLING = """\
 apiVersion: berth.dev/v1alpha1
@@ -72,12 +59,6 @@ spec:
 """
 
 
-@pytest.fixture(autouse=True)
-def no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-
-
 def plan_markdown(root: Path, *extra: str) -> tuple[int, str, str]:
     code, out, err = berth(root, "plan", "--base", "main", "--format", "markdown", *extra)
     sha = git(root, "rev-parse", "main").strip()
@@ -86,11 +67,11 @@ def plan_markdown(root: Path, *extra: str) -> tuple[int, str, str]:
 
 def check_golden(name: str, text: str) -> None:
     path = GOLDEN / f"{name}.md"
-    if UPDATE:
+    if updating():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    assert path.exists(), f"no golden {path}; run with BERTH_UPDATE_GOLDEN=1 and review it"
-    assert text == path.read_text(), f"{path} differs; rerun with BERTH_UPDATE_GOLDEN=1 to review"
+    assert path.exists(), f"no golden {path}; run with --update-golden and review it"
+    assert text == path.read_text(), f"{path} differs; rerun with --update-golden to review"
 
 
 # -- golden comments ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from tests.support.repo import (
     make_repo,
     write,
 )
-from tests.test_plan import API_APP, CI_VARIABLES
+from tests.test_plan import API_APP
 
 ALLOW_PAYMENTS = SEARCH + "  allowFrom: [payments]\n"
 # allowFrom opens a tenant's applications' ports: search needs one for payments to reach it.
@@ -36,15 +36,6 @@ API_WITH_DATABASE = API_APP.replace(
     "  healthPath: /healthz\n",
     "  healthPath: /healthz\n  database: {engine: postgres, size: small}\n",
 )
-
-
-@pytest.fixture(autouse=True)
-def no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (*CI_VARIABLES, "GITHUB_TOKEN", "GITHUB_API_URL", "CI_API_V4_URL", "CI_PROJECT_ID"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("BERTH_GITLAB_TOKEN", "BERTH_GITLAB_READ_TOKEN", "CI_JOB_TOKEN", "CI_COMMIT_SHA"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", raising=False)
 
 
 @pytest.fixture

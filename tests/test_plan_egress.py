@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.support.repo import berth, commit_all, make_repo, write
 
 API = """\
@@ -24,12 +22,6 @@ spec:
     dev: {tag: "1.4.0", replicas: 1}
     prod: {tag: "1.3.2", replicas: 3}
 """
-
-
-@pytest.fixture(autouse=True)
-def no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_EVENT_PATH"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def plan(root: Path) -> tuple[list[str], str]:

@@ -20,27 +20,11 @@ from generator.plan.labels import judge
 from tests.support.fake_github import FakeGitHub, load_reference
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.repo import berth, git, make_repo, write
-from tests.test_plan import API_APP, CI_VARIABLES
+from tests.test_plan import API_APP
 from tests.test_plan_approvals import API_WITH_DATABASE
 
 DELETION = "berth/approve-deletion"
 SKIP = "berth/approve-skip"
-HOST_VARIABLES = (
-    "GITHUB_TOKEN",
-    "GITHUB_API_URL",
-    "GITHUB_REPOSITORY",
-    "CI_API_V4_URL",
-    "CI_PROJECT_ID",
-    "BERTH_GITLAB_TOKEN",
-    "BERTH_GITLAB_READ_TOKEN",
-    "CI_JOB_TOKEN",
-)
-
-
-@pytest.fixture(autouse=True)
-def no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (*CI_VARIABLES, *HOST_VARIABLES):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -14,13 +14,10 @@ import pytest
 from tests.support.repo import berth, copy_example, git
 
 API = "tenants/payments/apps/api.yaml"
-CI_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_EVENT_PATH", "GITLAB_CI", "CI_MERGE_REQUEST_LABELS")
 
 
 @pytest.fixture
-def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+def example(tmp_path: Path) -> Path:
     return copy_example(tmp_path / "repo", commit=True)
 
 

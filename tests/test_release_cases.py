@@ -8,18 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cases import UPDATE, case_names, check_text, lay_over
+from tests.support.cases import case_names, check_text, lay_over
+from tests.support.golden import updating
 from tests.support.repo import berth, git, make_repo, tree
 
 CASES = Path(__file__).parent / "cases" / "edits"
-HOST_VARIABLES = (
-    "GITHUB_ACTIONS",
-    "GITHUB_REPOSITORY",
-    "GITHUB_TOKEN",
-    "GITLAB_CI",
-    "CI_PROJECT_ID",
-    "CI_API_V4_URL",
-)
 
 
 def _requests(snapshot: dict[str, bytes]) -> dict[str, bytes]:
@@ -45,9 +38,7 @@ def _prepare(base: Path, case: Path, root: Path) -> None:
 
 
 @pytest.mark.parametrize("name", case_names(CASES))
-def test_edit_case(name: str, base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in HOST_VARIABLES:
-        monkeypatch.delenv(variable, raising=False)  # a dry run: no Git host is asked
+def test_edit_case(name: str, base: Path, tmp_path: Path) -> None:
     case = CASES / name
     root = tmp_path / "repo"
     _prepare(base, case, root)
@@ -64,7 +55,7 @@ def test_edit_case(name: str, base: Path, tmp_path: Path, monkeypatch: pytest.Mo
     after = _requests(tree(root))
     changed = {p: d for p, d in after.items() if _requests(before).get(p) != d}
     expected = case / "expected"
-    if UPDATE:
+    if updating():
         shutil.rmtree(expected, ignore_errors=True)
         expected.mkdir()
         (expected / ".keep").write_text("")

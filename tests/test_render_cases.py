@@ -5,7 +5,7 @@ together with the repository's blueprints/; `expected/` holds every file `berth 
 writes (environments/ and CODEOWNERS). Each case also validates clean, renders to the same
 bytes a second time, and passes `berth verify`: the real kustomize and helm build every
 Application, and every object is checked against its schema and its AppProject.
-Regenerate after a deliberate change: `BERTH_UPDATE_GOLDEN=1 pytest tests/test_render_cases.py`.
+Regenerate after a deliberate change: `pytest --update-golden tests/test_render_cases.py`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def make_repo(case: Path, root: Path) -> Path:
     return root
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("name", case_names(CASES))
 def test_valid_case_renders_the_expected_tree(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -200,6 +200,7 @@ SCENARIOS = {
 }
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 @pytest.mark.parametrize("controller", sorted(SERIES))
 def test_burn_rate_alerts_fire_on_the_controllers_own_series(
@@ -272,6 +273,7 @@ def test_a_platform_that_changed_its_buckets_names_them() -> None:
     assert ingress.model_copy(update={"controller": "haproxy"}).latency_buckets() == ()
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("controller", sorted(CONTROLLERS))
 def test_the_dashboard_reads_the_controllers_metrics(tmp_path: Path, controller: str) -> None:
     platform = platform_on(controller)

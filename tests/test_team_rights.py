@@ -100,6 +100,7 @@ def rights(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], se
     return out
 
 
+@pytest.mark.tools
 def test_edit_takes_the_operators_writes_and_view_none(
     rights: dict[tuple[str, str], set[Resource]],
 ) -> None:
@@ -114,6 +115,7 @@ def test_edit_takes_the_operators_writes_and_view_none(
             assert writes == set(), (tenant, env, sorted(writes))
 
 
+@pytest.mark.tools
 def test_every_writable_kind_is_checked_or_harmless(
     rights: dict[tuple[str, str], set[Resource]],
 ) -> None:

@@ -11,22 +11,30 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cases import UPDATE, case_names, lay_over
+from tests.support.cases import case_names, lay_over
 from tests.support.cli import run
+from tests.support.golden import updating
 from tests.support.trees import snapshot
 
 CASES = Path(__file__).parent / "cases" / "tenants"
 BLUEPRINTS = Path(__file__).resolve().parents[1] / "blueprints"
 
 
-@pytest.fixture
-def base_repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
+@pytest.fixture(scope="module")
+def rendered_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`_base` with the tenant blueprint, rendered once for every case of this module."""
+    repo = tmp_path_factory.mktemp("tenants") / "repo"
     shutil.copytree(CASES / "_base", repo)
     shutil.copytree(BLUEPRINTS / "tenant", repo / "blueprints" / "tenant")
     code, _, err = run("--root", str(repo), "render")
     assert code == 0, err
     return repo
+
+
+@pytest.fixture
+def base_repo(rendered_base: Path, tmp_path: Path) -> Path:
+    """A test's own copy of the rendered base."""
+    return Path(shutil.copytree(rendered_base, tmp_path / "repo", symlinks=True))
 
 
 @pytest.mark.parametrize("name", case_names(CASES))
@@ -36,7 +44,7 @@ def test_invalid_case(name: str, base_repo: Path) -> None:
 
     code, out, err = run("--root", str(base_repo), "validate", "--format", "text")
     expected_file = CASES / name / "expected.txt"
-    if UPDATE:
+    if updating():
         expected_file.write_text(out)
     assert code == 1, out + err
     assert out == expected_file.read_text()

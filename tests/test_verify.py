@@ -4,23 +4,19 @@ way a tree can go wrong is reported on the file that holds the object, with exit
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.support.repo import berth, copy_example
-from tests.support.tools import REPO, tool
+from tests.support.tools import REPO
+
+# `berth verify` finds kubectl and helm on PATH (tests/conftest.py).
+pytestmark = [pytest.mark.tools, pytest.mark.usefixtures("tools_on_path")]
 
 PAYMENTS = "environments/dev/tenants/payments"
 CHECKOUT = "environments/dev/tenants/checkout"
 API_VALUES = f"{PAYMENTS}/apps/api.values.yaml"
-
-
-@pytest.fixture(autouse=True)
-def tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    dirs = {str(Path(tool(name)).parent) for name in ("kubectl", "helm")}
-    monkeypatch.setenv("PATH", os.pathsep.join([*sorted(dirs), os.environ.get("PATH", "")]))
 
 
 @pytest.fixture

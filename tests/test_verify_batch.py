@@ -20,6 +20,8 @@ from tests.support.cases import case_names
 from tests.support.cli import berth
 from tests.support.tools import REPO, tool
 
+pytestmark = pytest.mark.tools
+
 VALID = REPO / "tests" / "cases" / "valid"
 STAMP_LINE = re.compile(rf'^    {re.escape(batch.STAMP)}: "(\d+)"\n', re.M)
 

@@ -25,15 +25,12 @@ from tests.support.repo import copy_example
 from tests.support.tools import tool
 from tests.test_verify_rules import WIDGET_CRD
 
+# `berth verify` finds kubectl and helm on PATH (tests/conftest.py).
+pytestmark = [pytest.mark.tools, pytest.mark.usefixtures("tools_on_path")]
+
 CHECKOUT = "environments/dev/tenants/checkout"
 GUARDRAILS = ["analytics-dev", "checkout-dev", "payments-dev", "search-dev"]
 APPS = ["analytics-nightly-report-dev", "checkout-cart-worker-dev", "payments-api-dev"]
-
-
-@pytest.fixture(autouse=True)
-def tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    dirs = {str(Path(tool(name)).parent) for name in ("kubectl", "helm")}
-    monkeypatch.setenv("PATH", os.pathsep.join([*sorted(dirs), os.environ.get("PATH", "")]))
 
 
 class Seams:

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from generator.repo.layout import all_shards
 from generator.verify.convergence import batch_issues, can_become_empty
 from tests.support.tools import REPO
-from tests.test_verify import PAYMENTS, doc_line, edit, example, found, tools_on_path, verify_json
+from tests.test_verify import PAYMENTS, doc_line, edit, example, found, verify_json
 
-__all__ = ["example", "tools_on_path"]  # fixtures shared with test_verify
+pytestmark = [pytest.mark.tools, pytest.mark.usefixtures("tools_on_path")]
+
+__all__ = ["example"]  # a fixture shared with test_verify
 
 ARGOCD = f"{PAYMENTS}/argocd.yaml"
 SHARDS = "environments/dev/shards.yaml"

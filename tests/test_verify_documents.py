@@ -119,6 +119,7 @@ def test_a_document_holding_itself_builds_as_pyyaml_builds_it() -> None:
     assert got["self"] is got and got["name"] == "loop"
 
 
+@pytest.mark.tools
 def test_what_the_tools_print_builds_as_pyyaml_builds_it() -> None:
     runs = [
         [tool("kubectl"), "kustomize", str(path.parent.relative_to(REPO))]

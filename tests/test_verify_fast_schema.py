@@ -70,6 +70,7 @@ def broken(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield bad
 
 
+@pytest.mark.tools
 def test_fast_and_slow_agree(tmp_path: Path) -> None:
     schemas = ks.Schemas(VERSION)
     checked, invalid, kinds = 0, 0, set()

@@ -13,6 +13,8 @@ from tests.support.cases import case_names, check_text, lay_over
 from tests.support.repo import berth, copy_example
 from tests.support.tools import REPO, tool
 
+pytestmark = pytest.mark.tools
+
 CASES = REPO / "tests" / "cases" / "flows"
 MARK = "(network-config-analyzer)"
 

@@ -98,6 +98,7 @@ def lines(problems: list[Problem]) -> list[str]:
     return [str(p) for p in problems]
 
 
+@pytest.mark.tools
 def test_the_example_allows_what_it_needs_and_nothing_else(built: Any) -> None:
     valid, raw, network, nca = built
     problems, costs = flow_problems(valid, raw, network, ENVS, nca)
@@ -266,6 +267,7 @@ FORBIDDEN = {
 }
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("flow", sorted(REQUIRED))
 def test_a_required_flow_cut_is_reported_on_its_request(built: Any, flow: str) -> None:
     valid, raw, network, nca = built
@@ -274,6 +276,7 @@ def test_a_required_flow_cut_is_reported_on_its_request(built: Any, flow: str) -
     assert expected + " (network-config-analyzer)" in lines(problems)
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("flow", sorted(FORBIDDEN))
 def test_a_forbidden_flow_opened_is_reported_on_its_request(built: Any, flow: str) -> None:
     valid, raw, network, nca = built
@@ -296,6 +299,7 @@ def test_the_analyzer_connections_are_read_exactly() -> None:
     assert list(pairs) == [("a/b[Pod]", "10.0.0.1")]
 
 
+@pytest.mark.tools
 def test_an_analyzer_that_fails_is_a_problem_not_a_traceback(built: Any, tmp_path: Path) -> None:
     valid, raw, network, _ = built
     broken = tmp_path / "nca"
@@ -318,6 +322,7 @@ def test_a_missing_analyzer_is_an_error_under_ci_only(monkeypatch: pytest.Monkey
     assert nca_module.require_nca(strict=ci.in_ci({"CI": ""})) is None
 
 
+@pytest.mark.tools
 def test_one_tenant_a_run_is_still_clean_and_strangers_stand_for_the_rest(
     built: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

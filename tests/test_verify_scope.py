@@ -57,6 +57,7 @@ def verify(root: Path, *args: str) -> tuple[int, list[dict[str, object]], str]:
     return code, report["problems"], json.dumps(report)
 
 
+@pytest.mark.tools
 def test_a_broken_value_file_is_reported_and_nothing_unchanged_is_built(
     example: Path, runs: Path
 ) -> None:
@@ -78,6 +79,7 @@ def test_a_broken_value_file_is_reported_and_nothing_unchanged_is_built(
     assert len(logged(runs)) == 1
 
 
+@pytest.mark.tools
 def test_without_a_change_nothing_is_built(example: Path, runs: Path) -> None:
     code, out, err = berth(example, "verify", "--base", "HEAD")
     assert (code, err) == (0, ""), out
@@ -85,6 +87,7 @@ def test_without_a_change_nothing_is_built(example: Path, runs: Path) -> None:
     assert logged(runs) == []
 
 
+@pytest.mark.tools
 def test_a_changed_root_file_is_checked(example: Path, runs: Path) -> None:
     # The root reads bootstrap.yaml and shards.yaml as a plain directory: one shard moved into
     # a project nobody defines is reported (and what it holds is followed again).
@@ -96,6 +99,7 @@ def test_a_changed_root_file_is_checked(example: Path, runs: Path) -> None:
     assert any("project 'nobody' is not defined" in str(p["message"]) for p in problems)
 
 
+@pytest.mark.tools
 def test_a_changed_project_rechecks_its_applications(example: Path, runs: Path) -> None:
     # The tenant's AppProject no longer whitelists Deployments: its app, whose own files did
     # not change, now creates a kind its project refuses.
@@ -110,6 +114,7 @@ def test_a_changed_project_rechecks_its_applications(example: Path, runs: Path) 
     assert any(line.startswith("helm template api ") for line in logged(runs))
 
 
+@pytest.mark.tools
 def test_a_hand_edited_root_entry_is_reported(example: Path, runs: Path) -> None:
     # Each tenant's -argocd Application is its own file in a shard; one moved into a project
     # no Application of the environment defines.
@@ -125,6 +130,7 @@ def test_a_hand_edited_root_entry_is_reported(example: Path, runs: Path) -> None
     }, problems
 
 
+@pytest.mark.tools
 def test_a_blueprint_change_builds_exactly_the_applications_reading_it(
     example: Path, runs: Path
 ) -> None:
@@ -151,6 +157,7 @@ def test_a_blueprint_change_builds_exactly_the_applications_reading_it(
     assert all("guardrails" not in line for line in built), built
 
 
+@pytest.mark.tools
 def test_a_platform_change_means_the_full_verify(example: Path, runs: Path) -> None:
     platform = example / "platform.yaml"
     platform.write_text(platform.read_text() + "\n")
@@ -161,6 +168,7 @@ def test_a_platform_change_means_the_full_verify(example: Path, runs: Path) -> N
     assert "not followed" not in out
 
 
+@pytest.mark.tools
 def test_parallel_findings_equal_serial_findings(example: Path) -> None:
     # Several findings in several builds of every kind, in every environment.
     for env in ("dev", "prod"):
@@ -173,12 +181,14 @@ def test_parallel_findings_equal_serial_findings(example: Path) -> None:
     assert parallel == serial
 
 
+@pytest.mark.tools
 def test_jobs_must_be_positive(example: Path) -> None:
     code, out, err = berth(example, "verify", "--jobs", "0")
     assert (code, out) == (2, "")
     assert "--jobs 0: give at least 1" in err
 
 
+@pytest.mark.tools
 def test_with_an_output_file_the_log_gets_annotations_under_actions(
     example: Path, runs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

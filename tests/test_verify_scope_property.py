@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from tests.support.repo import berth, copy_example, git
 from tests.support.tools import tool
 
+pytestmark = pytest.mark.tools
+
 FOLDERS = (
     "blueprints/chart/templates",  # Helm renders every file here but `_*` and NOTES.txt
     "blueprints/chart",

@@ -75,6 +75,7 @@ def vpa_of(sample: str, tmp_path: Path, **changes: Any) -> dict[str, Any]:
     return vpa
 
 
+@pytest.mark.tools
 def test_autoscaled_web_service_gets_memory_advice_only(tmp_path: Path) -> None:
     vpa = vpa_of("web-service-full", tmp_path)
     assert vpa["spec"]["targetRef"] == {
@@ -91,6 +92,7 @@ def test_autoscaled_web_service_gets_memory_advice_only(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.tools
 def test_cronjob_vpa_targets_the_cronjob(tmp_path: Path) -> None:
     vpa = vpa_of("cronjob", tmp_path)
     assert vpa["spec"]["targetRef"] == {
@@ -101,6 +103,7 @@ def test_cronjob_vpa_targets_the_cronjob(tmp_path: Path) -> None:
     assert vpa["spec"]["updatePolicy"] == {"updateMode": "Initial"}
 
 
+@pytest.mark.tools
 def test_the_chart_refuses_a_cpu_vpa_next_to_an_hpa(tmp_path: Path) -> None:
     values = yaml.safe_load((SAMPLES / "web-service-full.yaml").read_text())
     values["vpa"] = {"enabled": True, "mode": "Initial", "controlledResources": ["cpu", "memory"]}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.support.tools import REPO, run, tool
 from tests.test_workflows import WORKFLOW_DIR, _jobs, _load, _rel, _steps, _triggers
 
@@ -17,6 +19,7 @@ RELEASE_WORKFLOW = WORKFLOW_DIR / "berth-release.yml"
 BUMP_ACTION = REPO / ".github" / "actions" / "bump" / "action.yml"
 
 
+@pytest.mark.tools
 def test_the_bump_action_matches_the_action_schema_and_zizmor_finds_nothing() -> None:
     # check-jsonschema ships SchemaStore's github-action schema: no network needed.
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(BUMP_ACTION)])

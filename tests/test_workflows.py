@@ -79,6 +79,7 @@ def test_there_are_workflows() -> None:
 # --- the real tools -----------------------------------------------------------------------
 
 
+@pytest.mark.tools
 def test_actionlint_has_no_findings() -> None:
     # actionlint also runs shellcheck on every `run:` when shellcheck is on PATH.
     proc = run(
@@ -87,6 +88,7 @@ def test_actionlint_has_no_findings() -> None:
     assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
 
 
+@pytest.mark.tools
 def test_zizmor_has_no_findings() -> None:
     # The auditor persona reports everything, low-confidence findings included; --no-config so
     # that no configuration file can switch audits off. Inline ignores are checked below.
@@ -119,16 +121,19 @@ def test_every_zizmor_ignore_states_its_reason() -> None:
                 assert len(reason.split()) >= 4, f"{_rel(path)}:{number}: ignore without a reason"
 
 
+@pytest.mark.tools
 def test_workflows_match_the_workflow_schema() -> None:
     schema = reference("github", "schemas", "github-workflow.json")
     run([tool("check-jsonschema"), "--schemafile", str(schema), *map(str, WORKFLOWS)])
 
 
+@pytest.mark.tools
 def test_issue_forms_match_the_issue_forms_schema() -> None:
     schema = reference("github", "schemas", "github-issue-forms.json")
     run([tool("check-jsonschema"), "--schemafile", str(schema), *map(str, ISSUE_FORMS)])
 
 
+@pytest.mark.tools
 def test_gitlab_ci_matches_the_gitlab_schema(tmp_path: Path) -> None:
     # The schema ships inside check-jsonschema: no network needed. `.gitlab-ci.yml` is two
     # documents (the `spec:` header with the inputs, then the pipeline), which check-jsonschema

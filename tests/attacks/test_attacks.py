@@ -26,6 +26,8 @@ from tests.support import cli
 from tests.support.repo import git
 from tests.support.tools import REPO, tool
 
+pytestmark = pytest.mark.tools
+
 CASES = Path(__file__).parent
 EXAMPLE = (
     "platform.yaml",
@@ -40,7 +42,6 @@ EXAMPLE = (
 )
 # What Berth may write while refusing: its own lock and caches, never the journal or staging.
 BERTH_STATE = frozenset({".berth/lock", ".berth/cache.json", ".berth/requests.json"})
-CI_VARIABLES = ("GITHUB_ACTIONS", "GITLAB_CI", "CI_MERGE_REQUEST_IID", "GITHUB_EVENT_PATH")
 KEYS = frozenset({"why", "commit", "expect", "after_render", "must_exist", "must_not_exist"})
 
 
@@ -120,8 +121,6 @@ def berth(repo: Path, command: str) -> tuple[int, str]:
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """tmp/repo, the example committed as `base`; tmp/victim, a file outside the repository."""
-    for name in CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
     # `verify` builds with the real kubectl and helm.
     dirs = sorted({str(Path(tool(name)).parent) for name in ("kubectl", "helm")})
     monkeypatch.setenv("PATH", os.pathsep.join([*dirs, os.environ.get("PATH", "")]))

@@ -1,8 +1,7 @@
-"""Fakes of GitHub and GitLab on 127.0.0.1, and hosts wired to them that never really sleep."""
+"""Hosts wired to the fakes of GitHub and GitLab on 127.0.0.1 (tests/conftest.py) that never
+really sleep."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,15 +14,10 @@ BUDGET = 60.0
 
 
 @pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as fake:
-        yield fake
-
-
-@pytest.fixture
-def gitlab() -> Iterator[FakeGitLab]:
-    with FakeGitLab(job_token="job-token-456") as fake:
-        yield fake
+def gitlab(gitlab: FakeGitLab) -> FakeGitLab:
+    """The shared fake GitLab (tests/conftest.py), which also takes a CI job token."""
+    gitlab.job_token = "job-token-456"
+    return gitlab
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ Both kinds of case use this runner. An invalid-input case (tests/cases/tenants, 
 holds the files to lay over its `_base` and `expected.txt`, the exact lines `berth validate`
 prints. A valid-input case (tests/cases/valid) holds a request tree and `expected/`, the exact
 tree `berth render` writes. Regenerate the expectations after a deliberate change with
-`BERTH_UPDATE_GOLDEN=1 pytest tests/...` and review the diff.
+`pytest --update-golden tests/...` and review the diff.
 
 Special file names stand for what Git or an editor cannot keep in a plain file: `symlink-<name>`
 (its text is the target) becomes a symbolic link `<name>`; `<name>.bytes.b64` is decoded to
@@ -14,11 +14,11 @@ Special file names stand for what Git or an editor cannot keep in a plain file: 
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 from pathlib import Path
 
-UPDATE = bool(os.environ.get("BERTH_UPDATE_GOLDEN"))
+from tests.support.golden import updating
+
 EXPECTATIONS = frozenset({"expected.txt", "expected", "README.md"})
 
 
@@ -52,14 +52,14 @@ def lay_over(case: Path, repo: Path) -> None:
 
 def check_text(expected_file: Path, actual: str) -> None:
     """`actual` equals the golden file (which the update flag rewrites first)."""
-    if UPDATE:
+    if updating():
         expected_file.write_text(actual)
     assert actual == expected_file.read_text()
 
 
 def check_tree(expected_dir: Path, actual: dict[str, bytes]) -> None:
     """The files `actual` (relative path -> bytes) equal the golden tree, file for file."""
-    if UPDATE:
+    if updating():
         shutil.rmtree(expected_dir, ignore_errors=True)
         for rel, data in actual.items():
             (expected_dir / rel).parent.mkdir(parents=True, exist_ok=True)

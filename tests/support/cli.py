@@ -6,12 +6,13 @@ import io
 from pathlib import Path
 
 from generator.cli import main
+from tests.support.hosts import unthrottled
 
 
 def run(*argv: str) -> tuple[int, str, str]:
     """`berth ARGV...` -> (exit code, stdout, stderr)."""
     out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
+    code = main(list(argv), out=out, err=err, connect=unthrottled)
     return code, out.getvalue(), err.getvalue()
 
 

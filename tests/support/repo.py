@@ -61,6 +61,25 @@ spec:
 
 BASE_TENANTS = {"payments": PAYMENTS, "checkout": CHECKOUT, "search": SEARCH}
 
+# payments/api as the release tests bump it (tests/conftest.py's `app_checkout`).
+PAYMENTS_API = """\
+# The payments API: CI bumps dev.
+apiVersion: berth.dev/v1alpha1
+kind: Application
+metadata:
+  name: api
+spec:
+  blueprint: web-service
+  image: ghcr.io/acme/payments-api
+  port: 8080
+  resources: {cpu: 250m, memory: 256Mi}
+  environments:
+    dev:     {tag: "1.4.0", replicas: 1}   # bumped by CI
+    staging: {tag: "1.4.0", replicas: 2}
+    prod:    {tag: "1.3.2", replicas: 3}
+"""
+PAYMENTS_API_FILE = "tenants/payments/apps/api.yaml"
+
 
 def git(root: Path, *args: str) -> str:
     """Git in `root`, with fixed dates so that commit ids do not depend on the clock."""

@@ -2,6 +2,10 @@
 
 Locally a missing tool skips the test that needs it; under CI (`CI` set) it fails, so a
 green CI run can never mean "the tool wasn't there".
+
+A test that looks a tool up here or starts one (directly, or through `berth verify`) must carry
+the `tools` marker: tests/conftest.py fails it otherwise, naming the tool. So
+`pytest -m "not tools"` needs none of them, and a new test cannot forget the marker.
 """
 
 from __future__ import annotations
@@ -9,7 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +29,42 @@ _SEARCH_PATH = os.pathsep.join(
 )
 
 
+# The programs that make a test slow or need an install: `tools` tests only.
+TOOLS = frozenset(
+    {
+        "actionlint", "check-jsonschema", "checkov", "hadolint", "helm", "kubectl", "kustomize",
+        "nca", "node", "npm", "npx", "promtool", "zizmor",
+    }
+)  # fmt: skip
+_used: set[str] = set()  # what the running test looked up or started
+
+
+def used() -> list[str]:
+    """The tools the running test looked up or started so far, sorted."""
+    return sorted(_used)
+
+
+def forget() -> None:
+    """A new test starts (tests/conftest.py)."""
+    _used.clear()
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    # subprocess.Popen reports (executable, args, cwd, env), os.exec and os.posix_spawn (path, ...):
+    # the program's file name says which tool it is, wrappers of the same name included.
+    if event in ("subprocess.Popen", "os.exec", "os.posix_spawn") and args and args[0]:
+        name = os.path.basename(os.fsdecode(args[0]))
+        if name in TOOLS:
+            _used.add(name)
+
+
+def watch() -> None:
+    """Note every tool this process starts from now on (an audit hook: it stays for the run)."""
+    sys.addaudithook(_audit)
+
+
 def tool(name: str) -> str:
+    _used.add(name)
     found = shutil.which(name, path=_SEARCH_PATH)
     if found is None:
         message = f"{name} is not installed (run .ci/install-tools)"
