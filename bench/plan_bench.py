@@ -34,7 +34,7 @@ from generator.load import load_repo
 from generator.plan.build import compare, make_plan
 from generator.plan.diff import file_changes, object_changes
 from generator.plan.objects import Rendered
-from generator.plan.scoped import scoped_plan
+from generator.plan.one_tenant import scoped_plan
 from generator.plan.snapshot import snapshot_of, snapshot_of_revision
 from generator.validate import ValidRepo, validate_repo
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from generator.hosts import ci
 from generator.problems import BerthError, HostError, UsageError
-from generator.problems.reporters import FORMATS, Format, render_problems
+from generator.problems.reporters import FORMATS, Format, format_problems
 from generator.repo import layout
 
 if TYPE_CHECKING:  # the host clients are imported only by the commands that talk to one
@@ -373,7 +373,7 @@ def main(
     try:
         return dispatch(args, out, err, env, connect)
     except BerthError as exc:
-        err.write(render_problems(exc.problems, "text"))
+        err.write(format_problems(exc.problems, "text"))
         return EXIT_INVALID
     except UsageError as exc:
         err.write(f"berth: error: {exc}\n")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.plan import APPROVE_DELETION_LABEL, compare, make_plan
-from generator.plan.markdown import MARKER, render_markdown
+from generator.plan.markdown import MARKER, format_markdown
 from generator.plan.snapshot import snapshot_of, snapshot_of_revision
 from generator.problems import Problem
 from generator.problems.code_spans import COMMENT_LIMIT
@@ -286,9 +286,9 @@ def test_markdown_budget_holds_for_any_limit(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo")
     write(root, {"tenants/billing/tenant.yaml": BILLING, "tenants/search/tenant.yaml": None})
     plan = make_plan(str(root), "main")
-    full = render_markdown(plan)
+    full = format_markdown(plan)
     for limit in (len(full), 20_000, 8_000, 3_000):
-        text = render_markdown(plan, limit=limit)
+        text = format_markdown(plan, limit=limit)
         assert len(text) <= limit
         assert text.startswith(MARKER)
         assert ("truncated" in text) == (limit < len(full))
@@ -333,8 +333,8 @@ def test_warnings_of_a_valid_tree_are_shown(tmp_path: Path) -> None:
     plan = compare(base, head, base_ref="main", base_sha=sha)
 
     assert plan.valid
-    assert "`berth validate` warns (1):\n\n```text\n" in render_markdown(plan)
-    assert str(warning) in render_markdown(plan)
+    assert "`berth validate` warns (1):\n\n```text\n" in format_markdown(plan)
+    assert str(warning) in format_markdown(plan)
 
 
 def test_no_change(tmp_path: Path) -> None:
@@ -416,7 +416,7 @@ def test_request_text_cannot_break_out_of_the_diff_block(tmp_path: Path) -> None
     hostile = "Fenced ```` </details> <!-- berth:plan --> @everyone"
     write(root, {"tenants/billing/tenant.yaml": BILLING.replace("Invoices", hostile)})
 
-    markdown = render_markdown(make_plan(str(root), "main"))
+    markdown = format_markdown(make_plan(str(root), "main"))
 
     assert markdown.startswith(MARKER)
     assert "`````diff\n" in markdown  # the fence outgrows the longest backtick run

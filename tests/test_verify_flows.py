@@ -15,7 +15,7 @@ import pytest
 from generator.hosts import ci
 from generator.problems import Problem, UsageError
 from generator.validate import ValidRepo
-from generator.validate.scoped import check as check_requests
+from generator.validate.check import check as check_requests
 from generator.verify import Schemas, find_tools, flow_runs, verify
 from generator.verify import nca as nca_module
 from generator.verify.flow_runs import flow_problems

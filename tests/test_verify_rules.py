@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from generator.problems import Problem
-from generator.problems.reporters import render_problems
+from generator.problems.reporters import format_problems
 from generator.verify import project as rules
 from generator.verify.crd_schema import CrdIndex, vendored_crd_dir
 from generator.verify.folders import Folders
@@ -265,12 +265,12 @@ def test_kubernetes_version_must_be_one_kubernetes_validate_ships(tmp_path: Path
 
 def test_markdown_report_cannot_be_shaped_by_a_message() -> None:
     problem = Problem("a.yaml", 3, 1, "X/y.spec", "bad value `x` | <b>\n# heading")
-    text = render_problems([problem], "markdown", title="berth verify")
+    text = format_problems([problem], "markdown", title="berth verify")
     assert text == (
         "### berth verify: 1 error\n\n- `a.yaml:3:1` `X/y.spec`: ``bad value `x` | <b> # heading``\n"
     )
     assert (
-        render_problems([], "markdown", title="berth verify") == "### berth verify: no problems\n\n"
+        format_problems([], "markdown", title="berth verify") == "### berth verify: no problems\n\n"
     )
 
 

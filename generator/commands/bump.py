@@ -34,7 +34,7 @@ from generator.release.target import (
     check_image,
     environment_index,
     find_app,
-    image_changes,
+    image_edits,
     parse_target,
     request_file,
 )
@@ -92,7 +92,7 @@ def run(
         branch=bump_branch(tenant, app, env_name),
         title=f"berth: bump {tenant}/{app} to {image} in {env_name}",
         summary=f"Releases `{image}` of `{tenant}/{app}` in `{env_name}` (was `{current}`).",
-        edits={request_file(tenant, app): image_changes(env_name, current, image)},
+        edits={request_file(tenant, app): image_edits(env_name, current, image)},
         auto_merge=_auto_merge(requests, env_name),
     )
     host = connect(env, out=out)

@@ -7,14 +7,14 @@ from typing import TextIO
 from generator.cost.formats import FORMATTERS
 from generator.cost.report import build
 from generator.plan.snapshot import snapshot_of
-from generator.problems.reporters import render_problems
+from generator.problems.reporters import format_problems
 
 
 def run(root: str, *, fmt: str, out: TextIO, err: TextIO) -> int:
     snapshot = snapshot_of(root)
     report = build(snapshot)
     if report is None:
-        err.write(render_problems(snapshot.problems, "text"))
+        err.write(format_problems(snapshot.problems, "text"))
         err.write("berth: no cost report; fix the problems above\n")
         return 1
     out.write(FORMATTERS[fmt](report))

@@ -30,7 +30,7 @@ from generator.intake.event import IssueEvent, issue_event
 from generator.intake.proposal import Proposal, Rejection, propose
 from generator.problems import Problem, UsageError
 from generator.problems.code_spans import fence
-from generator.problems.reporters import render_markdown, render_problems
+from generator.problems.reporters import format_problems, format_problems_markdown
 
 MARKER = "berth:intake"
 MAX_PROBLEMS = 40  # problems listed in a comment (the job log has them all)
@@ -78,7 +78,7 @@ def _skip_reason(event: IssueEvent) -> str:
 def _intake(root: str, event: IssueEvent, host: GitHost, out: TextIO) -> int:
     result = propose(root, event)
     if isinstance(result, Rejection):
-        out.write(render_problems(result.problems, "text"))
+        out.write(format_problems(result.problems, "text"))
         url = host.upsert_comment("issue", event.number, rejection_comment(result), marker=MARKER)
         out.write(f"berth: the request in issue #{event.number} is invalid; commented: {url}\n")
         return 1
@@ -153,7 +153,7 @@ def rejection_comment(rejection: Rejection) -> str:
     text = (
         "**This request cannot become a pull request yet.** Edit the issue to fix these"
         " problems; Berth checks it again after every edit.\n\n"
-        + render_markdown(problems, TITLE, max_items=MAX_PROBLEMS)
+        + format_problems_markdown(problems, TITLE, max_items=MAX_PROBLEMS)
     )
     if rejection.request is not None and len(rejection.request) <= MAX_REQUEST:
         text += (

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Literal, TextIO
 from generator.hosts import ci
 from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, approvals, make_plan
 from generator.plan.labels import LabelCheck
-from generator.plan.markdown import render_markdown
-from generator.plan.report import render_json, render_text
-from generator.problems.reporters import render_problems
+from generator.plan.markdown import format_markdown
+from generator.plan.text import format_json, format_text
+from generator.problems.reporters import format_problems
 from generator.repo.atomic import write_atomic
 from generator.repo.pull_request import LabelHistory
 
@@ -53,7 +53,7 @@ def run(
     if plan is not None:
         untrusted = plan.untrusted
     if untrusted or plan is None:
-        err.write(render_problems(untrusted, ci.default_format(env)))
+        err.write(format_problems(untrusted, ci.default_format(env)))
         err.write("berth: the generated tree is not the one berth renders; no plan was made\n")
         return 1
     if plan.scope:
@@ -64,7 +64,7 @@ def run(
     else:
         write_atomic(output, report)
         # The job log gets everything, including what a truncated comment left out.
-        out.write(render_text(plan) if fmt != "text" else f"berth: plan written to {output}\n")
+        out.write(format_text(plan) if fmt != "text" else f"berth: plan written to {output}\n")
     if not plan.valid:
         err.write("berth: the working tree is invalid; run `berth validate`\n")
         return 1
@@ -130,7 +130,7 @@ def _label(labels: LabelCheck, label: str, err: TextIO) -> bool:
 
 def _render(plan: Plan, fmt: PlanFormat, env: Mapping[str, str]) -> str:
     if fmt == "json":
-        return render_json(plan)
+        return format_json(plan)
     if fmt == "markdown":
-        return render_markdown(plan, job_url=ci.job_log_url(env))
-    return render_text(plan)
+        return format_markdown(plan, job_url=ci.job_log_url(env))
+    return format_text(plan)

@@ -30,11 +30,11 @@ from generator.release.target import (
     env_path,
     environment_index,
     find_app,
-    image_changes,
+    image_edits,
     parse_target,
     request_file,
 )
-from generator.yamlio.edit import Change
+from generator.yamlio.edit import Edit
 
 
 def promote_branch(tenant: str, env: str) -> str:
@@ -87,7 +87,7 @@ def run(
             f" {skipped[0]!r} first, or pass --skip-environments (the pull request then"
             f" needs the label {APPROVE_SKIP_LABEL})",
         )
-    edits: dict[str, list[Change]] = {}
+    edits: dict[str, list[Edit]] = {}
     lines: list[str] = []
     for name, app in apps.items():
         changes, line = _promotion(app, source, dest, with_config)
@@ -125,16 +125,16 @@ def run(
 
 def _promotion(
     app: Application, source: str, dest: str, with_config: bool
-) -> tuple[list[Change], str | None]:
+) -> tuple[list[Edit], str | None]:
     """The edits that make `dest` run what `source` runs, and the line that says so."""
     have, want = released(app, source), released(app, dest)
     if have is None or want is None:
         return [], None
-    changes = image_changes(dest, want, have)
+    changes = image_edits(dest, want, have)
     line = f"{app.metadata.name}: {want} -> {have} in {dest}" if changes else None
     if with_config:
         replicas = app.spec.environments[source].replicas
         if replicas is not None and replicas != app.spec.environments[dest].replicas:
-            changes.append(Change((*env_path(dest), "replicas"), replicas, after=("tag", "digest")))
+            changes.append(Edit((*env_path(dest), "replicas"), replicas, after=("tag", "digest")))
             line = (line or f"{app.metadata.name}: {have} in {dest}") + f", replicas {replicas}"
     return changes, line

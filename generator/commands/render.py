@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import TextIO
 
 from generator.load import RequestCache
-from generator.problems.reporters import Format, render_problems
+from generator.problems.reporters import Format, format_problems
 from generator.render.codeowners import codeowners_problems
 from generator.render.pipeline import Selection, build, read_codeowners
 from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
 from generator.repo.view import DiskView
-from generator.validate.scoped import check as check_requests
+from generator.validate.check import check as check_requests
 from generator.write import Workspace, apply_changes
 from generator.write.journal import read_journal
 from generator.write.rendered import plan_render
@@ -68,7 +68,7 @@ def _run(
         built = build(DiskView(root), valid, selection)
         problems += built.problems
     if problems:
-        err.write(render_problems(problems, fmt))
+        err.write(format_problems(problems, fmt))
     if valid is None or built is None or any(p.severity == "error" for p in problems):
         err.write("berth: nothing was written; fix the problems above\n")
         return 1  # on invalid input nothing at all is written, not even the cache
@@ -83,7 +83,7 @@ def _run(
             return 1
         if outcome.strays:
             err.write(
-                render_problems([stray_problem(p, removed=False) for p in outcome.strays], fmt)
+                format_problems([stray_problem(p, removed=False) for p in outcome.strays], fmt)
             )
         if outcome.changes:
             for change in outcome.changes:
@@ -97,7 +97,7 @@ def _run(
     apply_changes(root, outcome, writes, workspace, cache)
     workspace.save_cache(cache)
     if outcome.strays:
-        err.write(render_problems([stray_problem(p, removed=True) for p in outcome.strays], fmt))
+        err.write(format_problems([stray_problem(p, removed=True) for p in outcome.strays], fmt))
     counts = {
         a: sum(c.action == a for c in outcome.changes) for a in ("create", "update", "delete")
     }

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from pydantic import BaseModel
 
-from generator.cost.schema import CostReport
+from generator.cost.json_schema import CostReport
 from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant

@@ -11,10 +11,10 @@ from typing import Literal, TextIO
 
 from generator.load import RequestCache
 from generator.problems import Problem
-from generator.problems.reporters import Format, render_junit, render_problems
+from generator.problems.reporters import Format, format_junit, format_problems
 from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
-from generator.validate.scoped import check
+from generator.validate.check import check
 from generator.write import Workspace
 
 
@@ -43,9 +43,9 @@ def run(
     if fmt == "junit":
         checked = [d.path for d in (raw.platform, *raw.tenants.values()) if d is not None]
         checked += [d.path for apps in raw.apps.values() for d in apps.values()]
-        out.write(render_junit(problems, checked))
+        out.write(format_junit(problems, checked))
     else:
-        out.write(render_problems(problems, fmt))
+        out.write(format_problems(problems, fmt))
     errors = sum(p.severity == "error" for p in problems)
     if fmt == "text" and not errors:
         out.write(

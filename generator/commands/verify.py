@@ -14,12 +14,12 @@ from typing import TextIO
 from generator.hosts import ci
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
-from generator.problems.reporters import Format, render_problems
+from generator.problems.reporters import Format, format_problems
 from generator.repo import layout
 from generator.repo.atomic import write_atomic
 from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
-from generator.validate.scoped import check as check_requests
+from generator.validate.check import check as check_requests
 from generator.verify import Schemas, find_tools, verify
 from generator.verify.cache import BuildCache
 from generator.verify.cache_key import Unkeyable
@@ -195,15 +195,15 @@ def _report(
 ) -> None:
     """The report in `fmt` to FILE or stdout; with FILE, stdout still gets the text version
     (workflow annotations under GitHub Actions, so one run serves the comment and the log)."""
-    text = render_problems(problems, "text") + (summary or "")
+    text = format_problems(problems, "text") + (summary or "")
     if output:
-        report = text if fmt == "text" else render_problems(problems, fmt, title=TITLE)
+        report = text if fmt == "text" else format_problems(problems, fmt, title=TITLE)
         write_atomic(output, report)
         if ci.default_format(env) == "github":
-            out.write(render_problems(problems, "github") + (summary or ""))
+            out.write(format_problems(problems, "github") + (summary or ""))
         else:
             out.write(text)
     elif fmt == "text":
         out.write(text)
     else:
-        out.write(render_problems(problems, fmt, title=TITLE))
+        out.write(format_problems(problems, fmt, title=TITLE))

@@ -31,7 +31,7 @@ from generator.plan.model import (
     Plan,
     Row,
 )
-from generator.plan.report import SYMBOL, counts, signed
+from generator.plan.text import SYMBOL, counts, signed
 from generator.problems.code_spans import COMMENT_LIMIT, code, fence
 from generator.repo import layout
 
@@ -44,7 +44,7 @@ MAX_PROBLEM_CHARS = 20_000
 _ACTION_WORDS = {"add": "added", "change": "changed", "remove": "removed"}
 
 
-def render_markdown(plan: Plan, *, job_url: str | None = None, limit: int = LIMIT) -> str:
+def format_markdown(plan: Plan, *, job_url: str | None = None, limit: int = LIMIT) -> str:
     head = _head(plan)
     if not plan.valid or not plan.changed:
         return _fit(head, limit)

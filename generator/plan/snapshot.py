@@ -27,7 +27,7 @@ from generator.repo.git_env import git_argv, git_environment
 from generator.repo.scope import Scope
 from generator.repo.view import DiskView, OverlayView, RepoView
 from generator.validate import ValidRepo
-from generator.validate.scoped import check
+from generator.validate.check import check
 from generator.yamlio.trusted import TrustedYAMLError, load_all_trusted, load_trusted
 
 __all__ = ["change_set", "resolve_revision"]

@@ -16,9 +16,9 @@ FORMATS: tuple[Format, ...] = ("text", "json", "github", "markdown")
 MARKDOWN_MAX_ITEMS = 200
 
 
-def render_problems(problems: Sequence[Problem], fmt: Format, *, title: str = "berth") -> str:
+def format_problems(problems: Sequence[Problem], fmt: Format, *, title: str = "berth") -> str:
     if fmt == "markdown":
-        return render_markdown(problems, title)
+        return format_problems_markdown(problems, title)
     if fmt == "json":
         return (
             json.dumps(
@@ -45,7 +45,7 @@ def render_problems(problems: Sequence[Problem], fmt: Format, *, title: str = "b
     return "".join(f"{p}\n" for p in problems)
 
 
-def render_markdown(
+def format_problems_markdown(
     problems: Sequence[Problem], title: str, *, max_items: int = MARKDOWN_MAX_ITEMS
 ) -> str:
     """A short section for a PR or issue comment: a heading, a count, one bullet per problem
@@ -89,7 +89,7 @@ def _annotation(p: Problem) -> str:
     return f"::{p.severity} {props},title={_escape_property(title)}::{_escape_data(message)}"
 
 
-def render_junit(problems: Sequence[Problem], checked: Sequence[str]) -> str:
+def format_junit(problems: Sequence[Problem], checked: Sequence[str]) -> str:
     """A JUnit report (GitLab's merge-request test widget): one test case per request file,
     failing with that file's problems; files that could not even be loaded appear too."""
     files = sorted({*checked, *(p.file for p in problems)})

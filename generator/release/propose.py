@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from generator.load import RequestCache, load_repo
-from generator.plan.markdown import render_markdown
-from generator.plan.report import render_text
-from generator.plan.scoped import scoped_plan
+from generator.plan.markdown import format_markdown
+from generator.plan.one_tenant import scoped_plan
 from generator.plan.snapshot import resolve_revision
+from generator.plan.text import format_text
 from generator.problems import BerthError, HostError, Problem, UsageError
 from generator.problems.code_spans import COMMENT_LIMIT
-from generator.problems.reporters import render_problems
+from generator.problems.reporters import format_problems
 from generator.release.read import TenantRequests
 from generator.render.pipeline import Built, build
 from generator.repo.atomic import write_atomic
@@ -28,7 +28,7 @@ from generator.repo.view import DiskView
 from generator.validate import ValidRepo, validate_repo
 from generator.write import Workspace, apply_changes
 from generator.write.rendered import plan_render
-from generator.yamlio.edit import Change, EditError, edit
+from generator.yamlio.edit import Edit, EditError, edit
 from generator.yamlio.reader import read_request_bytes
 
 
@@ -39,7 +39,7 @@ class ReleaseProposal:
     branch: str
     title: str
     summary: str  # the first paragraph of the pull request
-    edits: dict[str, list[Change]]  # request file -> its changes
+    edits: dict[str, list[Edit]]  # request file -> its changes
     auto_merge: bool = False  # a bump into an environment with `autoMerge: bumps`
 
 
@@ -110,7 +110,7 @@ def propose_release(
     )
     for path in after:
         out.write(_diff(path, before[path], after[path]))
-    out.write(render_text(plan))
+    out.write(format_text(plan))
     # Every generated file of the tenant: the host commits those that differ from the
     # base branch (a file an older bump changed on the branch is put back, too).
     files = {path: after[path] for path in after}
@@ -124,7 +124,7 @@ def propose_release(
     summary = f"{proposal.summary[:MAX_SUMMARY]}\n\n"
     # GitHub and GitLab cap a description at 65,536 characters, as a comment.
     room = COMMENT_LIMIT - len(summary) - len(note)
-    body = summary + render_markdown(plan, job_url=job_url, limit=room) + note
+    body = summary + format_markdown(plan, job_url=job_url, limit=room) + note
     url = host.upsert_pull_request(
         branch=proposal.branch,
         base=target,
@@ -155,7 +155,7 @@ def _write_valid(
     if new is None:
         for path, data in before.items():
             write_atomic(os.path.join(root, path), data)
-        err.write(render_problems([p for p in problems if p.severity == "error"], "text"))
+        err.write(format_problems([p for p in problems if p.severity == "error"], "text"))
         err.write("berth: the release does not validate; nothing was written\n")
         return None
     return new

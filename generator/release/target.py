@@ -20,7 +20,7 @@ from generator.models.platform import Platform
 from generator.problems import BerthError, Problem
 from generator.release.read import TenantRequests
 from generator.repo import layout
-from generator.yamlio.edit import Change
+from generator.yamlio.edit import Edit
 
 ARGUMENTS = "<arguments>"  # the "file" of problems in command-line values
 
@@ -102,21 +102,21 @@ def env_path(env: str) -> tuple[str, ...]:
     return ("spec", "environments", env)
 
 
-def image_changes(env: str, current: Image, wanted: Image) -> list[Change]:
+def image_edits(env: str, current: Image, wanted: Image) -> list[Edit]:
     """The edits that make `env` run `wanted`.
 
     A new tag without a digest drops the old digest (it pins the old image, and the digest
     is what pulls); a new digest without a tag keeps the tag, which then only labels it.
     """
     path = env_path(env)
-    changes: list[Change] = []
+    changes: list[Edit] = []
     if wanted.tag is not None and wanted.tag != current.tag:
-        changes.append(Change((*path, "tag"), wanted.tag, after=("digest", "replicas")))
+        changes.append(Edit((*path, "tag"), wanted.tag, after=("digest", "replicas")))
     if wanted.digest is not None and wanted.digest != current.digest:
-        changes.append(Change((*path, "digest"), wanted.digest, after=("tag", "replicas")))
+        changes.append(Edit((*path, "digest"), wanted.digest, after=("tag", "replicas")))
     stale_digest = wanted.digest is None and current.digest is not None
     if stale_digest and wanted.tag is not None and (wanted.tag != current.tag or changes):
-        changes.append(Change((*path, "digest"), None))
+        changes.append(Edit((*path, "digest"), None))
     return changes
 
 

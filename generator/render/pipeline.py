@@ -23,7 +23,7 @@ from generator.repo import layout
 from generator.repo.changes import ChangeSet, base_text
 from generator.repo.view import RepoView
 from generator.validate import ValidRepo
-from generator.validate.scoped import read_tenants
+from generator.validate.check import read_tenants
 
 
 @dataclass(frozen=True)

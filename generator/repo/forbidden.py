@@ -60,7 +60,7 @@ def tracked_state(root: str) -> list[str]:
     return _git_lines(root, "ls-files", "-z", "--cached", "--", layout.STATE_DIR) or []
 
 
-def state_problems(root: str) -> list[Problem]:
+def state_dir_problems(root: str) -> list[Problem]:
     """Why `.berth/` cannot be trusted, before anything in it is read: tracked by Git, or not a
     real folder (a link would send the staging area and the journal elsewhere)."""
     problems = [Problem(path, 1, 1, "", _TRACKED_STATE) for path in tracked_state(root)]

@@ -60,7 +60,7 @@ ROUNDS = 8  # folders deep enough for any chain of declarations Berth writes; th
 
 
 @dataclass(frozen=True)
-class Scope:
+class VerifyScope:
     changed: frozenset[str]  # files that differ from the base
     candidates: frozenset[str] = frozenset()  # files a plain directory source reads
     read_all: bool = False  # read every declaration: the chain of names was too long
@@ -93,7 +93,7 @@ def needs_everything(changed: Sequence[str], crd_dirs: Sequence[str] = ()) -> bo
     return any(name == layout.PLATFORM_FILE or name.startswith(own) for name in changed)
 
 
-def scope(root: str, change: ChangeSet, crd_dirs: Sequence[str] = ()) -> Scope | None:
+def scope(root: str, change: ChangeSet, crd_dirs: Sequence[str] = ()) -> VerifyScope | None:
     """What `verify --base` follows, or None for the full verify. `change` must count untracked
     files everywhere (`change_set(..., everywhere=True)`): what `render` just wrote is among
     them."""
@@ -106,8 +106,8 @@ def scope(root: str, change: ChangeSet, crd_dirs: Sequence[str] = ()) -> Scope |
     projects = frozenset(name for kind, name in objects if kind == "AppProject")
     candidates = _candidates(root, base, changed, projects)
     if candidates is None:
-        return Scope(frozenset(changed), read_all=True, projects=projects, objects=objects)
-    return Scope(frozenset(changed), candidates, projects=projects, objects=objects)
+        return VerifyScope(frozenset(changed), read_all=True, projects=projects, objects=objects)
+    return VerifyScope(frozenset(changed), candidates, projects=projects, objects=objects)
 
 
 def _folders(name: str) -> list[str]:

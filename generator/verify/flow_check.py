@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from generator.load import RawRepo
 from generator.problems import Problem
 from generator.validate import ValidRepo
-from generator.verify.changed import Scope
+from generator.verify.changed import VerifyScope
 from generator.verify.flow_runs import RunCost, flow_problems
 from generator.verify.nca import INSTALL_HINT, Memo, require_nca
 from generator.verify.runtime import Network
@@ -43,7 +43,7 @@ class RuntimeFlows:
         )
 
 
-def runtime_flows(scope: Scope | None, *, strict: bool) -> RuntimeFlows:
+def runtime_flows(scope: VerifyScope | None, *, strict: bool) -> RuntimeFlows:
     """The flows need every tenant's policies and pods: a verify that follows only what a
     change can affect (`--base`) leaves them to the full verify of the main branch. `strict`
     (in CI): a missing analyzer is an error, not a skipped check."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.verify import deps
-from generator.verify.changed import Scope
+from generator.verify.changed import VerifyScope
 from generator.verify.folders import Folders
 from generator.verify.sources import BuildError, Located, source_type
 
@@ -39,7 +39,7 @@ def _project(app: Mapping[str, Any]) -> str:
 
 def app_focus(
     root: str,
-    scope: Scope | None,
+    scope: VerifyScope | None,
     app: Located,
     parent_fresh: Fresh | None,
     folders: Folders | None = None,

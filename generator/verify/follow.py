@@ -28,7 +28,7 @@ from generator.problems import Problem
 from generator.repo import layout
 from generator.verify import batch, convergence
 from generator.verify.cache import BuildCache
-from generator.verify.changed import Scope
+from generator.verify.changed import VerifyScope
 from generator.verify.checks import application_problems, located_problem
 from generator.verify.focus import Focus, Fresh, app_focus
 from generator.verify.folders import Folders
@@ -93,7 +93,7 @@ class _Walk:
         tools: Tools,
         schemas: Schemas,
         tenants: Sequence[str],
-        scope: Scope | None,
+        scope: VerifyScope | None,
         progress: Callable[[str], None] | None,
         network: Network | None = None,
     ) -> None:
@@ -304,7 +304,7 @@ def verify(
     tenants: Sequence[str],
     jobs: int = 2,
     progress: Callable[[str], None] | None = None,
-    scope: Scope | None = None,
+    scope: VerifyScope | None = None,
     cache: BuildCache | None = None,
     network: Network | None = None,
 ) -> tuple[list[Problem], Summary]:
@@ -365,7 +365,7 @@ def verify(
     return sorted(set(walk.problems)), walk.summary
 
 
-def _root_build(root: str, env: str, tools: Tools, scope: Scope | None) -> Build:
+def _root_build(root: str, env: str, tools: Tools, scope: VerifyScope | None) -> Build:
     """The root's objects: what its Application reads of `environments/<env>` (a plain
     directory: bootstrap.yaml and the shards' Applications), a few dozen objects whatever the
     number of tenants, so it is always read in full."""

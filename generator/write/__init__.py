@@ -94,7 +94,7 @@ class Workspace:
 
     def trust(self) -> None:
         """BerthError unless `.berth/` is this machine's own: a real folder Git does not track."""
-        problems = repo_files.state_problems(self.root)
+        problems = repo_files.state_dir_problems(self.root)
         if problems:
             raise BerthError(problems)
 

@@ -61,7 +61,7 @@ def stray_problems(
 def state_problems(root: str) -> list[Problem]:
     """A `.berth/` Git tracks, or a pending journal (an interrupted render left the tree
     half-swapped): the tree on disk is then not one Berth finished writing."""
-    problems = repo_files.state_problems(root)
+    problems = repo_files.state_dir_problems(root)
     if problems:
         return problems
     try:

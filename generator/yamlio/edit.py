@@ -49,7 +49,7 @@ class EditError(Exception):
 
 
 @dataclass(frozen=True)
-class Change:
+class Edit:
     """Set `path` (a key of a mapping that exists) to `value`; None removes the key.
 
     A key that is missing is added after the first of `after` that the mapping has (as its
@@ -61,7 +61,7 @@ class Change:
     after: tuple[str, ...] = ()
 
 
-def edit(raw: bytes, display: str, changes: Sequence[Change]) -> bytes:
+def edit(raw: bytes, display: str, changes: Sequence[Edit]) -> bytes:
     """`raw` with `changes` applied, one at a time, each checked by parsing the result."""
     text = raw.decode("utf-8")
     for change in changes:
@@ -69,7 +69,7 @@ def edit(raw: bytes, display: str, changes: Sequence[Change]) -> bytes:
     return text.encode("utf-8")
 
 
-def _apply(text: str, display: str, change: Change) -> str:
+def _apply(text: str, display: str, change: Edit) -> str:
     doc, spans = _parse(text, display)
     expected = copy.deepcopy(doc.data)
     parent = _lookup(expected, change.path[:-1], display)
@@ -115,7 +115,7 @@ def _lookup(data: Any, path: Path_, display: str) -> Any:
     return data
 
 
-def _candidates(text: str, spans: Spans, change: Change) -> list[str]:
+def _candidates(text: str, spans: Spans, change: Edit) -> list[str]:
     lines = _Lines(text)
     path, value = change.path, change.value
     if value is None:
@@ -181,7 +181,7 @@ def _keys_of(spans: Spans, parent: Path_) -> list[Path_]:
     return sorted(found, key=lambda p: spans.keys[p].start)
 
 
-def _insert(text: str, lines: _Lines, spans: Spans, change: Change, rendered: str) -> str:
+def _insert(text: str, lines: _Lines, spans: Spans, change: Edit, rendered: str) -> str:
     parent, key = change.path[:-1], change.path[-1]
     mapping = spans.values.get(parent)
     siblings = {p[-1]: p for p in _keys_of(spans, parent)}
@@ -231,19 +231,19 @@ def _remove(text: str, lines: _Lines, spans: Spans, path: Path_) -> str:
     return text[:line_start] + text[lines.end_of_line(spans.values[path].end[0]) :]
 
 
-def changes_between(old: dict[str, Any], new: dict[str, Any], path: Path_ = ()) -> list[Change]:
+def changes_between(old: dict[str, Any], new: dict[str, Any], path: Path_ = ()) -> list[Edit]:
     """The changes that turn the data `old` into `new`: mappings are compared key by key,
     anything else is replaced whole; a new key goes after the keys before it in `new`."""
-    changes: list[Change] = [Change((*path, k), None) for k in old if k not in new]
+    changes: list[Edit] = [Edit((*path, k), None) for k in old if k not in new]
     keys = list(new)
     for index, (key, value) in enumerate(new.items()):
         if key not in old:
             before = [k for k in keys[:index] if k in old or k in new]
-            changes.append(Change((*path, key), value, after=tuple(reversed(before))))
+            changes.append(Edit((*path, key), value, after=tuple(reversed(before))))
         elif isinstance(value, dict) and isinstance(old[key], dict):
             changes += changes_between(old[key], value, (*path, key))
         elif not _same(old[key], value):
-            changes.append(Change((*path, key), value))
+            changes.append(Edit((*path, key), value))
     return changes
 
 
@@ -266,4 +266,4 @@ class _Lines:
         return self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
 
 
-__all__ = ["Change", "EditError", "Span", "changes_between", "edit"]
+__all__ = ["Edit", "EditError", "Span", "changes_between", "edit"]

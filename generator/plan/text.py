@@ -11,7 +11,7 @@ from generator.plan.cost import Cost
 from generator.plan.egress import egress_lines
 from generator.plan.images import ImageChange, Reference, image_lines
 from generator.plan.model import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, Row
-from generator.problems.reporters import render_problems
+from generator.problems.reporters import format_problems
 
 SYMBOL = {"add": "+", "change": "~", "remove": "-"}
 
@@ -36,14 +36,14 @@ def row_title(row: Row) -> str:
     return f"{row.env} / {row.tenant}" + (f" ({row.status})" if row.status != "changed" else "")
 
 
-def render_text(plan: Plan) -> str:
+def format_text(plan: Plan) -> str:
     out = [f"berth plan: the working tree against {plan.base_ref} ({plan.base_sha[:7]})\n"]
     if not plan.valid:
         out.append("The working tree has problems; nothing was planned:\n")
-        out.append(render_problems(plan.problems, "text"))
+        out.append(format_problems(plan.problems, "text"))
         return "".join(out)
     if plan.problems:  # warnings only: errors stop the plan above
-        out.append(render_problems(plan.problems, "text"))
+        out.append(format_problems(plan.problems, "text"))
     if plan.base_problems:
         out.append(
             f"warning: {plan.base_ref} does not validate; everything is compared with nothing\n"
@@ -108,7 +108,7 @@ def _text_row(row: Row, plan: Plan) -> str:
     return "".join(lines)
 
 
-def render_json(plan: Plan) -> str:
+def format_json(plan: Plan) -> str:
     data: dict[str, Any] = {
         "base": {"ref": plan.base_ref, "sha": plan.base_sha},
         "valid": plan.valid,
@@ -156,7 +156,7 @@ def render_json(plan: Plan) -> str:
 
 
 def _problems(problems: list[Any]) -> list[Any]:
-    found: list[Any] = json.loads(render_problems(problems, "json"))["problems"]
+    found: list[Any] = json.loads(format_problems(problems, "json"))["problems"]
     return found
 
 
