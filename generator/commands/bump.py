@@ -95,6 +95,21 @@ def run(
         edits={request_file(tenant, app): image_edits(env_name, current, image)},
         auto_merge=_auto_merge(requests, env_name),
     )
+    return propose_in_ci(root, requests, proposal, into, env, out, err, connect)
+
+
+def propose_in_ci(
+    root: str,
+    requests: TenantRequests,
+    proposal: ReleaseProposal,
+    into: str | None,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    connect: Connect,
+) -> int:
+    """The release as a pull request to `into` (default: the CI system's default branch),
+    through the host `connect` makes from `env` (`berth bump` and `berth promote`)."""
     host = connect(env, out=out)
     target = into or ci.default_branch(env)
     job_url = ci.job_log_url(env)

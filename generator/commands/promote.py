@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TextIO
 
-from generator.hosts import ci
+from generator.commands.bump import propose_in_ci
 from generator.hosts.connect import Connect, host_from_environment
 from generator.models.application import Application
 from generator.models.image import released
 from generator.plan import APPROVE_SKIP_LABEL
-from generator.release.propose import ReleaseProposal, propose_release
+from generator.release.propose import ReleaseProposal
 from generator.release.read import read_tenant
 from generator.release.target import (
     argument_problem,
@@ -115,12 +115,7 @@ def run(
         summary=summary.rstrip("\n"),
         edits=edits,
     )
-    host = connect(env, out=out)
-    target = into or ci.default_branch(env)
-    job_url = ci.job_log_url(env)
-    return propose_release(
-        root, requests, proposal, host, target=target, job_url=job_url, out=out, err=err
-    )
+    return propose_in_ci(root, requests, proposal, into, env, out, err, connect)
 
 
 def _promotion(

@@ -17,6 +17,7 @@ from typing import Literal, Protocol, runtime_checkable
 from generator.problems import HostError
 from generator.repo.pull_request import LabelEvent as LabelEvent
 from generator.repo.pull_request import LabelHistory as LabelHistory
+from generator.repo.pull_request import LabelReader, PullRequestWriter, ReviewReader
 from generator.repo.pull_request import Reviews as Reviews
 
 # GitHub numbers issues and pull requests in one sequence; GitLab gives merge requests and
@@ -35,7 +36,7 @@ class GitHostError(HostError):
 
 
 @runtime_checkable
-class GitHost(Protocol):
+class GitHost(PullRequestWriter, ReviewReader, LabelReader, Protocol):
     def describe(self) -> str:
         """One line for logs: which host, which project; never the token."""
         ...
@@ -46,47 +47,6 @@ class GitHost(Protocol):
         `marker` is plain text such as `berth:plan`; it is embedded in the body as a hidden
         HTML comment, which is how the next run finds the comment again. Returns its URL.
         """
-        ...
-
-    def upsert_pull_request(
-        self,
-        *,
-        branch: str,
-        base: str,
-        title: str,
-        body: str,
-        files: dict[str, bytes],
-        message: str,
-        deleted: tuple[str, ...] = (),
-    ) -> str:
-        """Propose `files` (path -> content) on `branch` and keep one open PR/MR to `base`.
-
-        Creates `branch` from `base` if missing, commits the files whose content differs
-        and the removal of the `deleted` paths that `base` has as one commit with
-        `message`, opens a PR/MR if none is open from `branch`, else updates its title and
-        body. Returns the PR/MR URL.
-        """
-        ...
-
-    def close_pull_request(self, *, branch: str, comment: str) -> str | None:
-        """Close the open PR/MR from `branch`, if there is one, saying `comment` on it.
-
-        Returns its URL, or None when none was open. The branch itself is left alone.
-        """
-        ...
-
-    def enable_auto_merge(self, *, branch: str) -> str:
-        """Let the open PR/MR from `branch` merge by itself once its checks (and the reviews
-        branch protection asks for) pass: GitHub auto-merge (squash), GitLab "merge when the
-        pipeline succeeds". Returns its URL."""
-        ...
-
-    def reviews(self, number: int) -> Reviews:
-        """The author, head commit and standing approvals of PR/MR `number` (read only)."""
-        ...
-
-    def label_history(self, number: int) -> LabelHistory:
-        """The author and the label events of PR/MR `number`, oldest first (read only)."""
         ...
 
 

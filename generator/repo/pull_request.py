@@ -57,11 +57,15 @@ class LabelHistory:
 
 
 class ReviewReader(Protocol):
-    def reviews(self, number: int) -> Reviews: ...
+    def reviews(self, number: int) -> Reviews:
+        """The author, head commit and standing approvals of PR/MR `number` (read only)."""
+        ...
 
 
 class LabelReader(Protocol):
-    def label_history(self, number: int) -> LabelHistory: ...
+    def label_history(self, number: int) -> LabelHistory:
+        """The author and the label events of PR/MR `number`, oldest first (read only)."""
+        ...
 
 
 class PullRequestWriter(Protocol):
@@ -77,8 +81,25 @@ class PullRequestWriter(Protocol):
         files: dict[str, bytes],
         message: str,
         deleted: tuple[str, ...] = (),
-    ) -> str: ...
+    ) -> str:
+        """Propose `files` (path -> content) on `branch` and keep one open PR/MR to `base`.
 
-    def close_pull_request(self, *, branch: str, comment: str) -> str | None: ...
+        Creates `branch` from `base` if missing, commits the files whose content differs
+        and the removal of the `deleted` paths that `base` has as one commit with
+        `message`, opens a PR/MR if none is open from `branch`, else updates its title and
+        body. Returns the PR/MR URL.
+        """
+        ...
 
-    def enable_auto_merge(self, *, branch: str) -> str: ...
+    def close_pull_request(self, *, branch: str, comment: str) -> str | None:
+        """Close the open PR/MR from `branch`, if there is one, saying `comment` on it.
+
+        Returns its URL, or None when none was open. The branch itself is left alone.
+        """
+        ...
+
+    def enable_auto_merge(self, *, branch: str) -> str:
+        """Let the open PR/MR from `branch` merge by itself once its checks (and the reviews
+        branch protection asks for) pass: GitHub auto-merge (squash), GitLab "merge when the
+        pipeline succeeds". Returns its URL."""
+        ...
