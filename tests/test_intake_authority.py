@@ -18,7 +18,7 @@ from tests.support.repo import write
 from tests.test_intake import INTAKE, app_form, github_event, gitlab_event, intake, tenant_form
 
 # The fakes of tests/test_intake.py, holding the checkout (tests/conftest.py) as the job sees it.
-github, gitlab, unthrottled = base.github, base.gitlab, base.unthrottled
+github, gitlab = base.github, base.gitlab
 
 
 def as_people(event: Path, author: str, sender: str, *, on_gitlab: bool = False) -> Path:
