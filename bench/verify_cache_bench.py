@@ -109,7 +109,7 @@ def composition(root: Path) -> None:
     start = time.perf_counter()
     code = command.run(
         str(root), envs=[], fmt="text", output=None, out=io.StringIO(), err=io.StringIO(),
-        cache=CACHE, env=os.environ,
+        cache=CACHE, environ=os.environ,
     )  # fmt: skip
     total = time.perf_counter() - start
     assert code == 0

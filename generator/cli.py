@@ -231,12 +231,12 @@ def dispatch(
     args: argparse.Namespace,
     out: TextIO,
     err: TextIO,
-    env: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     connect: Connect | None = None,
 ) -> int:
-    env = os.environ if env is None else env
+    environ = os.environ if environ is None else environ
     hosts = {} if connect is None else {"connect": connect}
-    fmt = cast(Format, getattr(args, "format", None) or ci.default_format(env))
+    fmt = cast(Format, getattr(args, "format", None) or ci.default_format(environ))
     if args.command == "validate":
         from generator.commands import validate
 
@@ -268,7 +268,7 @@ def dispatch(
             base=args.base,
             jobs=args.jobs,
             cache=args.cache,
-            env=env,
+            environ=environ,
         )
     if args.command == "plan":
         from generator.commands import plan
@@ -283,7 +283,7 @@ def dispatch(
             fail_on_skip=args.fail_on_skip,
             require_approvals=args.require_approvals,
             scoped=not args.all,
-            env=env,
+            environ=environ,
             connect=connect,
             out=out,
             err=err,
@@ -296,15 +296,19 @@ def dispatch(
     if args.command == "comment":
         from generator.commands import comment
 
-        return comment.run(args.file, marker=args.marker, env=env, out=out, err=err, **hosts)
+        return comment.run(
+            args.file, marker=args.marker, environ=environ, out=out, err=err, **hosts
+        )
     if args.command == "intake":
         from generator.commands import intake
 
         _require_repo(args.root)
-        return intake.run(args.root, event_path=args.event, env=env, out=out, err=err, **hosts)
+        return intake.run(
+            args.root, event_path=args.event, environ=environ, out=out, err=err, **hosts
+        )
     if args.command in ("bump", "promote", "status"):
         _require_repo(args.root)
-        return _release(args, out, err, env, hosts)
+        return _release(args, out, err, environ, hosts)
     raise UsageError(f"unknown command {args.command!r}")
 
 
@@ -312,13 +316,13 @@ def _release(
     args: argparse.Namespace,
     out: TextIO,
     err: TextIO,
-    env: Mapping[str, str],
+    environ: Mapping[str, str],
     hosts: dict[str, Connect],
 ) -> int:
     if args.command == "bump":
         from generator.commands import bump
 
-        request = bump.request_from(args, env)
+        request = bump.request_from(args, environ)
         return bump.run(
             args.root,
             target=request.target,
@@ -326,7 +330,7 @@ def _release(
             tag=request.tag,
             digest=request.digest,
             into=args.into,
-            env=env,
+            environ=environ,
             out=out,
             err=err,
             **hosts,
@@ -342,7 +346,7 @@ def _release(
             with_config=args.with_config,
             skip=args.skip_environments,
             into=args.into,
-            env=env,
+            environ=environ,
             out=out,
             err=err,
             **hosts,
@@ -357,11 +361,11 @@ def main(
     out: TextIO | None = None,
     err: TextIO | None = None,
     *,
-    env: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     connect: Connect | None = None,
 ) -> int:
-    """`berth ARGV`: the exit code. `env` (default: the process environment) is everything
-    Berth reads about the job; `connect` makes the Git host (default: from `env`), for tests
+    """`berth ARGV`: the exit code. `environ` (default: the process environment) is everything
+    Berth reads about the job; `connect` makes the Git host (default: from `environ`), for tests
     that bring their own."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -371,7 +375,7 @@ def main(
     except SystemExit as exc:  # argparse has printed its usage message
         return EXIT_USAGE if exc.code not in (0, None) else 0
     try:
-        return dispatch(args, out, err, env, connect)
+        return dispatch(args, out, err, environ, connect)
     except BerthError as exc:
         err.write(format_problems(exc.problems, "text"))
         return EXIT_INVALID

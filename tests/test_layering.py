@@ -184,3 +184,30 @@ def test_a_yaml_import_is_found(tmp_path: Path) -> None:
     path = tmp_path / "m.py"
     path.write_text("import yaml\n")
     assert yaml_importers([("generator.verify.m", path)]) == ["generator.verify.m"]
+
+
+def env_parameters(found: Iterable[tuple[str, Path]]) -> list[str]:
+    """Parameters named `env` whose annotation is not an environment's name."""
+    wrong = []
+    for module, path in found:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for arg in [*node.args.args, *node.args.kwonlyargs]:
+                    kind = ast.unparse(arg.annotation) if arg.annotation else "?"
+                    if arg.arg == "env" and kind not in ("str", "str | None"):
+                        wrong.append(f"{module}.{node.name}: env: {kind}")
+    return wrong
+
+
+def test_env_is_always_an_environment_name() -> None:
+    """`env` names an environment (a string); the model is `environment`, the process
+    environment `environ`, a plan of one environment `env_plan`, Jinja's `jinja`."""
+    assert env_parameters(modules()) == []
+
+
+def test_a_misnamed_env_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("def f(env: dict[str, str]) -> None: ...\n")
+    assert env_parameters([("generator.plan.m", path)]) == [
+        "generator.plan.m.f: env: dict[str, str]"
+    ]

@@ -312,7 +312,7 @@ def test_run_reports_through_the_command(example: Path) -> None:
     """The command without the CLI: the cache line goes to stderr, the report is unchanged."""
     out, err = io.StringIO(), io.StringIO()
     folder = str(example / ".berth/verify-cache")
-    code = command.run(str(example), envs=["staging"], fmt="text", output=None, out=out, err=err, cache=folder, env=os.environ)  # fmt: skip
+    code = command.run(str(example), envs=["staging"], fmt="text", output=None, out=out, err=err, cache=folder, environ=os.environ)  # fmt: skip
     assert code == 0
     assert out.getvalue().startswith("berth: 1 environment(s), ")
     assert err.getvalue().startswith(f"berth: verify cache {folder}: 0 build(s) reused, ")

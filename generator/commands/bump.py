@@ -45,7 +45,7 @@ def bump_branch(tenant: str, app: str, env: str) -> str:
     return f"berth/bump/{tenant}-{app}-{env}"
 
 
-def request_from(args: Any, env: Mapping[str, str]) -> BumpRequest:
+def request_from(args: Any, environ: Mapping[str, str]) -> BumpRequest:
     """The bump from the command line, a dispatch event file, or trigger variables."""
     given = [args.target, args.env, args.tag, args.digest]
     if args.event or args.from_variables:
@@ -55,7 +55,7 @@ def request_from(args: Any, env: Mapping[str, str]) -> BumpRequest:
             )
         if args.event:
             return dispatch.from_event(ci.read_event(args.event), args.event)
-        return dispatch.from_variables(env)
+        return dispatch.from_variables(environ)
     if args.target is None or args.env is None:
         raise UsageError("give TENANT/APP and --env ENV (or --event FILE, or --from-variables)")
     return BumpRequest(args.target, args.env, args.tag, args.digest)
@@ -69,7 +69,7 @@ def run(
     tag: str | None,
     digest: str | None,
     into: str | None,
-    env: Mapping[str, str],
+    environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,
     connect: Connect = host_from_environment,
@@ -95,7 +95,7 @@ def run(
         edits={request_file(tenant, app): image_edits(env_name, current, image)},
         auto_merge=_auto_merge(requests, env_name),
     )
-    return propose_in_ci(root, requests, proposal, into, env, out, err, connect)
+    return propose_in_ci(root, requests, proposal, into, environ, out, err, connect)
 
 
 def propose_in_ci(
@@ -103,16 +103,16 @@ def propose_in_ci(
     requests: TenantRequests,
     proposal: ReleaseProposal,
     into: str | None,
-    env: Mapping[str, str],
+    environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,
     connect: Connect,
 ) -> int:
     """The release as a pull request to `into` (default: the CI system's default branch),
-    through the host `connect` makes from `env` (`berth bump` and `berth promote`)."""
-    host = connect(env, out=out)
-    target = into or ci.default_branch(env)
-    job_url = ci.job_log_url(env)
+    through the host `connect` makes from `environ` (`berth bump` and `berth promote`)."""
+    host = connect(environ, out=out)
+    target = into or ci.default_branch(environ)
+    job_url = ci.job_log_url(environ)
     return propose_release(
         root, requests, proposal, host, target=target, job_url=job_url, out=out, err=err
     )

@@ -22,7 +22,7 @@ def run(
     path: str,
     *,
     marker: str,
-    env: Mapping[str, str],
+    environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,
     connect: Connect = host_from_environment,
@@ -37,8 +37,8 @@ def run(
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
     body = fit_comment(body, tag)
-    host = connect(env, out=out)
-    number = ci.pull_request_number(env)
+    host = connect(environ, out=out)
+    number = ci.pull_request_number(environ)
     if number is None:
         if isinstance(host, DryRunHost):
             out.write(

@@ -47,12 +47,12 @@ def run(
     root: str,
     *,
     event_path: str | None,
-    env: Mapping[str, str],
+    environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,
     connect: Connect = host_from_environment,
 ) -> int:
-    path = event_path or env.get("GITHUB_EVENT_PATH", "").strip()
+    path = event_path or environ.get("GITHUB_EVENT_PATH", "").strip()
     if not path:
         raise UsageError("no issue event: pass --event FILE, or run where GITHUB_EVENT_PATH is set")
     event = issue_event(ci.read_event(path))
@@ -60,7 +60,7 @@ def run(
     if skip:
         out.write(f"berth: issue #{event.number} {skip}; nothing to do\n")
         return 0
-    host = connect(env, out=out)
+    host = connect(environ, out=out)
     return _intake(root, event, host, out)
 
 

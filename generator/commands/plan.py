@@ -40,7 +40,7 @@ def run(
     fmt: PlanFormat,
     output: str | None,
     fail_on_delete: bool,
-    env: Mapping[str, str],
+    environ: Mapping[str, str],
     require_approvals: bool = False,
     fail_on_skip: bool = False,
     scoped: bool = True,
@@ -53,12 +53,12 @@ def run(
     if plan is not None:
         untrusted = plan.untrusted
     if untrusted or plan is None:
-        err.write(format_problems(untrusted, ci.default_format(env)))
+        err.write(format_problems(untrusted, ci.default_format(environ)))
         err.write("berth: the generated tree is not the one berth renders; no plan was made\n")
         return 1
     if plan.scope:
         err.write(f"berth: {plan.scope} (`--all` reads every tenant)\n")
-    report = _render(plan, fmt, env)
+    report = _render(plan, fmt, environ)
     if output is None:
         out.write(report)
     else:
@@ -70,10 +70,10 @@ def run(
         return 1
     status = 0
     labels = LabelCheck(
-        ci.pull_request_labels(env),
-        ci.pull_request_number(env),
+        ci.pull_request_labels(environ),
+        ci.pull_request_number(environ),
         plan.maintainers,
-        partial(_label_history, env, out, connect),
+        partial(_label_history, environ, out, connect),
     )
     if fail_on_delete and plan.deletions and not _label(labels, APPROVE_DELETION_LABEL, err):
         err.write(
@@ -95,8 +95,8 @@ def run(
         )
         status = 1
     if require_approvals:
-        pull = (ci.pull_request_number(env), ci.planned_head(env))
-        host = _connect(connect)(env, out=out)
+        pull = (ci.pull_request_number(environ), ci.planned_head(environ))
+        host = _connect(connect)(environ, out=out)
         agreed = approvals.check(plan.approvals, host, pull, out, err)
         status = status or (0 if agreed else 1)
     return status
@@ -112,10 +112,10 @@ def _connect(connect: Connect | None) -> Connect:
 
 
 def _label_history(
-    env: Mapping[str, str], out: TextIO, connect: Connect | None, number: int
+    environ: Mapping[str, str], out: TextIO, connect: Connect | None, number: int
 ) -> LabelHistory:
     """The pull request's label history, asked of the host only when a label must be judged."""
-    return _connect(connect)(env, out=out).label_history(number)
+    return _connect(connect)(environ, out=out).label_history(number)
 
 
 def _label(labels: LabelCheck, label: str, err: TextIO) -> bool:
@@ -128,9 +128,9 @@ def _label(labels: LabelCheck, label: str, err: TextIO) -> bool:
     return verdict.approved
 
 
-def _render(plan: Plan, fmt: PlanFormat, env: Mapping[str, str]) -> str:
+def _render(plan: Plan, fmt: PlanFormat, environ: Mapping[str, str]) -> str:
     if fmt == "json":
         return format_json(plan)
     if fmt == "markdown":
-        return format_markdown(plan, job_url=ci.job_log_url(env))
+        return format_markdown(plan, job_url=ci.job_log_url(environ))
     return format_text(plan)

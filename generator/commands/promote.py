@@ -50,7 +50,7 @@ def run(
     with_config: bool,
     skip: bool,
     into: str | None,
-    env: Mapping[str, str],
+    environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,
     connect: Connect = host_from_environment,
@@ -115,7 +115,7 @@ def run(
         summary=summary.rstrip("\n"),
         edits=edits,
     )
-    return propose_in_ci(root, requests, proposal, into, env, out, err, connect)
+    return propose_in_ci(root, requests, proposal, into, environ, out, err, connect)
 
 
 def _promotion(

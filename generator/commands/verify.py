@@ -99,7 +99,7 @@ def run(
     base: str | None = None,
     jobs: int | None = None,
     cache: str | None = None,
-    env: Mapping[str, str],
+    environ: Mapping[str, str],
 ) -> int:
     tools = find_tools()
     if jobs is not None and jobs < 1:
@@ -117,19 +117,21 @@ def run(
     checked = check_requests(root, None if change is None else scope_of(change), requests)
     raw, valid, problems = checked.raw, checked.valid, checked.problems
     if valid is None:
-        _report(problems, fmt, output, out, None, env)
+        _report(problems, fmt, output, out, None, environ)
         err.write("berth: verify needs valid requests; fix the problems above\n")
         return 1
     spec = valid.platform.spec
-    names = [env.name for env in spec.environments]
-    unknown = [env for env in envs if env not in names]
+    names = [environ.name for environ in spec.environments]
+    unknown = [environ for environ in envs if environ not in names]
     if unknown:
         raise UsageError(
             f"unknown environment {unknown[0]!r}; the platform has: {', '.join(names)}"
         )
     selected = [name for name in names if not envs or name in envs]
     missing = [
-        env for env in selected if not os.path.isdir(os.path.join(root, layout.env_root(env)))
+        environ
+        for environ in selected
+        if not os.path.isdir(os.path.join(root, layout.env_root(environ)))
     ]
     if missing:
         err.write(f"berth: {layout.env_root(missing[0])} does not exist; run `berth render`\n")
@@ -142,7 +144,7 @@ def run(
     problems = [p for p in untrusted if p not in strays]
     problems += crd_dir_problems(root, list(spec.crdDirs), raw.platform)
     if problems:
-        _report(problems, fmt, output, out, None, env)
+        _report(problems, fmt, output, out, None, environ)
         return 1
     schemas = Schemas(spec.kubernetesVersion, [Path(root, d) for d in spec.crdDirs])
     scope = change_scope(root, change, list(spec.crdDirs)) if change is not None else None
@@ -152,7 +154,7 @@ def run(
             builds = BuildCache(cache, root, valid.platform, schemas, tools)
         except Unkeyable as exc:
             err.write(f"berth: verify cache not used: {exc}\n")
-    flows = runtime_flows(scope, strict=ci.in_ci(env))
+    flows = runtime_flows(scope, strict=ci.in_ci(environ))
     if builds is not None and flows.nca is not None:
         try:
             flows.memo = Memo(builds, analyzer_identity(flows.nca))
@@ -181,7 +183,7 @@ def run(
         if summary.skipped:
             line += f"; {summary.skipped} unchanged Applications not followed"
         line += f"; {flows.summary}\n"
-    _report(problems, fmt, output, out, line, env)
+    _report(problems, fmt, output, out, line, environ)
     return 1 if problems else 0
 
 
@@ -191,7 +193,7 @@ def _report(
     output: str | None,
     out: TextIO,
     summary: str | None,
-    env: Mapping[str, str],
+    environ: Mapping[str, str],
 ) -> None:
     """The report in `fmt` to FILE or stdout; with FILE, stdout still gets the text version
     (workflow annotations under GitHub Actions, so one run serves the comment and the log)."""
@@ -199,7 +201,7 @@ def _report(
     if output:
         report = text if fmt == "text" else format_problems(problems, fmt, title=TITLE)
         write_atomic(output, report)
-        if ci.default_format(env) == "github":
+        if ci.default_format(environ) == "github":
             out.write(format_problems(problems, "github") + (summary or ""))
         else:
             out.write(text)

@@ -55,61 +55,61 @@ def read_event(path: str) -> dict[str, Any]:
 Platform = Literal["github", "gitlab"]
 
 
-def platform(env: Mapping[str, str]) -> Platform | None:
+def platform(environ: Mapping[str, str]) -> Platform | None:
     """The CI system this job runs on, or None outside CI. The systems' own flags first, so a
     stray variable of the other one cannot win; then what names a project on one of them (a
     job run by hand with a repository and a token set)."""
-    if _get(env, "GITHUB_ACTIONS"):
+    if _get(environ, "GITHUB_ACTIONS"):
         return "github"
-    if _get(env, "GITLAB_CI"):
+    if _get(environ, "GITLAB_CI"):
         return "gitlab"
-    if _get(env, "GITHUB_REPOSITORY"):
+    if _get(environ, "GITHUB_REPOSITORY"):
         return "github"
-    if _get(env, "CI_PROJECT_ID") or _get(env, "CI_MERGE_REQUEST_IID"):
+    if _get(environ, "CI_PROJECT_ID") or _get(environ, "CI_MERGE_REQUEST_IID"):
         return "gitlab"
     return None
 
 
-def on_gitlab(env: Mapping[str, str]) -> bool:
-    return platform(env) == "gitlab"
+def on_gitlab(environ: Mapping[str, str]) -> bool:
+    return platform(environ) == "gitlab"
 
 
-def in_ci(env: Mapping[str, str]) -> bool:
+def in_ci(environ: Mapping[str, str]) -> bool:
     """Any CI system (`CI` is set by GitHub Actions, GitLab CI and most others): there a
     missing tool is a failure, not a skipped check."""
-    return bool(_get(env, "CI")) or platform(env) is not None
+    return bool(_get(environ, "CI")) or platform(environ) is not None
 
 
-def default_format(env: Mapping[str, str]) -> Literal["github", "text"]:
+def default_format(environ: Mapping[str, str]) -> Literal["github", "text"]:
     """Problems as workflow annotations under GitHub Actions, as text elsewhere."""
-    return "github" if _get(env, "GITHUB_ACTIONS") == "true" else "text"
+    return "github" if _get(environ, "GITHUB_ACTIONS") == "true" else "text"
 
 
-def _github_pull_request(env: Mapping[str, str]) -> dict[str, Any] | None:
-    path = _get(env, "GITHUB_EVENT_PATH")
+def _github_pull_request(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    path = _get(environ, "GITHUB_EVENT_PATH")
     if not path:
         return None
     pull = read_event(path).get("pull_request")
     return pull if isinstance(pull, dict) else None
 
 
-def pull_request_number(env: Mapping[str, str]) -> int | None:
+def pull_request_number(environ: Mapping[str, str]) -> int | None:
     """The number of the pull request (GitHub) or the iid of the merge request (GitLab)."""
-    if on_gitlab(env):
-        iid = _get(env, "CI_MERGE_REQUEST_IID")
+    if on_gitlab(environ):
+        iid = _get(environ, "CI_MERGE_REQUEST_IID")
         return int(iid) if iid.isdigit() else None
-    pull = _github_pull_request(env)
+    pull = _github_pull_request(environ)
     number = pull.get("number") if pull else None
     return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 
-def pull_request_labels(env: Mapping[str, str]) -> frozenset[str]:
+def pull_request_labels(environ: Mapping[str, str]) -> frozenset[str]:
     """The labels on the pull request or merge request this job runs for."""
-    if on_gitlab(env):
+    if on_gitlab(environ):
         return frozenset(
-            label.strip() for label in _get(env, "CI_MERGE_REQUEST_LABELS").split(",") if label
+            label.strip() for label in _get(environ, "CI_MERGE_REQUEST_LABELS").split(",") if label
         )
-    pull = _github_pull_request(env)
+    pull = _github_pull_request(environ)
     labels = pull.get("labels") if pull else None
     if not isinstance(labels, list):
         return frozenset()
@@ -120,36 +120,36 @@ def pull_request_labels(env: Mapping[str, str]) -> frozenset[str]:
     )
 
 
-def planned_head(env: Mapping[str, str]) -> str:
+def planned_head(environ: Mapping[str, str]) -> str:
     """The commit this job planned: the PR head of the GitHub event, or GitLab's source sha."""
-    if on_gitlab(env):
+    if on_gitlab(environ):
         names = ("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "CI_COMMIT_SHA")
-        return next((_get(env, n) for n in names if _get(env, n)), "")
-    pull = _github_pull_request(env)
+        return next((_get(environ, n) for n in names if _get(environ, n)), "")
+    pull = _github_pull_request(environ)
     head = pull.get("head") if pull else None
     found = head.get("sha") if isinstance(head, dict) else None
     return found if isinstance(found, str) else ""
 
 
-def default_branch(env: Mapping[str, str]) -> str:
+def default_branch(environ: Mapping[str, str]) -> str:
     """The branch pull requests go to: what the CI system names the default branch."""
     for name in ("BERTH_BASE_BRANCH", "CI_DEFAULT_BRANCH", "GITHUB_REF_NAME"):
-        if value := _get(env, name):
+        if value := _get(environ, name):
             return value
     return "main"
 
 
-def job_log_url(env: Mapping[str, str]) -> str | None:
+def job_log_url(environ: Mapping[str, str]) -> str | None:
     """A link to this job's log, where the full output is, or None outside CI."""
     server, repository, run = (
-        _get(env, "GITHUB_SERVER_URL"),
-        _get(env, "GITHUB_REPOSITORY"),
-        _get(env, "GITHUB_RUN_ID"),
+        _get(environ, "GITHUB_SERVER_URL"),
+        _get(environ, "GITHUB_REPOSITORY"),
+        _get(environ, "GITHUB_RUN_ID"),
     )
     if server and repository and run:
         return f"{server.rstrip('/')}/{repository}/actions/runs/{run}"
-    return _get(env, "CI_JOB_URL") or None
+    return _get(environ, "CI_JOB_URL") or None
 
 
-def _get(env: Mapping[str, str], name: str) -> str:
-    return env.get(name, "").strip()
+def _get(environ: Mapping[str, str], name: str) -> str:
+    return environ.get(name, "").strip()

@@ -54,41 +54,41 @@ __all__ = [
 class Connect(Protocol):
     """How a command gets its Git host: `host_from_environment`, or a test's own."""
 
-    def __call__(self, env: Mapping[str, str], *, out: TextIO) -> GitHost: ...
+    def __call__(self, environ: Mapping[str, str], *, out: TextIO) -> GitHost: ...
 
 
-def host_from_environment(env: Mapping[str, str], *, out: TextIO) -> GitHost:
+def host_from_environment(environ: Mapping[str, str], *, out: TextIO) -> GitHost:
     """The Git host this CI job runs for; a `DryRunHost` writing to `out` if it lacks a
     token (or is not in CI at all)."""
-    platform = ci.platform(env)
+    platform = ci.platform(environ)
     if platform == "github":
-        return _github(env, out)
+        return _github(environ, out)
     if platform == "gitlab":
-        return _gitlab(env, out)
+        return _gitlab(environ, out)
     return DryRunHost(out, reason="neither GitHub Actions nor GitLab CI variables are set")
 
 
-def _github(env: Mapping[str, str], out: TextIO) -> GitHost:
-    repository = _get(env, "GITHUB_REPOSITORY")
-    api_url = _get(env, "GITHUB_API_URL") or DEFAULT_API_URL
+def _github(environ: Mapping[str, str], out: TextIO) -> GitHost:
+    repository = _get(environ, "GITHUB_REPOSITORY")
+    api_url = _get(environ, "GITHUB_API_URL") or DEFAULT_API_URL
     if not repository:
         return DryRunHost(out, target="GitHub", reason="GITHUB_REPOSITORY is not set")
-    token = _get(env, "GITHUB_TOKEN")
+    token = _get(environ, "GITHUB_TOKEN")
     if not token:
         target = f"GitHub repository {repository} at {api_url}"
         return DryRunHost(out, target=target, reason="GITHUB_TOKEN is not set")
     return GitHubHost(repository=repository, token=Secret(token), api_url=api_url)
 
 
-def _gitlab(env: Mapping[str, str], out: TextIO) -> GitHost:
-    api_url = _get(env, "CI_API_V4_URL")
-    project = _get(env, "CI_PROJECT_ID")
+def _gitlab(environ: Mapping[str, str], out: TextIO) -> GitHost:
+    api_url = _get(environ, "CI_API_V4_URL")
+    project = _get(environ, "CI_PROJECT_ID")
     if not api_url or not project:
         return DryRunHost(out, target="GitLab", reason="CI_API_V4_URL or CI_PROJECT_ID is not set")
     target = f"GitLab project {project} at {api_url}"
-    if token := _get(env, "BERTH_GITLAB_TOKEN") or _get(env, "BERTH_GITLAB_READ_TOKEN"):
+    if token := _get(environ, "BERTH_GITLAB_TOKEN") or _get(environ, "BERTH_GITLAB_READ_TOKEN"):
         return GitLabHost(api_url=api_url, project=project, token=Secret(token))
-    if token := _get(env, "CI_JOB_TOKEN"):
+    if token := _get(environ, "CI_JOB_TOKEN"):
         return GitLabHost(api_url=api_url, project=project, token=Secret(token), token_kind="job")
     return DryRunHost(
         out,
@@ -97,6 +97,6 @@ def _gitlab(env: Mapping[str, str], out: TextIO) -> GitHost:
     )
 
 
-def _get(env: Mapping[str, str], name: str) -> str:
+def _get(environ: Mapping[str, str], name: str) -> str:
     # Values pasted into CI settings often carry a trailing newline.
-    return env.get(name, "").strip()
+    return environ.get(name, "").strip()

@@ -69,7 +69,7 @@ def load_blueprints(root: str) -> tuple[dict[str, Blueprint | None], list[Proble
 def _load_one(
     root: str,
     name: str,
-    env: jinja2.Environment,
+    jinja: jinja2.Environment,
     chart_digests: dict[str, str],
     problems: list[Problem],
 ) -> Blueprint | None:
@@ -108,7 +108,7 @@ def _load_one(
         found.append(doc.problem(("values",), f"{values_path} does not exist"))
     else:
         try:
-            template = env.get_template(f"{name}/{descriptor.values}")
+            template = jinja.get_template(f"{name}/{descriptor.values}")
         except jinja2.TemplateSyntaxError as exc:
             line = exc.lineno or 1
             found.append(Problem(values_path, line, 1, "", f"template syntax error: {exc.message}"))

@@ -381,8 +381,8 @@ class PlatformSpec(Strict):
     def environment(self, name: str) -> Environment | None:
         return next((env for env in self.environments if env.name == name), None)
 
-    def secret_store(self, env: Environment) -> str:
-        return env.secretStore or self.secretStore
+    def secret_store(self, environment: Environment) -> str:
+        return environment.secretStore or self.secretStore
 
 
 class Platform(Strict):

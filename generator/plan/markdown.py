@@ -194,23 +194,23 @@ def _approvals(approvals: list[Approval]) -> str:
 # -- tables -------------------------------------------------------------------------------
 
 
-def _table(plan: Plan, env: EnvironmentPlan, rows: list[Row] | None, more: str = "") -> str:
+def _table(plan: Plan, env_plan: EnvironmentPlan, rows: list[Row] | None, more: str = "") -> str:
     header = ["Tenant", "Objects", "Quota / month", "Change"]
     if plan.has_apps:
         header += ["Apps / month", "Change"]
     out = [
-        f"### {env.name} (sync: {env.sync})\n\n",
+        f"### {env_plan.name} (sync: {env_plan.sync})\n\n",
         "| " + " | ".join(header) + " |\n",
         "|" + "---|" * len(header) + "\n",
     ]
-    out += [_row(plan, row) for row in (env.rows if rows is None else rows)]
+    out += [_row(plan, row) for row in (env_plan.rows if rows is None else rows)]
     out.append(more)
-    base, head = env.base_total, env.head_total
+    base, head = env_plan.base_total, env_plan.head_total
     # A scoped plan read some tenants only: its totals would be theirs, so it gives the change.
     total = [
         "**Change**"
         if plan.scope
-        else f"**Total** ({env.tenants} tenant{'s' if env.tenants != 1 else ''})",
+        else f"**Total** ({env_plan.tenants} tenant{'s' if env_plan.tenants != 1 else ''})",
         "",
         "" if plan.scope else f"**{money(head.quota, plan.currency)}**",
         f"**{signed(head.quota - base.quota, plan.currency)}**",
@@ -221,22 +221,22 @@ def _table(plan: Plan, env: EnvironmentPlan, rows: list[Row] | None, more: str =
             signed(head.apps - base.apps, plan.currency),
         ]
     out.append("| " + " | ".join(total) + " |\n\n")
-    if env.sync == "manual" and rows is None:  # a summarised table has no room for it
-        out.append(_sync_order(env, env.rows))
+    if env_plan.sync == "manual" and rows is None:  # a summarised table has no room for it
+        out.append(_sync_order(env_plan, env_plan.rows))
     return "".join(out)
 
 
-def _sync_order(env: EnvironmentPlan, rows: list[Row]) -> str:
+def _sync_order(env_plan: EnvironmentPlan, rows: list[Row]) -> str:
     """Where a person syncs, the order Argo CD's waves would take for each new tenant."""
     lines = []
     new = [row for row in rows if row.tenant is not None and row.status == "new"]
     for row in new[:MAX_SYNC_ORDERS]:
         assert row.tenant is not None
         first = [
-            layout.root_application(env.name),
-            layout.shard_application(env.name, layout.shard(row.tenant)),
-            layout.tenant_argocd_application(row.tenant, env.name),
-            layout.tenant_namespace(row.tenant, env.name),  # the guardrails: the namespace
+            layout.root_application(env_plan.name),
+            layout.shard_application(env_plan.name, layout.shard(row.tenant)),
+            layout.tenant_argocd_application(row.tenant, env_plan.name),
+            layout.tenant_namespace(row.tenant, env_plan.name),  # the guardrails: the namespace
         ]
         apps = sorted(
             o.name
@@ -250,7 +250,7 @@ def _sync_order(env: EnvironmentPlan, rows: list[Row]) -> str:
     if len(new) > MAX_SYNC_ORDERS:
         lines.append(f"- ... and {len(new) - MAX_SYNC_ORDERS} more tenants, in the same order\n")
     return (
-        f"New tenants in {code(env.name)} arrive when a person syncs their Applications in"
+        f"New tenants in {code(env_plan.name)} arrive when a person syncs their Applications in"
         " this order (each after the one before is healthy):\n\n" + "".join(lines) + "\n"
     )
 

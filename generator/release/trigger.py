@@ -46,10 +46,10 @@ def from_event(payload: dict[str, Any], source: str) -> BumpRequest:
     return _request({k: values.get(k) for k in FIELDS}, source, where)
 
 
-def from_variables(env: Mapping[str, str]) -> BumpRequest:
+def from_variables(environ: Mapping[str, str]) -> BumpRequest:
     """The bump in the `BERTH_TENANT`, `BERTH_APP`, ... variables of a pipeline trigger."""
     return _request(
-        {field: env.get(name) for field, name in VARIABLES.items()}, "<variables>", "BERTH"
+        {field: environ.get(name) for field, name in VARIABLES.items()}, "<variables>", "BERTH"
     )
 
 

@@ -57,7 +57,7 @@ def _first(var: str, text: str) -> str:
     return f"'container ' + variables.{var}[0].name + ': ' + {text}"
 
 
-def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+def workload_policy(platform: Platform, environment: Environment) -> dict[str, Any]:
     registries = platform.spec.registries
     allowed = lit(", ".join(registries))
     image = "(has(c.image) ? c.image : '')"
@@ -177,7 +177,7 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             ),
         ),
     ]
-    if env.requireDigest:
+    if environment.requireDigest:
         validations.append(
             check(
                 "digest",
@@ -185,7 +185,7 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
                 _first(
                     "undigested",
                     lit(
-                        f"needs the image digest (image@sha256:<64 hex digits>): {env.name}"
+                        f"needs the image digest (image@sha256:<64 hex digits>): {environment.name}"
                         " runs images pinned by digest only (platform.yaml requireDigest)"
                     ),
                 ),
@@ -259,7 +259,7 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             " use emptyDir or a PersistentVolumeClaim'",
         ),
     ]
-    validations += _volume_checks(env, allowed)
+    validations += _volume_checks(environment, allowed)
     rules = [
         {
             "apiGroups": [group],
@@ -269,10 +269,10 @@ def workload_policy(platform: Platform, env: Environment) -> dict[str, Any]:
         }
         for group, res in WORKLOAD_RULES
     ]
-    return policy(platform, env, "workloads", rules, variables, validations)
+    return policy(platform, environment, "workloads", rules, variables, validations)
 
 
-def _volume_checks(env: Environment, allowed: str) -> list[dict[str, Any]]:
+def _volume_checks(environment: Environment, allowed: str) -> list[dict[str, Any]]:
     """The image rules on image volumes, with messages naming the volume."""
 
     def first(var: str, text: str) -> str:
@@ -296,12 +296,14 @@ def _volume_checks(env: Environment, allowed: str) -> list[dict[str, Any]]:
             first("untagged", "'needs the image tag (image:tag) or its digest'"),
         ),
     ]
-    if env.requireDigest:
+    if environment.requireDigest:
         checks.append(
             check(
                 "digest",
                 none.format("undigested"),
-                first("undigested", lit(f"needs the image digest: {env.name} requireDigest")),
+                first(
+                    "undigested", lit(f"needs the image digest: {environment.name} requireDigest")
+                ),
             )
         )
     return checks
@@ -318,10 +320,10 @@ POLICY_BUILDERS = (
 )
 
 
-def policies(platform: Platform, env: Environment) -> list[dict[str, Any]]:
+def policies(platform: Platform, environment: Environment) -> list[dict[str, Any]]:
     """The environment's policies, each followed by its Binding."""
     out: list[dict[str, Any]] = []
     for build in POLICY_BUILDERS:
-        made = build(platform, env)
-        out += [made, binding(env, made)]
+        made = build(platform, environment)
+        out += [made, binding(environment, made)]
     return out

@@ -53,13 +53,13 @@ def rule(group: str, resource: str) -> dict[str, Any]:
     }
 
 
-def _labels(env: Environment) -> dict[str, str]:
-    return {ENVIRONMENT_LABEL: env.name, "app.kubernetes.io/managed-by": "berth"}
+def _labels(environment: Environment) -> dict[str, str]:
+    return {ENVIRONMENT_LABEL: environment.name, "app.kubernetes.io/managed-by": "berth"}
 
 
 def policy(
     platform: Platform,
-    env: Environment,
+    environment: Environment,
     rule: str,
     resource_rules: list[dict[str, Any]],
     variables: list[dict[str, str]],
@@ -87,25 +87,28 @@ def policy(
     return {
         "apiVersion": API,
         "kind": "ValidatingAdmissionPolicy",
-        "metadata": {"name": layout.admission_policy(env.name, rule), "labels": _labels(env)},
+        "metadata": {
+            "name": layout.admission_policy(environment.name, rule),
+            "labels": _labels(environment),
+        },
         "spec": spec,
     }
 
 
-def binding(env: Environment, policy: dict[str, Any]) -> dict[str, Any]:
+def binding(environment: Environment, policy: dict[str, Any]) -> dict[str, Any]:
     name = policy["metadata"]["name"]
     return {
         "apiVersion": API,
         "kind": "ValidatingAdmissionPolicyBinding",
-        "metadata": {"name": name, "labels": _labels(env)},
+        "metadata": {"name": name, "labels": _labels(environment)},
         "spec": {
             "policyName": name,
-            "validationActions": ACTIONS[env.admission],
+            "validationActions": ACTIONS[environment.admission],
             "matchResources": {
                 # The tenant namespaces of this environment: the guardrails label them, and a
                 # tenant cannot relabel its namespace (its role grants no Namespace writes).
                 "namespaceSelector": {
-                    "matchLabels": {ENVIRONMENT_LABEL: env.name},
+                    "matchLabels": {ENVIRONMENT_LABEL: environment.name},
                     "matchExpressions": [{"key": TENANT_LABEL, "operator": "Exists"}],
                 }
             },

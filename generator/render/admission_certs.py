@@ -22,9 +22,9 @@ GROUP = "cert-manager.io"
 OTHER_NAMES = ("ipAddresses", "uris", "emailAddresses", "otherNames")
 
 
-def certificates_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+def certificates_policy(platform: Platform, environment: Environment) -> dict[str, Any]:
     issuer = platform.spec.ingress.clusterIssuer
-    space = host_space(platform, env)
+    space = host_space(platform, environment)
     is_cert = "object.kind == 'Certificate'"
     ref = "object.spec.issuerRef"
     variables = [
@@ -100,4 +100,4 @@ def certificates_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             "resources": ["certificates", "certificaterequests", "issuers"],
         }
     ]
-    return policy(platform, env, "certificates", rules, variables, validations)
+    return policy(platform, environment, "certificates", rules, variables, validations)

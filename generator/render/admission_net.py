@@ -10,7 +10,7 @@ from generator.models.platform import Environment, Platform
 from generator.render.admission_cel import TENANT_LABEL, check, host_regex, lit, policy, rule
 
 
-def service_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+def service_policy(platform: Platform, environment: Environment) -> dict[str, Any]:
     kind = "(has(object.spec.type) ? object.spec.type : 'ClusterIP')"
     validations = [
         check(
@@ -26,7 +26,7 @@ def service_policy(platform: Platform, env: Environment) -> dict[str, Any]:
         ),
     ]
     rules = [rule("", "services")]
-    return policy(platform, env, "services", rules, [], validations)
+    return policy(platform, environment, "services", rules, [], validations)
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class HostSpace:
     reserved: str  # an RE2 regex of the reserved hosts, '' when none
 
 
-def host_space(platform: Platform, env: Environment) -> HostSpace:
-    domain = env.domain
+def host_space(platform: Platform, environment: Environment) -> HostSpace:
+    domain = environment.domain
     grants = {
         tenant: "|".join(host_regex(h) for h in hosts if h.endswith("." + domain))
         for tenant, hosts in sorted(platform.spec.hostGrants.items())
@@ -65,7 +65,7 @@ def host_space(platform: Platform, env: Environment) -> HostSpace:
         {"name": "grants", "expression": cel_map},
     ]
     allowed = (
-        f"'; hosts of tenant ' + variables.tenant + ' in {env.name} must be ' + variables.apex"
+        f"'; hosts of tenant ' + variables.tenant + ' in {environment.name} must be ' + variables.apex"
         " + ' or <name>.' + variables.apex"
         f" + (variables.tenant in {text_map} ? {text_map}[variables.tenant] : '')"
     )
@@ -76,8 +76,8 @@ def host_space(platform: Platform, env: Environment) -> HostSpace:
 RESERVED_TEXT = '"\' is reserved by the platform in platform.yaml reservedHosts"'
 
 
-def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
-    space = host_space(platform, env)
+def ingress_policy(platform: Platform, environment: Environment) -> dict[str, Any]:
+    space = host_space(platform, environment)
     ok, allowed, reserved = space.ok, space.allowed, space.reserved
     variables = [
         *space.variables,
@@ -126,7 +126,7 @@ def ingress_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             )
         )
     rules = [rule("networking.k8s.io", "ingresses")]
-    return policy(platform, env, "ingresses", rules, variables, validations)
+    return policy(platform, environment, "ingresses", rules, variables, validations)
 
 
 def issuer_annotations(platform: Platform) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def _service_type_ok(template: str) -> str:
     )
 
 
-def operators_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+def operators_policy(platform: Platform, environment: Environment) -> dict[str, Any]:
     kind = "object.kind"
     spec = "object.spec"
     refused = "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in REFUSED.items()) + "}"
@@ -111,13 +111,13 @@ def operators_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             ],
         },
     ]
-    return policy(platform, env, "operators", rules, variables, validations)
+    return policy(platform, environment, "operators", rules, variables, validations)
 
 
 DASHBOARD_LABEL = "grafana_dashboard"  # what Grafana's sidecar imports, from every namespace
 
 
-def guardrails_policy(platform: Platform, env: Environment) -> dict[str, Any]:
+def guardrails_policy(platform: Platform, environment: Environment) -> dict[str, Any]:
     """What only the guardrails may hold, so only Argo CD writes it (from Git): NetworkPolicies
     (they add up: one of a tenant's own would open what the guardrails close) and the
     dashboard ConfigMap (Grafana imports every ConfigMap with its label, from any namespace)."""
@@ -150,4 +150,4 @@ def guardrails_policy(platform: Platform, env: Environment) -> dict[str, Any]:
         },
         rule("", "configmaps"),
     ]
-    return policy(platform, env, "guardrails", rules, [], validations)
+    return policy(platform, environment, "guardrails", rules, [], validations)

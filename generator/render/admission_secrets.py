@@ -50,10 +50,10 @@ def _list(path: str) -> str:
     return f"(has(object.spec.{path}) ? object.spec.{path} : [])"
 
 
-def secrets_policy(platform: Platform, env: Environment) -> dict[str, Any]:
-    store = platform.spec.secret_store(env)
+def secrets_policy(platform: Platform, environment: Environment) -> dict[str, Any]:
+    store = platform.spec.secret_store(environment)
     before, _, after = platform.spec.secrets.keyTemplate.removesuffix("{key}").partition("{tenant}")
-    before, after = (part.format(environment=env.name) for part in (before, after))
+    before, after = (part.format(environment=environment.name) for part in (before, after))
     not_es = "object.kind != 'ExternalSecret'"
     is_push = "object.kind == 'PushSecret'"
     source_refs = "variables.entries.filter(e, has(e.sourceRef)).map(e, e.sourceRef)"
@@ -91,7 +91,7 @@ def secrets_policy(platform: Platform, env: Environment) -> dict[str, Any]:
     ]
     allowed_store = f"{{kind: ClusterSecretStore, name: {store}}}"
     keys_text = (
-        f'"\' is outside the keys of tenant " + variables.tenant + " in {env.name}: keys'
+        f'"\' is outside the keys of tenant " + variables.tenant + " in {environment.name}: keys'
         " must start with \" + variables.prefix + \" (no '.' or '..' segments, no '//')\""
     )
     validations = [
@@ -107,13 +107,13 @@ def secrets_policy(platform: Platform, env: Environment) -> dict[str, Any]:
             "secret-store",
             f"{not_es} || !has(object.spec.secretStoreRef)"
             f" || ({_store_ok('object.spec.secretStoreRef', store)})",
-            lit(f"secretStoreRef must be {allowed_store}, the store of {env.name}"),
+            lit(f"secretStoreRef must be {allowed_store}, the store of {environment.name}"),
         ),
         check(
             "secret-store",
             f"variables.stores.all(s, {_store_ok('s', store)})",
             lit(
-                f"every store reference must be {allowed_store}, the store of {env.name},"
+                f"every store reference must be {allowed_store}, the store of {environment.name},"
                 " named (no labelSelector)"
             ),
         ),
@@ -157,4 +157,4 @@ def secrets_policy(platform: Platform, env: Environment) -> dict[str, Any]:
     # Every generator kind but the local ones, present and future, is refused.
     local = [f"{kind.lower()}s" for kind in LOCAL_GENERATORS]
     exclude = [{**rules[1], "resources": local}]
-    return policy(platform, env, "secrets", rules, variables, validations, exclude)
+    return policy(platform, environment, "secrets", rules, variables, validations, exclude)

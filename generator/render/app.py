@@ -21,17 +21,17 @@ from generator.repo import layout
 DEFAULT_HEALTH_PATH = "/healthz"
 
 
-def database_backup_schedule(env: Environment) -> str:
+def database_backup_schedule(environment: Environment) -> str:
     """CloudNativePG's six-field cron (seconds first), at the environment's backup time."""
-    return f"0 {env.backup.schedule}"
+    return f"0 {environment.backup.schedule}"
 
 
 def values_context(
-    platform: Platform, env: Environment, tenant: Tenant, app: Application
+    platform: Platform, environment: Environment, tenant: Tenant, app: Application
 ) -> dict[str, Any]:
     """What a blueprint's values template sees: `app` and `platform` (see the templates)."""
     spec = app.spec
-    wanted = spec.environments[env.name]
+    wanted = spec.environments[environment.name]
     name = tenant.metadata.name
     database: dict[str, Any] | None = None
     if spec.database is not None:
@@ -41,12 +41,12 @@ def values_context(
             "storage": size.storage,
             "cpu": size.cpu,
             "memory": size.memory,
-            "backupSchedule": database_backup_schedule(env),
+            "backupSchedule": database_backup_schedule(environment),
         }
     context_app: dict[str, Any] = {
         "name": app.metadata.name,
         "tenant": name,
-        "environment": env.name,
+        "environment": environment.name,
         "costCenter": tenant.spec.costCenter,
         "repository": spec.image,
         "tag": wanted.tag,
@@ -57,46 +57,54 @@ def values_context(
         "healthPath": spec.healthPath or DEFAULT_HEALTH_PATH,
         "env": dict(spec.env),
         "secrets": [
-            {"name": s.name, "key": platform.spec.secrets.key(env.name, name, s.key)}
+            {"name": s.name, "key": platform.spec.secrets.key(environment.name, name, s.key)}
             for s in spec.secrets
         ],
         "host": wanted.host,
         "autoscale": wanted.autoscale.model_dump() if wanted.autoscale else None,
         "schedule": spec.schedule,
         "database": database,
-        "vpa": vpa_values(env, wanted),
+        "vpa": vpa_values(environment, wanted),
         "alerts": alerts_values(platform),
-        "slo": slo_values(platform, layout.tenant_namespace(name, env.name), app, wanted),
+        "slo": slo_values(platform, layout.tenant_namespace(name, environment.name), app, wanted),
     }
     return {
         "app": context_app,
         "platform": {
             "ingressClass": platform.spec.ingress.className,
             "clusterIssuer": platform.spec.ingress.clusterIssuer,
-            "secretStore": platform.spec.secret_store(env),
+            "secretStore": platform.spec.secret_store(environment),
         },
     }
 
 
 def values(
-    platform: Platform, env: Environment, tenant: Tenant, app: Application, blueprint: Blueprint
+    platform: Platform,
+    environment: Environment,
+    tenant: Tenant,
+    app: Application,
+    blueprint: Blueprint,
 ) -> dict[str, Any]:
-    where = f"{layout.app_file(tenant.metadata.name, app.metadata.name)} in {env.name}"
-    return render_blueprint(blueprint, values_context(platform, env, tenant, app), where)
+    where = f"{layout.app_file(tenant.metadata.name, app.metadata.name)} in {environment.name}"
+    return render_blueprint(blueprint, values_context(platform, environment, tenant, app), where)
 
 
 def application(
-    platform: Platform, env: Environment, tenant: Tenant, app: Application, blueprint: Blueprint
+    platform: Platform,
+    environment: Environment,
+    tenant: Tenant,
+    app: Application,
+    blueprint: Blueprint,
 ) -> dict[str, Any]:
     """The Argo CD Application, in the tenant's project, that renders the blueprint's chart."""
     tenant_name, app_name = tenant.metadata.name, app.metadata.name
-    values_file = layout.app_values_file(env.name, tenant_name, app_name)
+    values_file = layout.app_values_file(environment.name, tenant_name, app_name)
     return argocd_application(
         platform,
-        env,
-        name=layout.app_application(tenant_name, app_name, env.name),
-        labels={**labels(tenant, env.name), "berth.dev/application": app_name},
-        project=layout.tenant_project(tenant_name, env.name),
+        environment,
+        name=layout.app_application(tenant_name, app_name, environment.name),
+        labels={**labels(tenant, environment.name), "berth.dev/application": app_name},
+        project=layout.tenant_project(tenant_name, environment.name),
         source={
             "path": blueprint.chart,
             "helm": {
@@ -106,8 +114,8 @@ def application(
             },
         },
         destination={
-            "server": env.server,
-            "namespace": layout.tenant_namespace(tenant_name, env.name),
+            "server": environment.server,
+            "namespace": layout.tenant_namespace(tenant_name, environment.name),
         },
         # After the tenant's project and the guardrails that create the namespace.
         sync_wave=WAVE_WORKLOAD,

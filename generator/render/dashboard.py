@@ -192,23 +192,23 @@ def _row(title: str) -> dict[str, Any]:
 
 
 def dashboard(
-    platform: Platform, env: Environment, tenant: Tenant, apps: Sequence[Application]
+    platform: Platform, environment: Environment, tenant: Tenant, apps: Sequence[Application]
 ) -> dict[str, Any]:
     name = tenant.metadata.name
-    namespace = layout.tenant_namespace(name, env.name)
+    namespace = layout.tenant_namespace(name, environment.name)
     panels: list[dict[str, Any]] = [_row(f"{namespace}: quota and cost")]
     panels += _namespace_panels(platform, namespace)
     for app in sorted(apps, key=lambda a: a.metadata.name):
         app_name = app.metadata.name
         panels.append(_row(f"{app_name} ({app.spec.blueprint})"))
-        if app.spec.environments[env.name].host is not None:
+        if app.spec.environments[environment.name].host is not None:
             panels += _ingress_panels(platform, namespace, app_name)
         panels += _resource_panels(namespace, app_name)
     return {
-        "uid": dashboard_uid(name, env.name),
-        "title": f"{name} / {env.name}",
-        "description": f"Berth: every application of tenant {name} in {env.name}.",
-        "tags": ["berth", f"tenant:{name}", f"environment:{env.name}"],
+        "uid": dashboard_uid(name, environment.name),
+        "title": f"{name} / {environment.name}",
+        "description": f"Berth: every application of tenant {name} in {environment.name}.",
+        "tags": ["berth", f"tenant:{name}", f"environment:{environment.name}"],
         "schemaVersion": SCHEMA_VERSION,
         "version": 1,
         "editable": False,

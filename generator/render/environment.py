@@ -45,7 +45,7 @@ PLATFORM_NAMESPACED_KINDS = (
 
 
 def _root_project(
-    platform: Platform, env: Environment, name: str, description: str, spec: dict[str, Any]
+    platform: Platform, environment: Environment, name: str, description: str, spec: dict[str, Any]
 ) -> dict[str, Any]:
     """One of the AppProjects the environment root holds, all synced before anything else."""
     return {
@@ -54,26 +54,26 @@ def _root_project(
         "metadata": {
             "name": name,
             "namespace": platform.spec.argocdNamespace,
-            "labels": {"berth.dev/environment": env.name},
+            "labels": {"berth.dev/environment": environment.name},
             "annotations": wave(WAVE_ROOT_PROJECT),
         },
         "spec": {"description": description, "sourceRepos": [platform.spec.repoURL], **spec},
     }
 
 
-def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
+def platform_project(platform: Platform, environment: Environment) -> dict[str, Any]:
     spec = platform.spec
     return _root_project(
         platform,
-        env,
-        layout.platform_project(env.name),
-        f"Berth platform objects of {env.name}: its root and every tenant's guardrails",
+        environment,
+        layout.platform_project(environment.name),
+        f"Berth platform objects of {environment.name}: its root and every tenant's guardrails",
         {
             "destinations": [
                 # The root's AppProjects and Applications live next to Argo CD itself.
                 {"server": IN_CLUSTER, "namespace": spec.argocdNamespace},
-                {"server": env.server, "namespace": f"*-{env.name}"},
-                {"server": env.server, "namespace": spec.backupNamespace},
+                {"server": environment.server, "namespace": f"*-{environment.name}"},
+                {"server": environment.server, "namespace": spec.backupNamespace},
             ],
             "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
             "namespaceResourceWhitelist": [
@@ -83,7 +83,7 @@ def platform_project(platform: Platform, env: Environment) -> dict[str, Any]:
     )
 
 
-def tenants_project(platform: Platform, env: Environment) -> dict[str, Any]:
+def tenants_project(platform: Platform, environment: Environment) -> dict[str, Any]:
     """The project of the tenants' `-argocd` Applications: what a tenant's `argocd.yaml` may
     hold at all (its AppProject and Applications, next to Argo CD), so that a mistake or a
     hand edit there cannot reach quotas, network policies, role bindings or any namespace.
@@ -91,9 +91,9 @@ def tenants_project(platform: Platform, env: Environment) -> dict[str, Any]:
     namespaced whitelists); `render --check` and `berth verify` hold it to the tenant's own."""
     return _root_project(
         platform,
-        env,
-        layout.tenants_project(env.name),
-        f"Berth tenants of {env.name}: each tenant's AppProject and Applications",
+        environment,
+        layout.tenants_project(environment.name),
+        f"Berth tenants of {environment.name}: each tenant's AppProject and Applications",
         {
             "destinations": [{"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace}],
             "clusterResourceWhitelist": [],
@@ -106,17 +106,17 @@ def tenants_project(platform: Platform, env: Environment) -> dict[str, Any]:
     )
 
 
-def policies_project(platform: Platform, env: Environment) -> dict[str, Any]:
+def policies_project(platform: Platform, environment: Environment) -> dict[str, Any]:
     """The admission policies' own project: `platform-<env>` is also the project of every
     tenant's guardrails, so it must not grant cluster-scoped admission kinds. This one grants
     exactly those, and nothing namespaced."""
     return _root_project(
         platform,
-        env,
-        layout.policies_project(env.name),
-        f"Berth admission policies of {env.name}: the platform's rules in the cluster",
+        environment,
+        layout.policies_project(environment.name),
+        f"Berth admission policies of {environment.name}: the platform's rules in the cluster",
         {
-            "destinations": [{"server": env.server, "namespace": "*"}],
+            "destinations": [{"server": environment.server, "namespace": "*"}],
             "clusterResourceWhitelist": [
                 {"group": "admissionregistration.k8s.io", "kind": kind} for kind in POLICY_KINDS
             ],
@@ -125,30 +125,30 @@ def policies_project(platform: Platform, env: Environment) -> dict[str, Any]:
     )
 
 
-def policies_application(platform: Platform, env: Environment) -> dict[str, Any]:
+def policies_application(platform: Platform, environment: Environment) -> dict[str, Any]:
     return argocd_application(
         platform,
-        env,
-        name=layout.policies_application(env.name),
-        labels={"berth.dev/environment": env.name},
-        project=layout.policies_project(env.name),
-        source={"path": layout.policies_dir(env.name)},
-        destination={"server": env.server},  # cluster-scoped objects only
+        environment,
+        name=layout.policies_application(environment.name),
+        labels={"berth.dev/environment": environment.name},
+        project=layout.policies_project(environment.name),
+        source={"path": layout.policies_dir(environment.name)},
+        destination={"server": environment.server},  # cluster-scoped objects only
         sync_wave=WAVE_POLICIES,
         # Removing the Application by mistake must not lift the rules from every tenant.
         cascade=False,
     )
 
 
-def root_application(platform: Platform, env: Environment) -> dict[str, Any]:
+def root_application(platform: Platform, environment: Environment) -> dict[str, Any]:
     app = argocd_application(
         platform,
-        env,
-        name=layout.root_application(env.name),
-        labels={"berth.dev/environment": env.name},
-        project=layout.platform_project(env.name),
+        environment,
+        name=layout.root_application(environment.name),
+        labels={"berth.dev/environment": environment.name},
+        project=layout.platform_project(environment.name),
         source={
-            "path": layout.env_root(env.name),
+            "path": layout.env_root(environment.name),
             "directory": {"include": layout.ROOT_INCLUDE},
         },
         destination={"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
@@ -165,18 +165,20 @@ def root_application(platform: Platform, env: Environment) -> dict[str, Any]:
     return app
 
 
-def shard_application(platform: Platform, env: Environment, shard_id: str) -> dict[str, Any]:
+def shard_application(
+    platform: Platform, environment: Environment, shard_id: str
+) -> dict[str, Any]:
     """One shard of the root: the tenants' Applications in `shards/<shard>/`, a plain folder
     (no recursion into anything else, no kustomize). In the tenants' project: it may create
     Argo CD objects in Argo CD's namespace and nothing else."""
     return argocd_application(
         platform,
-        env,
-        name=layout.shard_application(env.name, shard_id),
-        labels={"berth.dev/environment": env.name},
-        project=layout.tenants_project(env.name),
+        environment,
+        name=layout.shard_application(environment.name, shard_id),
+        labels={"berth.dev/environment": environment.name},
+        project=layout.tenants_project(environment.name),
         source={
-            "path": layout.shards_dir(env.name),
+            "path": layout.shards_dir(environment.name),
             "directory": {"recurse": True, "include": layout.shard_include(shard_id)},
         },
         destination={"server": IN_CLUSTER, "namespace": platform.spec.argocdNamespace},
@@ -186,5 +188,5 @@ def shard_application(platform: Platform, env: Environment, shard_id: str) -> di
     )
 
 
-def shard_applications(platform: Platform, env: Environment) -> list[dict[str, Any]]:
-    return [shard_application(platform, env, s) for s in layout.all_shards()]
+def shard_applications(platform: Platform, environment: Environment) -> list[dict[str, Any]]:
+    return [shard_application(platform, environment, s) for s in layout.all_shards()]

@@ -22,8 +22,8 @@ ALL_RESOURCES = ["cpu", "memory"]
 AUTOSCALED_RESOURCES = ["memory"]
 
 
-def vpa_values(env: Environment, wanted: AppEnvironment) -> dict[str, Any]:
-    if env.vpa is None:
+def vpa_values(environment: Environment, wanted: AppEnvironment) -> dict[str, Any]:
+    if environment.vpa is None:
         return {"enabled": False, "mode": "Off", "controlledResources": ALL_RESOURCES}
     if wanted.vpa is not None:
         return {

@@ -88,11 +88,11 @@ def labels(tenant: Tenant, env: str) -> dict[str, str]:
     }
 
 
-def team_role(platform: Platform, env: Environment) -> str:
+def team_role(platform: Platform, environment: Environment) -> str:
     # Teams experiment in the first environment and change the rest through Git only.
-    if env.access is not None:
-        return env.access
-    return "edit" if platform.spec.environments[0].name == env.name else "view"
+    if environment.access is not None:
+        return environment.access
+    return "edit" if platform.spec.environments[0].name == environment.name else "view"
 
 
 @lru_cache(maxsize=256)
@@ -107,17 +107,17 @@ def _namespace_patch(level: str) -> dict[str, Any]:
 
 def overlay(
     platform: Platform,
-    env: Environment,
+    environment: Environment,
     tenant: Tenant,
     peer: Peers,
     apps: Sequence[Application] = (),
 ) -> dict[str, Any]:
     """`environments/<env>/tenants/<tenant>/guardrails/kustomization.yaml`."""
     name = tenant.metadata.name
-    namespace = layout.tenant_namespace(name, env.name)
-    quota = effective_quota(platform, tenant, env.name)
+    namespace = layout.tenant_namespace(name, environment.name)
+    quota = effective_quota(platform, tenant, environment.name)
     base = (
-        layout.relative_to_repo_root(layout.guardrails_dir(env.name, name))
+        layout.relative_to_repo_root(layout.guardrails_dir(environment.name, name))
         + "/"
         + layout.TENANT_BASE_DIR
     )
@@ -128,17 +128,17 @@ def overlay(
         "requests.storage": quota.storage,
     }
     patches: list[dict[str, Any]] = [
-        _namespace_patch(env.podSecurity),
+        _namespace_patch(environment.podSecurity),
         _smp("v1", "ResourceQuota", "quota", {"spec": {"hard": hard}}),
         *network_patches(
             platform, peer.allowed_in, peer.allowed_out, [a.spec.port for a in apps if a.spec.port]
         ),
     ]
-    role_ref = {"apiGroup": RBAC, "kind": "ClusterRole", "name": team_role(platform, env)}
+    role_ref = {"apiGroup": RBAC, "kind": "ClusterRole", "name": team_role(platform, environment)}
     subjects = [{"apiGroup": RBAC, "kind": "Group", "name": tenant.spec.group}]
     schedule = {
-        "schedule": env.backup.schedule,
-        "template": {"includedNamespaces": [namespace], "ttl": env.backup.ttl},
+        "schedule": environment.backup.schedule,
+        "template": {"includedNamespaces": [namespace], "ttl": environment.backup.ttl},
     }
     patches += [
         _smp(f"{RBAC}/v1", "RoleBinding", "team", {"roleRef": role_ref, "subjects": subjects}),
@@ -164,7 +164,7 @@ def overlay(
             ),
         },
     ]
-    ops = overlay_parts(platform, env, tenant, apps, dump_ops)
+    ops = overlay_parts(platform, environment, tenant, apps, dump_ops)
     patches += ops.patches
     return {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
@@ -186,7 +186,7 @@ def overlay(
                 }
             )
         ],
-        "labels": [{"pairs": labels(tenant, env.name), "includeSelectors": False}],
+        "labels": [{"pairs": labels(tenant, environment.name), "includeSelectors": False}],
         "patches": patches,
     }
 
@@ -201,16 +201,16 @@ def dump_ops(ops: list[tuple[str, str, Any]]) -> str:
     )
 
 
-def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:
+def tenant_project(platform: Platform, environment: Environment, tenant: Tenant) -> dict[str, Any]:
     name = tenant.metadata.name
-    project = layout.tenant_project(name, env.name)
+    project = layout.tenant_project(name, environment.name)
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AppProject",
         "metadata": {
             "name": project,
             "namespace": platform.spec.argocdNamespace,
-            "labels": labels(tenant, env.name),
+            "labels": labels(tenant, environment.name),
             "annotations": wave(WAVE_PROJECT),
             # Argo CD refuses to delete a project while Applications still use it, so when a
             # tenant goes, its project outlives its Applications and they never end up
@@ -218,10 +218,13 @@ def tenant_project(platform: Platform, env: Environment, tenant: Tenant) -> dict
             "finalizers": [FINALIZER],
         },
         "spec": {
-            "description": f"{name} in {env.name}: {tenant.spec.description}",
+            "description": f"{name} in {environment.name}: {tenant.spec.description}",
             "sourceRepos": [platform.spec.repoURL],
             "destinations": [
-                {"server": env.server, "namespace": layout.tenant_namespace(name, env.name)}
+                {
+                    "server": environment.server,
+                    "namespace": layout.tenant_namespace(name, environment.name),
+                }
             ],
             # Nothing cluster-scoped: an empty whitelist allows none, the blacklist says so twice.
             "clusterResourceWhitelist": [],
@@ -257,12 +260,14 @@ def wave(value: int) -> dict[str, str]:
     return {WAVE_ANNOTATION: str(value)}
 
 
-def sync_policy(platform: Platform, env: Environment, *, may_empty: bool = False) -> dict[str, Any]:
+def sync_policy(
+    platform: Platform, environment: Environment, *, may_empty: bool = False
+) -> dict[str, Any]:
     """Automated sync with prune and self-heal where the environment syncs by itself.
     `may_empty`: the source can come to hold nothing (a shard whose last tenant left), which
     Argo CD's automated sync never prunes down to without `allowEmpty`. Elsewhere it stays off:
     it is Argo CD's guard against a source emptied by mistake."""
-    if env.sync != "auto":
+    if environment.sync != "auto":
         return {}
     retry = platform.spec.syncRetry
     automated: dict[str, Any] = {"prune": True, "selfHeal": True}
@@ -284,7 +289,7 @@ def sync_policy(platform: Platform, env: Environment, *, may_empty: bool = False
 
 def argocd_application(
     platform: Platform,
-    env: Environment,
+    environment: Environment,
     *,
     name: str,
     labels: dict[str, str],
@@ -307,7 +312,7 @@ def argocd_application(
         "labels": labels,
         "annotations": wave(sync_wave),
     }
-    if cascade and env.sync == "auto":
+    if cascade and environment.sync == "auto":
         metadata["finalizers"] = [FINALIZER]
     spec: dict[str, Any] = {
         "project": project,
@@ -318,7 +323,7 @@ def argocd_application(
         },
         "destination": destination,
     }
-    policy = sync_policy(platform, env, may_empty=may_empty)
+    policy = sync_policy(platform, environment, may_empty=may_empty)
     if policy:
         spec["syncPolicy"] = policy
     return {
@@ -329,35 +334,37 @@ def argocd_application(
     }
 
 
-def guardrails_application(platform: Platform, env: Environment, tenant: Tenant) -> dict[str, Any]:
+def guardrails_application(
+    platform: Platform, environment: Environment, tenant: Tenant
+) -> dict[str, Any]:
     name = tenant.metadata.name
-    namespace = layout.tenant_namespace(name, env.name)
+    namespace = layout.tenant_namespace(name, environment.name)
     return argocd_application(
         platform,
-        env,
+        environment,
         name=namespace,
-        labels=labels(tenant, env.name),
-        project=layout.platform_project(env.name),
-        source={"path": layout.guardrails_dir(env.name, name)},
-        destination={"server": env.server, "namespace": namespace},
+        labels=labels(tenant, environment.name),
+        project=layout.platform_project(environment.name),
+        source={"path": layout.guardrails_dir(environment.name, name)},
+        destination={"server": environment.server, "namespace": namespace},
         sync_wave=WAVE_NAMESPACE,
     )
 
 
 def tenant_argocd_application(
-    platform: Platform, env: Environment, tenant: Tenant
+    platform: Platform, environment: Environment, tenant: Tenant
 ) -> dict[str, Any]:
     """The one object a tenant adds to its environment's root: it syncs the tenant's
     `argocd.yaml` (AppProject, guardrails and application Applications) next to Argo CD."""
     name = tenant.metadata.name
     return argocd_application(
         platform,
-        env,
-        name=layout.tenant_argocd_application(name, env.name),
-        labels=labels(tenant, env.name),
-        project=layout.tenants_project(env.name),
+        environment,
+        name=layout.tenant_argocd_application(name, environment.name),
+        labels=labels(tenant, environment.name),
+        project=layout.tenants_project(environment.name),
         source={
-            "path": layout.tenant_dir(env.name, name),
+            "path": layout.tenant_dir(environment.name, name),
             # A plain directory of one file: the guardrails and the Helm values below it
             # are built by their own Applications, not by this one.
             "directory": {"include": layout.TENANT_ARGOCD_FILE},

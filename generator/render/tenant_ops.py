@@ -69,13 +69,13 @@ def _target(group: str, kind: str, name: str) -> dict[str, str]:
 
 def overlay_parts(
     platform: Platform,
-    env: Environment,
+    environment: Environment,
     tenant: Tenant,
     apps: Sequence[Application],
     ops: Callable[[list[tuple[str, str, Any]]], str],
 ) -> OverlayParts:
     """Folders and JSON 6902 patches (written by `ops`, tenant.dump_ops) for the overlay."""
-    namespace = layout.tenant_namespace(tenant.metadata.name, env.name)
+    namespace = layout.tenant_namespace(tenant.metadata.name, environment.name)
     parts = OverlayParts()
     if platform.spec.alerts is not None:
         parts.resources.append("alerts")
@@ -85,7 +85,7 @@ def overlay_parts(
                 "patch": ops([("replace", "/spec/groups", quota_rules(platform, namespace))]),
             }
         )
-    board = json.dumps(dashboard(platform, env, tenant, apps), separators=(",", ":"))
+    board = json.dumps(dashboard(platform, environment, tenant, apps), separators=(",", ":"))
     dashboard_ops: list[tuple[str, str, Any]] = [("replace", f"/data/{DASHBOARD_KEY}", board)]
     parts.resources.append("dashboard")
     dashboards = platform.spec.dashboards

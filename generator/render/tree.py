@@ -72,17 +72,17 @@ AppsInEnv = Sequence[tuple[Application, Blueprint]]  # a tenant's applications i
 
 def tenant_files(
     platform: Platform,
-    env: Environment,
+    environment: Environment,
     tenant: Tenant,
     peer: tenant_objects.Peers,
     apps: AppsInEnv = (),
 ) -> dict[str, str]:
-    return texts(tenant_documents(platform, env, tenant, peer, apps))
+    return texts(tenant_documents(platform, environment, tenant, peer, apps))
 
 
 def tenant_documents(
     platform: Platform,
-    env: Environment,
+    environment: Environment,
     tenant: Tenant,
     peer: tenant_objects.Peers,
     apps: AppsInEnv = (),
@@ -99,89 +99,89 @@ def tenant_documents(
         else sources
     )
     files: Documents = {
-        layout.tenant_argocd_file(env.name, name): (
+        layout.tenant_argocd_file(environment.name, name): (
             layout.header(*argocd_sources),
             [
-                tenant_objects.tenant_project(platform, env, tenant),
-                tenant_objects.guardrails_application(platform, env, tenant),
-                *(app_objects.application(platform, env, tenant, a, bp) for a, bp in apps),
+                tenant_objects.tenant_project(platform, environment, tenant),
+                tenant_objects.guardrails_application(platform, environment, tenant),
+                *(app_objects.application(platform, environment, tenant, a, bp) for a, bp in apps),
             ],
         ),
-        layout.tenant_overlay_file(env.name, name): (
+        layout.tenant_overlay_file(environment.name, name): (
             layout.header(*sources),
-            [tenant_objects.overlay(platform, env, tenant, peer, [a for a, _ in apps])],
+            [tenant_objects.overlay(platform, environment, tenant, peer, [a for a, _ in apps])],
         ),
         # The tenant's entry in the environment's root, read by its shard's Application.
-        layout.tenant_root_file(env.name, name): (
+        layout.tenant_root_file(environment.name, name): (
             layout.header(*sources),
-            [tenant_objects.tenant_argocd_application(platform, env, tenant)],
+            [tenant_objects.tenant_argocd_application(platform, environment, tenant)],
         ),
     }
     egress = tenant_net.egress_policies(
-        platform, layout.tenant_namespace(name, env.name), [a for a, _ in apps]
+        platform, layout.tenant_namespace(name, environment.name), [a for a, _ in apps]
     )
     if egress:
         app_sources = [layout.app_file(name, a.metadata.name) for a, _ in apps if a.spec.egress]
-        files[layout.tenant_egress_file(env.name, name)] = (
+        files[layout.tenant_egress_file(environment.name, name)] = (
             layout.header(*app_sources, layout.PLATFORM_FILE),
             egress,
         )
     for app, blueprint in apps:
         app_name = app.metadata.name
-        files[layout.app_values_file(env.name, name, app_name)] = (
+        files[layout.app_values_file(environment.name, name, app_name)] = (
             layout.header(
                 layout.app_file(name, app_name), blueprint.values_path, layout.PLATFORM_FILE
             ),
-            [app_objects.values(platform, env, tenant, app, blueprint)],
+            [app_objects.values(platform, environment, tenant, app, blueprint)],
         )
     return files
 
 
-def shards_readme(platform: Platform, env: Environment) -> str:
+def shards_readme(platform: Platform, environment: Environment) -> str:
     """Keeps `shards/` in git with no tenant, and says what it is to whoever opens it."""
     return (
         f"<!-- {layout.GENERATED_MARK} from {layout.PLATFORM_FILE}. Do not edit: run `berth render`. -->\n"
-        f"# The tenants' Applications of {env.name}\n\n"
+        f"# The tenants' Applications of {environment.name}\n\n"
         f"One file per tenant, `<shard>/<tenant>.yaml`, holding its Application"
-        f" `<tenant>-{env.name}-argocd`; `<shard>` is a hex digit of the sha256 of the tenant's"
+        f" `<tenant>-{environment.name}-argocd`; `<shard>` is a hex digit of the sha256 of the tenant's"
         f" name. Each shard is read as a plain directory by its own Application"
-        f" `{layout.shard_application(env.name, '<shard>')}` ({layout.shards_file(env.name)}),"
+        f" `{layout.shard_application(environment.name, '<shard>')}` ({layout.shards_file(environment.name)}),"
         f" so no Application of the root reads more than a sixteenth of the tenants.\n"
     )
 
 
-def environment_files(platform: Platform, env: Environment) -> dict[str, str]:
+def environment_files(platform: Platform, environment: Environment) -> dict[str, str]:
     """The environment's own files: nothing in them depends on its tenants."""
     return {
-        **texts(environment_documents(platform, env)),
-        layout.shards_readme(env.name): shards_readme(platform, env),
+        **texts(environment_documents(platform, environment)),
+        layout.shards_readme(environment.name): shards_readme(platform, environment),
     }
 
 
-def environment_documents(platform: Platform, env: Environment) -> Documents:
+def environment_documents(platform: Platform, environment: Environment) -> Documents:
     bootstrap_note = (
-        f"# Apply once by hand to bootstrap {env.name}:"
-        f" kubectl apply -n {platform.spec.argocdNamespace} -f {layout.bootstrap_file(env.name)}\n"
+        f"# Apply once by hand to bootstrap {environment.name}:"
+        f" kubectl apply -n {platform.spec.argocdNamespace} -f {layout.bootstrap_file(environment.name)}\n"
         "# From then on the root Application manages itself and everything below it.\n"
     )
     return {
-        layout.bootstrap_file(env.name): (
+        layout.bootstrap_file(environment.name): (
             layout.header(layout.PLATFORM_FILE) + bootstrap_note,
             [
-                env_objects.platform_project(platform, env),
-                env_objects.tenants_project(platform, env),
-                env_objects.policies_project(platform, env),
-                env_objects.policies_application(platform, env),
-                env_objects.root_application(platform, env),
+                env_objects.platform_project(platform, environment),
+                env_objects.tenants_project(platform, environment),
+                env_objects.policies_project(platform, environment),
+                env_objects.policies_application(platform, environment),
+                env_objects.root_application(platform, environment),
             ],
         ),
-        layout.policies_file(env.name): (
+        layout.policies_file(environment.name): (
             layout.header(layout.PLATFORM_FILE),
-            admission.policies(platform, env),
+            admission.policies(platform, environment),
         ),
-        layout.shards_file(env.name): (
+        layout.shards_file(environment.name): (
             layout.header(layout.PLATFORM_FILE),
-            env_objects.shard_applications(platform, env),
+            env_objects.shard_applications(platform, environment),
         ),
     }
 
@@ -228,15 +228,15 @@ def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
     return out
 
 
-def _present(repo: ValidRepo, env: Environment) -> list[str]:
-    return [name for name, t in repo.tenants.items() if env.name in t.spec.environments]
+def _present(repo: ValidRepo, environment: Environment) -> list[str]:
+    return [name for name, t in repo.tenants.items() if environment.name in t.spec.environments]
 
 
-def _apps(repo: ValidRepo, env: Environment, tenant: str) -> AppsInEnv:
+def _apps(repo: ValidRepo, environment: Environment, tenant: str) -> AppsInEnv:
     return [
         (app, repo.blueprints[app.spec.blueprint])
         for app in repo.apps.get(tenant, {}).values()
-        if env.name in app.spec.environments
+        if environment.name in app.spec.environments
     ]
 
 
@@ -263,35 +263,35 @@ def unit_documents(
     )
 
 
-def _environment_unit(platform: Platform, platform_json: str, env: Environment) -> Unit:
+def _environment_unit(platform: Platform, platform_json: str, environment: Environment) -> Unit:
     paths = (
-        layout.bootstrap_file(env.name),
-        layout.shards_file(env.name),
-        layout.shards_readme(env.name),
-        layout.policies_file(env.name),
+        layout.bootstrap_file(environment.name),
+        layout.shards_file(environment.name),
+        layout.shards_readme(environment.name),
+        layout.policies_file(environment.name),
     )
-    key = _key("env", platform_json, env.name)
-    return Unit(key, paths, lambda: environment_files(platform, env))
+    key = _key("env", platform_json, environment.name)
+    return Unit(key, paths, lambda: environment_files(platform, environment))
 
 
 def _tenant_unit(
     key: str,
     platform: Platform,
-    env: Environment,
+    environment: Environment,
     tenant: Tenant,
     peer: tenant_objects.Peers,
     apps: AppsInEnv = (),
 ) -> Unit:
     name = tenant.metadata.name
     paths = (
-        layout.tenant_argocd_file(env.name, name),
-        layout.tenant_overlay_file(env.name, name),
-        layout.tenant_root_file(env.name, name),
-        *(layout.app_values_file(env.name, name, app.metadata.name) for app, _ in apps),
+        layout.tenant_argocd_file(environment.name, name),
+        layout.tenant_overlay_file(environment.name, name),
+        layout.tenant_root_file(environment.name, name),
+        *(layout.app_values_file(environment.name, name, app.metadata.name) for app, _ in apps),
         *(
-            [layout.tenant_egress_file(env.name, name)]
+            [layout.tenant_egress_file(environment.name, name)]
             if any(a.spec.egress for a, _ in apps)
             else []
         ),
     )
-    return Unit(key, paths, lambda: tenant_files(platform, env, tenant, peer, apps))
+    return Unit(key, paths, lambda: tenant_files(platform, environment, tenant, peer, apps))

@@ -44,10 +44,10 @@ def in_domain(host: str, domain: str) -> bool:
     return host.endswith("." + domain)
 
 
-def _deeper_domain(platform: Platform, env: Environment, host: str) -> Environment | None:
+def _deeper_domain(platform: Platform, environment: Environment, host: str) -> Environment | None:
     """Another environment whose domain lies inside this one's and holds the host."""
     for other in platform.spec.environments:
-        if len(other.domain) > len(env.domain) and in_domain(host, other.domain):
+        if len(other.domain) > len(environment.domain) and in_domain(host, other.domain):
             return other
     return None
 
@@ -61,30 +61,30 @@ def in_space(host: str, tenant: str, domain: str) -> bool:
     return host == apex or in_domain(host, apex)
 
 
-def grants_in(platform: Platform, tenant: str, env: Environment) -> list[str]:
-    """What the platform grants `tenant` that can be a host of `env`."""
+def grants_in(platform: Platform, tenant: str, environment: Environment) -> list[str]:
+    """What the platform grants `tenant` that can be a host of `environment`."""
     return [
         g
         for g in platform.spec.hostGrants.get(tenant, [])
-        if in_domain(g, env.domain) and _deeper_domain(platform, env, g) is None
+        if in_domain(g, environment.domain) and _deeper_domain(platform, environment, g) is None
     ]
 
 
-def allowed(platform: Platform, tenant: str, env: Environment) -> str:
+def allowed(platform: Platform, tenant: str, environment: Environment) -> str:
     """The sentence every host error ends with: what this tenant may use here."""
-    apex = space(tenant, env.domain)
-    blocked = _deeper_domain(platform, env, apex) or next(
+    apex = space(tenant, environment.domain)
+    blocked = _deeper_domain(platform, environment, apex) or next(
         (o for o in platform.spec.environments if o.domain == apex), None
     )
-    if blocked is not None and blocked.name != env.name:
+    if blocked is not None and blocked.name != environment.name:
         where = "" if blocked.domain == apex else f" in {blocked.domain},"
         text = (
-            f"tenant {tenant} has no host space in {env.name}: {apex} is{where} the domain of"
+            f"tenant {tenant} has no host space in {environment.name}: {apex} is{where} the domain of"
             f" {blocked.name}"
         )
     else:
-        text = f"hosts of tenant {tenant} in {env.name} must be {apex} or <name>.{apex}"
-    granted = grants_in(platform, tenant, env)
+        text = f"hosts of tenant {tenant} in {environment.name} must be {apex} or <name>.{apex}"
+    granted = grants_in(platform, tenant, environment)
     if granted:
         text += f", or one the platform grants it: {', '.join(granted)}"
     elif blocked is not None:
@@ -93,32 +93,32 @@ def allowed(platform: Platform, tenant: str, env: Environment) -> str:
 
 
 def host_problem(
-    platform: Platform, tenant: str, env: Environment, host: str, tenants: frozenset[str]
+    platform: Platform, tenant: str, environment: Environment, host: str, tenants: frozenset[str]
 ) -> str | None:
-    """Why `tenant` may not use `host` in `env`, or None if it may."""
-    if host == env.domain:
-        reason = f"{host!r} is the {env.name} domain itself, not a host in it"
-    elif not in_domain(host, env.domain):
-        reason = f"{host!r} is not in the {env.name} domain {env.domain}"
-    elif (other_env := _deeper_domain(platform, env, host)) is not None:
+    """Why `tenant` may not use `host` in `environment`, or None if it may."""
+    if host == environment.domain:
+        reason = f"{host!r} is the {environment.name} domain itself, not a host in it"
+    elif not in_domain(host, environment.domain):
+        reason = f"{host!r} is not in the {environment.name} domain {environment.domain}"
+    elif (other_env := _deeper_domain(platform, environment, host)) is not None:
         reason = f"{host!r} is in {other_env.domain}, the domain of {other_env.name}"
     elif (pattern := _reserved_by(platform, host)) is not None:
         what = "" if pattern == host else f" ({pattern})"
         reason = f"{host!r} is reserved by the platform{what} in platform.yaml {RESERVED_FIELD}"
-        if in_space(host, tenant, env.domain):
+        if in_space(host, tenant, environment.domain):
             reason += ", even inside a tenant's own space"
     elif (owner := _granted_to(platform, host)) is not None and owner != tenant:
         reason = (
             f"{host!r} belongs to tenant {owner}: the platform grants it in platform.yaml"
             f" {GRANTS_FIELD}.{owner}"
         )
-    elif owner == tenant or in_space(host, tenant, env.domain):
+    elif owner == tenant or in_space(host, tenant, environment.domain):
         return None
-    elif (label := host.removesuffix("." + env.domain).rsplit(".", 1)[-1]) in tenants:
+    elif (label := host.removesuffix("." + environment.domain).rsplit(".", 1)[-1]) in tenants:
         reason = f"{host!r} is in the host space of tenant {label}"
     else:
         reason = f"{host!r} is outside the host space of tenant {tenant}"
-    return f"{reason}; {allowed(platform, tenant, env)}"
+    return f"{reason}; {allowed(platform, tenant, environment)}"
 
 
 def _reserved_by(platform: Platform, host: str) -> str | None:
