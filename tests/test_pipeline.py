@@ -8,10 +8,11 @@ from pathlib import Path
 
 from generator.load import load_repo
 from generator.plan.snapshot import snapshot_in, snapshot_of
-from generator.render.pipeline import Selection, build
+from generator.render.pipeline import build
 from generator.repo import layout
 from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
+from generator.repo.selection import Selection
 from generator.repo.view import DiskView
 from generator.validate import ValidRepo, validate_repo
 from tests.support.tools import REPO

@@ -13,9 +13,10 @@ from typing import TextIO
 from generator.load import RequestCache
 from generator.problems.reporters import Format, format_problems
 from generator.render.codeowners import codeowners_problems
-from generator.render.pipeline import Selection, build, read_codeowners
+from generator.render.pipeline import build, read_codeowners
 from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
+from generator.repo.selection import Selection
 from generator.repo.view import DiskView
 from generator.validate.check import check as check_requests
 from generator.write import Workspace, apply_changes

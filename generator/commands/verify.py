@@ -19,6 +19,7 @@ from generator.repo import layout
 from generator.repo.atomic import write_atomic
 from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
+from generator.repo.selection import Selection
 from generator.validate.check import check as check_requests
 from generator.verify import Schemas, find_tools, verify
 from generator.verify.cache import BuildCache
@@ -139,7 +140,7 @@ def run(
     # Argo CD syncs whatever is in the tree: files berth did not write (an override
     # .argocd-source-*, a hand-written manifest) are findings, and are still followed below so
     # that what they would do is reported too; a half-swapped tree is not worth building.
-    untrusted = tree_problems(root, valid, checked.tenants)
+    untrusted = tree_problems(root, valid, Selection(checked.tenants))
     strays = [p for p in untrusted if p.file.startswith(layout.ENVIRONMENTS_DIR + "/")]
     problems = [p for p in untrusted if p not in strays]
     problems += crd_dir_problems(root, list(spec.crdDirs), raw.platform)

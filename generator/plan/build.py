@@ -20,6 +20,7 @@ from generator.plan.snapshot import (
     snapshot_in,
 )
 from generator.repo.scope import scope_of
+from generator.repo.selection import Selection
 from generator.repo.view import DiskView
 from generator.write.strays import stray_problems
 
@@ -52,7 +53,7 @@ def make_plan(repo_root: str, base_ref: str, *, scoped: bool = True) -> Plan:
         plan.scope = f"{read} of {everyone} tenants read for this change"
     plan.untrusted = [
         p
-        for p in stray_problems(repo_root, head.files, head.tenants)
+        for p in stray_problems(repo_root, head.files, Selection(head.tenants))
         if not _rendered_by_base(repo_root, p.file, base.files)
     ]
     return plan

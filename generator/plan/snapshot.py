@@ -20,11 +20,12 @@ from typing import Any
 
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
-from generator.render.pipeline import Selection, build
+from generator.render.pipeline import build
 from generator.repo import layout
 from generator.repo.changes import ChangeSet, change_set, git, resolve_revision
 from generator.repo.git_env import git_argv, git_environment
 from generator.repo.scope import Scope
+from generator.repo.selection import Selection
 from generator.repo.view import DiskView, OverlayView, RepoView
 from generator.validate import ValidRepo
 from generator.validate.check import check

@@ -12,16 +12,17 @@ from generator.portal import backstage as templates
 from generator.portal import catalog
 from generator.portal.issue_forms import form_files
 from generator.repo import layout
+from generator.repo.selection import EVERYTHING, Selection
 from generator.validate import ValidRepo
 from generator.yamlio.writer import dump, dump_all
 
 
 def catalog_files(
-    repo: ValidRepo, templates: list[str], only: frozenset[str] | None = None
+    repo: ValidRepo, templates: list[str], selection: Selection = EVERYTHING
 ) -> dict[str, str]:
     files: dict[str, str] = {}
     for name, tenant in repo.tenants.items():
-        if only is not None and name not in only:
+        if not selection.holds(name):
             continue
         apps = repo.apps.get(name, {})
         sources = [layout.tenant_file(name)]
@@ -54,11 +55,11 @@ TEMPLATE_SOURCES = (
 )
 
 
-def front_files(repo: ValidRepo, only: frozenset[str] | None = None) -> dict[str, str]:
+def front_files(repo: ValidRepo, selection: Selection = EVERYTHING) -> dict[str, str]:
     """Every front-door file `render` writes besides environments/ and CODEOWNERS (of the
-    tenants' catalog files, those of `only` when it is given)."""
+    tenants' catalog files, those `selection` holds)."""
     return {
-        **catalog_files(repo, list(templates.TEMPLATES), only),
+        **catalog_files(repo, list(templates.TEMPLATES), selection),
         **template_files(repo),
         **form_files(repo.platform, repo.blueprints),
     }

@@ -20,27 +20,11 @@ from generator.render.codeowners import (
 )
 from generator.render.tree import Unit, units
 from generator.repo import layout
-from generator.repo.changes import ChangeSet, base_text
+from generator.repo.changes import base_text
+from generator.repo.selection import EVERYTHING, Selection
 from generator.repo.view import RepoView
 from generator.validate import ValidRepo
 from generator.validate.check import read_tenants
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What a run builds: every tenant (`tenants` None), or the tenants a change can affect,
-    with the change (`change`) whose base gives the lines of the tenants left out of the
-    files that list every tenant (CODEOWNERS)."""
-
-    tenants: frozenset[str] | None = None
-    change: ChangeSet | None = None
-
-    @property
-    def everything(self) -> bool:
-        return self.tenants is None or self.change is None
-
-
-EVERYTHING = Selection()
 
 
 @dataclass(frozen=True)
@@ -63,10 +47,10 @@ def build(
     text); `front=False` leaves out the front doors' files (a plan compares environments/ and
     CODEOWNERS only)."""
     existing = read_codeowners(view)
-    if selection.everything:
+    if not selection.follows_change:
         text = codeowners(existing, valid.tenants, valid.platform.spec.maintainers)
     else:
-        assert selection.change is not None  # `everything` otherwise
+        assert selection.change is not None  # follows_change
         text = scoped_codeowners(
             existing,
             base_text(selection.change, layout.CODEOWNERS_FILE, existing),
@@ -74,8 +58,8 @@ def build(
             lambda names: read_tenants(view, names),
         )
     problems = codeowners_problems(existing) + _owners_problems(view, valid, existing, text)
-    doors = front_files(valid, selection.tenants) if front else {}
-    return Built(units(valid, selection.tenants), text, doors, problems)
+    doors = front_files(valid, selection) if front else {}
+    return Built(units(valid, selection), text, doors, problems)
 
 
 def read_codeowners(view: RepoView) -> str | None:

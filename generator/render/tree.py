@@ -27,6 +27,7 @@ from generator.render import tenant as tenant_objects
 from generator.render.readme import environments_readme
 from generator.repo import layout
 from generator.repo.fingerprint import generator_fingerprint
+from generator.repo.selection import EVERYTHING, Selection
 from generator.validate import ValidRepo
 from generator.yamlio.writer import dump_all
 
@@ -186,7 +187,7 @@ def environment_documents(platform: Platform, environment: Environment) -> Docum
     }
 
 
-def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
+def units(repo: ValidRepo, selection: Selection = EVERYTHING) -> list[Unit]:
     """Every unit of the tree; of the tenants, only those in `only` when it is given (a
     scoped check: the environments' units are always there)."""
     platform = repo.platform
@@ -212,7 +213,7 @@ def units(repo: ValidRepo, only: frozenset[str] | None = None) -> list[Unit]:
         env_peers = tenant_objects.peers(repo.tenants, env.name)
         base = _hasher("tenant", platform_json, env.name)  # shared by the env's tenant units
         for name in present:
-            if only is not None and name not in only:
+            if not selection.holds(name):
                 continue
             tenant = repo.tenants[name]
             apps = _apps(repo, env, name)

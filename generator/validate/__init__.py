@@ -13,6 +13,7 @@ from generator.models.errors import validate_model
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
+from generator.repo.selection import EVERYTHING, Selection
 from generator.validate.app_rules import check_apps
 from generator.validate.hosts import check_platform_hosts
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
@@ -46,10 +47,10 @@ def _learn(raw: RawRepo, doc: Document, model: BaseModel | None) -> None:
 
 
 def validate_repo(
-    raw: RawRepo, only: frozenset[str] | None = None
+    raw: RawRepo, selection: Selection = EVERYTHING
 ) -> tuple[ValidRepo | None, list[Problem]]:
-    """Every check of `raw`; with `only` (a scoped check, generator/repo/scope.py), the per-tenant
-    rules run for those tenants alone: the others' requests are the base's, which passed."""
+    """Every check of `raw`; with a partial `selection` (a scoped check, generator/repo/scope.py),
+    the per-tenant rules run for its tenants alone: the others' requests are the base's, which passed."""
     problems = list(raw.problems)
     platform: Platform | None = None
     if raw.platform is not None:
@@ -77,7 +78,7 @@ def validate_repo(
             | frozenset(p.file.split("/")[1] for p in raw.problems if p.file.startswith("tenants/"))
         )
         for folder, (tenant, doc) in tenants.items():
-            if only is None or folder in only:
+            if selection.holds(folder):
                 problems += check_tenant(platform, folder, tenant, doc, known)
         problems += check_namespaces_unique(tenants)
 

@@ -17,6 +17,7 @@ from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo import layout
 from generator.repo.scope import Scope, closure, unowned_blueprint_paths, with_blueprint_users
+from generator.repo.selection import Selection
 from generator.repo.view import DiskView, RepoView
 from generator.validate import ValidRepo, validate_repo
 
@@ -60,7 +61,7 @@ def check(
 
     if tenants is not None:
         raw = load_for(tenants, around)
-        valid, problems = validate_repo(raw, tenants)
+        valid, problems = validate_repo(raw, Selection(tenants))
         return Checked(valid, problems, tenants, f"checked {len(tenants)} tenants", raw, around)
     if scope is None or scope.full is not None:
         raw = load_repo(view, cache, blueprints_root=blueprints_root)
@@ -77,7 +78,7 @@ def check(
     found: frozenset[str] | None = in_scope
     if unowned_blueprint_paths(scope, _blueprint_folders(raw)):
         found = None
-    valid, problems = validate_repo(raw, found)
+    valid, problems = validate_repo(raw, Selection(found))
     if valid is not None and found is not None and every_app:
         users: dict[str, set[str]] = {}
         for tenant, apps in valid.apps.items():

@@ -39,6 +39,7 @@ from generator.render.tree import Unit
 from generator.repo import forbidden as repo_files
 from generator.repo import layout
 from generator.repo.atomic import write_atomic
+from generator.repo.selection import EVERYTHING, Selection
 from generator.write import journal
 from generator.write.on_disk import existing_files, is_generated, outside
 
@@ -187,20 +188,20 @@ def plan_tree(
     units: Iterable[Unit],
     extra: dict[str, str],
     workspace: Workspace,
-    only: frozenset[str] | None = None,
+    selection: Selection = EVERYTHING,
 ) -> tuple[Outcome, dict[str, bytes], Cache]:
     """What must change on disk, without changing anything.
 
     Returns the outcome (changes and strays), the new bytes of every created or updated
-    file, and the cache for the next run. With `only` (a scoped render), the files of other
+    file, and the cache for the next run. With a partial `selection` (a scoped render), the files of other
     tenants are neither read nor compared: `units` holds none of theirs.
     """
     cache = workspace.load_cache()
-    existing = existing_files(root, outside(only))
+    existing = existing_files(root, outside(selection))
     outcome = Outcome()
     writes: dict[str, bytes] = {}
     new_cache = Cache()
-    if only is not None:  # the other tenants' entries still describe their files
+    if selection.partial:  # the other tenants' entries still describe their files
         new_cache.units.update(cache.units)
     desired: set[str] = set()
     hashed: dict[str, str | None] = {}

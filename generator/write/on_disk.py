@@ -11,13 +11,16 @@ from collections.abc import Callable
 
 from generator.problems import BerthError, Problem
 from generator.repo import layout
+from generator.repo.selection import Selection
 
 
-def outside(only: frozenset[str] | None) -> Callable[[str], bool] | None:
-    """Whether a generated path belongs to a tenant not in `only` (None: no path does)."""
-    if only is None:
+def outside(selection: Selection) -> Callable[[str], bool] | None:
+    """Whether a generated path belongs to a tenant `selection` leaves out (None: no path does)."""
+    if selection.tenants is None:
         return None
-    return lambda path: (tenant := layout.generated_tenant(path)) is not None and tenant not in only
+    return lambda path: (
+        (tenant := layout.generated_tenant(path)) is not None and not selection.holds(tenant)
+    )
 
 
 def existing_files(root: str, skip: Callable[[str], bool] | None = None) -> set[str]:

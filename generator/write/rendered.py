@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 
-from generator.render.pipeline import EVERYTHING, Built, Selection
+from generator.render.pipeline import Built
 from generator.repo import layout
+from generator.repo.selection import EVERYTHING, Selection
 from generator.write import Cache, Change, Outcome, Workspace, plan_tree
 from generator.write.on_disk import outside
 
@@ -18,20 +19,19 @@ def plan_render(
 ) -> tuple[Outcome, dict[str, bytes], Cache]:
     """What `render` changes at `root` (nothing is written): `plan_tree` over the built units
     and the files outside environments/, plus the catalog files no request produces any more."""
-    only = selection.tenants
-    outcome, writes, cache = plan_tree(root, built.units, built.extra, workspace, only)
-    outcome.changes = sorted([*outcome.changes, *stale_catalog(root, built.extra, only)])
+    outcome, writes, cache = plan_tree(root, built.units, built.extra, workspace, selection)
+    outcome.changes = sorted([*outcome.changes, *stale_catalog(root, built.extra, selection)])
     return outcome, writes, cache
 
 
-def stale_catalog(root: str, extra: dict[str, str], only: frozenset[str] | None) -> list[Change]:
+def stale_catalog(root: str, extra: dict[str, str], selection: Selection) -> list[Change]:
     """Generated catalog files no request produces any more (a removed tenant's entities).
 
     `plan_tree` looks for such files under environments/ only; the catalog's are deleted
     through the same journal. Hand-written files there are left alone.
     """
     top = os.path.join(root, layout.CATALOG_DIR)
-    skip = outside(only)
+    skip = outside(selection)
     stale: list[Change] = []
     for folder, _dirs, names in os.walk(top):
         for name in names:

@@ -15,6 +15,7 @@ from generator.load import RequestCache, load_repo
 from generator.problems import BerthError, Problem
 from generator.render.tree import units
 from generator.repo import forbidden as repo_files
+from generator.repo.selection import EVERYTHING, Selection
 from generator.validate import ValidRepo, validate_repo
 from generator.write import journal
 from generator.write.on_disk import existing_files, is_generated, outside
@@ -43,13 +44,13 @@ def stray_problem(path: str, *, removed: bool, generated: bool = False) -> Probl
 
 
 def stray_problems(
-    root: str, desired: Iterable[str], only: frozenset[str] | None = None
+    root: str, desired: Iterable[str], selection: Selection = EVERYTHING
 ) -> list[Problem]:
     """Every file under environments/ that is not in `desired`, as an error (of the tenants
-    `only` and the environments' own files, when `only` is given)."""
+    `selection` holds and the environments' own files, when it leaves some out)."""
     wanted = set(desired)
     try:
-        found = existing_files(root, outside(only))
+        found = existing_files(root, outside(selection))
     except BerthError as exc:  # environments/ is a link or a file
         return exc.problems
     return [
@@ -83,7 +84,7 @@ def state_problems(root: str) -> list[Problem]:
 
 
 def tree_problems(
-    root: str, valid: ValidRepo | None = None, only: frozenset[str] | None = None
+    root: str, valid: ValidRepo | None = None, selection: Selection = EVERYTHING
 ) -> list[Problem]:
     """Why the generated tree on disk is not the one Berth renders; [] when it is.
 
@@ -100,5 +101,6 @@ def tree_problems(
         valid, _ = validate_repo(load_repo(root, RequestCache(root)))
     if valid is None:
         return []
-    # `only`: a scoped check read those tenants alone; the others' folders are not looked at.
-    return stray_problems(root, (p for unit in units(valid, only) for p in unit.paths), only)
+    # A scoped check read the selected tenants alone; the others' folders are not looked at.
+    paths = (p for unit in units(valid, selection) for p in unit.paths)
+    return stray_problems(root, paths, selection)
