@@ -10,7 +10,7 @@ from pathlib import Path
 @cache
 def generator_fingerprint() -> str:
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # generator/, not this module's repo/
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
