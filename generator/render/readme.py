@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.models.platform import Platform
+from generator.render.argocd_cm import apply_command
 from generator.repo import layout
 
 
@@ -29,11 +30,14 @@ removes it.
 
 Before the first bootstrap, Argo CD must assess the health of Applications (an
 `argocd-cm` setting), or the sync waves that order a tenant's Applications wait for
-nothing: `docs/generated-tree.md` ("How Argo CD converges") has the setting, how to check
-it, and the rest of the bootstrap checklist.
+nothing: apply `<env>/argocd-cm.patch.yaml` once per Argo CD (its header says how).
+`docs/generated-tree.md` ("How Argo CD converges") says how to check it and has the rest of
+the bootstrap checklist; `docs/prerequisites.md` lists what else the clusters must run.
 
 ## Layout
 
+- `<env>/argocd-cm.patch.yaml`: the Application health check for `argocd-cm`, applied once
+  by hand (`{apply_command(platform, '<env>')}`); Argo CD never syncs it.
 - `<env>/bootstrap.yaml`: the AppProjects `platform-<env>`, `berth-<env>-tenants` and
   `berth-<env>-policies`, the policies' Application and the root Application `berth-<env>`.
   Applied once by hand. The root reads `bootstrap.yaml` and `shards.yaml` of `<env>/` as a

@@ -21,6 +21,7 @@ from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render import admission, tenant_net
+from generator.render.argocd_cm import argocd_cm_patch
 from generator.render import app as app_objects
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
@@ -184,6 +185,7 @@ def environment_documents(platform: Platform, environment: Environment) -> Docum
             layout.header(layout.PLATFORM_FILE),
             env_objects.shard_applications(platform, environment),
         ),
+        layout.argocd_cm_patch_file(environment.name): argocd_cm_patch(platform, environment),
     }
 
 
@@ -270,6 +272,7 @@ def _environment_unit(platform: Platform, platform_json: str, environment: Envir
         layout.shards_file(environment.name),
         layout.shards_readme(environment.name),
         layout.policies_file(environment.name),
+        layout.argocd_cm_patch_file(environment.name),
     )
     key = _key("env", platform_json, environment.name)
     return Unit(key, paths, lambda: environment_files(platform, environment))

@@ -42,6 +42,12 @@ def bootstrap_file(env: str) -> str:
     return f"{env_root(env)}/bootstrap.yaml"
 
 
+def argocd_cm_patch_file(env: str) -> str:
+    """The `argocd-cm` setting the platform applies once by hand (generator/render/argocd_cm.py);
+    outside ROOT_INCLUDE, so Argo CD never syncs it."""
+    return f"{env_root(env)}/argocd-cm.patch.yaml"
+
+
 def policies_dir(env: str) -> str:
     """The environment's admission policies: platform-owned, synced by their own Application."""
     return f"{env_root(env)}/policies"
