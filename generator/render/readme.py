@@ -37,7 +37,7 @@ the bootstrap checklist; `docs/prerequisites.md` lists what else the clusters mu
 ## Layout
 
 - `<env>/argocd-cm.patch.yaml`: the Application health check for `argocd-cm`, applied once
-  by hand (`{apply_command(platform, '<env>')}`); Argo CD never syncs it.
+  by hand (`{apply_command(platform, "<env>")}`); Argo CD never syncs it.
 - `<env>/bootstrap.yaml`: the AppProjects `platform-<env>`, `berth-<env>-tenants` and
   `berth-<env>-policies`, the policies' Application and the root Application `berth-<env>`.
   Applied once by hand. The root reads `bootstrap.yaml` and `shards.yaml` of `<env>/` as a

@@ -21,10 +21,10 @@ from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render import admission, tenant_net
-from generator.render.argocd_cm import argocd_cm_patch
 from generator.render import app as app_objects
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
+from generator.render.argocd_cm import argocd_cm_patch
 from generator.render.readme import environments_readme
 from generator.repo import layout
 from generator.repo.fingerprint import generator_fingerprint
