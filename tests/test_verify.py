@@ -48,6 +48,25 @@ def found(problems: list[dict[str, object]]) -> set[tuple[object, ...]]:
     return {(p["file"], p["line"], p["field"], p["message"]) for p in problems}
 
 
+# What the example's tree needs in its clusters (docs/prerequisites.md), as verify reports it.
+EXAMPLE_NEEDS = """\
+berth: needs in the cluster: Kubernetes 1.30 or later: Pod Security admission; ValidatingAdmissionPolicy; in-place Pod resize, 1.33 or later (VPA updateMode InPlaceOrRecreate) in dev
+berth: needs in the cluster: Argo CD: AppProject; Application; the Application health check in argocd-cm (environments/<env>/argocd-cm.patch.yaml)
+berth: needs in the cluster: a network plugin that enforces NetworkPolicy: NetworkPolicy
+berth: needs in the cluster: an ingress controller: IngressClass nginx
+berth: needs in the cluster: cert-manager: ClusterIssuer letsencrypt
+berth: needs in the cluster: external-dns: Ingress hosts (external-dns.alpha.kubernetes.io/hostname)
+berth: needs in the cluster: External Secrets Operator: ClusterSecretStore aws-parameter-store
+berth: needs in the cluster: CloudNativePG: Cluster; ScheduledBackup
+berth: needs in the cluster: CSI volume snapshots: a default VolumeSnapshotClass
+berth: needs in the cluster: Velero: Schedules in namespace velero; a default BackupStorageLocation; volume snapshots
+berth: needs in the cluster: Prometheus Operator: PrometheusRule; ServiceMonitor
+berth: needs in the cluster: metrics-server: HorizontalPodAutoscaler on CPU or memory in prod
+berth: needs in the cluster: Vertical Pod Autoscaler: recommender (updateMode Off); recommender, updater and admission controller (updateMode InPlaceOrRecreate) in dev
+berth: needs in the cluster: Grafana's dashboard sidecar: ConfigMaps labelled grafana_dashboard
+"""
+
+
 def test_the_example_verifies_clean_in_every_environment() -> None:
     code, out, err = berth(REPO, "verify")
     assert (code, err) == (0, ""), out
@@ -55,8 +74,30 @@ def test_the_example_verifies_clean_in_every_environment() -> None:
     assert out.endswith(
         " objects: valid against their schemas (Kubernetes 1.34), each in its destination"
         " namespace and allowed by its project; runtime flows allowed and denied as the requests"
-        " say (2 cluster(s), 3 network-config-analyzer run(s))\n"
+        " say (2 cluster(s), 3 network-config-analyzer run(s))\n" + EXAMPLE_NEEDS
     )
+
+
+def test_the_report_names_only_what_the_verified_environments_need(example: Path) -> None:
+    # staging: no app autoscales (no metrics-server) or lets the VPA resize in place.
+    code, out, err = berth(example, "verify", "--env", "staging", "--format", "json")
+    assert (code, err) == (0, "")
+    needs = {c["component"]: c["needs"] for c in json.loads(out)["needs"]}
+    assert "metrics-server" not in needs
+    assert needs["vpa"] == [{"what": "recommender (updateMode Off)", "environments": ["staging"]}]
+    assert {n["what"] for n in needs["kubernetes"]} == {
+        "Pod Security admission",
+        "ValidatingAdmissionPolicy",
+    }
+    assert [n["what"] for n in needs["csi-snapshots"]] == ["a default VolumeSnapshotClass"]
+    # Without the one database, nothing needs CloudNativePG or CSI snapshots.
+    edit(example / "tenants/payments/apps/api.yaml", "  database: {engine: postgres, size: small}", "")  # fmt: skip
+    assert berth(example, "render")[0] == 0
+    code, out, err = berth(example, "verify", "--env", "staging", "--format", "json")
+    assert (code, err) == (0, "")
+    needs = {c["component"]: c["needs"] for c in json.loads(out)["needs"]}
+    assert "cloudnative-pg" not in needs and "csi-snapshots" not in needs
+    assert "vpa" in needs
 
 
 def test_without_tools_it_names_the_install_script(

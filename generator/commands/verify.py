@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from generator.hosts import ci
 from generator.load import RequestCache
@@ -21,7 +22,7 @@ from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
 from generator.repo.selection import Selection
 from generator.validate.check import check as check_requests
-from generator.verify import Schemas, find_tools, verify
+from generator.verify import Schemas, Summary, find_tools, verify
 from generator.verify.cache import BuildCache
 from generator.verify.cache_key import Unkeyable
 from generator.verify.changed import scope as change_scope
@@ -184,8 +185,32 @@ def run(
         if summary.skipped:
             line += f"; {summary.skipped} unchanged Applications not followed"
         line += f"; {flows.summary}\n"
-    _report(problems, fmt, output, out, line, environ)
+    _report(problems, fmt, output, out, line, environ, _Needs(summary, selected))
     return 1 if problems else 0
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """What the built tree needs in the cluster (generator/verify/prerequisites.py), as each
+    report format shows it."""
+
+    summary: Summary
+    envs: list[str]
+
+    def text(self) -> str:
+        lines = self.summary.needs.lines(self.envs)
+        if lines and self.summary.skipped:
+            lines.append(
+                "berth: needs in the cluster: read from the Applications this run followed"
+                f" ({self.summary.skipped} unchanged ones not read)"
+            )
+        return "".join(f"{line}\n" for line in lines)
+
+    def json(self) -> dict[str, Any]:
+        return {"needs": self.summary.needs.as_json(self.envs)}
+
+    def markdown(self) -> str:
+        return self.summary.needs.markdown(self.envs)
 
 
 def _report(
@@ -195,18 +220,28 @@ def _report(
     out: TextIO,
     summary: str | None,
     environ: Mapping[str, str],
+    needs: _Needs | None = None,
 ) -> None:
     """The report in `fmt` to FILE or stdout; with FILE, stdout still gets the text version
-    (workflow annotations under GitHub Actions, so one run serves the comment and the log)."""
-    text = format_problems(problems, "text") + (summary or "")
+    (workflow annotations under GitHub Actions, so one run serves the comment and the log).
+    `needs`: what the tree needs in the cluster, once the tree was followed."""
+    after = (summary or "") + (needs.text() if needs else "")
+    text = format_problems(problems, "text") + after
+    if fmt == "json":
+        formatted = format_problems(problems, fmt, extra=needs.json() if needs else None)
+    elif fmt == "markdown":
+        formatted = format_problems(problems, fmt, title=TITLE) + (
+            needs.markdown() if needs else ""
+        )
+    else:
+        formatted = format_problems(problems, fmt, title=TITLE)
     if output:
-        report = text if fmt == "text" else format_problems(problems, fmt, title=TITLE)
-        write_atomic(output, report)
+        write_atomic(output, text if fmt == "text" else formatted)
         if ci.default_format(environ) == "github":
-            out.write(format_problems(problems, "github") + (summary or ""))
+            out.write(format_problems(problems, "github") + after)
         else:
             out.write(text)
     elif fmt == "text":
         out.write(text)
     else:
-        out.write(format_problems(problems, fmt, title=TITLE))
+        out.write(formatted)

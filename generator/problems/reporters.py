@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from generator.problems import Problem
 from generator.problems.code_spans import code
@@ -16,7 +16,14 @@ FORMATS: tuple[Format, ...] = ("text", "json", "github", "markdown")
 MARKDOWN_MAX_ITEMS = 200
 
 
-def format_problems(problems: Sequence[Problem], fmt: Format, *, title: str = "berth") -> str:
+def format_problems(
+    problems: Sequence[Problem],
+    fmt: Format,
+    *,
+    title: str = "berth",
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """`extra`: more top-level keys of the JSON report (a command's findings besides problems)."""
     if fmt == "markdown":
         return format_problems_markdown(problems, title)
     if fmt == "json":
@@ -35,6 +42,7 @@ def format_problems(problems: Sequence[Problem], fmt: Format, *, title: str = "b
                         }
                         for p in problems
                     ],
+                    **(extra or {}),
                 },
                 indent=2,
             )

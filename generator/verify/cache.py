@@ -6,7 +6,7 @@ bytes), the AppProject it is held to, its role, the platform settings the checks
 schemas (`kubernetesVersion`, the platform's CRD folders, the libraries) and Berth's own code.
 An entry holds what the walk keeps of a finished build: its problems (a failing verdict stays
 failing), its Argo CD objects for the next level and the cross-build checks, the namespaces it
-creates, and how many objects it had. So a hit replaces the build and its checks, and an entry
+creates, how many objects it had, and what they need in the cluster. So a hit replaces the build and its checks, and an entry
 can only be stale if its key is: no modification times, no invalidation.
 
 What is not cached: a build whose tool failed or which reported a build error (a timeout, a
@@ -45,6 +45,7 @@ from generator.verify.cache_key import (
 )
 from generator.verify.folders import Folders
 from generator.verify.kube_schema import Schemas
+from generator.verify.prerequisites import Need
 from generator.verify.project import role_of
 from generator.verify.sources import Build, BuildError, Located, Tools, source_type
 
@@ -72,6 +73,8 @@ class Entry:
     # What the runtime flows read of the build (runtime.network_view): a reused build feeds
     # them as a built one does.
     network: tuple[dict[str, Any], ...]
+    # What the build's objects need in the cluster (prerequisites.build_needs).
+    needs: tuple[Need, ...] = ()
 
 
 @dataclass
@@ -112,6 +115,7 @@ def _encode(key: str, entry: Entry) -> bytes | None:
         "objects": entry.objects,
         "may_empty": entry.may_empty,
         "network": list(entry.network),
+        "needs": [list(need) for need in entry.needs],
     }
     sealed = _sealed(payload)
     # JSON turns a non-string key or a tuple into something else: keep only what comes back.
@@ -141,6 +145,7 @@ def _decode(key: str, raw: bytes) -> Entry | None:
             return None
         if not all(isinstance(obj, dict) for obj in network):
             return None
+        needs = tuple((str(component), str(what)) for component, what in data["needs"])
         return Entry(
             problems,
             argocd,
@@ -148,6 +153,7 @@ def _decode(key: str, raw: bytes) -> Entry | None:
             int(data["objects"]),
             may_empty,
             tuple(network),
+            needs,
         )
     except (ValueError, TypeError, KeyError):
         return None
@@ -222,13 +228,22 @@ class BuildCache:
         namespaces: frozenset[str],
         may_empty: bool | None,
         network: Sequence[dict[str, Any]],
+        needs: Sequence[Need] = (),
     ) -> None:
         """Record a checked build: its problems (all `finish` found) and what it kept."""
         if built.errors:
             self.uncached("build failed")
             return
         count = len(built.objects)
-        entry = Entry(tuple(problems), tuple(argocd), namespaces, count, may_empty, tuple(network))
+        entry = Entry(
+            tuple(problems),
+            tuple(argocd),
+            namespaces,
+            count,
+            may_empty,
+            tuple(network),
+            tuple(needs),
+        )
         self.put(key, entry)
 
     def key(

@@ -33,6 +33,7 @@ from generator.verify.checks import application_problems, located_problem
 from generator.verify.focus import Focus, Fresh, app_focus
 from generator.verify.folders import Folders
 from generator.verify.kube_schema import Schemas
+from generator.verify.prerequisites import Needs, build_needs
 from generator.verify.runtime import Network, network_view
 from generator.verify.sources import (
     Build,
@@ -51,6 +52,7 @@ class Summary:
     applications: int = 0
     objects: int = 0
     skipped: int = 0  # not built: none of their files changed
+    needs: Needs = field(default_factory=Needs)  # what the built objects need in the cluster
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class _Walk:
             self.problems += [Problem(f, n, 1, w, m) for f, n, w, m in built.errors]
             return []
         self.summary.environments += 1
+        self.summary.needs.add(env, build_needs(at.obj for at in built.objects))
         # With a scope, the root's objects are fresh where their file changed: an unchanged
         # shard Application is not followed, only the tenants' files that changed are.
         scope = self.scope
@@ -215,8 +218,10 @@ class _Walk:
         )
         self.may_empty[(job.env, job.name)] = may_empty
         argocd = _argocd_objects(built.objects)
+        needs = build_needs(at.obj for at in built.objects)
+        self.summary.needs.add(job.env, needs)
         if self.cache is not None and id(job) in self.keys:
-            kept = (self.problems[first:], argocd, namespaces, may_empty, view)
+            kept = (self.problems[first:], argocd, namespaces, may_empty, view, needs)
             self.cache.record(self.keys.pop(id(job)), built, *kept)
         return _Done(job, argocd, fresh, complete and not root_app)
 
@@ -242,6 +247,7 @@ class _Walk:
         self.may_empty[(job.env, job.name)] = entry.may_empty
         if self.network is not None:
             self.network.add_view(job.env, entry.network)
+        self.summary.needs.add(job.env, entry.needs)
         return _Done(job, list(entry.argocd), None, True)
 
 
