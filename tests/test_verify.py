@@ -52,8 +52,8 @@ def found(problems: list[dict[str, object]]) -> set[tuple[object, ...]]:
 EXAMPLE_NEEDS = """\
 berth: needs in the cluster: Kubernetes 1.30 or later: Pod Security admission; ValidatingAdmissionPolicy; in-place Pod resize, 1.33 or later (VPA updateMode InPlaceOrRecreate) in dev
 berth: needs in the cluster: Argo CD: AppProject; Application; the Application health check in argocd-cm (environments/<env>/argocd-cm.patch.yaml)
-berth: needs in the cluster: a network plugin that enforces NetworkPolicy: NetworkPolicy
-berth: needs in the cluster: an ingress controller: IngressClass nginx
+berth: needs in the cluster: A network plugin that enforces NetworkPolicy: NetworkPolicy
+berth: needs in the cluster: An ingress controller: IngressClass nginx
 berth: needs in the cluster: cert-manager: ClusterIssuer letsencrypt
 berth: needs in the cluster: external-dns: Ingress hosts (external-dns.alpha.kubernetes.io/hostname)
 berth: needs in the cluster: External Secrets Operator: ClusterSecretStore aws-parameter-store

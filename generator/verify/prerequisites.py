@@ -22,9 +22,9 @@ PAGE = "docs/prerequisites.md"
 COMPONENTS: dict[str, str] = {
     "kubernetes": "Kubernetes 1.30 or later",
     "argo-cd": "Argo CD",
-    "network-policy": "a network plugin that enforces NetworkPolicy",
-    "ingress-controller": "an ingress controller",
-    "gateway-api": "a Gateway API implementation",
+    "network-policy": "A network plugin that enforces NetworkPolicy",
+    "ingress-controller": "An ingress controller",
+    "gateway-api": "A Gateway API implementation",
     "cert-manager": "cert-manager",
     "external-dns": "external-dns",
     "external-secrets": "External Secrets Operator",
