@@ -337,8 +337,12 @@ def test_every_output_format(example: Path, tmp_path: Path) -> None:
     assert (
         f"- `{API_VALUES}:1:1` `Deployment/api.spec.revisionHistoryLimt`: `unknown field`" in text
     )
+    # What the tree needs in the cluster follows the problems, one component a bullet.
+    assert "`: `unknown field`\n\n#### Needs in the cluster (`docs/prerequisites.md`)\n\n" in text
+    assert "\n- **cert-manager**: `ClusterIssuer letsencrypt`\n" in text
     # The text report still goes to stdout for the job log.
     assert f"{API_VALUES}:1:1: Deployment/api.spec.revisionHistoryLimt: unknown field" in out
+    assert "berth: needs in the cluster: cert-manager: ClusterIssuer letsencrypt\n" in out
     code, out, _ = berth(example, "verify", "--env", "dev", "--format", "github")
     assert code == 1
     assert (

@@ -230,9 +230,10 @@ def _report(
     if fmt == "json":
         formatted = format_problems(problems, fmt, extra=needs.json() if needs else None)
     elif fmt == "markdown":
-        formatted = format_problems(problems, fmt, title=TITLE) + (
-            needs.markdown() if needs else ""
-        )
+        formatted = format_problems(problems, fmt, title=TITLE)
+        listed = needs.markdown() if needs else ""
+        if listed:  # one blank line between, whether the problems' section lists any or not
+            formatted = formatted.rstrip("\n") + "\n\n" + listed
     else:
         formatted = format_problems(problems, fmt, title=TITLE)
     if output:

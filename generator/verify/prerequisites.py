@@ -294,7 +294,7 @@ class Needs:
     def markdown(self, envs: Sequence[str]) -> str:
         if not self.found:
             return ""
-        lines = ["", f"#### Needs in the cluster ({code(PAGE)})", ""]
+        lines = [f"#### Needs in the cluster ({code(PAGE)})", ""]
         for component, uses in self.components(envs):
             shown = [code(what) + _only(where, envs) for what, where in uses]
             lines.append(f"- **{COMPONENTS[component]}**: {'; '.join(shown)}")
