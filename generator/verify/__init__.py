@@ -3,7 +3,8 @@
 Three parts: `sources` runs the tools and reads plain directories as Argo CD's repo server
 would; `project` holds Applications and their objects to their AppProjects (pure);
 `kube_schema` and `crd_schema` validate every object against the Kubernetes and CRD schemas.
-`follow` walks the tree level by level and turns all of it into Problems.
+`follow` walks the tree level by level and turns all of it into Problems, and gathers what the
+built objects need in the cluster (`prerequisites`).
 """
 
 from __future__ import annotations
