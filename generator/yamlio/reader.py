@@ -48,6 +48,9 @@ class Document:
     data: dict[str, Any]
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # The source text of each plain scalar YAML did not read as a string (`2.10` is the float
+    # 2.1): a hint to quote it must echo what the user wrote, not Python's repr of the number.
+    texts: dict[Path_, str] = field(default_factory=dict)
     # An unchanged file that was valid last time (see generator/load/__init__.py `RequestCache`)
     # arrives as the JSON of its model; the YAML is parsed only if a problem needs a line and
     # column.
@@ -60,6 +63,7 @@ class Document:
             real = self.reload()
             self.reload = None
             self.data, self.values, self.keys = real.data, real.values, real.keys
+            self.texts = real.texts
         return self
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
@@ -259,7 +263,10 @@ class _Builder:
         if self.spans is not None:
             self.spans.values[path] = _span(ev.start_mark, ev.end_mark, ev.style or "")
         if not ev.style and ev.implicit[0] and ev.tag is None:
-            return resolve_plain(ev.value)
+            value = resolve_plain(ev.value)
+            if not isinstance(value, str):
+                self.doc.texts[path] = ev.value
+            return value
         return ev.value
 
     def _sequence(self, ev: yaml.SequenceStartEvent, path: Path_, depth: int) -> list[Any]:
