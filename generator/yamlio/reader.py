@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from generator.problems import Problem
+from generator.yamlio.slips import encoding_problem, reader_message, syntax_message
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 24
@@ -134,6 +135,9 @@ def load_request(path: str, display: str | None = None) -> Document:
 def parse_request(raw: bytes, display: str) -> Document:
     if len(raw) > MAX_FILE_BYTES:
         raise LoadError(Problem(display, 1, 1, "", f"is larger than {MAX_FILE_BYTES} bytes"))
+    encoding = encoding_problem(raw, display)
+    if encoding is not None:
+        raise LoadError(encoding)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -175,6 +179,9 @@ def parse_with_spans(raw: bytes, display: str) -> tuple[Document, Spans]:
     spans = Spans()
     if len(raw) > MAX_FILE_BYTES:
         raise LoadError(Problem(display, 1, 1, "", f"is larger than {MAX_FILE_BYTES} bytes"))
+    encoding = encoding_problem(raw, display)
+    if encoding is not None:
+        raise LoadError(encoding)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -204,17 +211,11 @@ class _Builder:
         try:
             events = list(yaml.parse(text, Loader=yaml.CSafeLoader))
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            message = f"YAML syntax error: {exc.problem or exc}"
-            if exc.context and exc.context_mark is not None:
-                start = exc.context_mark
-                message += (
-                    f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
-                )
+            line, col, message = syntax_message(text, exc)
             raise LoadError(Problem(self.display, line, col, "", message)) from None
         except yaml.YAMLError as exc:  # reader errors: control characters and the like
-            raise LoadError(Problem(self.display, 1, 1, "", f"YAML error: {exc}")) from None
+            line, col, message = reader_message(text, exc)
+            raise LoadError(Problem(self.display, line, col, "", message)) from None
 
         docs = [i for i, ev in enumerate(events) if isinstance(ev, yaml.DocumentStartEvent)]
         if not docs:
