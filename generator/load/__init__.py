@@ -241,7 +241,9 @@ def _foreign_entries(view: RepoView, tenant: str) -> list[Problem]:
             problems.append(Problem(display, 1, 1, "", f"is a folder; {allowed}"))
         elif name == _yml_twin(layout.TENANT_FILE):
             said = f"Berth reads {layout.TENANT_FILE}, never {name}; merge this file into"
-            problems.append(Problem(display, 1, 1, "", f"{said} {layout.TENANT_FILE} and delete it"))
+            problems.append(
+                Problem(display, 1, 1, "", f"{said} {layout.TENANT_FILE} and delete it")
+            )
         elif _argocd_shaped(view, display):
             problems.append(
                 Problem(

@@ -20,7 +20,11 @@ def encoding_problem(raw: bytes, display: str) -> Problem | None:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         width = "UTF-32" if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) else "UTF-16"
         return Problem(
-            display, 1, 1, "", f"is {width} text (it starts with a byte order mark); {_SAVE_AS_UTF8}"
+            display,
+            1,
+            1,
+            "",
+            f"is {width} text (it starts with a byte order mark); {_SAVE_AS_UTF8}",
         )
     head = raw[:200]
     if len(head) >= 4 and b"\x00" in head:
