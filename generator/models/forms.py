@@ -95,8 +95,8 @@ TENANT_FORM = IssueForm(
             "Owners",
             "input",
             required=True,
-            help="Git hosting usernames, separated by commas (at most {maxItems}). They become"
-            " CODEOWNERS of the tenant folder and approve its changes.",
+            help="Git hosting usernames or teams (org/team), separated by commas (at most"
+            " {maxItems}). They become CODEOWNERS of the tenant folder and approve its changes.",
             placeholder="alice, bob",
             source="spec.owners",
         ),

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from generator.load.blueprints import Blueprint
 from generator.models.application import MAX_APP_NAME, Application
-from generator.models.common import DNS_LABEL, GIT_USER, LABEL_VALUE, MAX_TENANT_NAME
+from generator.models.common import DNS_LABEL, LABEL_VALUE, MAX_TENANT_NAME, OWNER
 from generator.models.forms import FormField, FormKind, IssueForm
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
@@ -38,7 +38,7 @@ EXTRA: dict[tuple[FormKind, str], dict[str, Any]] = {
     },
     ("app", "metadata.name"): {"maxLength": MAX_APP_NAME, "pattern": f"^{_APP_NAME}$"},
     ("tenant", "spec.costCenter"): {"maxLength": 63, "pattern": f"^{LABEL_VALUE.pattern}$"},
-    ("tenant", "spec.owners"): {"items": {"type": "string", "pattern": f"^{GIT_USER.pattern}$"}},
+    ("tenant", "spec.owners"): {"items": {"type": "string", "pattern": f"^(?:{OWNER.pattern})$"}},
 }
 _KEEP = (
     "type", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
