@@ -21,15 +21,19 @@ from generator.yamlio.reader import Document, Path_, dotted
 M = TypeVar("M", bound=BaseModel)
 
 
-def validate_model(model: type[M], doc: Document) -> tuple[M | None, list[Problem]]:
+def validate_model(
+    model: type[M], doc: Document, context: dict[str, Any] | None = None
+) -> tuple[M | None, list[Problem]]:
+    """`context`: pydantic's validation context, the platform's examples for the messages
+    (models/examples.py)."""
     if doc.model_json is not None:
         try:
-            return model.model_validate_json(doc.model_json), []
+            return model.model_validate_json(doc.model_json, context=context), []
         except ValidationError:
             pass  # the model changed since it was cached: validate the YAML itself
     doc.materialize()
     try:
-        return model.model_validate(doc.data), []
+        return model.model_validate(doc.data, context=context), []
     except ValidationError as exc:
         problems = [_problem(model, doc, err) for err in exc.errors(include_url=False)]
         return None, sorted(set(problems))

@@ -106,7 +106,7 @@ TENANT_FORM = IssueForm(
             "input",
             required=True,
             help="The identity-provider group that gets access to your namespaces.",
-            placeholder="acme/payments",
+            placeholder="{platform}/payments",
             source="spec.group",
         ),
         FormField(
@@ -192,7 +192,7 @@ APP_FORM = IssueForm(
             required=True,
             help="The image repository without a tag, from one of the platform's registries"
             " ({registries}).",
-            placeholder="ghcr.io/acme/payments-api",
+            placeholder="{registry}payments-api",
             source="spec.image",
         ),
         FormField(

@@ -122,6 +122,12 @@ def help_text(kind: FormKind, field: FormField, context: Mapping[str, str]) -> s
     return _NAME.sub(lambda m: values.get(m.group(1), m.group(0)), field.help)
 
 
+def placeholder(field: FormField, context: Mapping[str, str]) -> str:
+    """The field's example with `{registry}`, `{platform}` and such filled from `context`: a
+    form in another company's repository shows its registry, not the example company's."""
+    return _NAME.sub(lambda m: context.get(m.group(1), m.group(0)), field.placeholder)
+
+
 def _plain(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -137,6 +143,8 @@ def help_context(platform: Platform, blueprints: Mapping[str, Blueprint]) -> dic
         )
         + ".",
         "registries": ", ".join(platform.spec.registries),
+        "registry": platform.spec.registries[0],
+        "platform": platform.metadata.name,
         "domain": first.domain,
         "environment": first.name,
     }
