@@ -206,9 +206,17 @@ def _release_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     _proposal_options(promote)
 
-    status = sub.add_parser("status", help="the image each app runs in each environment")
+    status = sub.add_parser(
+        "status", help="the image each app is set to run in each environment (Git's desired state)"
+    )
     status.add_argument("tenant", nargs="?", metavar="TENANT")
     status.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    status.add_argument(
+        "--live",
+        metavar="FILE",
+        help="an exported `argocd app list -o json`: show each Application's live sync and"
+        " health next to what Git says",
+    )
 
 
 def _proposal_options(parser: argparse.ArgumentParser) -> None:
@@ -353,7 +361,7 @@ def _release(
         )
     from generator.commands import status
 
-    return status.run(args.root, tenant=args.tenant, fmt=args.format, out=out)
+    return status.run(args.root, tenant=args.tenant, fmt=args.format, out=out, live=args.live)
 
 
 def main(

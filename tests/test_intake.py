@@ -277,8 +277,9 @@ def test_problems_are_commented_in_the_words_of_the_cli(
     assert "invalid; commented" in out
     [comment] = [c["body"] for c in github.comments_on(1) if INTAKE in c["body"]]
     assert (
-        "- `tenants/billing/tenant.yaml:12:5` `spec.owners[1]`: `'bad_user!' is not a Git"
-        " hosting username (ASCII letters, digits and single '-', at most 39; no leading '@')`\n"
+        "- `tenants/billing/tenant.yaml:12:5` `spec.owners[1]`: `'bad_user!' is neither a Git"
+        " hosting username (ASCII letters, digits and single '-', at most 39) nor a team"
+        " (org/team)`\n"
     ) in comment
     # Nothing was proposed.
     assert github.calls("POST") == [("POST", f"{GH}/issues/1/comments")]

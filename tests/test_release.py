@@ -240,6 +240,7 @@ def test_status_in_three_formats(app_checkout: Path) -> None:
     code, text, _ = berth(app_checkout, "status")
     assert code == 0
     assert text == (
+        "Desired state in Git (what Argo CD is told to run; --live FILE adds what it reports)\n"
         "APP           DEV    STAGING  PROD\n"
         "payments/api  1.4.0  1.4.0    1.3.2 *\n"
         "* differs from the environment before it: `berth promote` moves it\n"

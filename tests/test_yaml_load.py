@@ -84,7 +84,49 @@ def test_non_utf8_is_refused_with_position() -> None:
 
 
 def test_control_characters_are_refused() -> None:
-    assert "YAML" in error("a: \x07\n")
+    assert error("a: \x07\n") == (
+        "t.yaml:1:4: holds the control character U+0007; a request is plain UTF-8 text: remove it"
+    )
+
+
+def test_control_character_column_counts_characters_not_bytes() -> None:
+    # libyaml reports the byte offset; the column must count the characters before it.
+    assert error("a: \u00e9\u00e9\x01\n").startswith("t.yaml:1:6: ")
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ("a: 1\n".encode("utf-16-le"), "is UTF-16 text without a byte order mark"),
+        ("a: 1\n".encode("utf-16-be"), "is UTF-16 text without a byte order mark"),
+        ("a: 1\n".encode("utf-16"), "is UTF-16 text (it starts with a byte order mark)"),
+        ("a: 1\n".encode("utf-32"), "is UTF-32 text (it starts with a byte order mark)"),
+    ],
+)
+def test_utf16_is_named_on_one_line(raw: bytes, said: str) -> None:
+    message = error(raw)
+    assert message.startswith(f"t.yaml:1:1: {said}")
+    assert "; save the file as UTF-8" in message
+    assert "\n" not in message
+
+
+def test_a_nul_in_utf8_text_is_not_taken_for_utf16() -> None:
+    assert "control character U+0000" in error(b"apiVersion: v1\nkind: T\x00\n")
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_an_unclosed_quote_points_at_where_it_opens(quote: str) -> None:
+    text = f"a: 1\nb: {quote}open\nc: 2\n"
+    assert error(text) == (
+        f"t.yaml:2:4: the string opened with {quote} here is never closed; add the closing"
+        f" {quote} at the end of the value (or remove the opening one)"
+    )
+
+
+def test_a_tab_in_indentation_is_named() -> None:
+    assert error("a:\n\tb: 1\n") == (
+        "t.yaml:2:1: a tab character; YAML indents with spaces only: replace the tab with spaces"
+    )
 
 
 def test_symlinks_and_oversized_files_are_refused(tmp_path: Path) -> None:

@@ -1,4 +1,9 @@
-"""`berth status [TENANT]`: the image each application runs in each environment.
+"""`berth status [TENANT] [--live FILE]`: the image each application is set to run in each
+environment, as Git says (the desired state Argo CD applies), not what the clusters run.
+
+With `--live FILE` (an exported `argocd app list -o json`, generator/release/live.py) each cell
+also shows what Argo CD reported for that application's Application: its sync status and its
+health, so desired and live stand next to each other.
 
 One row per application, one column per environment of platform.yaml (in its order). A
 value differs from the environment before it (for that application) is marked, in text
@@ -16,8 +21,10 @@ from typing import Literal, TextIO
 
 from generator.models.image import Image, released
 from generator.problems.code_spans import code
+from generator.release.live import Live, read_live
 from generator.release.propose import valid_repo
 from generator.release.target import argument_problem, parse_target
+from generator.repo import layout
 
 StatusFormat = Literal["text", "json", "markdown"]
 
@@ -27,6 +34,7 @@ class Cell:
     env: str
     image: Image | None  # None: the application does not run there
     differs: bool  # from the previous environment the application runs in
+    live: Live | None = None  # what Argo CD reported (with --live), None when not reported
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,17 @@ class AppStatus:
     cells: tuple[Cell, ...]
 
 
-def run(root: str, *, tenant: str | None, fmt: StatusFormat, out: TextIO) -> int:
+@dataclass(frozen=True)
+class Source:
+    """Where the live column comes from: the export's name as given (None: Git only)."""
+
+    live_file: str | None = None
+
+
+def run(
+    root: str, *, tenant: str | None, fmt: StatusFormat, out: TextIO, live: str | None = None
+) -> int:
+    reported = read_live(live) if live is not None else None
     repo = valid_repo(root)
     if tenant is not None:
         parse_target(tenant, app_required=False)
@@ -52,22 +70,33 @@ def run(root: str, *, tenant: str | None, fmt: StatusFormat, out: TextIO) -> int
             for env in envs:
                 image = released(app, env)
                 differs = image is not None and previous is not None and image != previous
-                cells.append(Cell(env, image, differs))
+                seen = None
+                if reported is not None and image is not None:
+                    seen = reported.get(layout.app_application(name, app_name, env))
+                cells.append(Cell(env, image, differs, seen))
                 previous = image or previous
             rows.append(AppStatus(name, app_name, tuple(cells)))
-    out.write(render(rows, envs, fmt))
+    out.write(render(rows, envs, fmt, Source(live)))
     return 0
 
 
-def render(rows: list[AppStatus], envs: list[str], fmt: StatusFormat) -> str:
+def render(
+    rows: list[AppStatus], envs: list[str], fmt: StatusFormat, source: Source = Source()
+) -> str:
     if fmt == "json":
-        return json.dumps({"environments": envs, "apps": [_json(r) for r in rows]}, indent=2) + "\n"
+        data = {
+            "desiredState": "git",
+            "live": source.live_file,
+            "environments": envs,
+            "apps": [_json(r, source) for r in rows],
+        }
+        return json.dumps(data, indent=2) + "\n"
     if fmt == "markdown":
-        return _markdown(rows, envs)
-    return _text(rows, envs)
+        return _markdown(rows, envs, source)
+    return _text(rows, envs, source)
 
 
-def _json(row: AppStatus) -> dict[str, object]:
+def _json(row: AppStatus, source: Source) -> dict[str, object]:
     return {
         "tenant": row.tenant,
         "app": row.app,
@@ -75,20 +104,54 @@ def _json(row: AppStatus) -> dict[str, object]:
             c.env: None
             if c.image is None
             else {"tag": c.image.tag, "digest": c.image.digest, "differs": c.differs}
+            | ({} if source.live_file is None else {"live": _live_json(c.live)})
             for c in row.cells
         },
     }
 
 
-def _cell(cell: Cell) -> str:
-    return "-" if cell.image is None else str(cell.image) + (" *" if cell.differs else "")
+def _live_json(live: Live | None) -> dict[str, object] | None:
+    if live is None:
+        return None
+    return {
+        "sync": live.sync or None,
+        "health": live.health or None,
+        "revision": live.revision or None,
+        "images": list(live.images),
+    }
 
 
-def _text(rows: list[AppStatus], envs: list[str]) -> str:
+NOT_REPORTED = "not in export"
+
+
+def _live_label(cell: Cell, source: Source) -> str:
+    if source.live_file is None or cell.image is None:
+        return ""
+    return f" [{cell.live.label() if cell.live else NOT_REPORTED}]"
+
+
+def _cell(cell: Cell, source: Source) -> str:
+    if cell.image is None:
+        return "-"
+    return str(cell.image) + (" *" if cell.differs else "") + _live_label(cell, source)
+
+
+def _header(source: Source) -> str:
+    if source.live_file is None:
+        return (
+            "Desired state in Git (what Argo CD is told to run; --live FILE adds what it reports)"
+        )
+    return (
+        f"Desired state in Git, with [sync/health] as Argo CD reported them in {source.live_file}"
+    )
+
+
+def _text(rows: list[AppStatus], envs: list[str], source: Source) -> str:
     table = [["APP", *(e.upper() for e in envs)]]
-    table += [[f"{r.tenant}/{r.app}", *(_cell(c) for c in r.cells)] for r in rows]
+    table += [[f"{r.tenant}/{r.app}", *(_cell(c, source) for c in r.cells)] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-    lines = [
+    lines = [_header(source)]
+    lines += [
         "  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in table
     ]
     if not rows:
@@ -98,14 +161,19 @@ def _text(rows: list[AppStatus], envs: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _markdown(rows: list[AppStatus], envs: list[str]) -> str:
-    out = ["## Releases\n\n", f"| App | {' | '.join(code(e) for e in envs)} |\n"]
+def _markdown(rows: list[AppStatus], envs: list[str], source: Source) -> str:
+    said = "Desired state in Git: what Argo CD is told to run, not what the clusters report."
+    if source.live_file is not None:
+        said += f" [sync/health] as Argo CD reported them in {code(source.live_file)}."
+    out = ["## Releases\n\n", f"{said}\n\n"]
+    out.append(f"| App | {' | '.join(code(e) for e in envs)} |\n")
     out.append("|---" * (len(envs) + 1) + "|\n")
     for row in rows:
         cells = [
             "-"
             if c.image is None
             else (f"**{code(str(c.image))}**" if c.differs else code(str(c.image)))
+            + (f" {code(_live_label(c, source).strip())}" if _live_label(c, source) else "")
             for c in row.cells
         ]
         out.append(f"| {code(f'{row.tenant}/{row.app}')} | {' | '.join(cells)} |\n")

@@ -17,16 +17,22 @@ from generator.models.quota import amount
 Table = tuple[Sequence[str], list[list[str]]]
 
 
+RESERVED = "reserved (quota)"
+REQUESTED = "requested (apps)"
+# The two measures, never added: the ResourceQuota caps requests, so the applications'
+# requests lie inside the quota and a sum would count them twice.
+MEASURES = (
+    "Reserved: what the tenants' ResourceQuotas set aside. Requested: what their applications"
+    " request, which lies inside the quota, so the two are never added."
+)
+
+
 def _money(m: Money) -> list[str]:
-    return [
-        amount(m.quota, grouped=True),
-        amount(m.apps, grouped=True),
-        amount(m.quota + m.apps, grouped=True),
-    ]
+    return [amount(m.quota, grouped=True), amount(m.apps, grouped=True)]
 
 
 def _tables(report: Report) -> list[tuple[str, Table]]:
-    cost = ["quota", "apps", "total"]
+    cost = [RESERVED, REQUESTED]
     return [
         (
             "Per tenant and environment",
@@ -36,7 +42,7 @@ def _tables(report: Report) -> list[tuple[str, Table]]:
             ),
         ),
         (
-            "Per tenant, with budget use (quota / monthly budget)",
+            "Per tenant, with budget use (reserved / monthly budget)",
             (
                 ["tenant", "cost center", *cost, "budget", "budget used"],
                 [
@@ -63,8 +69,7 @@ def _tables(report: Report) -> list[tuple[str, Table]]:
 
 
 def text(report: Report) -> str:
-    out = [f"Monthly cost in {report.currency} (quota: what the ResourceQuotas reserve;"
-           " apps: what the applications request)\n"]  # fmt: skip
+    out = [f"Monthly cost in {report.currency}. {MEASURES}\n"]
     for title, (head, rows) in _tables(report):
         widths = [max(len(c) for c in column) for column in zip(head, *rows, strict=True)]
         out.append(f"\n{title}:\n")
@@ -74,17 +79,19 @@ def text(report: Report) -> str:
                 for h, c, w in zip(head, line, widths, strict=True)
             ]
             out.append("  " + "  ".join(cells).rstrip() + "\n")
-    out.append(f"\nTotal: quota {amount(report.total.quota, grouped=True)}, apps"
-               f" {amount(report.total.apps, grouped=True)} {report.currency} a month\n")  # fmt: skip
+    out.append(f"\nAll tenants: {amount(report.total.quota, grouped=True)} {report.currency}"
+               f" a month reserved, of which the applications request"
+               f" {amount(report.total.apps, grouped=True)}\n")  # fmt: skip
     return "".join(out)
 
 
 def markdown(report: Report) -> str:
     out = [
-        f"## Monthly cost\n\nIn {report.currency}. **quota**: what the tenants' ResourceQuotas"
-        " reserve; **apps**: what their applications request (resources x replicas, databases)."
-        f" All tenants: **{amount(report.total.quota, grouped=True)}** quota,"
-        f" **{amount(report.total.apps, grouped=True)}** apps.\n"
+        f"## Monthly cost\n\nIn {report.currency}. **reserved**: what the tenants'"
+        " ResourceQuotas set aside; **requested**: what their applications request (resources"
+        " x replicas, databases), which lies inside the quota, so the two are never added."
+        f" All tenants: **{amount(report.total.quota, grouped=True)}** reserved, of which"
+        f" **{amount(report.total.apps, grouped=True)}** requested.\n"
     ]
     for title, (head, rows) in _tables(report):
         out.append(f"\n### {title}\n\n| {' | '.join(head)} |\n")
@@ -94,19 +101,20 @@ def markdown(report: Report) -> str:
 
 
 def _is_money(column: str) -> bool:
-    return column in ("quota", "apps", "total", "budget", "budget used")
+    return column in (RESERVED, REQUESTED, "budget", "budget used")
 
 
 def csv_text(report: Report) -> str:
-    """One line per tenant and environment, plain amounts (no thousands separators)."""
+    """One line per tenant and environment, plain amounts (no thousands separators); `quota`
+    is reserved, `apps` requested (inside the quota, never added to it)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["tenant", "environment", "cost_center", "currency", "quota", "apps", "total"])
+    writer.writerow(["tenant", "environment", "cost_center", "currency", "quota", "apps"])
     for r in report.rows:
         m = r.money
         writer.writerow(
             [r.tenant, r.environment, r.cost_center, report.currency,
-             amount(m.quota), amount(m.apps), amount(m.quota + m.apps)]
+             amount(m.quota), amount(m.apps)]
         )  # fmt: skip
     return buffer.getvalue()
 

@@ -20,9 +20,15 @@ Amount = Annotated[
 
 
 class Costs(Strict):
-    quota: Amount = Field(description="Monthly cost of the ResourceQuotas.")
-    apps: Amount = Field(description="Monthly cost of what the applications request.")
-    total: Amount = Field(description="quota + apps.")
+    """Two measures, never added: the applications' requests lie inside the quota."""
+
+    quota: Amount = Field(
+        description="Reserved: monthly cost of the ResourceQuotas, what the platform sets aside."
+    )
+    apps: Amount = Field(
+        description="Requested: monthly cost of what the applications request, a part of the"
+        " quota (the ResourceQuota caps requests), so never added to it."
+    )
 
 
 class CostRow(Costs):
@@ -63,4 +69,4 @@ class CostReport(Strict):
     tenants: list[TenantCosts] = Field(description="The rows summed per tenant.")
     costCenters: list[CostCenterCosts] = Field(description="The rows summed per cost center.")
     environments: list[EnvironmentCosts] = Field(description="The rows summed per environment.")
-    total: Costs = Field(description="All rows summed.")
+    total: Costs = Field(description="All rows summed, each measure on its own.")

@@ -1,8 +1,12 @@
 """`berth cost`: what each tenant costs a month, per environment, with totals, in exact cents.
 
-Figures are those of `berth plan` (generator/plan/cost.py): `quota` prices the tenant's
-ResourceQuota, `apps` what its applications request. Each row is rounded to the cent once; every
-total is the sum of the rounded rows, so a report always adds up to the cent.
+Figures are those of `berth plan` (generator/plan/cost.py), two separate measures:
+- `quota`, reserved: the tenant's ResourceQuota priced, what the platform sets aside for it;
+- `apps`, requested: what its applications request, priced the same way.
+The ResourceQuota caps requests, so what the applications request lies *inside* the quota:
+the two are never added (a quota + apps "total" counts the requested part twice). Every total
+sums one measure over rows. Each row is rounded to the cent once; every total is the sum of
+the rounded rows, so a report always adds up to the cent.
 """
 
 from __future__ import annotations
@@ -112,7 +116,7 @@ def as_json(report: Report) -> dict[str, object]:
     """The stable JSON shape, documented by schemas/cost-report.schema.json."""
 
     def money(m: Money) -> dict[str, str]:
-        return {"quota": amount(m.quota), "apps": amount(m.apps), "total": amount(m.quota + m.apps)}
+        return {"quota": amount(m.quota), "apps": amount(m.apps)}
 
     return {
         "apiVersion": API_VERSION,

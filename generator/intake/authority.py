@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 
 from generator.intake.event import IssueEvent
+from generator.models.common import is_team
 from generator.problems.code_spans import code
 from generator.repo import layout
 from generator.yamlio.reader import LoadError, load_request
@@ -37,12 +38,20 @@ def refusal(root: str, event: IssueEvent, tenant: str) -> str | None:
         return None
     who = ", ".join(code(p) for p in outsiders)
     listed = ", ".join(code(o) for o in owners) or "none"
-    return (
+    teams = [code(o) for o in owners if is_team(o)]
+    said = (
         f"Tenant {code(tenant)} exists, and requests to change it through an issue must come from"
         f" one of its owners ({listed}) or a platform maintainer; this issue was opened or"
         f" changed by {who}. Ask an owner to file it, or open a pull request: the tenant's"
         " owners review it."
     )
+    if teams:
+        # Fail closed: the workflow's token cannot read a team's members.
+        said += (
+            f" Members of {', '.join(teams)} count only when listed by name: Berth cannot read"
+            " a team's members, while a pull request gets the team's code-owner review."
+        )
+    return said
 
 
 def _names(root: str, path: str, field: str) -> list[str] | None:

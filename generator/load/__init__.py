@@ -202,6 +202,9 @@ def _without_tenant_file(view: RepoView, tenant: str, others: list[str]) -> list
     close = difflib.get_close_matches(tenant, others, n=1)
     if close:
         message += f" (did you mean {layout.apps_dir(close[0])}/?)"
+    spelt = _yml_twin(layout.TENANT_FILE)
+    if view.kind(f"{layout.TENANTS_DIR}/{tenant}/{spelt}") == "file":
+        return [_misnamed(f"{layout.TENANTS_DIR}/{tenant}/{spelt}", layout.TENANT_FILE)]
     folder = layout.apps_dir(tenant)
     names = view.names(folder)
     apps = [n for n in names if n.endswith(layout.APP_SUFFIX) and not n.startswith(".")]
@@ -236,6 +239,11 @@ def _foreign_entries(view: RepoView, tenant: str) -> list[Problem]:
             continue
         elif kind == "dir":
             problems.append(Problem(display, 1, 1, "", f"is a folder; {allowed}"))
+        elif name == _yml_twin(layout.TENANT_FILE):
+            said = f"Berth reads {layout.TENANT_FILE}, never {name}; merge this file into"
+            problems.append(
+                Problem(display, 1, 1, "", f"{said} {layout.TENANT_FILE} and delete it")
+            )
         elif _argocd_shaped(view, display):
             problems.append(
                 Problem(
@@ -250,6 +258,24 @@ def _foreign_entries(view: RepoView, tenant: str) -> list[Problem]:
         else:
             problems.append(Problem(display, 1, 1, "", f"is not a request; {allowed}"))
     return problems
+
+
+_YML = ".yml"
+
+
+def _yml_twin(name: str) -> str:
+    """`tenant.yaml` as editors and habits from other tools often spell it: `tenant.yml`."""
+    return name.removesuffix(".yaml") + _YML
+
+
+def _misnamed(display: str, wanted: str) -> Problem:
+    return Problem(
+        display,
+        1,
+        1,
+        "",
+        f"Berth reads requests from files ending in .yaml only; rename this file to {wanted}",
+    )
 
 
 def _argocd_shaped(view: RepoView, path: str) -> bool:
@@ -276,6 +302,9 @@ def _load_apps(
         display = f"{folder}/{name}"
         entry = view.kind(display)
         if name.lower() in READMES and entry != "link":
+            continue
+        if entry == "file" and name.endswith(_YML) and not name.startswith("."):
+            problems.append(_misnamed(display, name.removesuffix(_YML) + layout.APP_SUFFIX))
             continue
         if entry == "dir" or not name.endswith(layout.APP_SUFFIX):
             problems.append(

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from generator.models.common import (
     API_VERSION,
@@ -22,6 +22,7 @@ from generator.models.common import (
     DnsLabel,
     Strict,
 )
+from generator.models.examples import example
 from generator.models.operations import Slo, Vpa
 from generator.models.quantity import parse_quantity
 
@@ -64,9 +65,11 @@ DATABASE_SIZES: dict[str, DatabaseSize] = {
 
 
 def _check(pattern: re.Pattern[str], message: str) -> Any:
-    def check(value: str) -> str:
+    """`message` may quote the platform's example host as `{host}` (models/examples.py)."""
+
+    def check(value: str, info: ValidationInfo) -> str:
         if not pattern.fullmatch(value):
-            raise ValueError(message.format(value=value))
+            raise ValueError(message.format(value=value, host=example(info, "host")))
         return value
 
     return AfterValidator(check)
@@ -96,7 +99,7 @@ AppName = Annotated[
 ]
 
 
-def _image(value: str) -> str:
+def _image(value: str, info: ValidationInfo) -> str:
     last = value.rsplit("/", 1)[-1]
     if "@" in value:
         raise ValueError(
@@ -111,7 +114,7 @@ def _image(value: str) -> str:
     if len(value) > 255 or not _REPOSITORY.fullmatch(value):
         raise ValueError(
             f"{value!r} is not an image repository: lowercase registry host and path, such as"
-            " ghcr.io/acme/payments-api, at most 255 characters"
+            f" {example(info, 'image')}, at most 255 characters"
         )
     return value
 
@@ -249,7 +252,7 @@ class AppEnvironment(Strict):
         Annotated[
             str,
             Field(max_length=253),
-            _check(HOST, "{value!r} is not a lowercase DNS host name such as api.acme.example"),
+            _check(HOST, "{value!r} is not a lowercase DNS host name such as {host}"),
         ]
         | None
     ) = Field(
@@ -282,7 +285,7 @@ class ApplicationSpec(Strict):
     image: Annotated[str, AfterValidator(_image)] = Field(
         description="Image repository without tag or digest, under one of the platform's"
         " registries (platform.yaml spec.registries).",
-        examples=["ghcr.io/acme/payments-api"],
+        examples=["registry.example.com/team/payments-api"],
     )
     port: int | None = Field(
         default=None,

@@ -16,6 +16,11 @@ API_VERSION = "berth.dev/v1alpha1"
 DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
 LABEL_VALUE = re.compile(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 GIT_USER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+# A team as CODEOWNERS names it, without the '@': `org/team` (GitHub), `group/subgroup/team`
+# (GitLab). At most 63 characters, single separators, so its Backstage Group name
+# (portal/catalog.py, '/' -> '.') is a valid entity name.
+GIT_TEAM = re.compile(rf"(?=.{{3,63}}$){GIT_USER.pattern}(?:/[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*)+")
+OWNER = re.compile(rf"{GIT_TEAM.pattern}|{GIT_USER.pattern}")
 
 MAX_TENANT_NAME = 30
 
@@ -76,6 +81,35 @@ def _git_user(value: str) -> str:
 
 
 GitUser = Annotated[str, AfterValidator(_git_user)]
+
+
+def is_team(owner: str) -> bool:
+    """`org/team`: a team of the Git host, whose members Berth cannot list (no team API)."""
+    return "/" in owner
+
+
+def _owner(value: str) -> str:
+    if value.startswith("@"):
+        raise ValueError(
+            f"{value!r}: write it without the leading '@' ({value[1:]!r}); Berth adds it in"
+            " CODEOWNERS"
+        )
+    if is_team(value):
+        if not GIT_TEAM.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a team as CODEOWNERS names it: org/team (or group/subgroup/"
+                "team on GitLab) of letters and digits with single '.', '_' or '-' between them,"
+                " at most 63 characters, without the '@'"
+            )
+    elif not GIT_USER.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is neither a Git hosting username (ASCII letters, digits and single '-',"
+            " at most 39) nor a team (org/team)"
+        )
+    return value
+
+
+Owner = Annotated[str, AfterValidator(_owner)]
 
 
 def _quantity_input(value: Any) -> Any:

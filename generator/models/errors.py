@@ -8,6 +8,7 @@ is allowed: the field names of that mapping, the choices of an enum.
 from __future__ import annotations
 
 import difflib
+import json
 from functools import cache
 from typing import Any, TypeVar
 
@@ -20,15 +21,19 @@ from generator.yamlio.reader import Document, Path_, dotted
 M = TypeVar("M", bound=BaseModel)
 
 
-def validate_model(model: type[M], doc: Document) -> tuple[M | None, list[Problem]]:
+def validate_model(
+    model: type[M], doc: Document, context: dict[str, Any] | None = None
+) -> tuple[M | None, list[Problem]]:
+    """`context`: pydantic's validation context, the platform's examples for the messages
+    (models/examples.py)."""
     if doc.model_json is not None:
         try:
-            return model.model_validate_json(doc.model_json), []
+            return model.model_validate_json(doc.model_json, context=context), []
         except ValidationError:
             pass  # the model changed since it was cached: validate the YAML itself
     doc.materialize()
     try:
-        return model.model_validate(doc.data), []
+        return model.model_validate(doc.data, context=context), []
     except ValidationError as exc:
         problems = [_problem(model, doc, err) for err in exc.errors(include_url=False)]
         return None, sorted(set(problems))
@@ -105,7 +110,7 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _message(model: type[BaseModel], path: Path_, err: ErrorDetails) -> str:
+def _message(model: type[BaseModel], path: Path_, err: ErrorDetails, source: str | None) -> str:
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
@@ -114,7 +119,7 @@ def _message(model: type[BaseModel], path: Path_, err: ErrorDetails) -> str:
     if kind == "extra_forbidden":
         return _unknown_field(model, path)
     if kind in _EXPECTED:
-        return _type_mismatch(kind, value)
+        return _type_mismatch(kind, value, source)
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}; got {value!r}"
     if kind == "too_short":
@@ -158,13 +163,15 @@ _EXPECTED = {
 }
 
 
-def _type_mismatch(kind: str, value: Any) -> str:
+def _type_mismatch(kind: str, value: Any, source: str | None) -> str:
+    """`source` is the scalar as written in the file, when YAML read it as something else."""
     said = f"expected {_EXPECTED[kind]}, got {_describe(value)}"
     if kind == "bool_type":
-        return f"{said} {value!r}"
-    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
-        # YAML read an unquoted 1.20 or 8080 as a number where a string was meant.
-        return f'{said}; quote it: "{value}"'
+        return f"{said} {source or repr(value)}"
+    if kind == "string_type" and source is not None and isinstance(value, int | float):
+        # YAML read an unquoted 2.10, 8080 or true as a number or boolean where a string was
+        # meant: the hint quotes the text the user typed (2.10), never the number (2.1).
+        return f"{said}; quote it: {json.dumps(source, ensure_ascii=False)}"
     return said
 
 
@@ -173,4 +180,5 @@ def _problem(model: type[BaseModel], doc: Document, err: ErrorDetails) -> Proble
     line, col = doc.where(path, key=at_key or err["type"] == "extra_forbidden")
     if err["type"] == "missing":
         line, col = doc.where(path[:-1], key=True)
-    return Problem(doc.path, line, col, dotted(path), _message(model, path, err))
+    message = _message(model, path, err, doc.texts.get(path))
+    return Problem(doc.path, line, col, dotted(path), message)

@@ -95,8 +95,8 @@ TENANT_FORM = IssueForm(
             "Owners",
             "input",
             required=True,
-            help="Git hosting usernames, separated by commas (at most {maxItems}). They become"
-            " CODEOWNERS of the tenant folder and approve its changes.",
+            help="Git hosting usernames or teams (org/team), separated by commas (at most"
+            " {maxItems}). They become CODEOWNERS of the tenant folder and approve its changes.",
             placeholder="alice, bob",
             source="spec.owners",
         ),
@@ -106,7 +106,7 @@ TENANT_FORM = IssueForm(
             "input",
             required=True,
             help="The identity-provider group that gets access to your namespaces.",
-            placeholder="acme/payments",
+            placeholder="{platform}/payments",
             source="spec.group",
         ),
         FormField(
@@ -192,7 +192,7 @@ APP_FORM = IssueForm(
             required=True,
             help="The image repository without a tag, from one of the platform's registries"
             " ({registries}).",
-            placeholder="ghcr.io/acme/payments-api",
+            placeholder="{registry}payments-api",
             source="spec.image",
         ),
         FormField(

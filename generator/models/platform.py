@@ -28,7 +28,7 @@ HostPattern = Annotated[
         min_length=3,
         max_length=253,
         pattern=r"^[a-z0-9*][-a-z0-9*]*(\.[a-z0-9*][-a-z0-9*]*)+$",
-        examples=["argocd.acme.example", "*.internal.acme.example"],
+        examples=["argocd.example.com", "*.internal.example.com"],
     ),
 ]
 
@@ -111,7 +111,7 @@ class Alerts(Strict):
         max_length=1024,
         pattern=r"^https://[^\s{}]*(\{alert\}[^\s{}]*)*$",
         description="Runbook link of every alert; `{alert}` is replaced by the alert's name.",
-        examples=["https://runbooks.acme.example/{alert}"],
+        examples=["https://runbooks.example.com/{alert}"],
     )
 
 
@@ -279,7 +279,7 @@ class PlatformSpec(Strict):
         max_length=1000,
         description="Hosts of the platform's own services that no application may use, not even"
         " inside its tenant's host space: exact names or patterns where `*` stands for any run of"
-        " characters, dots included (`*.internal.acme.example`).",
+        " characters, dots included (`*.internal.example.com`).",
     )
     hostGrants: dict[DnsLabel, list[HostPattern]] = Field(
         default_factory=dict,

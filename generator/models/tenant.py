@@ -11,8 +11,8 @@ from generator.models.common import (
     ByteQuantity,
     CpuQuantity,
     DnsLabel,
-    GitUser,
     LabelValue,
+    Owner,
     Strict,
     TenantName,
 )
@@ -46,10 +46,11 @@ class TenantSpec(Strict):
     description: str = Field(
         min_length=1, max_length=300, description="What the team runs, in a sentence."
     )
-    owners: list[GitUser] = Field(
+    owners: list[Owner] = Field(
         min_length=1,
         max_length=50,
-        description="Git hosting usernames: CODEOWNERS of the tenant folder.",
+        description="Git hosting usernames or teams (`org/team`, without the '@'), as in"
+        " CODEOWNERS: code owners of the tenant's folder and generated files.",
     )
     group: str = Field(
         min_length=1,

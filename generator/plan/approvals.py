@@ -16,6 +16,14 @@ A tenant has agreed when
   (approval of the most recent push by someone other than the pusher, dismissal of stale
   approvals) is what makes such a push need a fresh review.
 
+A team owner (`org/team`) cannot be checked member by member: that needs the host's team
+API, which the workflow's token may not read (GitHub's `read:org`). So for a tenant with a
+team among its owners, an approval standing on the planned head by anyone other than the
+author also counts, and *who* approved is left to the host: CODEOWNERS (read from the base
+branch) gives the tenant's generated paths to the team, and the code-owner review the
+branch protection requires (docs/ci.md) accepts only a member's approval there. Individually
+listed owners are checked by Berth as above.
+
 The planned head must still be the PR's head: if the PR moved on, the run for the newer
 commit decides, and this one fails rather than judge reviews of a commit it did not plan.
 """
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from generator.models.common import is_team
 from generator.plan.model import Approval
 from generator.problems import UsageError
 from generator.repo.pull_request import ReviewReader, Reviews
@@ -34,11 +43,21 @@ def missing(needs: list[Approval], reviews: Reviews) -> list[Approval]:
     author = reviews.author.lower()
     left = []
     for need in needs:
-        owners = {owner.lower() for owner in need.owners}
+        owners = set(_users(need))
         if author in owners or (owners & reviews.approvers) - {author}:
             continue
+        if _teams(need) and reviews.approvers - {author}:
+            continue  # the host's code-owner review checks that the approver is a member
         left.append(need)
     return left
+
+
+def _users(need: Approval) -> list[str]:
+    return [owner.lower() for owner in need.owners if not is_team(owner)]
+
+
+def _teams(need: Approval) -> list[str]:
+    return [owner for owner in need.owners if is_team(owner)]
 
 
 def check(
@@ -70,6 +89,13 @@ def check(
     left = missing(needs, reviews)
     for need in needs:
         state = "MISSING" if need in left else "ok"
+        if (
+            state == "ok"
+            and _teams(need)
+            and not set(_users(need)) & (reviews.approvers | {reviews.author.lower()})
+        ):
+            teams = ", ".join(f"@{team}" for team in _teams(need))
+            state = f"ok if the approver is in {teams} (the host's code-owner review checks it)"
         out.write(
             f"berth: approval by an owner of {need.tenant} ({', '.join(need.owners)}): {state}\n"
         )

@@ -81,6 +81,7 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
     if base.valid is None:
         plan.base_problems = base.problems
     plan.currency = head.valid.platform.spec.pricing.currency
+    plan.base_currency = base.valid.platform.spec.pricing.currency if base.valid else plan.currency
 
     rows = _changed_rows(base, head)
     base_costs, head_costs = tenant_costs(base), tenant_costs(head)

@@ -16,9 +16,8 @@ cannot change the comment's structure.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from generator.models.quota import money
+from generator.plan.cost import ZERO
 from generator.plan.diff import FileChange
 from generator.plan.egress import egress_markdown
 from generator.plan.images import image_lines
@@ -31,7 +30,7 @@ from generator.plan.model import (
     Plan,
     Row,
 )
-from generator.plan.text import SYMBOL, counts, signed
+from generator.plan.text import SYMBOL, cost_change, counts, currency_note, row_change
 from generator.problems.code_spans import COMMENT_LIMIT, code, fence
 from generator.repo import layout
 
@@ -93,15 +92,17 @@ def _head(plan: Plan) -> str:
         out.append(f"Compared with {base}: no changes to the generated files.\n")
         return "".join(out)
     envs = len(plan.environments)
+    quota_change = cost_change(plan, plan.base_total.quota, plan.head_total.quota)
     out.append(
         f"Compared with {base}: **{counts(plan)}** objects"
         f" in {envs} environment{'s' if envs != 1 else ''}."
         + (
-            f" Quotas: **{signed(plan.cost_delta, plan.currency)}** a month ({plan.scope})."
+            f" Quotas: **{quota_change}** a month ({plan.scope})."
             if plan.scope
             else f" All tenants' quotas: **{money(plan.head_total.quota, plan.currency)}** a"
-            f" month ({signed(plan.cost_delta, plan.currency)})."
+            f" month ({quota_change})."
         )
+        + (f" Note: {currency_note(plan)}." if plan.currency_changed else "")
         + (
             " _Apps_ is what the applications request (resources x replicas), within the quota."
             if plan.has_apps
@@ -213,12 +214,12 @@ def _table(plan: Plan, env_plan: EnvironmentPlan, rows: list[Row] | None, more: 
         else f"**Total** ({env_plan.tenants} tenant{'s' if env_plan.tenants != 1 else ''})",
         "",
         "" if plan.scope else f"**{money(head.quota, plan.currency)}**",
-        f"**{signed(head.quota - base.quota, plan.currency)}**",
+        f"**{cost_change(plan, base.quota, head.quota)}**",
     ]
     if plan.has_apps:
         total += [
             "" if plan.scope else money(head.apps, plan.currency),
-            signed(head.apps - base.apps, plan.currency),
+            cost_change(plan, base.apps, head.apps),
         ]
     out.append("| " + " | ".join(total) + " |\n\n")
     if env_plan.sync == "manual" and rows is None:  # a summarised table has no room for it
@@ -263,10 +264,9 @@ def _row(plan: Plan, row: Row) -> str:
     name = code(row.tenant) + (f" _({row.status})_" if row.status != "changed" else "")
     head = row.head
     cells = [name, counts(row), money(head.quota, plan.currency) if head else "—"]
-    cells.append(signed(row.delta.quota, plan.currency))
+    cells.append(row_change(plan, row, "quota"))
     if plan.has_apps:
-        cells += [money(head.apps, plan.currency) if head else "—"]
-        cells += [signed(row.delta.apps, plan.currency)]
+        cells += [money(head.apps, plan.currency) if head else "—", row_change(plan, row, "apps")]
     return "| " + " | ".join(cells) + " |\n"
 
 
@@ -294,16 +294,17 @@ def _summarised_tables(plan: Plan, budget: int) -> str:
 
 
 def _more_row(plan: Plan, rows: list[Row]) -> str:
-    add, change, remove = (sum(r.count(a) for r in rows) for a in ("add", "change", "remove"))
-    delta_quota = sum((r.delta.quota for r in rows), Fraction(0))
+    add, changed, remove = (sum(r.count(a) for r in rows) for a in ("add", "change", "remove"))
+    base = sum((r.base for r in rows if r.base), ZERO)
+    head = sum((r.head for r in rows if r.head), ZERO)
     cells = [
         f"... and {len(rows)} more (see the job log)",
-        f"+{add} ~{change} -{remove}",
+        f"+{add} ~{changed} -{remove}",
         "",
-        signed(delta_quota, plan.currency),
+        cost_change(plan, base.quota, head.quota),
     ]
     if plan.has_apps:
-        cells += ["", signed(sum((r.delta.apps for r in rows), Fraction(0)), plan.currency)]
+        cells += ["", cost_change(plan, base.apps, head.apps)]
     return "| " + " | ".join(cells) + " |\n"
 
 

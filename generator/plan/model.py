@@ -95,6 +95,9 @@ class Plan:
     problems: list[Problem]  # of the working tree; with an error, nothing else is planned
     base_problems: list[Problem] = field(default_factory=list)
     currency: str = ""
+    # The base's pricing.currency: when it differs, base and head figures are in different
+    # currencies and no difference between them means anything (generator/plan/text.py change).
+    base_currency: str = ""
     environments: list[EnvironmentPlan] = field(default_factory=list)
     other: list[Row] = field(default_factory=list)  # files of no environment
     deletions: list[Deletion] = field(default_factory=list)  # in sync: manual environments
@@ -136,6 +139,10 @@ class Plan:
     @property
     def cost_delta(self) -> Fraction:
         return self.head_total.quota - self.base_total.quota
+
+    @property
+    def currency_changed(self) -> bool:
+        return bool(self.base_currency) and self.base_currency != self.currency
 
     @property
     def changed(self) -> bool:

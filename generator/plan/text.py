@@ -22,6 +22,28 @@ def signed(value: Fraction, currency: str) -> str:
     return ("+" if value > 0 else "-") + money(abs(value), currency)
 
 
+def cost_change(plan: Plan, before: Fraction | None, after: Fraction | None) -> str:
+    """`after - before`, signed, in the plan's currency. Across a change of pricing.currency the
+    two are in different currencies and their difference means nothing: the base's figure is
+    shown instead, in its own currency ("was 1,705.00 USD")."""
+    if plan.currency_changed:
+        return "was " + ("none" if before is None else money(before, plan.base_currency))
+    return signed((after or Fraction(0)) - (before or Fraction(0)), plan.currency)
+
+
+def row_change(plan: Plan, row: Row, measure: str) -> str:
+    """`cost_change` of one row's `quota` or `apps`."""
+    before, after = (None if c is None else getattr(c, measure) for c in (row.base, row.head))
+    return cost_change(plan, before, after)
+
+
+def currency_note(plan: Plan) -> str:
+    return (
+        f"pricing.currency changed from {plan.base_currency} to {plan.currency}: each figure is"
+        " in its own currency and no difference is computed between them"
+    )
+
+
 def counts(row_or_plan: Row | Plan) -> str:
     if isinstance(row_or_plan, Plan):
         add, change, remove = (row_or_plan.total(a) for a in ("add", "change", "remove"))
@@ -72,19 +94,19 @@ def format_text(plan: Plan) -> str:
     if not plan.changed:
         out.append("No changes to the generated files.\n")
         return "".join(out)
+    if plan.currency_changed:
+        out.append(f"note: {currency_note(plan)}\n")
+    quota_change = cost_change(plan, plan.base_total.quota, plan.head_total.quota)
     if plan.scope:  # the totals cover the tenants in scope only: say the change alone
-        out.append(
-            f"{counts(plan)} objects; quota cost {signed(plan.cost_delta, plan.currency)} a month"
-            f" ({plan.scope})\n"
-        )
+        out.append(f"{counts(plan)} objects; quota cost {quota_change} a month ({plan.scope})\n")
     else:
         out.append(
             f"{counts(plan)} objects; quota cost {money(plan.head_total.quota, plan.currency)}"
-            f" a month ({signed(plan.cost_delta, plan.currency)})\n"
+            f" a month ({quota_change})\n"
         )
     for env in plan.environments:
         total = money(env.head_total.quota, plan.currency)
-        delta = signed(env.head_total.quota - env.base_total.quota, plan.currency)
+        delta = cost_change(plan, env.base_total.quota, env.head_total.quota)
         said = f"{delta} a month" if plan.scope else f"{total} a month ({delta})"
         out.append(f"\n{env.name} (sync: {env.sync}): {said}\n")
         out += [_text_row(row, plan) for row in env.rows]
@@ -100,9 +122,9 @@ def _text_row(row: Row, plan: Plan) -> str:
     line = f"  {row_title(row)}: {counts(row)}"
     if row.tenant is not None:
         line += f", quota {money(row.head.quota, plan.currency) if row.head else 'none'}"
-        line += f" ({signed(row.delta.quota, plan.currency)})"
+        line += f" ({row_change(plan, row, 'quota')})"
         if plan.has_apps:
-            line += f", apps {signed(row.delta.apps, plan.currency)}"
+            line += f", apps {row_change(plan, row, 'apps')}"
     lines = [line + "\n"]
     lines += [f"    {SYMBOL[o.action]} {o.label}\n" for o in row.objects]
     return "".join(lines)
@@ -117,14 +139,19 @@ def format_json(plan: Plan) -> str:
     if plan.valid:
         data |= {
             "baseProblems": _problems(plan.base_problems),
+            # `base` figures are in baseCurrency, `head` ones in currency; when they differ
+            # there is no delta (null).
             "currency": plan.currency,
+            "baseCurrency": plan.base_currency or plan.currency,
             "summary": {
                 "added": plan.total("add"),
                 "changed": plan.total("change"),
                 "removed": plan.total("remove"),
                 # A scoped plan read some tenants only: no total, the change is exact.
                 "monthlyQuotaCost": None if plan.scope else _number(plan.head_total.quota),
-                "monthlyQuotaCostDelta": _number(plan.cost_delta),
+                "monthlyQuotaCostDelta": None
+                if plan.currency_changed
+                else _number(plan.cost_delta),
                 "scope": plan.scope or None,
             },
             "environments": [

@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 from generator.load.blueprints import Blueprint
 from generator.models.forms import APP_FORM, TENANT_FORM, IssueForm
 from generator.models.platform import Platform
-from generator.portal.fieldschema import field_schema, help_context, help_text, with_options
+from generator.portal.fieldschema import (
+    field_schema,
+    help_context,
+    help_text,
+    placeholder,
+    with_options,
+)
 from generator.repo import layout
 
 API_VERSION = "scaffolder.backstage.io/v1beta3"
@@ -54,7 +60,7 @@ def template(name: str, platform: Platform, blueprints: Mapping[str, Blueprint])
         elif f.kind == "textarea":
             schema["ui:widget"] = "textarea"
         if f.placeholder:
-            schema["ui:placeholder"] = f.placeholder
+            schema["ui:placeholder"] = placeholder(f, context)
         if f.default:
             schema["default"] = int(f.default) if schema["type"] == "integer" else f.default
         properties[f.id] = schema

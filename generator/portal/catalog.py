@@ -6,7 +6,9 @@ an organisation provider imports into `default`) and deleting the tenant deletes
 
 - Group `<tenant>/<tenant>`: the tenant's team; its title is the identity-provider `group`,
   its members the tenant's owners;
-- User `<tenant>/<owner>` for each owner, member of that Group;
+- User `<tenant>/<owner>` for each owner, member of that Group; a team owner (`org/team`)
+  is a Group `<tenant>/<org>.<team>` instead, child of that Group (Backstage names allow no
+  '/'; a Git login has no '.', so the name is the team's and no user's);
 - System `<tenant>/<tenant>`: everything the tenant runs;
 - Component `<tenant>/<app>` per application, and Resource `<tenant>/<app>-db` for its database.
 
@@ -21,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.models.application import Application
+from generator.models.common import is_team
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.repo import layout
@@ -86,6 +89,27 @@ def _distinct(owners: list[str]) -> list[str]:
     return out
 
 
+def _team_group(tenant: str, team: str) -> dict[str, Any]:
+    """A team owner as a Group under the tenant's: its members are the Git host's to list
+    (an organisation provider may import them); Berth knows the team's name only."""
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "Group",
+        "metadata": {
+            "name": team.replace("/", "."),
+            "namespace": tenant,
+            "title": f"@{team}",
+            "annotations": {"berth.dev/codeowner": f"@{team}"},
+        },
+        "spec": {
+            "type": "team",
+            "profile": {"displayName": f"@{team}"},
+            "parent": group_ref(tenant),
+            "children": [],
+        },
+    }
+
+
 def _berth_annotations(path: str) -> dict[str, str]:
     return {"berth.dev/request": path}
 
@@ -123,7 +147,9 @@ def tenant_entities(
                 "spec": {"memberOf": [group_ref(name)]},
             }
             for owner in _distinct(spec.owners)
+            if not is_team(owner)
         ),
+        *(_team_group(name, team) for team in _distinct(spec.owners) if is_team(team)),
         {
             "apiVersion": API_VERSION,
             "kind": "System",

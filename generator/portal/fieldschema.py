@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from generator.load.blueprints import Blueprint
 from generator.models.application import MAX_APP_NAME, Application
-from generator.models.common import DNS_LABEL, GIT_USER, LABEL_VALUE, MAX_TENANT_NAME
+from generator.models.common import DNS_LABEL, LABEL_VALUE, MAX_TENANT_NAME, OWNER
 from generator.models.forms import FormField, FormKind, IssueForm
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
@@ -38,7 +38,7 @@ EXTRA: dict[tuple[FormKind, str], dict[str, Any]] = {
     },
     ("app", "metadata.name"): {"maxLength": MAX_APP_NAME, "pattern": f"^{_APP_NAME}$"},
     ("tenant", "spec.costCenter"): {"maxLength": 63, "pattern": f"^{LABEL_VALUE.pattern}$"},
-    ("tenant", "spec.owners"): {"items": {"type": "string", "pattern": f"^{GIT_USER.pattern}$"}},
+    ("tenant", "spec.owners"): {"items": {"type": "string", "pattern": f"^(?:{OWNER.pattern})$"}},
 }
 _KEEP = (
     "type", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
@@ -122,6 +122,12 @@ def help_text(kind: FormKind, field: FormField, context: Mapping[str, str]) -> s
     return _NAME.sub(lambda m: values.get(m.group(1), m.group(0)), field.help)
 
 
+def placeholder(field: FormField, context: Mapping[str, str]) -> str:
+    """The field's example with `{registry}`, `{platform}` and such filled from `context`: a
+    form in another company's repository shows its registry, not the example company's."""
+    return _NAME.sub(lambda m: context.get(m.group(1), m.group(0)), field.placeholder)
+
+
 def _plain(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -137,6 +143,8 @@ def help_context(platform: Platform, blueprints: Mapping[str, Blueprint]) -> dic
         )
         + ".",
         "registries": ", ".join(platform.spec.registries),
+        "registry": platform.spec.registries[0],
+        "platform": platform.metadata.name,
         "domain": first.domain,
         "environment": first.name,
     }

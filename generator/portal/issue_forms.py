@@ -14,7 +14,7 @@ from typing import Any
 from generator.load.blueprints import Blueprint
 from generator.models.forms import FORMS, FormField, IssueForm
 from generator.models.platform import Platform
-from generator.portal.fieldschema import help_context, help_text, with_options
+from generator.portal.fieldschema import help_context, help_text, placeholder, with_options
 from generator.repo import layout
 from generator.yamlio.writer import dump
 
@@ -43,7 +43,10 @@ def github_form(form: IssueForm, platform: Platform, blueprints: Mapping[str, Bl
             },
         }
     ]
-    body.extend(_github_field(form, f, help_text(form.kind, f, context)) for f in form.fields)
+    body.extend(
+        _github_field(form, f, help_text(form.kind, f, context), placeholder(f, context))
+        for f in form.fields
+    )
     document = {
         "name": form.name,
         "description": form.description,
@@ -58,15 +61,15 @@ def github_form(form: IssueForm, platform: Platform, blueprints: Mapping[str, Bl
     return _header("# {}\n") + note + dump(document)
 
 
-def _github_field(form: IssueForm, f: FormField, help: str) -> dict[str, Any]:
+def _github_field(form: IssueForm, f: FormField, help: str, example: str) -> dict[str, Any]:
     attributes: dict[str, Any] = {"label": f.label, "description": help}
     if f.kind == "checkboxes":
         attributes["options"] = [{"label": option} for option in f.options]
         return {"type": f.kind, "id": f.id, "attributes": attributes}
     if f.kind == "dropdown":
         attributes["options"] = list(f.options)
-    if f.placeholder:
-        attributes["placeholder"] = f.placeholder
+    if example:
+        attributes["placeholder"] = example
     if f.default:
         attributes["value"] = f.default
     return {
@@ -96,7 +99,7 @@ def gitlab_template(
         if f.options and f.kind == "dropdown":
             hint += f" One of: {', '.join(f.options)}."
         if f.placeholder:
-            hint += f" e.g. {f.placeholder}"
+            hint += f" e.g. {placeholder(f, context)}"
         out.append(f"\n### {f.label}\n\n<!-- {_comment_safe(hint.strip())} -->\n")
         if f.kind == "checkboxes":
             out.extend(f"- [ ] {option}\n" for option in f.options)

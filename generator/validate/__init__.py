@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from generator.load import RawRepo
 from generator.models.application import Application
 from generator.models.errors import validate_model
+from generator.models.examples import platform_examples
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
@@ -83,9 +84,10 @@ def validate_repo(
         problems += check_namespaces_unique(tenants)
 
     apps: dict[str, dict[str, tuple[Application, Document]]] = {}
+    context = platform_examples(platform)
     for folder, docs in raw.apps.items():
         for stem, doc in docs.items():
-            app, found = validate_model(Application, doc)
+            app, found = validate_model(Application, doc, context)
             _learn(raw, doc, app)
             problems += found
             if app is not None:

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from generator.problems import Problem
+from generator.yamlio.slips import encoding_problem, reader_message, syntax_message
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 24
@@ -48,6 +49,9 @@ class Document:
     data: dict[str, Any]
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # The source text of each plain scalar YAML did not read as a string (`2.10` is the float
+    # 2.1): a hint to quote it must echo what the user wrote, not Python's repr of the number.
+    texts: dict[Path_, str] = field(default_factory=dict)
     # An unchanged file that was valid last time (see generator/load/__init__.py `RequestCache`)
     # arrives as the JSON of its model; the YAML is parsed only if a problem needs a line and
     # column.
@@ -60,6 +64,7 @@ class Document:
             real = self.reload()
             self.reload = None
             self.data, self.values, self.keys = real.data, real.values, real.keys
+            self.texts = real.texts
         return self
 
     def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
@@ -130,6 +135,9 @@ def load_request(path: str, display: str | None = None) -> Document:
 def parse_request(raw: bytes, display: str) -> Document:
     if len(raw) > MAX_FILE_BYTES:
         raise LoadError(Problem(display, 1, 1, "", f"is larger than {MAX_FILE_BYTES} bytes"))
+    encoding = encoding_problem(raw, display)
+    if encoding is not None:
+        raise LoadError(encoding)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -171,6 +179,9 @@ def parse_with_spans(raw: bytes, display: str) -> tuple[Document, Spans]:
     spans = Spans()
     if len(raw) > MAX_FILE_BYTES:
         raise LoadError(Problem(display, 1, 1, "", f"is larger than {MAX_FILE_BYTES} bytes"))
+    encoding = encoding_problem(raw, display)
+    if encoding is not None:
+        raise LoadError(encoding)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -200,17 +211,11 @@ class _Builder:
         try:
             events = list(yaml.parse(text, Loader=yaml.CSafeLoader))
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            message = f"YAML syntax error: {exc.problem or exc}"
-            if exc.context and exc.context_mark is not None:
-                start = exc.context_mark
-                message += (
-                    f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
-                )
+            line, col, message = syntax_message(text, exc)
             raise LoadError(Problem(self.display, line, col, "", message)) from None
         except yaml.YAMLError as exc:  # reader errors: control characters and the like
-            raise LoadError(Problem(self.display, 1, 1, "", f"YAML error: {exc}")) from None
+            line, col, message = reader_message(text, exc)
+            raise LoadError(Problem(self.display, line, col, "", message)) from None
 
         docs = [i for i, ev in enumerate(events) if isinstance(ev, yaml.DocumentStartEvent)]
         if not docs:
@@ -259,7 +264,10 @@ class _Builder:
         if self.spans is not None:
             self.spans.values[path] = _span(ev.start_mark, ev.end_mark, ev.style or "")
         if not ev.style and ev.implicit[0] and ev.tag is None:
-            return resolve_plain(ev.value)
+            value = resolve_plain(ev.value)
+            if not isinstance(value, str):
+                self.doc.texts[path] = ev.value
+            return value
         return ev.value
 
     def _sequence(self, ev: yaml.SequenceStartEvent, path: Path_, depth: int) -> list[Any]:
