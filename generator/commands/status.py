@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Literal, TextIO
 
+from generator.commands.report import deliver
 from generator.models.image import Image, released
 from generator.problems.code_spans import code
 from generator.release.propose import valid_repo
@@ -36,7 +37,14 @@ class AppStatus:
     cells: tuple[Cell, ...]
 
 
-def run(root: str, *, tenant: str | None, fmt: StatusFormat, out: TextIO) -> int:
+def run(
+    root: str,
+    *,
+    tenant: str | None,
+    fmt: StatusFormat,
+    out: TextIO,
+    output: str | None = None,
+) -> int:
     repo = valid_repo(root)
     if tenant is not None:
         parse_target(tenant, app_required=False)
@@ -55,7 +63,7 @@ def run(root: str, *, tenant: str | None, fmt: StatusFormat, out: TextIO) -> int
                 cells.append(Cell(env, image, differs))
                 previous = image or previous
             rows.append(AppStatus(name, app_name, tuple(cells)))
-    out.write(render(rows, envs, fmt))
+    deliver(out, output, render(rows, envs, fmt), render(rows, envs, "text"))
     return 0
 
 

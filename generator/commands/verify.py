@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from generator.commands.progress import Progress
+from generator.commands.report import deliver
 from generator.hosts import ci
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.problems.reporters import Format, format_problems
 from generator.repo import layout
-from generator.repo.atomic import write_atomic
 from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
 from generator.repo.selection import Selection
@@ -101,7 +102,9 @@ def run(
     jobs: int | None = None,
     cache: str | None = None,
     environ: Mapping[str, str],
+    progress: TextIO | None = None,
 ) -> int:
+    """`progress`: where to say how far the builds are (None: quiet; see cli.main)."""
     tools = find_tools()
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
@@ -164,6 +167,7 @@ def run(
     problems, summary = verify(
         root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
         jobs=jobs or default_jobs(), scope=scope, cache=builds, network=flows.network,
+        progress=None if progress is None else Progress(progress),
     )  # fmt: skip
     problems += flows.check(valid, raw, selected, jobs or default_jobs())
     if builds is not None:
@@ -196,17 +200,13 @@ def _report(
     summary: str | None,
     environ: Mapping[str, str],
 ) -> None:
-    """The report in `fmt` to FILE or stdout; with FILE, stdout still gets the text version
-    (workflow annotations under GitHub Actions, so one run serves the comment and the log)."""
+    """The report in `fmt`, with the summary line in text (generator/commands/report.py)."""
     text = format_problems(problems, "text") + (summary or "")
-    if output:
-        report = text if fmt == "text" else format_problems(problems, fmt, title=TITLE)
-        write_atomic(output, report)
-        if ci.default_format(environ) == "github":
-            out.write(format_problems(problems, "github") + (summary or ""))
-        else:
-            out.write(text)
-    elif fmt == "text":
-        out.write(text)
-    else:
-        out.write(format_problems(problems, fmt, title=TITLE))
+    report = text if fmt == "text" else format_problems(problems, fmt, title=TITLE)
+    log = ci.default_format(environ)
+    deliver(
+        out,
+        output,
+        report,
+        text if log == "text" else format_problems(problems, log) + (summary or ""),
+    )
