@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO, cast
 
-from generator.cli_parser import build_parser
+from generator.commands.parser import build_parser
 from generator.hosts import ci
 from generator.problems import BerthError, HostError, UsageError
 from generator.problems.reporters import Format, format_problems

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import shlex
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from generator.cli import main
+from generator.hosts.dryrun import DryRunHost
 
 from tests.support.cases import case_names, check_text, lay_over
 from tests.support.golden import updating
@@ -44,16 +49,21 @@ def test_edit_case(name: str, base: Path, tmp_path: Path) -> None:
     _prepare(base, case, root)
     before = tree(root)
 
-    code, out, err = berth(root, *shlex.split((case / "command").read_text()))
+    host = Recording()
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["--root", str(root), *shlex.split((case / "command").read_text())]
+    code = main(argv, out, err, environ={}, connect=lambda _env, out: host)
+    out_text, err_text = out.getvalue(), err.getvalue()
 
+    assert tree(root) == before  # a dry run writes nothing, not even environments/
     if name.startswith("refuse-"):
-        assert code == 1, out + err
-        check_text(case / "expected.txt", err)
-        assert tree(root) == before  # nothing written, not even environments/
+        assert code == 1, out_text + err_text
+        check_text(case / "expected.txt", err_text)
         return
-    assert code == 0, out + err
-    after = _requests(tree(root))
-    changed = {p: d for p, d in after.items() if _requests(before).get(p) != d}
+    assert code == 0, out_text + err_text
+    # The dry run is given only the files that differ from the working tree.
+    assert all(before.get(p) != d for p, d in host.files.items())
+    changed = _requests(host.files)
     expected = case / "expected"
     if updating():
         shutil.rmtree(expected, ignore_errors=True)
@@ -68,5 +78,20 @@ def test_edit_case(name: str, base: Path, tmp_path: Path) -> None:
         if p.is_file() and p.name != ".keep"
     }
     assert changed == wanted
-    # The generated tree follows the requests: `berth render --check` has nothing to do.
+    # The generated files proposed follow the requests: `berth render --check` of the tree
+    # with the proposal laid over it has nothing to do.
+    for path, data in host.files.items():
+        (root / path).write_bytes(data)
     assert berth(root, "render", "--check")[0] == 0
+
+
+class Recording(DryRunHost):
+    """The dry run, keeping the files it would commit."""
+
+    def __init__(self) -> None:
+        super().__init__(io.StringIO())
+        self.files: dict[str, bytes] = {}
+
+    def upsert_pull_request(self, **kwargs: Any) -> str:
+        self.files |= kwargs["files"]
+        return super().upsert_pull_request(**kwargs)
