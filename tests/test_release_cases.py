@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import shlex
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from generator.cli import main
-from generator.hosts.dryrun import DryRunHost
-
 from tests.support.cases import case_names, check_text, lay_over
 from tests.support.golden import updating
+from tests.support.hosts import proposing
 from tests.support.repo import berth, git, make_repo, tree
 
 CASES = Path(__file__).parent / "cases" / "edits"
@@ -49,11 +45,7 @@ def test_edit_case(name: str, base: Path, tmp_path: Path) -> None:
     _prepare(base, case, root)
     before = tree(root)
 
-    host = Recording()
-    out, err = io.StringIO(), io.StringIO()
-    argv = ["--root", str(root), *shlex.split((case / "command").read_text())]
-    code = main(argv, out, err, environ={}, connect=lambda _env, out: host)
-    out_text, err_text = out.getvalue(), err.getvalue()
+    code, out_text, err_text, files = proposing(root, *shlex.split((case / "command").read_text()))
 
     assert tree(root) == before  # a dry run writes nothing, not even environments/
     if name.startswith("refuse-"):
@@ -62,8 +54,8 @@ def test_edit_case(name: str, base: Path, tmp_path: Path) -> None:
         return
     assert code == 0, out_text + err_text
     # The dry run is given only the files that differ from the working tree.
-    assert all(before.get(p) != d for p, d in host.files.items())
-    changed = _requests(host.files)
+    assert all(before.get(p) != d for p, d in files.items())
+    changed = _requests(files)
     expected = case / "expected"
     if updating():
         shutil.rmtree(expected, ignore_errors=True)
@@ -80,18 +72,6 @@ def test_edit_case(name: str, base: Path, tmp_path: Path) -> None:
     assert changed == wanted
     # The generated files proposed follow the requests: `berth render --check` of the tree
     # with the proposal laid over it has nothing to do.
-    for path, data in host.files.items():
+    for path, data in files.items():
         (root / path).write_bytes(data)
     assert berth(root, "render", "--check")[0] == 0
-
-
-class Recording(DryRunHost):
-    """The dry run, keeping the files it would commit."""
-
-    def __init__(self) -> None:
-        super().__init__(io.StringIO())
-        self.files: dict[str, bytes] = {}
-
-    def upsert_pull_request(self, **kwargs: Any) -> str:
-        self.files |= kwargs["files"]
-        return super().upsert_pull_request(**kwargs)
