@@ -192,3 +192,14 @@ def test_progress_goes_to_a_terminal_or_ci_only(monkeypatch: pytest.MonkeyPatch)
     import sys
 
     assert seen == [sys.stderr, None, None]
+
+
+def test_make_demo_ends_by_saying_how_to_run_berth() -> None:
+    import subprocess
+
+    from tests.support.tools import REPO
+
+    shown = subprocess.run(
+        ["make", "-n", "-s", "demo"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert shown[-1].startswith("echo 'berth is installed in .venv/: run it as .venv/bin/berth")

@@ -244,9 +244,14 @@ def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPars
 
 def synopsis(parser: argparse.ArgumentParser) -> dict[str, str]:
     """One line per command, `berth NAME ARGS...`, from its parser: required options bare,
-    the rest in brackets, choices joined by `|`, exclusive options as `[A | B]`. The global
-    options are left out (the README says them once)."""
-    lines = {}
+    the rest in brackets, choices joined by `|`, exclusive options as `[A | B]`; the global
+    options once, on the line keyed "" (`berth [--root DIR] COMMAND`)."""
+    top = [
+        _usage(a, bare=False)
+        for a in parser._actions
+        if a.option_strings and not isinstance(a, argparse._HelpAction)
+    ]
+    lines = {"": " ".join(["berth", *top, "COMMAND"])}
     for name, command in commands(parser).items():
         grouped = {
             id(a): group
