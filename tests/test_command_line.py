@@ -203,3 +203,33 @@ def test_make_demo_ends_by_saying_how_to_run_berth() -> None:
         ["make", "-n", "-s", "demo"], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert shown[-1].startswith("echo 'berth is installed in .venv/: run it as .venv/bin/berth")
+
+
+@pytest.mark.tools
+def test_verify_reports_each_application_to_its_progress(
+    rendered: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, object]] = []
+
+    class Recorded:
+        def __init__(self, stream: object) -> None:
+            assert stream is given
+
+        def planned(self, count: int) -> None:
+            calls.append(("planned", count))
+
+        def done(self, env: str) -> None:
+            calls.append(("done", env))
+
+    given = io.StringIO()
+    monkeypatch.setattr("generator.commands.verify.Progress", Recorded)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--root", str(rendered), "verify", "--env", "dev"], out, err, progress=given)
+    assert code == 0, out.getvalue() + err.getvalue()
+    planned = sum(int(str(n)) for kind, n in calls if kind == "planned")
+    done = [env for kind, env in calls if kind == "done"]
+    assert planned == len(done) > 1 and set(done) == {"dev"}
+    # Quiet unless asked: without a progress stream, verify gets none.
+    calls.clear()
+    assert main(["--root", str(rendered), "verify", "--env", "dev"], out, err) == 0
+    assert calls == []
