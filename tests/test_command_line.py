@@ -36,6 +36,11 @@ def test_the_root_is_found_from_a_subfolder(repo: Path, monkeypatch: pytest.Monk
     code, out, err = berth("validate", "--format", "text")
     assert (code, err) == (0, ""), out
     assert out == "berth: platform.yaml and 3 tenant(s) are valid\n"
+    # Paths are the current folder's, as git takes them; the root itself filters nothing.
+    assert berth("validate", "--format", "text", "../..")[1] == out
+    assert berth("validate", "--format", "text", ".")[1] == (
+        "berth: tenants/payments: valid; other tenants not reported\n"
+    )
 
 
 def test_outside_any_repository_is_a_usage_error(

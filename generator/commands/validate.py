@@ -34,6 +34,8 @@ def selected_paths(root: str, paths: list[str]) -> list[str]:
         real = os.path.realpath(path)
         if real != real_root and not real.startswith(real_root + os.sep):
             raise UsageError(f"{path}: not inside the repository {real_root}")
+        if real == real_root:
+            return []  # the whole repository: no filter
         found.append(os.path.relpath(real, real_root).replace(os.sep, "/"))
     return found
 
@@ -97,4 +99,4 @@ def _selected(problem: Problem, paths: list[str]) -> bool:
 
 
 def _selected_file(file: str, paths: list[str]) -> bool:
-    return any(rel == "." or file == rel or file.startswith(rel + "/") for rel in paths)
+    return any(file == rel or file.startswith(rel + "/") for rel in paths)
