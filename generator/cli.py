@@ -1,4 +1,8 @@
-"""The `berth` command: argument parsing and the one place that turns failures into exit codes.
+"""The `berth` command: the repository it works on, dispatch to the commands, and the one
+place that turns failures into exit codes. The grammar is generator/commands/parser.py.
+
+The repository is `--root DIR`, else the nearest folder from the current one upwards that
+holds platform.yaml, as git finds `.git`.
 
 Exit codes: 0 fine, 1 invalid input, stale output or a failed check, 2 usage error, 3 a bug
 in Berth, 4 the Git host refused a request or could not be reached. Commands raise; `main`
