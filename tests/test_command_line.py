@@ -238,3 +238,15 @@ def test_verify_reports_each_application_to_its_progress(
     calls.clear()
     assert main(["--root", str(rendered), "verify", "--env", "dev"], out, err) == 0
     assert calls == []
+
+
+def test_json_says_what_was_checked_on_success(repo: Path) -> None:
+    code, out, _ = berth("--root", str(repo), "validate", "--format", "json")
+    assert (code, json.loads(out)) == (
+        0,
+        {
+            "valid": True,
+            "problems": [],
+            "summary": ["berth: platform.yaml and 3 tenant(s) are valid"],
+        },
+    )

@@ -10,6 +10,7 @@ from the same run, and a run on a laptop loses nothing by also printing it.
 
 from __future__ import annotations
 
+import json
 from typing import TextIO
 
 from generator.problems import UsageError
@@ -26,3 +27,11 @@ def deliver(out: TextIO, output: str | None, report: str, log: str) -> None:
     except OSError as exc:
         raise UsageError(f"--output {output}: cannot write it ({exc.strerror})") from None
     out.write(log)
+
+
+def with_summary(report: str, summary: str) -> str:
+    """A JSON problem report (generator/problems/reporters.py) with the summary lines a text
+    report ends with, so JSON says what was checked on success too."""
+    body = json.loads(report)
+    body["summary"] = summary.strip().splitlines()
+    return json.dumps(body, indent=2) + "\n"

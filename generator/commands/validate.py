@@ -10,7 +10,7 @@ import os
 from collections.abc import Collection
 from typing import Literal, TextIO
 
-from generator.commands.report import deliver
+from generator.commands.report import deliver, with_summary
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.problems.reporters import Format, format_junit, format_problems
@@ -79,6 +79,8 @@ def run(
         report = format_junit(problems, checked)
     else:
         report = format_problems(problems, fmt) + (summary if fmt == "text" else "")
+        if fmt == "json":
+            report = with_summary(report, summary)
     deliver(out, output, report, format_problems(problems, log) + summary)
     return 1 if errors else 0
 

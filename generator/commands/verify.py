@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator.commands.progress import Progress
-from generator.commands.report import deliver
+from generator.commands.report import deliver, with_summary
 from generator.hosts import ci
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
@@ -203,6 +203,8 @@ def _report(
     """The report in `fmt`, with the summary line in text (generator/commands/report.py)."""
     text = format_problems(problems, "text") + (summary or "")
     report = text if fmt == "text" else format_problems(problems, fmt, title=TITLE)
+    if fmt == "json":
+        report = with_summary(report, summary or "")
     log = ci.default_format(environ)
     deliver(
         out,
