@@ -114,8 +114,8 @@ def propose_release(
     files = {path: after[path] for path in after}
     files |= {path: text.encode() for path, text in generated.items()}
     differ = {path: data for path, data in files.items() if _on_disk(root, path) != data}
-    for path, data in differ.items():
-        out.write(_diff(path, _on_disk(root, path) or b"", data))
+    for path in after:  # the plan shows the generated files' diffs
+        out.write(_diff(path, before[path], after[path]))
     out.write(format_text(plan))
     if dry_run:  # what a host would commit from this working tree: only what differs
         files = differ
