@@ -22,6 +22,7 @@ install-test: $(VENV)/.installed-test
 demo: $(VENV)/.installed
 	berth validate
 	berth render
+	@echo 'berth is installed in $(VENV)/: run it as $(VENV)/bin/berth, or `. $(VENV)/bin/activate` first (then berth COMMAND; berth --help lists them)'
 
 lint: $(VENV)/.installed-test
 	ruff check generator tests bench

@@ -4,8 +4,8 @@ Run: `.venv/bin/python bench/release_bench.py [--tenants 1000] [--apps 1]`
 
 The repository comes from bench/render_bench.py's generator (N tenants, A apps each),
 rendered and committed; then one `berth bump` is timed as the release workflow runs it:
-edit the request, validate the repository, render it into the working tree, plan against
-HEAD (which renders HEAD and the working tree again) and propose, here as a dry run (no
+edit the request, validate the repository with it, render the tenant and plan against HEAD
+(all in memory: the working tree is never written) and propose, here as a dry run (no
 token). The target is under 5 s wall for 1,000 tenants.
 """
 

@@ -1,4 +1,8 @@
-"""The `berth` command: argument parsing and the one place that turns failures into exit codes.
+"""The `berth` command: the repository it works on, dispatch to the commands, and the one
+place that turns failures into exit codes. The grammar is generator/commands/parser.py.
+
+The repository is `--root DIR`, else the nearest folder from the current one upwards that
+holds platform.yaml, as git finds `.git`.
 
 Exit codes: 0 fine, 1 invalid input, stale output or a failed check, 2 usage error, 3 a bug
 in Berth, 4 the Git host refused a request or could not be reached. Commands raise; `main`
@@ -16,9 +20,10 @@ import traceback
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, TextIO, cast
 
+from generator.commands.parser import build_parser
 from generator.hosts import ci
 from generator.problems import BerthError, HostError, UsageError
-from generator.problems.reporters import FORMATS, Format, format_problems
+from generator.problems.reporters import Format, format_problems
 from generator.repo import layout
 
 if TYPE_CHECKING:  # the host clients are imported only by the commands that talk to one
@@ -30,209 +35,33 @@ EXIT_BUG = 3
 EXIT_HOST = 4
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="berth", description="Tenant requests in, a guarded Argo CD tree out."
-    )
-    parser.add_argument(
-        "--root", default=".", help="repository root (default: the current directory)"
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    validate = sub.add_parser("validate", help="check requests; exit 1 when any is invalid")
-    validate.add_argument(
-        "paths", nargs="*", metavar="PATH", help="only report problems in these files or folders"
-    )
-    validate.add_argument(
-        "--format",
-        choices=(*FORMATS, "junit"),
-        default=None,
-        help="default: github under GitHub Actions, else text; junit for CI test reports",
-    )
-    validate.add_argument("--output", metavar="FILE", help="write the report to FILE instead")
-    validate.add_argument(
-        "--base",
-        metavar="REF",
-        help="check only what the change since Git revision REF can affect (the PR check;"
-        " sound when REF passed the full check)",
-    )
-
-    render = sub.add_parser("render", help="write environments/ and CODEOWNERS from the requests")
-    render.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; exit 1 when the committed output is stale",
-    )
-    render.add_argument("--format", choices=FORMATS, default=None)
-    render.add_argument(
-        "--base",
-        metavar="REF",
-        help="check only what the change since Git revision REF can affect (the PR check;"
-        " sound when REF passed the full check)",
-    )
-
-    schema = sub.add_parser("schema", help="write schemas/*.schema.json from the request models")
-    schema.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 when the schemas are stale"
-    )
-
-    verify = sub.add_parser(
-        "verify", help="build environments/ as Argo CD would (kubectl, helm) and check every object"
-    )
-    verify.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="only this environment (repeatable)",
-    )
-    verify.add_argument(
-        "--format",
-        choices=FORMATS,
-        default=None,
-        help="default: github under GitHub Actions, else text; markdown for a PR comment",
-    )
-    verify.add_argument(
-        "--output", metavar="FILE", help="write the report to FILE; stdout gets the text report"
-    )
-    scoped = verify.add_mutually_exclusive_group()
-    scoped.add_argument(
-        "--base",
-        "--changed-from",
-        dest="base",
-        metavar="REF",
-        help="pull-request mode: follow only the Applications a change since Git revision REF"
-        " can affect (the base must have passed the full verify)",
-    )
-    scoped.add_argument(
-        "--all", action="store_true", help="follow every Application (the default without --base)"
-    )
-    verify.add_argument(
-        "--jobs",
-        type=int,
-        metavar="N",
-        help="kubectl and helm runs at once (default: one per available core)",
-    )
-    verify.add_argument(
-        "--cache",
-        metavar="DIR",
-        help="reuse the verdicts of builds whose every input is unchanged, recorded in DIR"
-        " (e.g. .berth/verify-cache)",
-    )
-
-    plan = sub.add_parser("plan", help="what the working tree changes against --base, and its cost")
-    plan.add_argument("--base", required=True, metavar="REF", help="Git revision to compare with")
-    plan.add_argument(
-        "--all",
-        action="store_true",
-        help="render every tenant, not only those the change can affect",
-    )
-    plan.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    plan.add_argument(
-        "--output", metavar="FILE", help="write the plan here; the full text plan goes to stdout"
-    )
-    plan.add_argument(
-        "--fail-on-delete",
-        action="store_true",
-        help="exit 1 when namespaces or applications are deleted in a sync: manual environment,"
-        " unless the pull request has the label berth/approve-deletion",
-    )
-    plan.add_argument(
-        "--fail-on-skip",
-        action="store_true",
-        help="exit 1 when an image goes into an environment without running in the one before"
-        " it, unless the pull request has the label berth/approve-skip",
-    )
-    plan.add_argument(
-        "--require-approvals",
-        action="store_true",
-        help="exit 1 unless every existing tenant whose generated files change is approved by"
-        " one of its owners in the pull request's reviews (read from the Git host)",
-    )
-
-    cost = sub.add_parser("cost", help="monthly cost per tenant, environment and cost center")
-    cost.add_argument("--format", choices=("text", "json", "markdown", "csv"), default="text")
-
-    comment = sub.add_parser("comment", help="post or update the sticky comment on this PR/MR")
-    comment.add_argument("--file", required=True, metavar="FILE", help="the comment's Markdown")
-    comment.add_argument("--marker", default="berth:plan", help="default: berth:plan")
-
-    intake = sub.add_parser("intake", help="turn a request issue into a pull request")
-    intake.add_argument(
-        "--event", metavar="FILE", help="issue event payload (default: $GITHUB_EVENT_PATH)"
-    )
-    _release_commands(sub)
-    return parser
+def find_root(start: str) -> str | None:
+    """The nearest folder from `start` upwards that holds platform.yaml (as git finds .git)."""
+    here = os.path.abspath(start)
+    while not os.path.isfile(os.path.join(here, layout.PLATFORM_FILE)):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+    return here
 
 
-def _release_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    bump = sub.add_parser(
-        "bump", help="release an image of one app in one environment, as a pull request"
-    )
-    bump.add_argument("target", nargs="?", metavar="TENANT/APP")
-    bump.add_argument("--env", metavar="ENV", help="the environment to release in")
-    bump.add_argument("--tag", metavar="TAG", help='the image tag, such as "1.5.0"')
-    bump.add_argument("--digest", metavar="sha256:...", help="the image digest")
-    source = bump.add_mutually_exclusive_group()
-    source.add_argument(
-        "--event",
-        metavar="FILE",
-        help="take the bump from a repository_dispatch (type berth-bump) or workflow_dispatch"
-        " payload instead of the arguments",
-    )
-    source.add_argument(
-        "--from-variables",
-        action="store_true",
-        help="take it from BERTH_TENANT, BERTH_APP, BERTH_ENVIRONMENT, BERTH_TAG, BERTH_DIGEST",
-    )
-    _proposal_options(bump)
-
-    promote = sub.add_parser(
-        "promote", help="copy what runs in one environment into the next, as a pull request"
-    )
-    promote.add_argument("target", metavar="TENANT[/APP]")
-    promote.add_argument("--from", dest="source", required=True, metavar="ENV")
-    promote.add_argument("--to", dest="dest", required=True, metavar="ENV")
-    promote.add_argument(
-        "--with-config",
-        action="store_true",
-        help="also copy the environment's replicas (see docs/releases.md)",
-    )
-    promote.add_argument(
-        "--skip-environments",
-        action="store_true",
-        help="allow --to beyond the next environment; the pull request then needs the label"
-        " berth/approve-skip",
-    )
-    _proposal_options(promote)
-
-    status = sub.add_parser(
-        "status", help="the image each app is set to run in each environment (Git's desired state)"
-    )
-    status.add_argument("tenant", nargs="?", metavar="TENANT")
-    status.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    status.add_argument(
-        "--live",
-        metavar="FILE",
-        help="an exported `argocd app list -o json`: show each Application's live sync and"
-        " health next to what Git says",
-    )
-
-
-def _proposal_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--into",
-        metavar="BRANCH",
-        help="the branch the pull request goes to (default: $BERTH_BASE_BRANCH,"
-        " $CI_DEFAULT_BRANCH, $GITHUB_REF_NAME, else main)",
-    )
-
-
-def _require_repo(root: str) -> None:
-    if not os.path.isfile(os.path.join(root, layout.PLATFORM_FILE)):
+def _root(args: argparse.Namespace, *, required: bool = True) -> str:
+    """The repository the command works on: `--root`, else the one the current folder is in."""
+    if args.root is not None:
+        if required and not os.path.isfile(os.path.join(args.root, layout.PLATFORM_FILE)):
+            raise UsageError(
+                f"no {layout.PLATFORM_FILE} in {os.path.abspath(args.root)}; pass --root the"
+                " folder that holds it"
+            )
+        return str(args.root)
+    found = find_root(os.getcwd())
+    if found is None and required:
         raise UsageError(
-            f"no {layout.PLATFORM_FILE} in {os.path.abspath(root)}; run berth at the repository root or pass --root"
+            f"no {layout.PLATFORM_FILE} in {os.getcwd()} or any folder above it; run berth"
+            " inside a platform repository, or pass --root DIR"
         )
+    return found or "."
 
 
 def dispatch(
@@ -241,66 +70,50 @@ def dispatch(
     err: TextIO,
     environ: Mapping[str, str] | None = None,
     connect: Connect | None = None,
+    progress: TextIO | None = None,
 ) -> int:
+    """Run the parsed command; `progress` is the stream for progress lines (None: quiet)."""
     environ = os.environ if environ is None else environ
     hosts = {} if connect is None else {"connect": connect}
     fmt = cast(Format, getattr(args, "format", None) or ci.default_format(environ))
+    log = ci.default_format(environ)  # what stdout gets beside an --output FILE
     if args.command == "validate":
         from generator.commands import validate
 
-        _require_repo(args.root)
-        if args.output:
-            with open(args.output, "w", encoding="utf-8") as report:
-                return validate.run(args.root, args.paths, fmt, report, args.base, err)
-        return validate.run(args.root, args.paths, fmt, out, args.base, err)
+        root = _root(args)
+        paths = validate.selected_paths(root, args.paths)
+        return validate.run(root, paths, fmt, out, args.base, err, output=args.output, log=log)
     if args.command == "render":
         from generator.commands import render
 
-        _require_repo(args.root)
-        return render.run(args.root, check=args.check, fmt=fmt, out=out, err=err, base=args.base)
+        return render.run(
+            _root(args), check=args.check, fmt=fmt, out=out, err=err, base=args.base,
+            output=args.output, log=log,
+        )  # fmt: skip
     if args.command == "schema":
         from generator.commands import schema
 
-        return schema.run(args.root, check=args.check, out=out)
+        return schema.run(_root(args, required=False), check=args.check, out=out)
     if args.command == "verify":
         from generator.commands import verify
 
-        _require_repo(args.root)
         return verify.run(
-            args.root,
-            envs=args.env,
-            fmt=fmt,
-            output=args.output,
-            out=out,
-            err=err,
-            base=args.base,
-            jobs=args.jobs,
-            cache=args.cache,
-            environ=environ,
-        )
+            _root(args), envs=args.env, fmt=fmt, output=args.output, out=out, err=err,
+            base=args.base, jobs=args.jobs, cache=args.cache, environ=environ, progress=progress,
+        )  # fmt: skip
     if args.command == "plan":
         from generator.commands import plan
 
-        _require_repo(args.root)
         return plan.run(
-            args.root,
-            base=args.base,
-            fmt=args.format,
-            output=args.output,
-            fail_on_delete=args.fail_on_delete,
-            fail_on_skip=args.fail_on_skip,
-            require_approvals=args.require_approvals,
-            scoped=not args.all,
-            environ=environ,
-            connect=connect,
-            out=out,
-            err=err,
-        )
+            _root(args), base=args.base, fmt=args.format, output=args.output,
+            fail_on_delete=args.fail_on_delete, fail_on_skip=args.fail_on_skip,
+            require_approvals=args.require_approvals, scoped=not args.all, environ=environ,
+            connect=connect, out=out, err=err,
+        )  # fmt: skip
     if args.command == "cost":
         from generator.commands import cost
 
-        _require_repo(args.root)
-        return cost.run(args.root, fmt=args.format, out=out, err=err)
+        return cost.run(_root(args), fmt=args.format, output=args.output, out=out, err=err)
     if args.command == "comment":
         from generator.commands import comment
 
@@ -310,18 +123,17 @@ def dispatch(
     if args.command == "intake":
         from generator.commands import intake
 
-        _require_repo(args.root)
         return intake.run(
-            args.root, event_path=args.event, environ=environ, out=out, err=err, **hosts
+            _root(args), event_path=args.event, environ=environ, out=out, err=err, **hosts
         )
     if args.command in ("bump", "promote", "status"):
-        _require_repo(args.root)
-        return _release(args, out, err, environ, hosts)
+        return _release(args, _root(args), out, err, environ, hosts)
     raise UsageError(f"unknown command {args.command!r}")
 
 
 def _release(
     args: argparse.Namespace,
+    root: str,
     out: TextIO,
     err: TextIO,
     environ: Mapping[str, str],
@@ -332,36 +144,22 @@ def _release(
 
         request = bump.request_from(args, environ)
         return bump.run(
-            args.root,
-            target=request.target,
-            env_name=request.env,
-            tag=request.tag,
-            digest=request.digest,
-            into=args.into,
-            environ=environ,
-            out=out,
-            err=err,
-            **hosts,
-        )
+            root, target=request.target, env_name=request.env, tag=request.tag,
+            digest=request.digest, into=args.into, environ=environ, out=out, err=err, **hosts,
+        )  # fmt: skip
     if args.command == "promote":
         from generator.commands import promote
 
         return promote.run(
-            args.root,
-            target=args.target,
-            source=args.source,
-            dest=args.dest,
-            with_config=args.with_config,
-            skip=args.skip_environments,
-            into=args.into,
-            environ=environ,
-            out=out,
-            err=err,
-            **hosts,
-        )
+            root, target=args.target, source=args.source, dest=args.dest,
+            with_config=args.with_config, skip=args.skip_environments, into=args.into,
+            environ=environ, out=out, err=err, **hosts,
+        )  # fmt: skip
     from generator.commands import status
 
-    return status.run(args.root, tenant=args.tenant, fmt=args.format, out=out, live=args.live)
+    return status.run(
+        root, tenant=args.tenant, fmt=args.format, output=args.output, out=out, live=args.live
+    )
 
 
 def main(
@@ -371,10 +169,15 @@ def main(
     *,
     environ: Mapping[str, str] | None = None,
     connect: Connect | None = None,
+    progress: TextIO | None = None,
 ) -> int:
     """`berth ARGV`: the exit code. `environ` (default: the process environment) is everything
     Berth reads about the job; `connect` makes the Git host (default: from `environ`), for tests
-    that bring their own."""
+    that bring their own. Progress lines go to `progress`; by default to stderr when it is a
+    terminal or `CI` is set, and nowhere when the caller brings its own `err`."""
+    if progress is None and err is None:
+        shown = sys.stderr.isatty() or bool((os.environ if environ is None else environ).get("CI"))
+        progress = sys.stderr if shown else None
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
@@ -383,15 +186,15 @@ def main(
     except SystemExit as exc:  # argparse has printed its usage message
         return EXIT_USAGE if exc.code not in (0, None) else 0
     try:
-        return dispatch(args, out, err, environ, connect)
+        return dispatch(args, out, err, environ, connect, progress)
     except BerthError as exc:
         err.write(format_problems(exc.problems, "text"))
         return EXIT_INVALID
     except UsageError as exc:
-        err.write(f"berth: error: {exc}\n")
+        err.write(_error_line(exc))
         return EXIT_USAGE
     except HostError as exc:
-        err.write(f"berth: error: {exc}\n")
+        err.write(_error_line(exc))
         return EXIT_HOST
     except KeyboardInterrupt:
         err.write("berth: interrupted\n")
@@ -406,6 +209,11 @@ def main(
             " of the same command run with BERTH_DEBUG=1\n"
         )
         return EXIT_BUG
+
+
+def _error_line(exc: Exception) -> str:
+    # A message that already names berth (a host's, a hook's) is not prefixed twice.
+    return f"berth: error: {str(exc).removeprefix('berth: ').removeprefix('error: ')}\n"
 
 
 if __name__ == "__main__":

@@ -60,11 +60,23 @@ def test_validate_json(repo: Path) -> None:
     assert report["problems"][0]["line"] == 11
 
 
-def test_validate_paths_limit_the_report(repo: Path) -> None:
+def test_validate_paths_limit_the_report_and_say_so(repo: Path) -> None:
     code, out, _ = berth(
         "--root", str(repo), "validate", "--format", "text", str(repo / "tenants" / "payments")
     )
-    assert (code, out) == (0, "berth: platform.yaml and 4 tenant(s) are valid\n")
+    # Never "all tenants are valid" while another one is broken.
+    assert (code, out) == (
+        0,
+        "berth: tenants/payments: valid; other tenants not reported (1 problem(s) there: run"
+        " `berth validate` without a PATH)\n",
+    )
+    (repo / "tenants" / "search" / "tenant.yaml").write_text(BROKEN.replace('"80"', '"8"'))
+    paths = [str(repo / "tenants" / name) for name in ("payments", "search")]
+    code, out, _ = berth("--root", str(repo), "validate", "--format", "text", *paths)
+    assert (code, out) == (
+        0,
+        "berth: tenants/payments and tenants/search: valid; other tenants not reported\n",
+    )
 
 
 def test_github_format_is_the_default_under_actions(
@@ -118,7 +130,12 @@ def test_validate_junit_report_for_gitlab(repo: Path, tmp_path: Path) -> None:
     code, out, _ = berth(
         "--root", str(repo), "validate", "--format", "junit", "--output", str(report)
     )
-    assert (code, out) == (1, "")
+    # --output: the report in --format to FILE, the text report to the log (stdout).
+    assert (code, out) == (
+        1,
+        "tenants/search/tenant.yaml:11:38: spec.environments.prod.quota.cpu: 80 exceeds the"
+        " prod ceiling of 64 (cpu: 80 > 64)\n",
+    )
     suite = ET.fromstring(report.read_text())
     assert suite.get("failures") == "1"
     cases = {c.get("name"): c for c in suite.iter("testcase")}

@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
+from tests.support.hosts import proposing
 from tests.support.jobs import github_job, gitlab_job
 from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, git, tree, write
 from tests.support.tools import reference
@@ -200,7 +201,7 @@ def test_a_skipping_promotion_warns_in_the_plan_and_fails_the_check_without_the_
     git(
         app_checkout, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "dev"
     )
-    code, out, err = berth(
+    code, out, err, files = proposing(
         app_checkout,
         "promote",
         "payments/api",
@@ -213,6 +214,7 @@ def test_a_skipping_promotion_warns_in_the_plan_and_fails_the_check_without_the_
     assert code == 0, err
     assert "An image goes into an environment that syncs by hand" in out
     assert "berth/approve-skip" in out
+    write(app_checkout, {path: data.decode() for path, data in files.items()})
 
     code, _, err = berth(app_checkout, "plan", "--base", "HEAD", "--fail-on-skip")
     assert code == 1

@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.cases import case_names, check_text, lay_over
 from tests.support.golden import updating
+from tests.support.hosts import proposing
 from tests.support.repo import berth, git, make_repo, tree
 
 CASES = Path(__file__).parent / "cases" / "edits"
@@ -44,16 +45,17 @@ def test_edit_case(name: str, base: Path, tmp_path: Path) -> None:
     _prepare(base, case, root)
     before = tree(root)
 
-    code, out, err = berth(root, *shlex.split((case / "command").read_text()))
+    code, out_text, err_text, files = proposing(root, *shlex.split((case / "command").read_text()))
 
+    assert tree(root) == before  # a dry run writes nothing, not even environments/
     if name.startswith("refuse-"):
-        assert code == 1, out + err
-        check_text(case / "expected.txt", err)
-        assert tree(root) == before  # nothing written, not even environments/
+        assert code == 1, out_text + err_text
+        check_text(case / "expected.txt", err_text)
         return
-    assert code == 0, out + err
-    after = _requests(tree(root))
-    changed = {p: d for p, d in after.items() if _requests(before).get(p) != d}
+    assert code == 0, out_text + err_text
+    # The dry run is given only the files that differ from the working tree.
+    assert all(before.get(p) != d for p, d in files.items())
+    changed = _requests(files)
     expected = case / "expected"
     if updating():
         shutil.rmtree(expected, ignore_errors=True)
@@ -68,5 +70,8 @@ def test_edit_case(name: str, base: Path, tmp_path: Path) -> None:
         if p.is_file() and p.name != ".keep"
     }
     assert changed == wanted
-    # The generated tree follows the requests: `berth render --check` has nothing to do.
+    # The generated files proposed follow the requests: `berth render --check` of the tree
+    # with the proposal laid over it has nothing to do.
+    for path, data in files.items():
+        (root / path).write_bytes(data)
     assert berth(root, "render", "--check")[0] == 0

@@ -1,4 +1,5 @@
-"""`berth bump TENANT/APP --env ENV (--tag TAG | --digest sha256:...)`: release an image.
+"""`berth bump TENANT/APP --env ENV [--tag TAG] [--digest sha256:...]`: release an image (a
+tag, a digest or both; one of them at least).
 
 The order is the safety: the names, the environment, the tag and the digest are checked
 (generator/release/target.py) before any path is built or any file read; the request file is
@@ -23,9 +24,10 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from generator.hosts import ci
-from generator.hosts.connect import Connect, host_from_environment
+from generator.hosts.connect import Connect, DryRunHost, host_from_environment
 from generator.models.image import released
 from generator.problems import UsageError
+from generator.problems.words import human_list
 from generator.release import trigger as dispatch
 from generator.release.propose import ReleaseProposal, propose_release
 from generator.release.read import TenantRequests, read_tenant
@@ -58,6 +60,8 @@ def request_from(args: Any, environ: Mapping[str, str]) -> BumpRequest:
         return dispatch.from_variables(environ)
     if args.target is None or args.env is None:
         raise UsageError("give TENANT/APP and --env ENV (or --event FILE, or --from-variables)")
+    if args.tag is None and args.digest is None:
+        raise UsageError("give --tag TAG, --digest sha256:<64 hex digits>, or both")
     return BumpRequest(args.target, args.env, args.tag, args.digest)
 
 
@@ -85,7 +89,8 @@ def run(
         runs = sorted(application.spec.environments)
         raise argument_problem(
             "--env",
-            f"{tenant}/{app} does not run in {env_name!r} (it runs in {runs}); add the"
+            f"{tenant}/{app} does not run in {env_name!r} (it runs in"
+            f" {human_list(runs, quote=True)}); add the"
             " environment to its request first",
         )
     proposal = ReleaseProposal(
@@ -114,8 +119,9 @@ def propose_in_ci(
     target = into or ci.default_branch(environ)
     job_url = ci.job_log_url(environ)
     return propose_release(
-        root, requests, proposal, host, target=target, job_url=job_url, out=out, err=err
-    )
+        root, requests, proposal, host, target=target, job_url=job_url, out=out, err=err,
+        dry_run=isinstance(host, DryRunHost),
+    )  # fmt: skip
 
 
 def _auto_merge(requests: TenantRequests, env: str) -> bool:

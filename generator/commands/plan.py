@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Literal, TextIO
 
+from generator.commands.report import deliver
 from generator.hosts import ci
 from generator.plan import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, approvals, make_plan
 from generator.plan.labels import LabelCheck
 from generator.plan.markdown import format_markdown
 from generator.plan.text import format_json, format_text
 from generator.problems.reporters import format_problems
-from generator.repo.atomic import write_atomic
 from generator.repo.pull_request import LabelHistory
 
 if TYPE_CHECKING:
@@ -58,13 +58,9 @@ def run(
         return 1
     if plan.scope:
         err.write(f"berth: {plan.scope} (`--all` reads every tenant)\n")
-    report = _render(plan, fmt, environ)
-    if output is None:
-        out.write(report)
-    else:
-        write_atomic(output, report)
-        # The job log gets everything, including what a truncated comment left out.
-        out.write(format_text(plan) if fmt != "text" else f"berth: plan written to {output}\n")
+    # With --output, the job log gets the text plan: everything, including what a truncated
+    # comment left out (generator/commands/report.py).
+    deliver(out, output, _render(plan, fmt, environ), format_text(plan))
     if not plan.valid:
         err.write("berth: the working tree is invalid; run `berth validate`\n")
         return 1

@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Literal, TextIO
 
+from generator.commands.report import deliver
 from generator.models.image import Image, released
 from generator.problems.code_spans import code
 from generator.release.live import Live, read_live
@@ -52,7 +53,13 @@ class Source:
 
 
 def run(
-    root: str, *, tenant: str | None, fmt: StatusFormat, out: TextIO, live: str | None = None
+    root: str,
+    *,
+    tenant: str | None,
+    fmt: StatusFormat,
+    out: TextIO,
+    output: str | None = None,
+    live: str | None = None,
 ) -> int:
     reported = read_live(live) if live is not None else None
     repo = valid_repo(root)
@@ -76,7 +83,8 @@ def run(
                 cells.append(Cell(env, image, differs, seen))
                 previous = image or previous
             rows.append(AppStatus(name, app_name, tuple(cells)))
-    out.write(render(rows, envs, fmt, Source(live)))
+    source = Source(live)
+    deliver(out, output, render(rows, envs, fmt, source), render(rows, envs, "text", source))
     return 0
 
 

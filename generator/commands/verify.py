@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from generator.commands.progress import Progress
+from generator.commands.report import deliver, with_summary
 from generator.hosts import ci
 from generator.load import RequestCache
 from generator.problems import Problem, UsageError
 from generator.problems.reporters import Format, format_problems
 from generator.repo import layout
-from generator.repo.atomic import write_atomic
 from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
 from generator.repo.selection import Selection
@@ -102,7 +103,9 @@ def run(
     jobs: int | None = None,
     cache: str | None = None,
     environ: Mapping[str, str],
+    progress: TextIO | None = None,
 ) -> int:
+    """`progress`: where to say how far the builds are (None: quiet; see cli.main)."""
     tools = find_tools()
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give at least 1")
@@ -165,6 +168,7 @@ def run(
     problems, summary = verify(
         root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
         jobs=jobs or default_jobs(), scope=scope, cache=builds, network=flows.network,
+        progress=None if progress is None else Progress(progress),
     )  # fmt: skip
     problems += flows.check(valid, raw, selected, jobs or default_jobs())
     if builds is not None:
@@ -222,27 +226,22 @@ def _report(
     environ: Mapping[str, str],
     needs: _Needs | None = None,
 ) -> None:
-    """The report in `fmt` to FILE or stdout; with FILE, stdout still gets the text version
-    (workflow annotations under GitHub Actions, so one run serves the comment and the log).
+    """The report in `fmt`, with the summary line in text (generator/commands/report.py).
     `needs`: what the tree needs in the cluster, once the tree was followed."""
     after = (summary or "") + (needs.text() if needs else "")
     text = format_problems(problems, "text") + after
     if fmt == "json":
-        formatted = format_problems(problems, fmt, extra=needs.json() if needs else None)
+        report = with_summary(
+            format_problems(problems, fmt, extra=needs.json() if needs else None), summary or ""
+        )
     elif fmt == "markdown":
-        formatted = format_problems(problems, fmt, title=TITLE)
+        report = format_problems(problems, fmt, title=TITLE)
         listed = needs.markdown() if needs else ""
         if listed:  # one blank line between, whether the problems' section lists any or not
-            formatted = formatted.rstrip("\n") + "\n\n" + listed
-    else:
-        formatted = format_problems(problems, fmt, title=TITLE)
-    if output:
-        write_atomic(output, text if fmt == "text" else formatted)
-        if ci.default_format(environ) == "github":
-            out.write(format_problems(problems, "github") + after)
-        else:
-            out.write(text)
+            report = report.rstrip("\n") + "\n\n" + listed
     elif fmt == "text":
-        out.write(text)
+        report = text
     else:
-        out.write(formatted)
+        report = format_problems(problems, fmt, title=TITLE)
+    log = ci.default_format(environ)
+    deliver(out, output, report, text if log == "text" else format_problems(problems, log) + after)

@@ -1,7 +1,8 @@
-"""A release as a pull request: the request files edited, the repository validated with the
-edit, rendered like `berth render`, planned for the tenant, and proposed to the base branch
-through the Git host (`berth bump` and `berth promote`; `berth status` reads with
-`valid_repo`). Nothing is written unless the edited repository validates.
+"""A release as a pull request: the request files edited in memory, the repository validated
+with the edit, rendered like `berth render` (in memory too), planned for the tenant, and
+proposed to the base branch through the Git host (`berth bump` and `berth promote`; `berth
+status` reads with `valid_repo`). The working tree is never written: a dry run leaves
+nothing behind, and two in a row see the same tree.
 """
 
 from __future__ import annotations
@@ -21,13 +22,10 @@ from generator.problems import BerthError, HostError, Problem, UsageError
 from generator.problems.code_spans import COMMENT_LIMIT
 from generator.problems.reporters import format_problems
 from generator.release.read import TenantRequests
-from generator.render.pipeline import Built, build
-from generator.repo.atomic import write_atomic
+from generator.render.pipeline import build
 from generator.repo.pull_request import PullRequestWriter
-from generator.repo.view import DiskView
+from generator.repo.view import DiskView, OverlayView
 from generator.validate import ValidRepo, validate_repo
-from generator.write import Workspace, apply_changes
-from generator.write.rendered import plan_render
 from generator.yamlio.edit import Edit, EditError, edit
 from generator.yamlio.reader import read_request_bytes
 
@@ -73,10 +71,13 @@ def propose_release(
     job_url: str | None,
     out: TextIO,
     err: TextIO,
+    dry_run: bool = False,
 ) -> int:
-    """Edit, validate, render and plan the release in the working tree, then propose it to
-    `target` through `host` (one pull request per branch); nothing is written unless the
-    edited repository validates."""
+    """Edit, validate, render and plan the release in memory (the working tree with the edited
+    request files laid over it), then propose it to `target` through `host` (one pull request
+    per branch). No file of the working tree is written, with a token or without: the pull
+    request is the change. `dry_run`: `host` only prints, and is given only the files that
+    differ from the working tree."""
     before = {path: read_request_bytes(os.path.join(root, path), path) for path in proposal.edits}
     after = {}
     for path, data in before.items():
@@ -93,11 +94,11 @@ def propose_release(
         if closed:
             out.write(f"berth: closed the outdated pull request {closed}\n")
         return 0
-    new = _write_valid(root, before, after, err)
+    view = OverlayView(DiskView(root), dict(after))
+    new = _validate_edit(view, err)
     if new is None:
         return 1
-    built = build(DiskView(root), new)
-    _render(root, built)
+    built = build(view, new)
     tenants = frozenset({requests.tenant})
     plan, generated = scoped_plan(
         root,
@@ -108,13 +109,16 @@ def propose_release(
         base_sha=_head(root),
         after_units=built.units,
     )
-    for path in after:
-        out.write(_diff(path, before[path], after[path]))
-    out.write(format_text(plan))
     # Every generated file of the tenant: the host commits those that differ from the
     # base branch (a file an older bump changed on the branch is put back, too).
     files = {path: after[path] for path in after}
     files |= {path: text.encode() for path, text in generated.items()}
+    differ = {path: data for path, data in files.items() if _on_disk(root, path) != data}
+    for path in after:  # the plan shows the generated files' diffs
+        out.write(_diff(path, before[path], after[path]))
+    out.write(format_text(plan))
+    if dry_run:  # what a host would commit from this working tree: only what differs
+        files = differ
     scope = ", ".join(f"`{t}`" for t in sorted(tenants))
     note = (
         f"\n_The plan covers the tenant(s) this release changes ({scope}); the other"
@@ -133,7 +137,8 @@ def propose_release(
         files=files,
         message=proposal.title,
     )
-    out.write(f"berth: {proposal.title} -> {url}\n")
+    # The title names berth already ("berth: bump ..."): the line does not say it twice.
+    out.write(f"berth: {proposal.title.removeprefix('berth: ')}: {url}\n")
     if proposal.auto_merge:
         try:
             host.enable_auto_merge(branch=proposal.branch)
@@ -144,21 +149,21 @@ def propose_release(
     return 0
 
 
-def _write_valid(
-    root: str, before: dict[str, bytes], after: dict[str, bytes], err: TextIO
-) -> ValidRepo | None:
-    """Write the edited files; put the old bytes back unless the repository still validates.
-    Returns the repository as validated after the edit."""
-    for path, data in after.items():
-        write_atomic(os.path.join(root, path), data)
-    new, problems = _validated(root)
+def _validate_edit(view: OverlayView, err: TextIO) -> ValidRepo | None:
+    """The repository as validated with the edit; None (the problems said) when it fails."""
+    new, problems = validate_repo(load_repo(view, RequestCache(view.root)))
     if new is None:
-        for path, data in before.items():
-            write_atomic(os.path.join(root, path), data)
         err.write(format_problems([p for p in problems if p.severity == "error"], "text"))
-        err.write("berth: the release does not validate; nothing was written\n")
-        return None
+        err.write("berth: the release does not validate; nothing was proposed\n")
     return new
+
+
+def _on_disk(root: str, path: str) -> bytes | None:
+    try:
+        with open(os.path.join(root, path), "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
 
 
 def _before(after: ValidRepo, requests: TenantRequests) -> ValidRepo:
@@ -166,15 +171,6 @@ def _before(after: ValidRepo, requests: TenantRequests) -> ValidRepo:
     they were (only their files were edited)."""
     apps = dict(after.apps) | {requests.tenant: dict(requests.apps)}
     return dataclasses.replace(after, apps=apps)
-
-
-def _render(root: str, built: Built) -> None:
-    """`berth render` of the built repository: only the units that changed are built."""
-    workspace = Workspace(root)
-    workspace.recover()
-    outcome, writes, cache = plan_render(root, built, workspace)
-    apply_changes(root, outcome, writes, workspace, cache)
-    workspace.save_cache(cache)
 
 
 def _head(root: str) -> str:

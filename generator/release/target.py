@@ -18,6 +18,7 @@ from generator.models.common import TenantName
 from generator.models.image import Image
 from generator.models.platform import Platform
 from generator.problems import BerthError, Problem
+from generator.problems.words import human_list
 from generator.release.read import TenantRequests
 from generator.repo import layout
 from generator.yamlio.edit import Edit
@@ -80,7 +81,9 @@ def environment_index(platform: Platform, name: str, option: str) -> int:
     names = [env.name for env in platform.spec.environments]
     if name not in names:
         raise argument_problem(
-            option, f"{name!r} is not an environment of platform.yaml; use one of {names}"
+            option,
+            f"{name!r} is not an environment of platform.yaml; use"
+            f" {human_list(names, 'or', quote=True)}",
         )
     return names.index(name)
 
@@ -93,7 +96,8 @@ def find_app(requests: TenantRequests, app: str) -> Application:
     if found is None:
         known = sorted(requests.apps)
         raise argument_problem(
-            "app", f"tenant {tenant!r} has no application {app!r}; it has {known or 'none'}"
+            "app",
+            f"tenant {tenant!r} has no application {app!r}; it has {human_list(known, quote=True)}",
         )
     return found
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from generator.models.platform import Platform
 from generator.problems import Problem
@@ -44,6 +44,14 @@ from generator.verify.sources import (
     read_directory,
     source_type,
 )
+
+
+class ProgressSink(Protocol):
+    """Told how many Applications a level adds and each one done (the root's included)."""
+
+    def planned(self, count: int) -> None: ...
+
+    def done(self, env: str) -> None: ...
 
 
 @dataclass
@@ -96,7 +104,7 @@ class _Walk:
         schemas: Schemas,
         tenants: Sequence[str],
         scope: VerifyScope | None,
-        progress: Callable[[str], None] | None,
+        progress: ProgressSink | None,
         network: Network | None = None,
     ) -> None:
         self.root, self.platform, self.tools, self.schemas = root, platform, tools, schemas
@@ -196,7 +204,7 @@ class _Walk:
             self.summary.objects += len(built.objects)
             self.schema_check(built.objects, fresh)
         if self.progress:
-            self.progress(job.name)
+            self.progress.done(job.env)
         view = network_view(built.objects) if self.network or self.cache else []
         if self.network is not None:
             self.network.add_view(job.env, view)
@@ -241,7 +249,7 @@ class _Walk:
         self.summary.applications += 1
         self.summary.objects += entry.objects
         if self.progress:
-            self.progress(job.name)
+            self.progress.done(job.env)
         self.problems += entry.problems
         self.creates[(job.env, job.name)] = entry.namespaces
         self.may_empty[(job.env, job.name)] = entry.may_empty
@@ -309,7 +317,7 @@ def verify(
     schemas: Schemas,
     tenants: Sequence[str],
     jobs: int = 2,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressSink | None = None,
     scope: VerifyScope | None = None,
     cache: BuildCache | None = None,
     network: Network | None = None,
@@ -330,6 +338,8 @@ def verify(
             level += walk.start(env, built)
         while level:
             followed = [job for job in level if job.focus.follow]
+            if progress is not None:
+                progress.planned(len(followed))
             for job in level:
                 if not job.focus.follow:
                     walk.summary.skipped += 1
