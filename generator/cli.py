@@ -20,6 +20,7 @@ from generator.hosts import ci
 from generator.problems import BerthError, HostError, UsageError
 from generator.problems.reporters import FORMATS, Format, format_problems
 from generator.repo import layout
+from generator.scaffold.version import version
 
 if TYPE_CHECKING:  # the host clients are imported only by the commands that talk to one
     from generator.hosts.connect import Connect
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--root", default=".", help="repository root (default: the current directory)"
     )
+    parser.add_argument("--version", action="version", version=f"berth {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check requests; exit 1 when any is invalid")
@@ -162,7 +164,46 @@ def build_parser() -> argparse.ArgumentParser:
         "--event", metavar="FILE", help="issue event payload (default: $GITHUB_EVENT_PATH)"
     )
     _release_commands(sub)
+    _scaffold_commands(sub)
     return parser
+
+
+def _scaffold_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = sub.add_parser(
+        "init", help="make a new platform repository in an empty folder (docs/upgrading.md)"
+    )
+    init.add_argument("directory", metavar="DIR", help="the new repository's folder (empty)")
+    init.add_argument("--name", help="the platform's name, a DNS label (metadata.name)")
+    init.add_argument(
+        "--domain", help="prod's domain; dev and staging get dev.DOMAIN and staging.DOMAIN"
+    )
+    init.add_argument(
+        "--registry",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="an image prefix apps may use, ending in / (repeatable)",
+    )
+    init.add_argument(
+        "--maintainer",
+        action="append",
+        default=[],
+        metavar="USER",
+        help="a platform team member, a Git hosting username (repeatable)",
+    )
+    init.add_argument(
+        "--host", choices=("github", "gitlab"), default="github", help="default: github"
+    )
+    init.add_argument(
+        "--repo-url",
+        metavar="URL",
+        help="what Argo CD pulls from (default: https://HOST.com/NAME/platform.git)",
+    )
+    sub.add_parser(
+        "upgrade",
+        help="move this repository to the installed berth: its files rewritten, blueprints/"
+        " merged, re-rendered",
+    )
 
 
 def _release_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -306,6 +347,8 @@ def dispatch(
         return intake.run(
             args.root, event_path=args.event, environ=environ, out=out, err=err, **hosts
         )
+    if args.command in ("init", "upgrade"):
+        return _scaffold(args, out, err)
     if args.command in ("bump", "promote", "status"):
         _require_repo(args.root)
         return _release(args, out, err, environ, hosts)
@@ -354,6 +397,28 @@ def _release(
     from generator.commands import status
 
     return status.run(args.root, tenant=args.tenant, fmt=args.format, out=out)
+
+
+def _scaffold(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "init":
+        from generator.commands import init
+
+        return init.run(
+            args.directory,
+            name=args.name,
+            domain=args.domain,
+            registries=args.registry,
+            maintainers=args.maintainer,
+            host=args.host,
+            repo_url=args.repo_url,
+            stdin=sys.stdin,
+            out=out,
+            err=err,
+        )
+    from generator.commands import upgrade
+
+    _require_repo(args.root)
+    return upgrade.run(args.root, out=out, err=err)
 
 
 def main(
