@@ -29,14 +29,16 @@ class UnknownRelease(Exception):
     """No record of that release's defaults (or one that does not add up)."""
 
 
-def recorded(releases: Path = RELEASES) -> list[str]:
-    return sorted(p.stem for p in releases.glob("*.json"))
+def recorded(releases: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (releases or RELEASES).glob("*.json"))
 
 
 def defaults_of(
-    release: str, current: Mapping[str, str] | None = None, releases: Path = RELEASES
+    release: str, current: Mapping[str, str] | None = None, releases: Path | None = None
 ) -> dict[str, str]:
-    """The blueprint defaults `release` wrote, path -> text."""
+    """The blueprint defaults `release` wrote, path -> text; `releases` is the folder of
+    records (default: the package's)."""
+    releases = releases or RELEASES
     current = default_blueprints() if current is None else current
     if release == version():
         return dict(current)

@@ -13,7 +13,7 @@ from generator.models.platform import Platform
 from generator.problems import Problem
 from generator.repo import layout
 from generator.scaffold import manifest
-from generator.scaffold.history import RELEASES, defaults_of
+from generator.scaffold.history import defaults_of
 from generator.scaffold.init import owned_for
 from generator.scaffold.lock import LOCK_FILE, UNLOCKED_VERSION, Lock, lock_for
 from generator.scaffold.merge import merge_defaults
@@ -94,7 +94,11 @@ def _pin(upgrade: Upgrade, platform: Platform, raw: bytes) -> None:
 
 
 def plan_upgrade(
-    root: str, platform: Platform, raw_platform: bytes, lock: Lock | None, releases: Path = RELEASES
+    root: str,
+    platform: Platform,
+    raw_platform: bytes,
+    lock: Lock | None,
+    releases: Path | None = None,
 ) -> Upgrade:
     """Everything the upgrade writes and deletes; raises history.UnknownRelease when this
     Berth cannot rebuild the recorded version's defaults."""
@@ -112,6 +116,6 @@ def plan_upgrade(
     upgrade.problems += merged.problems
     upgrade.notes += merged.notes
     _pin(upgrade, platform, raw_platform)
-    host = hosts[0] if len(hosts) == 1 else None
-    upgrade.writes[LOCK_FILE] = lock_for(running, host, current).text()
+    only = hosts[0] if len(hosts) == 1 else None
+    upgrade.writes[LOCK_FILE] = lock_for(running, only, current).text()
     return upgrade
