@@ -14,12 +14,8 @@ import yaml
 from generator.commands import init
 from generator.scaffold.version import version
 from tests.support.cli import berth, run
+from tests.support.scaffold import GLOBEX
 from tests.support.tools import REPO
-
-GLOBEX = (
-    "--name", "globex", "--domain", "globex.example",
-    "--registry", "ghcr.io/globex/", "--maintainer", "alice",
-)  # fmt: skip
 
 
 def test_version_is_pyprojects() -> None:
@@ -96,7 +92,10 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
     code, _, err = run("init", str(tmp_path), *GLOBEX)
     assert code == 2
-    assert err == f"berth: error: {tmp_path} is not an empty folder; berth init makes a new repository\n"
+    assert (
+        err
+        == f"berth: error: {tmp_path} is not an empty folder; berth init makes a new repository\n"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
@@ -106,7 +105,10 @@ def test_a_missing_value_without_a_terminal_is_a_usage_error(tmp_path: Path, mis
     at = argv.index(missing)
     del argv[at : at + 2]
     code, _, err = run("init", str(tmp_path / "r"), *argv)
-    assert (code, err) == (2, f"berth: error: {missing} is required (berth init asks only on a terminal)\n")
+    assert (code, err) == (
+        2,
+        f"berth: error: {missing} is required (berth init asks only on a terminal)\n",
+    )
     assert not (tmp_path / "r").exists()
 
 

@@ -64,6 +64,10 @@ spec:
   ingress: {{className: nginx, namespace: ingress-nginx, clusterIssuer: letsencrypt}}
   secretStore: platform-secrets    # ClusterSecretStore name for ExternalSecrets
   monitoringNamespace: monitoring
+  # Until the API server's addresses are named, validate warns that database pods may reach
+  # ports 443 and 6443 anywhere outside the cluster (`kubectl get endpoints kubernetes`):
+  # network:
+  #   apiServer: {{cidrs: [10.0.0.0/28], ports: [443, 6443]}}
   registries: {_flow(answers.registries)}  # image prefixes allowed
   pricing: {{currency: USD, cpuMonth: 24.0, memoryGiBMonth: 3.2, storageGiBMonth: 0.10}}
   # The platform team (Git hosting usernames): the CODEOWNERS catch-all, intake reviewers.
