@@ -18,9 +18,12 @@ from tests.support.scaffold import GLOBEX
 from tests.support.tools import REPO
 
 
-def test_version_is_pyprojects() -> None:
+def test_version_is_pyprojects_and_has_a_changelog_section() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    assert version() == pyproject["project"]["version"] == "0.2.0"
+    assert version() == pyproject["project"]["version"]
+    # Every release has its section in the changelog.
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8").splitlines()
+    assert f"## {version()}" in changelog
 
 
 def test_version_flag_prints_berth_and_the_version(capsys: pytest.CaptureFixture[str]) -> None:
