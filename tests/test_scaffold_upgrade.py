@@ -289,3 +289,40 @@ def test_the_berth_section_refuses_what_cannot_be_installed(
 ) -> None:
     with pytest.raises(ValueError, match=message.replace("$", r"\$").replace("(", r"\(")):
         BerthInstall.model_validate(section)
+
+
+def test_a_gitlab_repository_keeps_its_pipeline_and_gets_no_workflows(tmp_path: Path) -> None:
+    root = make_platform(tmp_path / "r", "--host", "gitlab")
+    pipeline = root / ".gitlab-ci.yml"
+    pipeline.write_text(pipeline.read_text(encoding="utf-8") + "# an edit Berth undoes\n")
+    code, out, err = berth(root, "upgrade")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:-1] == ["changed: .gitlab-ci.yml"]
+    assert not (root / ".github" / "workflows").exists()
+
+
+def test_an_archive_pin_is_left_to_the_platform_team(tmp_path: Path, releases: Path) -> None:
+    root = _old_repo(tmp_path / "r", None)
+    url = "https://git.globex.example/berth-0.1.9-py3-none-any.whl"
+    platform = (root / "platform.yaml").read_text(encoding="utf-8")
+    pin = f"  version: {OLD}\n  url: {url}\n  sha256: {'a' * 64}\n"
+    (root / "platform.yaml").write_text(platform.replace(f"  version: {OLD}\n", pin))
+    url_line = (root / "platform.yaml").read_text(encoding="utf-8").splitlines().index(
+        f"  url: {url}"
+    ) + 1
+    code, _, err = berth(root, "upgrade")
+    assert code == 1
+    assert err.splitlines()[0] == (
+        f"platform.yaml:{url_line}:8: berth.url: names the archive of {OLD}; set url and sha256 to those"
+        f" of the {version()} archive (and version: {version()})"
+    )
+    assert f"'berth @ {url}#sha256={'a' * 64}'" in (
+        root / ".github/workflows/berth-pr.yml"
+    ).read_text(encoding="utf-8")
+
+
+def test_a_folder_berth_did_not_make_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text((REPO / "platform.yaml").read_text(encoding="utf-8"))
+    code, _, err = berth(tmp_path, "upgrade")
+    assert code == 2 and "not a platform repository Berth made" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["platform.yaml"]

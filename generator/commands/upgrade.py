@@ -22,7 +22,7 @@ from generator.repo import layout
 from generator.scaffold.history import UnknownRelease
 from generator.scaffold.init import write_file
 from generator.scaffold.lock import read_lock
-from generator.scaffold.upgrade import Upgrade, plan_upgrade
+from generator.scaffold.upgrade import UnknownLayout, Upgrade, plan_upgrade
 from generator.scaffold.version import release_key, version
 from generator.yamlio.reader import LoadError, parse_request
 
@@ -67,7 +67,7 @@ def _plan(root: str) -> Upgrade:
     platform, raw = _platform(root)
     try:
         return plan_upgrade(root, platform, raw, lock)
-    except UnknownRelease as exc:
+    except (UnknownRelease, UnknownLayout) as exc:
         raise UsageError(str(exc)) from None
 
 

@@ -20,9 +20,14 @@ from generator.scaffold.merge import merge_defaults
 from generator.scaffold.shipped import default_blueprints
 from generator.scaffold.version import version
 from generator.yamlio.edit import Edit, EditError, edit
+from generator.yamlio.reader import parse_with_spans
 
 # The file whose presence says a 0.1.0 copy (no lock) uses that host's CI.
 _HOST_MARK = {"github": ".github/workflows/berth-pr.yml", "gitlab": ".gitlab-ci.yml"}
+
+
+class UnknownLayout(Exception):
+    """The repository has none of the files that say which Berth layout it is."""
 
 
 @dataclass
@@ -69,11 +74,13 @@ def _pin(upgrade: Upgrade, platform: Platform, raw: bytes) -> None:
     if setting.source or setting.version == upgrade.new:
         return
     if setting.url is not None:
+        _, spans = parse_with_spans(raw, layout.PLATFORM_FILE)
+        line, col = spans.values[("berth", "url")].start
         upgrade.problems.append(
             Problem(
                 layout.PLATFORM_FILE,
-                1,
-                1,
+                line + 1,
+                col + 1,
                 "berth.url",
                 f"names the archive of {setting.version}; set url and sha256 to those of the"
                 f" {upgrade.new} archive (and version: {upgrade.new})",
@@ -105,6 +112,11 @@ def plan_upgrade(
     running = version()
     upgrade = Upgrade(lock.version if lock else UNLOCKED_VERSION, running)
     hosts = hosts_of(root, lock)
+    if not hosts:
+        raise UnknownLayout(
+            "no berth.lock, no .github/workflows/berth-pr.yml and no .gitlab-ci.yml: not a"
+            " platform repository Berth made (start one with `berth init`)"
+        )
     setting = _install_setting(platform, running)
     for host in hosts:
         upgrade.writes.update(owned_for(host, setting))
