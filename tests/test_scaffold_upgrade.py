@@ -106,6 +106,12 @@ def test_upgrade_merges_the_platforms_edit_with_the_new_defaults(
     assert lock["blueprints"][LIMITS] == sha256(default_blueprints()[LIMITS])
     lines = out.splitlines()
     assert lines[-1].startswith(f"berth: {OLD} -> {version()}: ")
+    # Argo CD builds the guardrails from blueprints/tenant: the upgrade itself says so.
+    assert lines[-2] == (
+        "berth: blueprints/tenant/ changed (3 file(s)): the guardrails overlay of every tenant"
+        " in every environment (1 tenant(s)); Argo CD builds it from blueprints/, so no"
+        " generated file and no `berth plan` shows it: `berth verify` builds it"
+    )
     for expected in (
         f"changed: {LIMITS}",
         f"removed: {LEGACY}",
@@ -121,7 +127,7 @@ def test_upgrade_merges_the_platforms_edit_with_the_new_defaults(
     code, out, _ = berth(root, "upgrade")
     assert (code, out) == (
         0,
-        f"berth: {version()} -> {version()}: 0 file(s) changed; `berth plan --base HEAD` shows what this changes for tenants\n",
+        f"berth: {version()} -> {version()}: 0 file(s) changed; `berth plan --base HEAD` shows what the generated files change for tenants\n",
     )
 
 

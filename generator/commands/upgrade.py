@@ -20,6 +20,7 @@ from generator.problems import BerthError, UsageError
 from generator.problems.reporters import format_problems
 from generator.repo import layout
 from generator.scaffold.history import UnknownRelease
+from generator.scaffold.impact import built_at_sync
 from generator.scaffold.init import write_file
 from generator.scaffold.lock import read_lock
 from generator.scaffold.upgrade import UnknownLayout, Upgrade, plan_upgrade
@@ -93,8 +94,10 @@ def run(root: str, *, out: TextIO, err: TextIO) -> int:
     for path in changed:
         verb = "added" if path not in before else "removed" if path not in after else "changed"
         out.write(f"{verb}: {path}\n")
+    for line in built_at_sync(changed, root):
+        out.write(f"berth: {line}\n")
     out.write(
         f"berth: {upgrade.old} -> {upgrade.new}: {len(changed)} file(s) changed;"
-        " `berth plan --base HEAD` shows what this changes for tenants\n"
+        " `berth plan --base HEAD` shows what the generated files change for tenants\n"
     )
     return status
