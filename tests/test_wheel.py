@@ -108,9 +108,13 @@ def _git(root: Path, *argv: str) -> None:
 @pytest.mark.tools
 def test_the_wheel_makes_and_runs_a_platform_repository(tmp_path: Path) -> None:
     wheel = _build(tmp_path)
-    shipped = {n for n in zipfile.ZipFile(wheel).namelist() if "/scaffold/shipped/" in n}
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {n for n in names if "/scaffold/shipped/" in n}
     prefix = "generator/scaffold/shipped/"
     assert shipped == {prefix + p for p in manifest.shipped_paths(REPO)}
+    # The merge bases of earlier releases (berth upgrade) and the CRDs (berth verify).
+    assert "generator/scaffold/releases/0.1.0.json" in names
+    assert any(n.startswith("generator/crds/cloudnative-pg/") for n in names)
     venv = _venv(tmp_path, wheel)
     env = _env(venv)
 
@@ -141,6 +145,8 @@ def test_the_wheel_makes_and_runs_a_platform_repository(tmp_path: Path) -> None:
     plan = json.loads(berth("plan", "--base", "HEAD", "--format", "json", cwd=root))
     assert "shop" in json.dumps(plan)
     _lint_workflows(root)
+    upgraded = berth("upgrade", cwd=root).splitlines()
+    assert upgraded[-1].startswith(f"berth: {version()} -> {version()}: 0 file(s) changed")
 
     gitlab = tmp_path / "initech"
     berth("init", str(gitlab), *GLOBEX, "--host", "gitlab", cwd=tmp_path)
