@@ -10,9 +10,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml .ci/install-tools
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml .ci/install-tools .ci/install-test-tools
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
-	.ci/install-tools
+	.ci/install-test-tools
 	touch $@
 
 install: $(VENV)/.installed

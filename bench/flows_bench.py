@@ -105,7 +105,9 @@ def main() -> None:
     args = parser.parse_args()
     nca = find_nca()
     if nca is None:
-        sys.exit("nca not found: pip install network-config-analyzer (or .ci/install-tools)")
+        sys.exit(
+            "nca not found: pip install network-config-analyzer (or .ci/install-tools --flows)"
+        )
     for n in args.tenants:
         with tempfile.TemporaryDirectory(prefix="berth-flows-bench-") as tmp:
             root = Path(tmp)

@@ -44,7 +44,7 @@ HEADER = f"  {'step':<52}{'wall s':>9}{'cpu s':>10}{'peak MB':>10}"
 
 def _which(name: str) -> str:
     found = shutil.which(name, path=SEARCH)
-    assert found, f"{name} not found; run .ci/install-tools"
+    assert found, f"{name} not found; run .ci/install-tools --flows"
     return found
 
 

@@ -128,6 +128,8 @@ def dispatch(
         )
     if args.command in ("bump", "promote", "status"):
         return _release(args, _root(args), out, err, environ, hosts)
+    if args.command in ("init", "upgrade"):
+        return _scaffold(args, out, err)
     raise UsageError(f"unknown command {args.command!r}")
 
 
@@ -160,6 +162,20 @@ def _release(
     return status.run(
         root, tenant=args.tenant, fmt=args.format, output=args.output, out=out, live=args.live
     )
+
+
+def _scaffold(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.command == "init":  # makes a repository, so it looks for none
+        from generator.commands import init
+
+        return init.run(
+            args.directory, name=args.name, domain=args.domain, registries=args.registry,
+            maintainers=args.maintainer, host=args.host, repo_url=args.repo_url,
+            stdin=sys.stdin, out=out, err=err,
+        )  # fmt: skip
+    from generator.commands import upgrade
+
+    return upgrade.run(_root(args), out=out, err=err)
 
 
 def main(

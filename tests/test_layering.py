@@ -21,7 +21,7 @@ TIERS: list[set[str]] = [
     {"render", "portal"},
     {"write"},
     {"plan"},
-    {"cost", "release", "intake", "verify"},  # features built on the pipeline
+    {"cost", "release", "intake", "verify", "scaffold"},  # features built on the pipeline
     {"hosts"},  # Git hosts and CI detection: the edge
     {"commands"},
     {"cli", "__main__", "__init__"},

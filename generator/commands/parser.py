@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from generator.problems.reporters import FORMATS
+from generator.scaffold.version import version
 
 ROOT_HELP = (
     "the repository root (default: the nearest folder upwards from the current one that"
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="berth", description="Tenant requests in, a guarded Argo CD tree out."
     )
     _global_options(parser, default=None)
+    parser.add_argument("--version", action="version", version=f"berth {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _check_commands(sub)
     _verify_command(sub)
@@ -55,7 +57,49 @@ def build_parser() -> argparse.ArgumentParser:
         "--event", metavar="FILE", help="issue event payload (default: $GITHUB_EVENT_PATH)"
     )
     _release_commands(sub)
+    _scaffold_commands(sub)
     return parser
+
+
+def _scaffold_commands(sub: Subparsers) -> None:
+    init = sub.add_parser(
+        "init",
+        help="make a new platform repository in an empty folder (docs/upgrading.md)",
+        description="make a new platform repository in an empty folder (docs/upgrading.md)",
+    )
+    init.add_argument("directory", metavar="DIR", help="the new repository's folder (empty)")
+    init.add_argument("--name", help="the platform's name, a DNS label (metadata.name)")
+    init.add_argument(
+        "--domain", help="prod's domain; dev and staging get dev.DOMAIN and staging.DOMAIN"
+    )
+    init.add_argument(
+        "--registry",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="an image prefix apps may use, ending in / (repeatable)",
+    )
+    init.add_argument(
+        "--maintainer",
+        action="append",
+        default=[],
+        metavar="USER",
+        help="a platform team member, a Git hosting username (repeatable)",
+    )
+    init.add_argument(
+        "--host", choices=("github", "gitlab"), default="github", help="default: github"
+    )
+    init.add_argument(
+        "--repo-url",
+        metavar="URL",
+        help="what Argo CD pulls from (default: https://HOST.com/NAME/platform.git)",
+    )
+    _command(
+        sub,
+        "upgrade",
+        "move this repository to the installed berth: its files rewritten, blueprints/"
+        " merged, re-rendered",
+    )
 
 
 def _global_options(parser: argparse.ArgumentParser, *, default: object) -> None:

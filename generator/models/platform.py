@@ -16,6 +16,7 @@ from generator.models.common import (
     Strict,
 )
 from generator.models.ingress import Ingress
+from generator.models.install import BerthInstall
 from generator.models.network import EgressDestination, Network
 from generator.models.secrets import Secrets
 
@@ -90,9 +91,6 @@ DEFAULT_ADMISSION_EXEMPT = (
     "system:serviceaccount:cert-manager:cert-manager",
     "system:serviceaccount:cnpg-system:cnpg-manager",
 )
-
-
-# --- Operations (docs/operations.md): VPA, alerts, dashboards. ---
 
 
 class EnvironmentVpa(Strict):
@@ -397,3 +395,4 @@ class Platform(Strict):
     kind: Literal["Platform"]
     metadata: Metadata
     spec: PlatformSpec
+    berth: BerthInstall | None = None

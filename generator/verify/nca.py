@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from generator.problems import UsageError
 
-INSTALL_HINT = "pip install network-config-analyzer (or .ci/install-tools)"
+INSTALL_HINT = "pip install network-config-analyzer (or .ci/install-tools --flows)"
 TIMEOUT = 3600  # seconds; a cluster of thousands of namespaces takes minutes, not hours
 
 _LINE = re.compile(r"^(?P<src>\S+) => (?P<dst>\S+) : (?P<conn>.+)$")
