@@ -58,5 +58,8 @@ def run(root: str, *, check: bool, out: TextIO) -> int:
             out.write(f"stale: {path}\n")
         out.write("berth: schemas are stale; run `berth schema` and commit the result\n")
         return 1
-    out.write(f"berth: {len(stale)} schema file(s) {'written' if stale else 'up to date'}\n")
+    if stale:
+        out.write(f"berth: {len(stale)} schema file(s) written\n")
+    else:
+        out.write(f"berth: the {len(MODELS)} schema files are up to date\n")
     return 0
