@@ -1,0 +1,82 @@
+"""Which of the root's company files a test opened: the suite must not depend on them.
+
+The repository root holds one company's requests (platform.yaml, tenants/) and what Berth
+renders from them (environments/, catalog/, CODEOWNERS, the issue forms). A platform team
+replaces that company with its own, so a test that reads it passes or fails with the company:
+tests read tests/support/example.py's copy instead. Only tests/test_example.py (OWNER) holds the
+root's company to its rendered tree. An audit hook notes every file or folder a test opens,
+lists or hands to a program (a path on a command line) below one of COMPANY_PATHS, and
+tests/conftest.py fails any other test, or test module at import, that did.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.support.tools import REPO
+
+OWNER = "test_example.py"
+# What a company puts at the root or Berth renders from it there; blueprints/, docs/, schemas/
+# and the workflows are Berth's own and may be read.
+COMPANY_PATHS = (
+    "platform.yaml",
+    "tenants",
+    "environments",
+    "catalog",
+    "CODEOWNERS",
+    ".github/ISSUE_TEMPLATE",
+    ".gitlab/issue_templates",
+)
+_opened: set[str] = set()
+
+
+def company_path(path: str) -> str | None:
+    """Which of COMPANY_PATHS `path` is or lies below, if any."""
+    full = os.path.abspath(path)
+    for name in COMPANY_PATHS:
+        prefix = os.path.join(str(REPO), name)
+        if full == prefix or full.startswith(prefix + os.sep):
+            return name
+    return None
+
+
+def opened() -> list[str]:
+    """Which of COMPANY_PATHS were opened since the last `forget()`, sorted."""
+    return sorted(_opened)
+
+
+def forget() -> None:
+    _opened.clear()
+
+
+def _note(value: Any) -> None:
+    if isinstance(value, (str, bytes, os.PathLike)):
+        found = company_path(os.fsdecode(value))
+        if found is not None:
+            _opened.add(found)
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    # open, os.listdir and os.scandir carry the path first; a program gets its paths on the
+    # command line (subprocess.Popen: executable, args, cwd, env).
+    if event in ("open", "os.listdir", "os.scandir") and args:
+        _note(args[0])
+    elif event == "subprocess.Popen" and len(args) > 1:
+        argv = args[1]
+        for arg in [argv] if isinstance(argv, (str, bytes, os.PathLike)) else argv or ():
+            _note(arg)
+        if len(args) > 2 and args[2] is not None:
+            _note(args[2])
+
+
+def exempt(path: Path) -> bool:
+    """The one test module allowed to read the root's company."""
+    return path.name == OWNER
+
+
+def watch() -> None:
+    """Note from now on (an audit hook: it stays for the run)."""
+    sys.addaudithook(_audit)
