@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 from tests.support import rootguard
 from tests.support.tools import REPO
@@ -44,3 +45,16 @@ def test_a_path_is_the_company_paths_it_lies_below() -> None:
 def test_only_the_example_test_may_read_the_roots_company() -> None:
     assert rootguard.exempt(REPO / "tests" / "test_example.py")
     assert not rootguard.exempt(REPO / "tests" / "test_render.py")
+
+
+def test_a_programs_relative_arguments_count_against_its_own_folder(tmp_path: Path) -> None:
+    rootguard.forget()
+    subprocess.run(["true", "environments", "tenants/x"], cwd=tmp_path, check=True)
+    subprocess.run(["true", "-C", str(tmp_path), "platform.yaml"], check=True)
+    assert rootguard.opened() == []
+    try:
+        subprocess.run(["true", "environments"], cwd=REPO, check=True)
+        noted = rootguard.opened()
+    finally:
+        rootguard.forget()
+    assert noted == ["environments"]

@@ -52,24 +52,34 @@ def forget() -> None:
     _opened.clear()
 
 
-def _note(value: Any) -> None:
+def _note(value: Any, base: str | None = "") -> None:
+    """Note `value` if it is a path to the root's company; a relative one counts against `base`
+    (this process's working directory for ""), and not at all for None."""
     if isinstance(value, (str, bytes, os.PathLike)):
-        found = company_path(os.fsdecode(value))
+        path = os.fsdecode(value)
+        if not os.path.isabs(path):
+            if base is None:
+                return
+            path = os.path.join(base or os.getcwd(), path)
+        found = company_path(path)
         if found is not None:
             _opened.add(found)
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     # open, os.listdir and os.scandir carry the path first; a program gets its paths on the
-    # command line (subprocess.Popen: executable, args, cwd, env).
+    # command line (subprocess.Popen: executable, args, cwd, env). A relative argument is
+    # relative to the program's cwd, if given; without one it may be to anything (`git -C`).
     if event in ("open", "os.listdir", "os.scandir") and args:
         _note(args[0])
     elif event == "subprocess.Popen" and len(args) > 1:
+        cwd = os.fsdecode(args[2]) if len(args) > 2 and args[2] is not None else None
+        if cwd is not None:
+            _note(cwd)
+            cwd = os.path.abspath(cwd)
         argv = args[1]
         for arg in [argv] if isinstance(argv, (str, bytes, os.PathLike)) else argv or ():
-            _note(arg)
-        if len(args) > 2 and args[2] is not None:
-            _note(args[2])
+            _note(arg, cwd)
 
 
 def exempt(path: Path) -> bool:
