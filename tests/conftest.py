@@ -7,6 +7,9 @@ and the fakes and checkouts several test files build.
 - `pytest --update-golden` rewrites expected outputs (tests/support/golden.py).
 - A test that looks up or starts an external tool (tests/support/tools.py) must be marked
   `tools`; one that is not fails, naming the tool, so `pytest -m "not tools"` needs none.
+- A test (or test module at import) that opens the root's company (platform.yaml, tenants/,
+  environments/, ...) fails, naming the paths (tests/support/rootguard.py): tests read
+  tests/support/example.py's copy; only tests/test_example.py reads the root's.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator.hosts.ci import CI_VARIABLES
-from tests.support import golden, tools
+from tests.support import golden, rootguard, tools
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, commit_all, make_repo, write
@@ -35,11 +39,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     golden.configure(bool(config.getoption(golden.OPTION)))
     tools.watch()
+    rootguard.watch()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     tools.forget()
+    rootguard.forget()
+
+
+def _company_message(paths: list[str]) -> str:
+    return (
+        f"reads the root's company ({', '.join(paths)}): read tests/support/example.py's"
+        f" example instead; only tests/{rootguard.OWNER} holds the root to its rendered tree"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    # A module's import (its constants, its parametrize lists) must not read the root's company.
+    if not isinstance(collector, pytest.Module):
+        return (yield)
+    rootguard.forget()
+    report = yield
+    if report.passed and not rootguard.exempt(collector.path) and (paths := rootguard.opened()):
+        report.outcome = "failed"
+        report.longrepr = f"{collector.path.name} {_company_message(paths)}"
+    return report
 
 
 @pytest.hookimpl(wrapper=True)
@@ -47,6 +73,15 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if (
+        report.when != "teardown"
+        and not report.failed
+        and not rootguard.exempt(item.path)
+        and (paths := rootguard.opened())
+    ):
+        report.outcome = "failed"
+        report.longrepr = _company_message(paths)
+        return report
     # Setup counts too: a fixture may build with a tool. A skip counts: locally a missing tool
     # skips, and an unmarked test must not hide in the fast tier that way.
     if report.when == "teardown" or report.failed or item.get_closest_marker("tools"):

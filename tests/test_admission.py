@@ -30,16 +30,17 @@ from generator.verify.kube_schema import validate_objects
 from generator.verify.sources import Tools, build, read_directory
 from tests.support.admission import admit_all
 from tests.support.cases import case_names, check_text, lay_over
-from tests.support.tools import run, tool
+from tests.support.example import example
+from tests.support.tools import REPO, run, tool
 
-REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = example()
 CASES = Path(__file__).parent / "cases" / "admission"
 VALID = Path(__file__).parent / "cases" / "valid"
 GROUP = "admissionregistration.k8s.io"
 
 
 def _platform(**prod: Any) -> Platform:
-    data = yaml.safe_load((REPO / layout.PLATFORM_FILE).read_text())
+    data = yaml.safe_load((EXAMPLE / layout.PLATFORM_FILE).read_text())
     for env in data["spec"]["environments"]:
         if env["name"] == "prod":
             env.update(prod)
@@ -123,7 +124,7 @@ def test_other_namespaces_are_not_bound() -> None:
 # --- everything Berth renders is admitted -----------------------------------------------
 
 
-def _rendered(env: str, repo: Path = REPO) -> list[dict[str, Any]]:
+def _rendered(env: str, repo: Path = EXAMPLE) -> list[dict[str, Any]]:
     """Every object the environment's Applications render, followed as Argo CD would."""
     tools = Tools(kubectl=tool("kubectl"), helm=tool("helm"))
     applied = read_directory(
@@ -227,7 +228,7 @@ def test_policies_validate_strictly() -> None:
 
 def test_committed_policies_are_the_rendered_ones() -> None:
     for env in PLATFORM.spec.environments:
-        text = (REPO / layout.policies_file(env.name)).read_text()
+        text = (EXAMPLE / layout.policies_file(env.name)).read_text()
         assert list(yaml.safe_load_all(text)) == admission.policies(PLATFORM, env)
 
 
@@ -235,7 +236,7 @@ def test_committed_policies_are_the_rendered_ones() -> None:
 def test_checkov_is_clean_on_the_policies(tmp_path: Path) -> None:
     for env in PLATFORM.spec.environments:
         for path in (layout.policies_file(env.name), layout.bootstrap_file(env.name)):
-            (tmp_path / path.replace("/", "_")).write_text((REPO / path).read_text())
+            (tmp_path / path.replace("/", "_")).write_text((EXAMPLE / path).read_text())
     args = ["-d", str(tmp_path), "--framework", "kubernetes", "--skip-download", "--quiet"]
     proc = run([tool("checkov"), *args, "--compact"], check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
@@ -315,7 +316,7 @@ def _example_tenants() -> list[Any]:
 
     return [
         Tenant.model_validate(yaml.safe_load(p.read_text()))
-        for p in sorted((REPO / layout.TENANTS_DIR).glob(f"*/{layout.TENANT_FILE}"))
+        for p in sorted((EXAMPLE / layout.TENANTS_DIR).glob(f"*/{layout.TENANT_FILE}"))
     ]
 
 

@@ -18,6 +18,7 @@ import yaml
 from generator.models.platform import Platform
 from generator.render.operations import error_budget
 from generator.render.tenant_ops import quota_rules
+from tests.support.example import FIXTURE
 from tests.support.tools import REPO, helm_template, run, tool
 
 pytestmark = pytest.mark.tools
@@ -199,7 +200,7 @@ def test_basic_alerts_fire_on_synthetic_series(tmp_path: Path) -> None:
 
 
 def test_quota_rule(tmp_path: Path) -> None:
-    platform = Platform.model_validate(yaml.safe_load((REPO / "platform.yaml").read_text()))
+    platform = Platform.model_validate(yaml.safe_load((FIXTURE / "platform.yaml").read_text()))
     groups = {"groups": quota_rules(platform, NAMESPACE)}
     assert "SUCCESS: 1 rules found" in check_rules(tmp_path, groups)
     rules = tmp_path / "quota.yaml"

@@ -15,10 +15,12 @@ import pytest
 import yaml
 
 from generator.verify.kube_schema import validate_yaml_stream
+from tests.support.example import example
 from tests.support.tools import REPO, helm_template, reference, run, tool
 from tests.test_chart import CHECKOV_ANNOTATED, CHECKOV_SKIPS
 
-VALUES = sorted(REPO.glob("environments/*/tenants/*/apps/*.values.yaml"))
+EXAMPLE = example()
+VALUES = sorted(EXAMPLE.glob("environments/*/tenants/*/apps/*.values.yaml"))
 
 
 def release_of(path: Path) -> tuple[str, str]:
@@ -76,11 +78,11 @@ def test_example_apps_pass_their_schema_and_point_editors_at_it() -> None:
 
     schema = json.loads((REPO / "schemas/application.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
-    apps = sorted(REPO.glob("tenants/*/apps/*.yaml"))
+    apps = sorted(EXAMPLE.glob("tenants/*/apps/*.yaml"))
     assert len(apps) == 3
     for path in apps:
         first = path.read_text().splitlines()[0]
         assert first == "# yaml-language-server: $schema=../../../schemas/application.schema.json"
         target = (path.parent / first.split("=", 1)[1]).resolve()
-        assert target == (REPO / "schemas/application.schema.json").resolve()
+        assert target == (EXAMPLE / "schemas/application.schema.json").resolve()
         jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(path.read_text()))

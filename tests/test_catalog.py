@@ -12,14 +12,17 @@ import yaml
 
 from generator.repo import layout
 from tests.support.backstage import load_entities, validate
+from tests.support.example import example
 from tests.support.repo import berth as berth_in
 from tests.support.repo import make_repo, write
-from tests.support.tools import REPO, helm_template
+from tests.support.tools import helm_template
 
-CATALOG = REPO / layout.CATALOG_DIR
+EXAMPLE = example()
+
+CATALOG = EXAMPLE / layout.CATALOG_DIR
 
 
-def _entities(root: Path = REPO) -> list[dict[str, Any]]:
+def _entities(root: Path = EXAMPLE) -> list[dict[str, Any]]:
     return load_entities(*sorted((root / layout.CATALOG_DIR).rglob("*.yaml")))
 
 
@@ -65,7 +68,7 @@ def test_every_reference_resolves() -> None:
 
 def test_every_tenant_and_app_has_its_entities() -> None:
     known = {_ref(e) for e in _entities()}
-    for tenant_file in sorted((REPO / "tenants").glob("*/tenant.yaml")):
+    for tenant_file in sorted((EXAMPLE / "tenants").glob("*/tenant.yaml")):
         tenant = yaml.safe_load(tenant_file.read_text())
         name = tenant["metadata"]["name"]
         assert {f"group:{name}/{name}", f"system:{name}/{name}"} <= known
@@ -75,7 +78,7 @@ def test_every_tenant_and_app_has_its_entities() -> None:
             assert f"component:{name}/{app['metadata']['name']}" in known
             if "database" in app["spec"]:
                 assert f"resource:{name}/{app['metadata']['name']}-db" in known
-    location = yaml.safe_load((REPO / layout.CATALOG_LOCATION_FILE).read_text())
+    location = yaml.safe_load((EXAMPLE / layout.CATALOG_LOCATION_FILE).read_text())
     listed = {t.removeprefix("./") for t in location["spec"]["targets"]}
     on_disk = {p.relative_to(CATALOG).as_posix() for p in CATALOG.rglob("*.yaml")}
     assert listed == on_disk - {"catalog-info.yaml"}
@@ -141,7 +144,7 @@ def test_hostile_strings_stay_plain_strings(tmp_path: Path) -> None:
 
 
 EXAMPLE_APPS = sorted(
-    (p.parent.parent.name, p.stem) for p in (REPO / "tenants").glob("*/apps/*.yaml")
+    (p.parent.parent.name, p.stem) for p in (EXAMPLE / "tenants").glob("*/apps/*.yaml")
 )
 WORKLOADS = {"web-service": "Deployment", "worker": "Deployment", "cronjob": "CronJob"}
 
@@ -157,11 +160,11 @@ def test_kubernetes_annotations_select_the_rendered_objects(tenant: str, app: st
     )
     annotations = component["metadata"]["annotations"]
     selector = _selector(annotations["backstage.io/kubernetes-label-selector"])
-    request = yaml.safe_load((REPO / layout.app_file(tenant, app)).read_text())
+    request = yaml.safe_load((EXAMPLE / layout.app_file(tenant, app)).read_text())
     env = next(iter(request["spec"]["environments"]))
     rendered = helm_template(
-        REPO / "blueprints" / "chart",
-        [REPO / layout.tenant_dir(env, tenant) / "apps" / f"{app}.values.yaml"],
+        EXAMPLE / "blueprints" / "chart",
+        [EXAMPLE / layout.tenant_dir(env, tenant) / "apps" / f"{app}.values.yaml"],
         name=app,
         namespace=layout.tenant_namespace(tenant, env),
     )
@@ -192,7 +195,7 @@ def test_argocd_annotation_selects_the_apps_applications() -> None:
         selector = _selector(component["metadata"]["annotations"]["argocd/app-selector"])
         selected = []
         for env in ("dev", "staging", "prod"):
-            path = REPO / layout.tenant_argocd_file(env, tenant)
+            path = EXAMPLE / layout.tenant_argocd_file(env, tenant)
             if not path.exists():
                 continue
             for obj in yaml.safe_load_all(path.read_text()):
@@ -201,7 +204,7 @@ def test_argocd_annotation_selects_the_apps_applications() -> None:
                     and selector.items() <= obj["metadata"]["labels"].items()
                 ):
                     selected.append(obj["metadata"]["name"])
-        app_doc = yaml.safe_load((REPO / layout.app_file(tenant, app)).read_text())
+        app_doc = yaml.safe_load((EXAMPLE / layout.app_file(tenant, app)).read_text())
         expected = [
             layout.app_application(tenant, app, env) for env in app_doc["spec"]["environments"]
         ]

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run as berth
-from tests.support.tools import REPO
+from tests.support.example import example
+
+EXAMPLE = example()
+
 
 BROKEN = """apiVersion: berth.dev/v1alpha1
 kind: Tenant
@@ -29,9 +32,9 @@ spec:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    shutil.copy(REPO / "platform.yaml", tmp_path / "platform.yaml")
-    shutil.copytree(REPO / "tenants", tmp_path / "tenants")
-    shutil.copytree(REPO / "blueprints", tmp_path / "blueprints")
+    shutil.copy(EXAMPLE / "platform.yaml", tmp_path / "platform.yaml")
+    shutil.copytree(EXAMPLE / "tenants", tmp_path / "tenants")
+    shutil.copytree(EXAMPLE / "blueprints", tmp_path / "blueprints")
     (tmp_path / "tenants" / "search" / "tenant.yaml").write_text(BROKEN)
     return tmp_path
 

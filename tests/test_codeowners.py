@@ -19,8 +19,11 @@ from codeowners import CodeOwners
 from generator.render.codeowners import MAX_BYTES, size_problems
 from generator.repo import layout
 from tests.support.cli import berth
+from tests.support.example import example
 from tests.support.repo import tree
-from tests.support.tools import REPO
+
+EXAMPLE = example()
+
 
 PLATFORM = "@acme/platform-team"
 OWNERS = {
@@ -37,7 +40,7 @@ Change = Callable[[Path], None]
 def repo(tmp_path: Path) -> Path:
     """This repository's example with every file `render` writes, rendered and checked."""
     for name in ("platform.yaml", "CODEOWNERS"):
-        shutil.copy(REPO / name, tmp_path / name)
+        shutil.copy(EXAMPLE / name, tmp_path / name)
     for name in (
         "tenants",
         "blueprints",
@@ -46,7 +49,7 @@ def repo(tmp_path: Path) -> Path:
         ".github",
         ".gitlab/issue_templates",
     ):
-        shutil.copytree(REPO / name, tmp_path / name)
+        shutil.copytree(EXAMPLE / name, tmp_path / name)
     code, out, err = berth(tmp_path, "render", "--check")
     assert code == 0, out + err
     return tmp_path

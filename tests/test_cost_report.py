@@ -17,10 +17,13 @@ from hypothesis import strategies as st
 from generator.cost.report import percent
 from generator.models.quota import amount, cents
 from tests.support.cli import berth
+from tests.support.example import example
 from tests.support.golden import updating
 from tests.support.repo import berth as berth_in
 from tests.support.repo import make_repo, write
 from tests.support.tools import REPO
+
+EXAMPLE = example()
 
 GOLDEN = Path(__file__).parent / "golden" / "cost"
 SCHEMA = json.loads((REPO / "schemas" / "cost-report.schema.json").read_text())
@@ -29,7 +32,7 @@ SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "csv": "csv"}
 
 @pytest.mark.parametrize("fmt", list(SUFFIX))
 def test_golden_reports_of_the_example(fmt: str) -> None:
-    code, out, err = berth(REPO, "cost", "--format", fmt)
+    code, out, err = berth(EXAMPLE, "cost", "--format", fmt)
     assert code == 0, err
     path = GOLDEN / f"example.{SUFFIX[fmt]}"
     if updating():
@@ -64,14 +67,14 @@ def _check_adds_up(report: dict[str, object]) -> None:
 
 
 def test_example_totals_add_up_to_the_cent_and_validate() -> None:
-    code, out, _ = berth(REPO, "cost", "--format", "json")
+    code, out, _ = berth(EXAMPLE, "cost", "--format", "json")
     assert code == 0
     _check_adds_up(json.loads(out))
 
 
 def test_csv_rows_are_the_json_rows() -> None:
-    rows = list(csv.DictReader(io.StringIO(berth(REPO, "cost", "--format", "csv")[1])))
-    report = json.loads(berth(REPO, "cost", "--format", "json")[1])
+    rows = list(csv.DictReader(io.StringIO(berth(EXAMPLE, "cost", "--format", "csv")[1])))
+    report = json.loads(berth(EXAMPLE, "cost", "--format", "json")[1])
     assert [(r["tenant"], r["environment"], r["quota"], r["apps"]) for r in rows] == [
         (r["tenant"], r["environment"], r["quota"], r["apps"]) for r in report["rows"]
     ]

@@ -16,7 +16,10 @@ from generator.models.platform import Dashboards
 from generator.render.dashboard import MAX_UID, dashboard_exprs, dashboard_uid
 from generator.verify.kube_schema import validate_objects
 from tests.support.cli import berth
-from tests.support.tools import REPO, kustomize_build, run, tool
+from tests.support.example import example
+from tests.support.tools import kustomize_build, run, tool
+
+EXAMPLE = example()
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -35,7 +38,7 @@ def board_of(objects: list[dict[str, Any]]) -> dict[str, Any]:
 
 def apps_in(tenant: str, env: str) -> dict[str, dict[str, Any]]:
     found = {}
-    for path in sorted((REPO / "tenants" / tenant / "apps").glob("*.yaml")):
+    for path in sorted((EXAMPLE / "tenants" / tenant / "apps").glob("*.yaml")):
         app = yaml.safe_load(path.read_text())
         if env in app["spec"]["environments"]:
             found[app["metadata"]["name"]] = app
@@ -44,7 +47,7 @@ def apps_in(tenant: str, env: str) -> dict[str, dict[str, Any]]:
 
 def tenants_in(env: str) -> list[str]:
     return sorted(
-        p.parent.name for p in (REPO / "environments" / env / "tenants").glob("*/guardrails")
+        p.parent.name for p in (EXAMPLE / "environments" / env / "tenants").glob("*/guardrails")
     )
 
 
@@ -89,7 +92,7 @@ def promtool_parses(tmp_path: Path, exprs: list[str]) -> None:
 def test_every_tenant_dashboard_is_valid_and_parses(tmp_path: Path, env: str) -> None:
     exprs: list[str] = []
     for tenant in tenants_in(env):
-        objects = built(REPO, env, tenant)
+        objects = built(EXAMPLE, env, tenant)
         board = board_of(objects)
         check_grafana_model(board)
         assert board["uid"] == f"berth-{tenant}-{env}"
@@ -113,7 +116,7 @@ def test_every_tenant_dashboard_is_valid_and_parses(tmp_path: Path, env: str) ->
 
 @pytest.mark.tools
 def test_the_cost_panel_uses_the_platforms_prices() -> None:
-    board = board_of(built(REPO, "prod", "payments"))
+    board = board_of(built(EXAMPLE, "prod", "payments"))
     (cost,) = [p for p in board["panels"] if p["title"].startswith("Monthly cost")]
     assert cost["fieldConfig"]["defaults"]["unit"] == "suffix: USD"
     requested, quota = (t["expr"] for t in cost["targets"])
@@ -126,9 +129,9 @@ def test_grafana_operator_provider(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     root.mkdir()
     for name in ("platform.yaml", "CODEOWNERS"):
-        shutil.copy(REPO / name, root / name)
+        shutil.copy(EXAMPLE / name, root / name)
     for name in ("tenants", "blueprints"):
-        shutil.copytree(REPO / name, root / name)
+        shutil.copytree(EXAMPLE / name, root / name)
     platform = (root / "platform.yaml").read_text()
     operator = (
         "dashboards: {provider: grafana-operator,"

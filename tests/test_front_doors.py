@@ -16,8 +16,11 @@ import yaml
 from generator.intake import APP_FORM, TENANT_FORM, IssueForm, request_from_issue
 from generator.repo import layout
 from tests.support.backstage import load_entities, scaffold, validate
+from tests.support.example import example
 from tests.support.repo import berth, make_repo, write
 from tests.support.tools import REPO, reference
+
+EXAMPLE = example()
 
 TEMPLATES = {"new-tenant": TENANT_FORM, "new-application": APP_FORM}
 MODEL_SCHEMAS = {"tenant": "tenant", "app": "application"}
@@ -39,7 +42,7 @@ def _skeletons(root: Path) -> dict[str, str]:
 
 @pytest.mark.tools
 def test_both_templates_validate_with_backstage() -> None:
-    templates = [_template(REPO, name) for name in TEMPLATES]
+    templates = [_template(EXAMPLE, name) for name in TEMPLATES]
     assert validate(templates) == {}
     broken = json.loads(json.dumps(templates[0]))
     del broken["spec"]["steps"][0]["action"]
@@ -80,17 +83,17 @@ LIMITS = (
 
 @pytest.mark.parametrize(("name", "form"), TEMPLATES.items())
 def test_template_parameters_are_the_form_and_the_schema(name: str, form: IssueForm) -> None:
-    platform = yaml.safe_load((REPO / "platform.yaml").read_text())["spec"]
+    platform = yaml.safe_load((EXAMPLE / "platform.yaml").read_text())["spec"]
     options = {
         "environments": [e["name"] for e in platform["environments"]],
         "sizes": list(platform["sizes"]),
         "blueprints": sorted(p.parent.name for p in (REPO / "blueprints").glob("*/blueprint.yaml")),
     }
-    (page,) = _template(REPO, name)["spec"]["parameters"]
+    (page,) = _template(EXAMPLE, name)["spec"]["parameters"]
     properties = page["properties"]
     assert list(properties) == [f.id for f in form.fields]
     assert page["required"] == [f.id for f in form.fields if f.required]
-    github = yaml.safe_load((REPO / layout.github_form_file(form.label)).read_text())
+    github = yaml.safe_load((EXAMPLE / layout.github_form_file(form.label)).read_text())
     items = {i["id"]: i for i in github["body"] if i["type"] != "markdown"}
     for f in form.fields:
         prop = properties[f.id]
@@ -114,7 +117,7 @@ def test_template_parameters_are_the_form_and_the_schema(name: str, form: IssueF
             )
 
 
-def _issue_body(form_label: str, answers: dict[str, Any], root: Path = REPO) -> str:
+def _issue_body(form_label: str, answers: dict[str, Any], root: Path = EXAMPLE) -> str:
     """The body GitHub writes for an issue made from the form in `root`."""
     github = yaml.safe_load((root / layout.github_form_file(form_label)).read_text())
     parts = []
@@ -151,7 +154,7 @@ APPS = [
 ]  # fmt: skip
 
 
-def _run(name: str, parameters: dict[str, Any], root: Path = REPO) -> dict[str, Any]:
+def _run(name: str, parameters: dict[str, Any], root: Path = EXAMPLE) -> dict[str, Any]:
     return scaffold(_template(root, name), parameters, _skeletons(root))
 
 

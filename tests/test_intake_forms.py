@@ -35,10 +35,13 @@ from generator.intake import (
 from generator.load import load_repo
 from generator.portal.fieldschema import with_options
 from generator.validate import validate_repo
-from tests.support.tools import REPO
+from tests.support.example import example
 
-GITHUB_FORMS = REPO / ".github" / "ISSUE_TEMPLATE"
-GITLAB_TEMPLATES = REPO / ".gitlab" / "issue_templates"
+EXAMPLE = example()
+
+
+GITHUB_FORMS = EXAMPLE / ".github" / "ISSUE_TEMPLATE"
+GITLAB_TEMPLATES = EXAMPLE / ".gitlab" / "issue_templates"
 DOMAINS = {"dev": "dev.acme.example", "staging": "staging.acme.example", "prod": "acme.example"}
 
 Answer = str | list[str] | None
@@ -46,7 +49,7 @@ Answer = str | list[str] | None
 
 def _example_options(form: IssueForm) -> IssueForm:
     """The form with the example platform's environments, sizes and blueprints as options."""
-    valid, problems = validate_repo(load_repo(str(REPO)))
+    valid, problems = validate_repo(load_repo(str(EXAMPLE)))
     assert valid is not None, problems
     return with_options(form, valid.platform, valid.blueprints)
 

@@ -15,7 +15,9 @@ from generator.repo.scope import scope_of
 from generator.repo.selection import Selection
 from generator.repo.view import DiskView
 from generator.validate import ValidRepo, validate_repo
-from tests.support.tools import REPO
+from tests.support.example import example
+
+EXAMPLE = example()
 
 
 def _valid(root: Path) -> ValidRepo:
@@ -34,10 +36,10 @@ def _tracked(root: Path) -> dict[str, str]:
 
 
 def test_render_builds_the_committed_files() -> None:
-    built = build(DiskView(str(REPO)), _valid(REPO))
+    built = build(DiskView(str(EXAMPLE)), _valid(EXAMPLE))
     files = {path: text for unit in built.units for path, text in unit.build().items()}
     files |= built.extra
-    tracked = _tracked(REPO)
+    tracked = _tracked(EXAMPLE)
     assert built.problems == []
     assert {p: t for p, t in files.items() if p in tracked} == tracked
     # Every committed generated file comes from the pipeline (hand-written catalog files
@@ -47,8 +49,8 @@ def test_render_builds_the_committed_files() -> None:
 
 
 def test_a_plan_snapshot_holds_the_same_files_as_render() -> None:
-    built = build(DiskView(str(REPO)), _valid(REPO), front=False)
-    snapshot = snapshot_of(str(REPO))
+    built = build(DiskView(str(EXAMPLE)), _valid(EXAMPLE), front=False)
+    snapshot = snapshot_of(str(EXAMPLE))
     files = {path: text for unit in built.units for path, text in unit.build().items()}
     assert snapshot.files == {**files, layout.CODEOWNERS_FILE: built.codeowners}
     assert layout.CATALOG_LOCATION_FILE not in snapshot.files  # a plan compares the tree only
@@ -58,7 +60,7 @@ def test_a_scoped_selection_builds_the_full_files_of_its_tenants(tmp_path: Path)
     """The scoped render of a change and the full one agree on every file the scope holds,
     CODEOWNERS included (its other tenants' lines come from the base)."""
     repo = tmp_path / "repo"
-    subprocess.run(["git", "clone", "-q", str(REPO), str(repo)], check=True)
+    subprocess.run(["git", "clone", "-q", str(EXAMPLE), str(repo)], check=True)
     request = repo / "tenants/payments/tenant.yaml"
     request.write_text(request.read_text() + "# a comment changes no output\n")
     scope = scope_of(change_set(str(repo), "HEAD"))

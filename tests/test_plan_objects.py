@@ -18,7 +18,10 @@ from generator.plan.objects import VALUES_SUFFIX, Rendered, _values, objects_of
 from generator.plan.snapshot import Snapshot, snapshot_of
 from generator.repo import layout
 from generator.yamlio.writer import Dumped, dump_kept
-from tests.support.repo import REPO
+from tests.support.example import example
+
+EXAMPLE = example()
+
 
 OVERLAY = "environments/dev/tenants/payments/guardrails/kustomization.yaml"
 VALUES = "environments/dev/tenants/payments/apps/api.values.yaml"
@@ -27,7 +30,7 @@ ARGOCD = "environments/dev/tenants/payments/argocd.yaml"
 
 @cache
 def example() -> tuple[Snapshot, Rendered]:
-    snapshot = snapshot_of(str(REPO))
+    snapshot = snapshot_of(str(EXAMPLE))
     assert snapshot.valid is not None
     return snapshot, Rendered(snapshot.valid, snapshot.tenant_base)
 

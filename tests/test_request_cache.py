@@ -6,14 +6,16 @@ import shutil
 from pathlib import Path
 
 from tests.support.cli import berth
-from tests.support.tools import REPO
+from tests.support.example import example
+
+EXAMPLE = example()
 
 
 def test_cached_files_report_the_same_positions_as_parsed_ones(tmp_path: Path) -> None:
     for name in ("platform.yaml", "CODEOWNERS"):
-        shutil.copy(REPO / name, tmp_path / name)
+        shutil.copy(EXAMPLE / name, tmp_path / name)
     for name in ("tenants", "blueprints", "environments"):
-        shutil.copytree(REPO / name, tmp_path / name)
+        shutil.copytree(EXAMPLE / name, tmp_path / name)
     assert berth(tmp_path, "render")[0] == 0
     assert (tmp_path / ".berth" / "requests.json").exists()
 
@@ -33,9 +35,9 @@ def test_cached_files_report_the_same_positions_as_parsed_ones(tmp_path: Path) -
 
 def test_an_edited_file_is_parsed_again(tmp_path: Path) -> None:
     for name in ("platform.yaml", "CODEOWNERS"):
-        shutil.copy(REPO / name, tmp_path / name)
+        shutil.copy(EXAMPLE / name, tmp_path / name)
     for name in ("tenants", "blueprints", "environments"):
-        shutil.copytree(REPO / name, tmp_path / name)
+        shutil.copytree(EXAMPLE / name, tmp_path / name)
     assert berth(tmp_path, "render")[0] == 0
     tenant = tmp_path / "tenants" / "search" / "tenant.yaml"
     tenant.write_text(tenant.read_text().replace("costCenter: CC-2050", "costCenter: 2050"))

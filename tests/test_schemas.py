@@ -9,6 +9,7 @@ import yaml
 
 from generator.commands.schema import schema_files
 from tests.support.cli import berth
+from tests.support.example import example
 from tests.support.tools import REPO
 
 
@@ -31,11 +32,12 @@ def test_example_requests_pass_their_schema_and_point_editors_at_it() -> None:
     schemas = {
         p.split("/")[-1].split(".")[0]: json.loads((REPO / p).read_text()) for p in schema_files()
     }
-    files = [REPO / "platform.yaml", *sorted(REPO.glob("tenants/*/tenant.yaml"))]
+    root = example()
+    files = [root / "platform.yaml", *sorted(root.glob("tenants/*/tenant.yaml"))]
     for path in files:
         kind = "platform" if path.name == "platform.yaml" else "tenant"
         first = path.read_text().splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema="), path
         target = (path.parent / first.split("=", 1)[1]).resolve()
-        assert target == (REPO / "schemas" / f"{kind}.schema.json").resolve(), path
+        assert target == (root / "schemas" / f"{kind}.schema.json").resolve(), path
         jsonschema.Draft202012Validator(schemas[kind]).validate(yaml.safe_load(path.read_text()))

@@ -24,9 +24,12 @@ from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.render.dashboard import dashboard
 from generator.render.operations import error_budget, slo_values
+from tests.support.example import example
 from tests.support.repo import berth, copy_example
 from tests.support.tools import REPO, helm_template, run, tool
 from tests.test_alerts import CHART, SAMPLES, TIERS, check_rules, without_annotations
+
+EXAMPLE = example()
 
 NAMESPACE = "payments-prod"
 APP = "api"
@@ -140,7 +143,7 @@ def test_every_controller_has_a_promtool_case() -> None:
 
 
 def platform_on(controller: str) -> Platform:
-    data = yaml.safe_load((REPO / "platform.yaml").read_text())
+    data = yaml.safe_load((EXAMPLE / "platform.yaml").read_text())
     data["spec"]["ingress"] |= {"controller": controller, "namespace": INGRESS_NAMESPACE}
     return Platform.model_validate(data)
 
@@ -278,10 +281,10 @@ def test_a_platform_that_changed_its_buckets_names_them() -> None:
 def test_the_dashboard_reads_the_controllers_metrics(tmp_path: Path, controller: str) -> None:
     platform = platform_on(controller)
     tenant = Tenant.model_validate(
-        yaml.safe_load((REPO / "tenants/payments/tenant.yaml").read_text())
+        yaml.safe_load((EXAMPLE / "tenants/payments/tenant.yaml").read_text())
     )
     app = Application.model_validate(
-        yaml.safe_load((REPO / "tenants/payments/apps/api.yaml").read_text())
+        yaml.safe_load((EXAMPLE / "tenants/payments/apps/api.yaml").read_text())
     )
     env = platform.spec.environments[-1]
     board = dashboard(platform, env, tenant, [app])
@@ -308,10 +311,10 @@ def test_the_dashboard_reads_the_controllers_metrics(tmp_path: Path, controller:
 def test_no_ingress_panels_on_a_controller_without_metrics() -> None:
     platform = platform_on("haproxy")
     tenant = Tenant.model_validate(
-        yaml.safe_load((REPO / "tenants/payments/tenant.yaml").read_text())
+        yaml.safe_load((EXAMPLE / "tenants/payments/tenant.yaml").read_text())
     )
     app = Application.model_validate(
-        yaml.safe_load((REPO / "tenants/payments/apps/api.yaml").read_text())
+        yaml.safe_load((EXAMPLE / "tenants/payments/apps/api.yaml").read_text())
     )
     board = dashboard(platform, platform.spec.environments[-1], tenant, [app])
     titles = {p["title"] for p in board["panels"]}

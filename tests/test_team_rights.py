@@ -22,6 +22,7 @@ from generator.models.platform import Environment
 from generator.render import admission
 from generator.repo import layout
 from tests.support.admission import RESOURCES, group_of, policy_matches, resource_of
+from tests.support.example import example
 from tests.support.rights import cluster_roles, namespaced_writes, rules_of
 from tests.support.tools import run, tool
 from tests.test_admission import CASES, PLATFORM, _example_tenants
@@ -69,7 +70,7 @@ def _matched(policies: list[dict[str, Any]], group: str, resource: str) -> list[
 
 def _team_roles(env: Environment, tenant: Any) -> list[str]:
     """The ClusterRoles the tenant's group is bound to in its namespace (the guardrails)."""
-    folder = REPO / layout.env_root(env.name) / "tenants" / tenant.metadata.name / "guardrails"
+    folder = example() / layout.env_root(env.name) / "tenants" / tenant.metadata.name / "guardrails"
     built = run([tool("kubectl"), "kustomize", str(folder)]).stdout
     roles = []
     for obj in yaml.safe_load_all(built):

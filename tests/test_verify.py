@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.example import example as example_root
 from tests.support.repo import berth, copy_example
-from tests.support.tools import REPO
+
+EXAMPLE = example_root()
+
 
 # `berth verify` finds kubectl and helm on PATH (tests/conftest.py).
 pytestmark = [pytest.mark.tools, pytest.mark.usefixtures("tools_on_path")]
@@ -68,7 +71,7 @@ berth: needs in the cluster: Grafana's dashboard sidecar: ConfigMaps labelled gr
 
 
 def test_the_example_verifies_clean_in_every_environment() -> None:
-    code, out, err = berth(REPO, "verify")
+    code, out, err = berth(EXAMPLE, "verify")
     assert (code, err) == (0, ""), out
     assert out.startswith("berth: 3 environment(s), 79 Applications, ")
     assert out.endswith(
@@ -104,7 +107,7 @@ def test_without_tools_it_names_the_install_script(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    code, out, err = berth(REPO, "verify")
+    code, out, err = berth(EXAMPLE, "verify")
     assert (code, out) == (2, "")
     assert err == (
         "berth: error: kubectl and helm not found on PATH; install with .ci/install-tools"

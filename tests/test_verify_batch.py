@@ -18,7 +18,10 @@ from generator.verify.sources import GO_RUNTIME, Tools, helm_command, tool_env
 from generator.yamlio.trusted import load_documents
 from tests.support.cases import case_names
 from tests.support.cli import berth
+from tests.support.example import example
 from tests.support.tools import REPO, tool
+
+EXAMPLE = example()
 
 pytestmark = pytest.mark.tools
 
@@ -33,7 +36,7 @@ def trees() -> list[str]:
 def tree(name: str, root: Path) -> Path:
     """The example's generated tree, or a valid case's expected one, with the blueprints."""
     shutil.copytree(REPO / "blueprints", root / "blueprints")
-    source = REPO if name == "example" else VALID / name / "expected"
+    source = EXAMPLE if name == "example" else VALID / name / "expected"
     shutil.copytree(source / "environments", root / "environments")
     return root
 
@@ -87,7 +90,7 @@ def test_a_failing_batch_is_built_one_by_one(
 ) -> None:
     root = tree("example", tmp_path / "repo")
     for name in ("platform.yaml", "tenants"):
-        source = REPO / name
+        source = EXAMPLE / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
     monkeypatch.setenv("PATH", f"{Path(tool('kubectl')).parent}:{Path(tool('helm')).parent}")
     broken = root / "environments/dev/tenants/payments/guardrails/kustomization.yaml"

@@ -11,8 +11,10 @@ import yaml
 
 from generator.repo.layout import all_shards
 from generator.verify.convergence import batch_issues, can_become_empty
-from tests.support.tools import REPO
+from tests.support.example import example as example_root
 from tests.test_verify import PAYMENTS, doc_line, edit, example, found, verify_json
+
+EXAMPLE = example_root()
 
 pytestmark = [pytest.mark.tools, pytest.mark.usefixtures("tools_on_path")]
 
@@ -173,7 +175,7 @@ def test_only_the_shards_may_prune_to_nothing() -> None:
     rendered tree sets it where a source can empty (the shards, in sync: auto environments)
     and nowhere else: not on the admission policies, a tenant's or an app's Application."""
     allowing, pruning = set(), set()
-    for path in sorted((REPO / "environments").rglob("*.yaml")):
+    for path in sorted((EXAMPLE / "environments").rglob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             if not isinstance(doc, dict) or doc.get("kind") != "Application":
                 continue

@@ -10,7 +10,10 @@ import pytest
 import yaml
 
 from generator.yamlio.trusted import KubernetesLoader, load_documents
-from tests.support.tools import REPO, tool
+from tests.support.example import example
+from tests.support.tools import tool
+
+EXAMPLE = example()
 
 
 def constructed(text: str) -> list[Any]:
@@ -122,20 +125,20 @@ def test_a_document_holding_itself_builds_as_pyyaml_builds_it() -> None:
 @pytest.mark.tools
 def test_what_the_tools_print_builds_as_pyyaml_builds_it() -> None:
     runs = [
-        [tool("kubectl"), "kustomize", str(path.parent.relative_to(REPO))]
-        for path in sorted(REPO.glob("environments/*/tenants/*/guardrails/kustomization.yaml"))
+        [tool("kubectl"), "kustomize", str(path.parent.relative_to(EXAMPLE))]
+        for path in sorted(EXAMPLE.glob("environments/*/tenants/*/guardrails/kustomization.yaml"))
     ]
-    for values in sorted(REPO.glob("environments/*/tenants/*/apps/*.values.yaml")):
+    for values in sorted(EXAMPLE.glob("environments/*/tenants/*/apps/*.values.yaml")):
         env, tenant, app = values.parts[-5], values.parts[-3], values.name.split(".")[0]
         runs.append(
             [tool("helm"), "template", app, "blueprints/chart", "--namespace", f"{tenant}-{env}",
-             "--values", str(values.relative_to(REPO))]
+             "--values", str(values.relative_to(EXAMPLE))]
         )  # fmt: skip
     texts = [
-        subprocess.run(run, cwd=REPO, capture_output=True, text=True, check=True).stdout
+        subprocess.run(run, cwd=EXAMPLE, capture_output=True, text=True, check=True).stdout
         for run in runs
     ]
-    texts += [path.read_text() for path in sorted(REPO.glob("environments/**/*.yaml"))]
+    texts += [path.read_text() for path in sorted(EXAMPLE.glob("environments/**/*.yaml"))]
     objects = 0
     for text in texts:
         got, expected = [doc for doc, _ in load_documents(text)], constructed(text)

@@ -17,7 +17,10 @@ from generator.verify import kube_schema as ks
 from generator.verify.crd_schema import crd_validator, fast_crd_validator
 from generator.yamlio.trusted import load_documents
 from tests.support.cases import case_names
+from tests.support.example import example
 from tests.support.tools import REPO, tool
+
+EXAMPLE = example()
 
 VALID = REPO / "tests" / "cases" / "valid"
 VERSION = ks.DEFAULT_KUBERNETES_VERSION
@@ -77,7 +80,7 @@ def test_fast_and_slow_agree(tmp_path: Path) -> None:
     for name in ["example", *case_names(VALID)]:
         root = tmp_path / name
         shutil.copytree(REPO / "blueprints", root / "blueprints")
-        source = REPO if name == "example" else VALID / name / "expected"
+        source = EXAMPLE if name == "example" else VALID / name / "expected"
         shutil.copytree(source / "environments", root / "environments")
         for text in builds(root):
             for obj, _ in load_documents(text):

@@ -21,7 +21,10 @@ from generator.verify import nca as nca_module
 from generator.verify.flow_runs import flow_problems
 from generator.verify.nca import Conn, parse_conn, parse_map
 from generator.verify.runtime import Network
-from tests.support.tools import REPO, tool
+from tests.support.example import example
+from tests.support.tools import tool
+
+EXAMPLE = example()
 
 ENVS = ["dev", "staging", "prod"]
 API = "tenants/payments/apps/api.yaml"
@@ -35,13 +38,13 @@ def built() -> tuple[ValidRepo, Any, Network, str]:
     for name in ("kubectl", "helm"):
         os.environ["PATH"] = f"{Path(tool(name)).parent}{os.pathsep}{os.environ['PATH']}"
     nca = tool("nca")
-    checked = check_requests(str(REPO), None)
+    checked = check_requests(str(EXAMPLE), None)
     assert checked.valid is not None
     valid = checked.valid
     network = Network()
     schemas = Schemas(valid.platform.spec.kubernetesVersion, [])
     problems, _ = verify(
-        str(REPO), valid.platform, ENVS, find_tools(), schemas=schemas,
+        str(EXAMPLE), valid.platform, ENVS, find_tools(), schemas=schemas,
         tenants=valid.tenant_names, network=network,
     )  # fmt: skip
     assert problems == []
@@ -49,7 +52,7 @@ def built() -> tuple[ValidRepo, Any, Network, str]:
 
 
 def line_of(file: str, text: str) -> int:
-    lines = (REPO / file).read_text().splitlines()
+    lines = (EXAMPLE / file).read_text().splitlines()
     return next(i for i, line in enumerate(lines, 1) if text in line)
 
 

@@ -15,7 +15,10 @@ from generator.models.platform import Environment, EnvironmentVpa
 from generator.render.operations import vpa_values
 from generator.render.tenant import APP_KINDS
 from generator.verify.kube_schema import validate_objects
+from tests.support.example import example
 from tests.support.tools import REPO, helm_template, run, tool
+
+EXAMPLE = example()
 
 CHART = REPO / "blueprints" / "chart"
 SAMPLES = REPO / "tests" / "chart_values"
@@ -116,7 +119,7 @@ def test_the_chart_refuses_a_cpu_vpa_next_to_an_hpa(tmp_path: Path) -> None:
 
 def test_the_example_opts_in_where_allowed() -> None:
     def vpa(env: str) -> dict[str, Any]:
-        path = REPO / "environments" / env / "tenants" / "payments" / "apps" / "api.values.yaml"
+        path = EXAMPLE / "environments" / env / "tenants" / "payments" / "apps" / "api.values.yaml"
         found: dict[str, Any] = yaml.safe_load(path.read_text())["vpa"]
         return found
 

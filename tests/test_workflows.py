@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.example import example
 from tests.support.tools import REPO, reference, run, tool
 
 WORKFLOW_DIR = REPO / ".github" / "workflows"
 WORKFLOWS = sorted(WORKFLOW_DIR.glob("*.yml"))
 ISSUE_FORMS = [
-    REPO / ".github" / "ISSUE_TEMPLATE" / f"{n}.yml" for n in ("tenant-request", "app-request")
+    example() / ".github" / "ISSUE_TEMPLATE" / f"{n}.yml" for n in ("tenant-request", "app-request")
 ]
 GITLAB_CI = REPO / ".gitlab-ci.yml"
 

@@ -19,14 +19,16 @@ import pytest
 from generator import write
 from generator.write.strays import stray_problem
 from tests.support.cli import berth
-from tests.support.tools import REPO
+from tests.support.example import example
 from tests.support.trees import snapshot
+
+EXAMPLE = example()
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     for name in ("platform.yaml", "CODEOWNERS"):
-        shutil.copy(REPO / name, tmp_path / name)
+        shutil.copy(EXAMPLE / name, tmp_path / name)
     for name in (
         "tenants",
         "blueprints",
@@ -35,7 +37,7 @@ def repo(tmp_path: Path) -> Path:
         ".github/ISSUE_TEMPLATE",
         ".gitlab/issue_templates",
     ):
-        shutil.copytree(REPO / name, tmp_path / name)
+        shutil.copytree(EXAMPLE / name, tmp_path / name)
     return tmp_path
 
 

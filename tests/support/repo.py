@@ -1,5 +1,6 @@
-"""Throwaway Berth repositories for tests: platform.yaml and blueprints/ copied from this
-repository, tenants written inline by the test, committed with real Git when asked."""
+"""Throwaway Berth repositories for tests: the example's platform.yaml (tests/fixtures/acme)
+and this checkout's blueprints/, tenants written inline by the test, committed with real Git
+when asked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 from tests.support.cli import berth
+from tests.support.example import FIXTURE, example
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,7 +118,7 @@ def make_repo(
     """platform.yaml, blueprints/ and `tenants`; rendered and/or committed (on `main`)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / ".gitignore", root / ".gitignore")  # .berth/ is never committed
-    shutil.copy(REPO / "platform.yaml", root / "platform.yaml")
+    shutil.copy(FIXTURE / "platform.yaml", root / "platform.yaml")
     shutil.copytree(REPO / "blueprints", root / "blueprints")
     write(root, {f"tenants/{name}/tenant.yaml": text for name, text in tenants.items()})
     if render:
@@ -128,11 +130,11 @@ def make_repo(
 
 
 def copy_example(root: Path, *, commit: bool = False) -> Path:
-    """This repository's example (platform.yaml, tenants/, blueprints/ and the rendered
-    environments/), optionally committed on `main`: the base a test changes."""
+    """The example (tests/support/example.py: platform.yaml, tenants/, blueprints/ and the
+    rendered environments/), optionally committed on `main`: the base a test changes."""
     root.mkdir(parents=True, exist_ok=True)
     for name in ("platform.yaml", "tenants", "blueprints", "environments"):
-        source = REPO / name
+        source = example() / name
         if source.is_dir():
             shutil.copytree(source, root / name)
         else:
