@@ -12,6 +12,7 @@ from generator.commands import render, schema
 from generator.models.errors import validate_model
 from generator.models.platform import Platform
 from generator.problems import UsageError
+from generator.problems.words import human_list
 from generator.scaffold.init import scaffold
 from generator.scaffold.platform_file import Answers, default_repo_url, platform_yaml
 from generator.scaffold.version import version
@@ -74,6 +75,13 @@ def run(
 ) -> int:
     if os.path.exists(target) and (not os.path.isdir(target) or os.listdir(target)):
         raise UsageError(f"{target} is not an empty folder; berth init makes a new repository")
+    given = {"name": name, "domain": domain, "registry": registries, "maintainer": maintainers}
+    missing = [_QUESTIONS[key][0] for key, value in given.items() if not value]
+    if missing and not stdin.isatty():  # say every missing flag at once, not one per try
+        verb = "is" if len(missing) == 1 else "are"
+        raise UsageError(
+            f"{human_list(missing)} {verb} required (berth init asks only on a terminal)"
+        )
     name = _ask("name", name, stdin, err)
     answers = Answers(
         name=name,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tests.support.golden import updating
 
-EXPECTATIONS = frozenset({"expected.txt", "expected", "README.md"})
+EXPECTATIONS = frozenset({"expected.txt", "expected", "README.md", "command"})
 
 
 def case_names(cases: Path) -> list[str]:
