@@ -158,3 +158,24 @@ def test_on_a_terminal_the_missing_values_are_asked_for(tmp_path: Path) -> None:
     assert platform["spec"]["environments"][0]["domain"] == "dev.initech.example"
     assert platform["spec"]["registries"] == ["registry.initech.example/"]
     assert platform["spec"]["repoURL"] == "https://github.com/initech/platform.git"
+
+
+def test_validate_warns_when_the_running_berth_is_not_the_pinned_one(tmp_path: Path) -> None:
+    target = tmp_path / "globex"
+    assert run("init", str(target), *GLOBEX)[0] == 0
+    code, out, _ = berth(target, "validate", "--format", "text")
+    assert (code, "warning" in out) == (0, False), out
+    platform = target / "platform.yaml"
+    text = platform.read_text(encoding="utf-8")
+    pin = f"version: {version()}"
+    assert text.count(pin) == 1
+    platform.write_text(text.replace(pin, "version: 0.1.0"), encoding="utf-8")
+    line = next(n for n, s in enumerate(text.splitlines(), 1) if pin in s)
+    col = text.splitlines()[line - 1].index("version:") + len("version: ") + 1
+    code, out, _ = berth(target, "validate", "--format", "text")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        f"platform.yaml:{line}:{col}: warning: berth.version: this repository's CI runs berth"
+        f" 0.1.0 and you run {version()}; checks may differ: `pip install berth==0.1.0`, or"
+        " move the repository with `berth upgrade` (docs/upgrading.md)"
+    )

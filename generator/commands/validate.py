@@ -18,6 +18,8 @@ from generator.problems.words import human_list
 from generator.repo import layout
 from generator.repo.changes import change_set
 from generator.repo.scope import scope_of
+from generator.scaffold.pin import pin_problem
+from generator.scaffold.version import version
 from generator.validate.check import check
 from generator.write import Workspace
 
@@ -58,6 +60,8 @@ def run(
     requests = RequestCache(root)
     result = check(root, scope, requests)
     raw, problems = result.raw, result.problems
+    pin = None if raw.platform is None else pin_problem(raw.platform, version())
+    problems = problems if pin is None else [pin, *problems]
     if result.note and err is not None:
         err.write(f"berth: {result.note}\n")
     if result.valid is not None:
