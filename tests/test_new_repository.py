@@ -56,16 +56,21 @@ def test_new_repository_from_the_skeleton_and_the_request_for_its_first_image(
 ) -> None:
     repo = make_repo(tmp_path / "platform", commit=False, render=True)
     done = _run(repo, _parameters(blueprint))
-    skeleton, publish, _, pull = done["steps"]
+    skeleton, service, publish, _, pull = done["steps"]
     assert [s["action"] for s in done["steps"]] == [
-        "fetch:template", "publish:github", "fetch:template:file", "publish:github:pull-request"
+        "fetch:template", "fetch:template", "publish:github", "fetch:template:file",
+        "publish:github:pull-request",
     ]  # fmt: skip
 
-    # The skeleton is the blueprint's, found from the template's own folder.
-    url = skeleton["input"]["url"]
+    # The shared part, then the blueprint's service, found from the template's own folder and
+    # templated into one folder with the same values.
     template_dir = (repo / layout.catalog_template_file("new-application")).parent
-    assert url == f"../../blueprints/{blueprint}/skeleton"
-    assert (template_dir / url / "Dockerfile").is_file()
+    assert skeleton["input"]["url"] == "../../blueprints/skeleton"
+    assert (template_dir / skeleton["input"]["url"] / "Dockerfile").is_file()
+    assert service["input"]["url"] == f"../../blueprints/{blueprint}/skeleton"
+    assert (template_dir / service["input"]["url"] / "app.py").is_file()
+    assert service["input"]["targetPath"] == skeleton["input"]["targetPath"]
+    assert service["input"]["values"] == skeleton["input"]["values"]
     # The repository goes next to the platform repository, from the skeleton's folder only.
     jsonschema.Draft202012Validator(_schema("publish-github.input.schema.json")).validate(
         publish["input"]
@@ -121,7 +126,7 @@ def test_on_gitlab_the_repository_is_a_gitlab_project(tmp_path: Path) -> None:
     template = yaml.safe_load((repo / layout.catalog_template_file("new-application")).read_text())
     assert validate([template]) == {}
     done = _run(repo, _parameters("web-service"))
-    skeleton, publish, _, merge = done["steps"]
+    skeleton, _, publish, _, merge = done["steps"]
     assert publish["action"] == "publish:gitlab"
     jsonschema.Draft202012Validator(_schema("publish-gitlab.input.schema.json")).validate(
         publish["input"]

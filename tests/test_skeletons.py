@@ -1,4 +1,4 @@
-"""Each blueprint's skeleton (blueprints/<name>/skeleton/), the repository the "New application"
+"""Each blueprint's skeleton (blueprints/skeleton/, shared, then blueprints/<name>/skeleton/), the repository the "New application"
 template creates: templated with example values by the npm `nunjucks` package the way Backstage's
 fetch:template does it (tests/support/skeleton.mjs), its CI files pass actionlint, zizmor and
 check-jsonschema, its Dockerfile passes hadolint and runs as a non-root user, and the
@@ -58,16 +58,18 @@ def template(
     the files written, relative to it."""
     if not (PACKAGES / "node_modules" / "nunjucks" / "package.json").is_file():
         pytest.fail(f"nunjucks is not installed in {PACKAGES} (run .ci/install-test-tools)")
-    source = REPO / "blueprints" / blueprint / "skeleton"
-    done = subprocess.run(
-        [tool("node"), str(SCRIPT), str(PACKAGES), str(source), str(out), engine],
-        input=json.dumps(data),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    written: list[str] = json.loads(done.stdout)
+    written: list[str] = []
+    # As the template's two fetch:template steps: the shared part, then the blueprint's own.
+    for source in (REPO / "blueprints" / "skeleton", REPO / "blueprints" / blueprint / "skeleton"):
+        done = subprocess.run(
+            [tool("node"), str(SCRIPT), str(PACKAGES), str(source), str(out), engine],
+            input=json.dumps(data),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        written += json.loads(done.stdout)
     return written
 
 
@@ -121,6 +123,8 @@ def _check_contract(blueprint: str, registry: str, root: Path) -> None:
     assert users[-1:] == ["10001:10001"], users
     if blueprint == "web-service":
         assert "EXPOSE 8080" in dockerfile and "PORT=8080" in dockerfile
+    else:  # no port: nothing exposed
+        assert "EXPOSE" not in dockerfile and "PORT" not in dockerfile
 
     workflow = yaml.safe_load((root / ".github" / "workflows" / "release.yml").read_text())
     assert workflow[True]["push"]["branches"] == ["main"]

@@ -1,8 +1,9 @@
 """The steps of "New application" that create the application's repository.
 
-With `create_repository` ticked (the default), the template templates the blueprint's skeleton
-(`blueprints/<blueprint>/skeleton/`: a minimal service, a Dockerfile and CI for both hosts) with
-`fetch:template`, publishes it as `<tenant>-<app>` next to the platform repository (same GitHub
+With `create_repository` ticked (the default), the template templates the skeleton with
+`fetch:template` in two steps into one folder: what every blueprint's repository shares
+(`blueprints/skeleton/`: the Dockerfile and CI for both hosts) and the blueprint's own service
+(`blueprints/<blueprint>/skeleton/`), publishes it as `<tenant>-<app>` next to the platform repository (same GitHub
 organisation or GitLab group) with `publish:github` or `publish:gitlab`, and writes the request
 with the image the skeleton's CI pushes (`<first registry><tenant>-<app>`) and, as its tag, the
 new repository's first commit: the skeleton's CI tags every image with its commit, so the
@@ -95,10 +96,17 @@ def request_tag() -> str:
     )
 
 
-def skeleton_url(template_name: str, blueprint: str) -> str:
-    """The skeleton folder relative to the template file (Backstage resolves it there)."""
+SHARED_SKELETON = f"{layout.BLUEPRINTS_DIR}/skeleton"  # what every blueprint's repository holds
+
+
+def skeleton_url(template_name: str, blueprint: str | None) -> str:
+    """The skeleton folder relative to the template file (Backstage resolves it there): the
+    blueprint's own part, or with None the part every blueprint shares."""
     depth = layout.catalog_template_file(template_name).count("/")
-    return "../" * depth + f"blueprints/{blueprint}/skeleton"
+    folder = (
+        SHARED_SKELETON if blueprint is None else f"{layout.BLUEPRINTS_DIR}/{blueprint}/skeleton"
+    )
+    return "../" * depth + folder
 
 
 def steps(
@@ -123,17 +131,23 @@ def steps(
         "platformRef": platform.spec.targetRevision,
         "defaultBranch": DEFAULT_BRANCH,
     }
-    fetch = {
-        "id": "skeleton",
-        "name": "Template the blueprint's skeleton",
-        "if": _created(),
-        "action": "fetch:template",
-        "input": {
-            "url": skeleton_url(template_name, param("blueprint")),
-            "targetPath": WORKSPACE,
-            "values": values,
-        },
-    }
+    shared, own = (
+        {
+            "id": step_id,
+            "name": title,
+            "if": _created(),
+            "action": "fetch:template",
+            "input": {
+                "url": skeleton_url(template_name, part),
+                "targetPath": WORKSPACE,
+                "values": values,
+            },
+        }
+        for step_id, title, part in (
+            ("skeleton", "Template the repository's Dockerfile and CI", None),
+            ("service", "Template the blueprint's service", param("blueprint")),
+        )
+    )
     common = {
         "repoUrl": f"{host}?owner={owner}&repo={repository_name()}",
         "sourcePath": WORKSPACE,
@@ -151,7 +165,7 @@ def steps(
         "action": "publish:gitlab" if gitlab else "publish:github",
         "input": common,
     }
-    return [fetch, publish]
+    return [shared, own, publish]
 
 
 def links() -> list[dict[str, Any]]:
