@@ -90,9 +90,17 @@ def test_template_parameters_are_the_form_and_the_schema(name: str, form: IssueF
         "blueprints": sorted(p.parent.name for p in (REPO / "blueprints").glob("*/blueprint.yaml")),
     }
     (page,) = _template(EXAMPLE, name)["spec"]["parameters"]
-    properties = page["properties"]
-    assert list(properties) == [f.id for f in form.fields]
-    assert page["required"] == [f.id for f in form.fields if f.required]
+    # "New application" asks image and tag only for an existing repository (new_repository.py).
+    moved = {"image", "tag"} if name == "new-application" else set()
+    own = [k for k in page["properties"] if k != "create_repository"]
+    assert own == [f.id for f in form.fields if f.id not in moved]
+    assert page["required"] == [f.id for f in form.fields if f.required and f.id not in moved]
+    properties = dict(page["properties"])
+    if moved:
+        branch = page["dependencies"]["create_repository"]["oneOf"][1]
+        assert branch["properties"].pop("create_repository") == {"const": False}
+        assert set(branch["properties"]) == set(branch["required"]) == moved
+        properties |= branch["properties"]
     github = yaml.safe_load((EXAMPLE / layout.github_form_file(form.label)).read_text())
     items = {i["id"]: i for i in github["body"] if i["type"] != "markdown"}
     for f in form.fields:
@@ -144,11 +152,12 @@ TENANT = {
     "group": "acme/shop", "cost_center": "CC-77", "environments": ["dev", "prod"],
     "size": "medium", "budget": 2500,
 }  # fmt: skip
+# Apps whose repository exists: the form asks for image and tag, as the issue form does.
 APPS = [
-    {"tenant": "shop", "app_name": "web", "blueprint": "web-service", "image": "ghcr.io/acme/shop",
+    {"create_repository": False, "tenant": "shop", "app_name": "web", "blueprint": "web-service", "image": "ghcr.io/acme/shop",
      "port": 8080, "cpu": "250m", "memory": "256Mi", "health_path": "/healthz",
      "environments": ["dev", "prod"], "tag": "1.0.0", "replicas": 2, "host_prefix": "shop"},
-    {"tenant": "shop", "app_name": "nightly", "blueprint": "cronjob", "image": "ghcr.io/acme/n",
+    {"create_repository": False, "tenant": "shop", "app_name": "nightly", "blueprint": "cronjob", "image": "ghcr.io/acme/n",
      "cpu": "100m", "memory": "128Mi", "schedule": "30 1 * * *", "environments": ["dev"],
      "tag": "0.1.0", "replicas": 1},
 ]  # fmt: skip
@@ -165,6 +174,9 @@ def test_templates_write_the_request_the_issue_form_writes(tmp_path: Path) -> No
     for name, parameters in runs:
         done = _run(name, parameters)
         ((path, text),) = done["files"].items()
+        publish = done["steps"][-1]
+        # The pull request's files are those under its sourcePath.
+        path = str(Path(path).relative_to(publish["input"].get("sourcePath", ".")))
         form = TEMPLATES[name]
         draft = request_from_issue(
             _issue_body(form.label, parameters), [form.label], domains=DOMAINS
@@ -176,10 +188,16 @@ def test_templates_write_the_request_the_issue_form_writes(tmp_path: Path) -> No
             else layout.app_file("shop", parameters["app_name"])
         )  # fmt: skip
         write(repo, {path: text})
-        publish = done["steps"][-1]
+        assert [s["action"] for s in done["steps"]][:-1] == ["fetch:template:file"]
         assert publish["action"] == "publish:github:pull-request"
         jsonschema.Draft202012Validator(PR_INPUT).validate(publish["input"])
-        assert done["links"] == [{"title": "Pull request", "url": "https://example.invalid/pr/1"}]
+        links = [{"title": "Pull request", "url": "https://example.invalid/pr/1"}]
+        if name == "new-application":
+            entry = f"component:shop/{parameters['app_name']}"
+            links.append(
+                {"title": "Catalog entry (once the request is merged)", "entityRef": entry}
+            )
+        assert done["links"] == links
     tenant = yaml.safe_load((repo / layout.tenant_file("shop")).read_text())
     assert tenant["spec"]["description"] == HOSTILE
     # The pull request goes through the checks of a hand-written one, and passes them.
@@ -252,7 +270,8 @@ def test_a_new_environment_and_size_reach_every_front_door(tmp_path: Path) -> No
     assert "qa" in page["properties"]["environments"]["items"]["enum"]
     assert "xlarge" in page["properties"]["size"]["enum"]
     app = _template(repo, "new-application")
-    assert app["spec"]["steps"][0]["input"]["values"]["domains"]["qa"] == "qa.acme.example"
+    (request,) = (s for s in app["spec"]["steps"] if s["id"] == "request")
+    assert request["input"]["values"]["domains"]["qa"] == "qa.acme.example"
     # An issue made from the new form parses with the same parser.
     answers = TENANT | {"environments": ["qa"], "size": "xlarge"}
     draft = request_from_issue(_issue_body("tenant-request", answers, repo), ["tenant-request"])

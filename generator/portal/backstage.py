@@ -6,6 +6,8 @@ portal asks exactly what the issue forms ask. Its steps write the request file o
 skeleton, every value passed through `dump`, so a typed string stays one YAML string) and open
 a pull request (GitHub) or merge request (GitLab, chosen by platform.yaml `repoURL`) against
 the target revision; they register nothing. That pull request is checked like any other.
+"New application" first creates the application's repository from its blueprint's skeleton
+unless the form says it exists (`new_repository.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import urlsplit
 from generator.load.blueprints import Blueprint
 from generator.models.forms import APP_FORM, TENANT_FORM, IssueForm
 from generator.models.platform import Platform
+from generator.portal import new_repository
 from generator.portal.fieldschema import (
     field_schema,
     help_context,
@@ -65,36 +68,55 @@ def template(name: str, platform: Platform, blueprints: Mapping[str, Blueprint])
             schema["default"] = int(f.default) if schema["type"] == "integer" else f.default
         properties[f.id] = schema
     title = TITLES[form.kind]
+    parameters: dict[str, Any] = {
+        "title": title,
+        "required": [f.id for f in form.fields if f.required],
+        "properties": properties,
+    }
+    steps = [_write_step(form, platform), _publish_step(form, platform)]
+    links = [
+        {
+            "title": "Merge request" if is_gitlab(platform) else "Pull request",
+            "url": "${{ steps.publish.output."
+            + ("mergeRequestUrl" if is_gitlab(platform) else "remoteUrl")
+            + " }}",
+        }
+    ]
+    if form.kind == "app":
+        # The app's repository, created from its blueprint's skeleton (new_repository.py).
+        parameters["properties"] = {
+            new_repository.OPTION: new_repository.option_schema(),
+            **{k: v for k, v in properties.items() if k not in new_repository.EXISTING_ONLY},
+        }
+        parameters["required"] = [
+            f for f in parameters["required"] if f not in new_repository.EXISTING_ONLY
+        ]
+        parameters["dependencies"] = new_repository.dependencies(properties)
+        repo = repository(platform)
+        steps[:0] = new_repository.steps(name, platform, repo, is_gitlab(platform))
+        links[:0] = new_repository.links()[:1]
+        links += new_repository.links()[1:]
     return {
         "apiVersion": API_VERSION,
         "kind": "Template",
         "metadata": {
             "name": f"berth-{name}",
             "title": title,
-            "description": f"{form.description} Opens a pull request with the request file;"
+            "description": f"{form.description}"
+            + (
+                " Creates the app's repository from its blueprint's skeleton."
+                if form.kind == "app"
+                else ""
+            )
+            + " Opens a pull request with the request file;"
             " the repository's checks validate it like a hand-written one.",
             "tags": ["berth"],
         },
         "spec": {
             "type": "berth-request",
-            "parameters": [
-                {
-                    "title": title,
-                    "required": [f.id for f in form.fields if f.required],
-                    "properties": properties,
-                }
-            ],
-            "steps": [_write_step(form, platform), _publish_step(form, platform)],
-            "output": {
-                "links": [
-                    {
-                        "title": "Merge request" if is_gitlab(platform) else "Pull request",
-                        "url": "${{ steps.publish.output."
-                        + ("mergeRequestUrl" if is_gitlab(platform) else "remoteUrl")
-                        + " }}",
-                    }
-                ]
-            },
+            "parameters": [parameters],
+            "steps": steps,
+            "output": {"links": links},
         },
     }
 
@@ -112,15 +134,20 @@ def request_path(form: IssueForm) -> str:
 
 def _write_step(form: IssueForm, platform: Platform) -> dict[str, Any]:
     values: dict[str, Any] = {f.id: _param(f.id) for f in form.fields}
+    target = "./" + request_path(form)
     if form.kind == "app":
         values["domains"] = {e.name: e.domain for e in platform.spec.environments}
+        values["image"] = new_repository.request_image(platform)
+        values["tag"] = new_repository.request_tag()
+        # A folder of its own: the pull request carries the request, not the new repository.
+        target = f"{new_repository.REQUEST_WORKSPACE}/{request_path(form)}"
     return {
         "id": "request",
         "name": "Write the request file",
         "action": "fetch:template:file",
         "input": {
             "url": "./skeletons/" + SKELETONS[form.kind],
-            "targetPath": "./" + request_path(form),
+            "targetPath": target,
             "values": values,
         },
     }
@@ -139,13 +166,15 @@ def _publish_step(form: IssueForm, platform: Platform) -> dict[str, Any]:
         f' "{TITLES[form.kind]}". The repository\'s checks validate and plan it like a'
         " hand-written request; its owners review it."
     )
-    common = {
+    common: dict[str, Any] = {
         "repoUrl": f"{host}?owner={owner}&repo={repo}",
         "branchName": branch,
         "targetBranchName": platform.spec.targetRevision,
         "title": title,
         "description": description,
     }
+    if form.kind == "app":
+        common["sourcePath"] = new_repository.REQUEST_WORKSPACE
     if is_gitlab(platform):
         action = "publish:gitlab:merge-request"
         extra: dict[str, Any] = {"commitAction": "create", "removeSourceBranch": True}
