@@ -1,0 +1,42 @@
+"""Where scenarios live (tenants/<tenant>/scenarios/<name>.yaml) and the names they take.
+
+A scenario's namespace is `<tenant>-<scenario>-<env>`: the same shape as a tenant's own
+(`<tenant>-<env>`), so every Argo CD and namespace name still ends in its environment's name
+(what generator/repo/layout.py relies on), and validation refuses the few spellings that could
+meet another name (docs/decisions.md, "A scenario's namespace").
+"""
+
+from __future__ import annotations
+
+from generator.repo import layout
+
+SCENARIOS_DIR = "scenarios"
+SCENARIO_SUFFIX = ".yaml"
+
+
+def scenarios_dir(tenant: str) -> str:
+    return f"{layout.TENANTS_DIR}/{tenant}/{SCENARIOS_DIR}"
+
+
+def scenario_file(tenant: str, name: str) -> str:
+    return f"{scenarios_dir(tenant)}/{name}{SCENARIO_SUFFIX}"
+
+
+def scenario_namespace(tenant: str, name: str, env: str) -> str:
+    return f"{tenant}-{name}-{env}"
+
+
+def scenario_host(app: str, name: str, tenant: str, domain: str) -> str:
+    """An app's host in a scenario: inside its tenant's space, one level below the tenant's
+    own `<app>.<tenant>.<domain>`, so it never equals a host of the base environment."""
+    return f"{app}.{name}.{tenant}.{domain}"
+
+
+def is_scenario_file(path: str) -> bool:
+    parts = path.split("/")
+    return (
+        len(parts) == 4
+        and parts[0] == layout.TENANTS_DIR
+        and parts[2] == SCENARIOS_DIR
+        and parts[3].endswith(SCENARIO_SUFFIX)
+    )
