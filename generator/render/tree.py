@@ -26,6 +26,7 @@ from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
 from generator.render.argocd_cm import argocd_cm_patch
 from generator.render.readme import environments_readme
+from generator.render.scenario import scenario_apps, scenario_documents, scenario_paths
 from generator.repo import layout
 from generator.repo.fingerprint import generator_fingerprint
 from generator.repo.selection import EVERYTHING, Selection
@@ -228,6 +229,46 @@ def units(repo: ValidRepo, selection: Selection = EVERYTHING) -> list[Unit]:
                 base=base,
             )
             out.append(_tenant_unit(key, platform, env, tenant, env_peers[name], apps))
+        out += _scenario_units(repo, env, env_peers, selection, base)
+    return out
+
+
+def _scenario_units(
+    repo: ValidRepo,
+    env: Environment,
+    env_peers: Mapping[str, tenant_objects.Peers],
+    selection: Selection,
+    base: Any,
+) -> list[Unit]:
+    """The scenarios based on `env` (generator/render/scenario.py), a unit each."""
+    out: list[Unit] = []
+    for name, scenarios in sorted(repo.scenarios.items()):
+        if not selection.holds(name) or name not in env_peers:
+            continue
+        tenant, peer = repo.tenants[name], env_peers[name]
+        for scenario in scenarios.values():
+            if scenario.spec.base != env.name:
+                continue
+            chosen = scenario_apps(name, scenario, env, [a for a, _ in _apps(repo, env, name)])
+            apps = [(a, repo.blueprints[a.spec.blueprint]) for a in chosen]
+            key = _key(
+                "scenario",
+                tenant.model_dump_json(),
+                scenario.model_dump_json(),
+                json.dumps([peer.allowed_in, [a.model_dump_json() for a in chosen]]),
+                json.dumps([bp.digest for _, bp in apps]),
+                base=base,
+            )
+            paths = scenario_paths(env, name, scenario, [a.metadata.name for a in chosen])
+            out.append(
+                Unit(
+                    key,
+                    paths,
+                    lambda t=tenant, s=scenario, p=peer, a=apps: texts(  # type: ignore[misc]
+                        scenario_documents(repo.platform, env, t, s, p, a)
+                    ),
+                )
+            )
     return out
 
 
