@@ -12,15 +12,19 @@ checks and the admission policies cover it like any other. What differs, on purp
   tenant's) and run the base environment's releases unless the scenario pins others;
 - no backups (the Velero Schedule is deleted) and no alerts (rendered as if the platform had
   no `alerts`): a scenario is disposable and pages no one;
-- only the tenants its own tenant accepts (`allowFrom`) may call it; nothing else, not its
-  base namespace nor another scenario, reaches it, and no tenant's policy lets it out to them.
+- no other namespace's pods reach it, nor does it reach theirs: not its base namespace, not
+  another scenario, not the tenants its tenant accepts (`allowFrom`), whose pods call the base
+  environment's; only the platform's (ingress controller, monitoring, DNS, the database
+  operator) do, as for every tenant (docs/decisions.md, "Scenarios").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from generator.load import RawRepo
 from generator.load.blueprints import Blueprint
 from generator.models.application import AppEnvironment, Application
 from generator.models.platform import Environment, Platform
@@ -28,10 +32,12 @@ from generator.models.scenario import Scenario
 from generator.models.tenant import Tenant, TenantEnvironment
 from generator.render import app as app_objects
 from generator.render import tenant as tenant_objects
+from generator.render import tenant_net
 from generator.render.tenant import BASE_BACKUP_NAMESPACE
 from generator.render.tenant_net import smp
 from generator.repo import layout
 from generator.repo.scenario_layout import scenario_file, scenario_host
+from generator.validate import ValidRepo
 
 SCENARIO_LABEL = "berth.dev/scenario"
 TENANT_LABEL = "berth.dev/tenant"
@@ -47,6 +53,7 @@ def as_tenant(tenant: Tenant, scenario: Scenario) -> Tenant:
             "description": scenario.spec.description or f"Scenario of {tenant.metadata.name}",
             "environments": {scenario.spec.base: TenantEnvironment(size=scenario.spec.size)},
             "budget": None,
+            "allowFrom": [],
         }
     )
     metadata = tenant.metadata.model_copy(update={"name": name})
@@ -88,9 +95,7 @@ def scenario_apps(
     return sorted(out, key=lambda a: a.metadata.name)
 
 
-def base_callers(peer: tenant_objects.Peers) -> tenant_objects.Peers:
-    """Who may call the scenario: the tenants its tenant accepts; it calls no one's pods."""
-    return tenant_objects.Peers(peer.allowed_in, ())
+ISOLATED = tenant_objects.Peers((), ())
 
 
 def scenario_documents(
@@ -98,7 +103,6 @@ def scenario_documents(
     environment: Environment,
     tenant: Tenant,
     scenario: Scenario,
-    peer: tenant_objects.Peers,
     apps: Sequence[tuple[Application, Blueprint]],
 ) -> Documents:
     real = tenant.metadata.name
@@ -125,7 +129,7 @@ def scenario_documents(
             layout.header(*sources),
             [
                 _without_backup(
-                    tenant_objects.overlay(quiet_platform, environment, pseudo, peer, objects)
+                    tenant_objects.overlay(quiet_platform, environment, pseudo, ISOLATED, objects)
                 )
             ],
         ),
@@ -134,6 +138,13 @@ def scenario_documents(
             [tenant_objects.tenant_argocd_application(quiet_platform, environment, pseudo)],
         ),
     }
+    egress = tenant_net.egress_policies(quiet_platform, layout.tenant_namespace(name, env), objects)
+    if egress:
+        asking = [layout.app_file(real, a.metadata.name) for a in objects if a.spec.egress]
+        files[layout.tenant_egress_file(env, name)] = (
+            layout.header(*asking, *sources),
+            egress,
+        )
     for app, blueprint in apps:
         files[layout.app_values_file(env, name, app.metadata.name)] = (
             layout.header(
@@ -148,15 +159,17 @@ def scenario_documents(
 
 
 def scenario_paths(
-    environment: Environment, tenant: str, scenario: Scenario, apps: Sequence[str]
+    environment: Environment, tenant: str, scenario: Scenario, apps: Sequence[Application]
 ) -> tuple[str, ...]:
+    """The files `scenario_documents` writes (a unit's paths)."""
     name = f"{tenant}-{scenario.metadata.name}"
     env = environment.name
     return (
         layout.tenant_argocd_file(env, name),
         layout.tenant_overlay_file(env, name),
         layout.tenant_root_file(env, name),
-        *(layout.app_values_file(env, name, app) for app in apps),
+        *(layout.app_values_file(env, name, a.metadata.name) for a in apps),
+        *([layout.tenant_egress_file(env, name)] if any(a.spec.egress for a in apps) else []),
     )
 
 
@@ -185,3 +198,33 @@ def _relabel(value: Any, pseudo: str, tenant: str, scenario: str) -> None:
     elif isinstance(value, list):
         for item in value:
             _relabel(item, pseudo, tenant, scenario)
+
+
+def as_tenants(repo: ValidRepo, raw: RawRepo) -> tuple[ValidRepo, RawRepo]:
+    """`repo` and `raw` with each scenario as the tenant it renders as (its file standing for
+    the tenant's), for the checks that go through every tenant namespace (verify's flows)."""
+    tenants, apps = dict(repo.tenants), dict(repo.apps)
+    docs, app_docs = dict(raw.tenants), dict(raw.apps)
+    for name, scenarios in sorted(repo.scenarios.items()):
+        tenant = repo.tenants.get(name)
+        for scenario in scenarios.values():
+            environment = repo.platform.spec.environment(scenario.spec.base)
+            if tenant is None or environment is None:
+                continue
+            present = [
+                a
+                for a in repo.apps.get(name, {}).values()
+                if environment.name in a.spec.environments
+            ]
+            chosen = scenario_apps(name, scenario, environment, present)
+            pseudo = as_tenant(tenant, scenario)
+            tenants[pseudo.metadata.name] = pseudo
+            apps[pseudo.metadata.name] = {a.metadata.name: a for a in chosen}
+            doc = raw.scenarios.get(name, {}).get(scenario.metadata.name)
+            if doc is not None:
+                docs[pseudo.metadata.name] = doc
+            wanted = {a.metadata.name for a in chosen}
+            app_docs[pseudo.metadata.name] = {
+                stem: d for stem, d in raw.apps.get(name, {}).items() if stem in wanted
+            }
+    return replace(repo, tenants=tenants, apps=apps), replace(raw, tenants=docs, apps=app_docs)

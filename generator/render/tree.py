@@ -229,23 +229,22 @@ def units(repo: ValidRepo, selection: Selection = EVERYTHING) -> list[Unit]:
                 base=base,
             )
             out.append(_tenant_unit(key, platform, env, tenant, env_peers[name], apps))
-        out += _scenario_units(repo, env, env_peers, selection, base)
+        out += _scenario_units(repo, env, selection, base)
     return out
 
 
 def _scenario_units(
     repo: ValidRepo,
     env: Environment,
-    env_peers: Mapping[str, tenant_objects.Peers],
     selection: Selection,
     base: Any,
 ) -> list[Unit]:
     """The scenarios based on `env` (generator/render/scenario.py), a unit each."""
     out: list[Unit] = []
     for name, scenarios in sorted(repo.scenarios.items()):
-        if not selection.holds(name) or name not in env_peers:
+        if not selection.holds(name) or env.name not in repo.tenants[name].spec.environments:
             continue
-        tenant, peer = repo.tenants[name], env_peers[name]
+        tenant = repo.tenants[name]
         for scenario in scenarios.values():
             if scenario.spec.base != env.name:
                 continue
@@ -255,17 +254,17 @@ def _scenario_units(
                 "scenario",
                 tenant.model_dump_json(),
                 scenario.model_dump_json(),
-                json.dumps([peer.allowed_in, [a.model_dump_json() for a in chosen]]),
+                json.dumps([a.model_dump_json() for a in chosen]),
                 json.dumps([bp.digest for _, bp in apps]),
                 base=base,
             )
-            paths = scenario_paths(env, name, scenario, [a.metadata.name for a in chosen])
+            paths = scenario_paths(env, name, scenario, chosen)
             out.append(
                 Unit(
                     key,
                     paths,
-                    lambda t=tenant, s=scenario, p=peer, a=apps: texts(  # type: ignore[misc]
-                        scenario_documents(repo.platform, env, t, s, p, a)
+                    lambda t=tenant, s=scenario, a=apps: texts(  # type: ignore[misc]
+                        scenario_documents(repo.platform, env, t, s, a)
                     ),
                 )
             )
