@@ -128,6 +128,12 @@ def dispatch(
         )
     if args.command in ("bump", "promote", "status"):
         return _release(args, _root(args), out, err, environ, hosts)
+    if args.command == "expire":
+        from generator.commands import expire
+
+        return expire.run(
+            _root(args), today_text=args.today, into=args.into, environ=environ, out=out, **hosts
+        )
     if args.command in ("init", "upgrade"):
         return _scaffold(args, out, err)
     raise UsageError(f"unknown command {args.command!r}")
