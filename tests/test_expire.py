@@ -153,3 +153,43 @@ def test_a_today_that_is_no_date_is_a_usage_error(scenario_checkout: Path) -> No
     code, _, err = run("--root", str(scenario_checkout), "expire", "--today", "2026-12-32")
     assert code == 2
     assert "--today '2026-12-32' is not a date (YYYY-MM-DD)" in err
+
+
+def test_the_deletion_guard_expects_an_expired_scenario_to_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Removing a scenario from prod (sync: manual) deletes a Namespace and Applications there:
+    after its `expires`, that is the expected end and `plan --fail-on-delete` passes; before,
+    it needs the approval label like any production deletion."""
+    monkeypatch.setenv("BERTH_TODAY", "2026-12-05")
+    root = make_repo(tmp_path / "repo", commit=False)
+    platform = root / "platform.yaml"
+    text = platform.read_text().replace(
+        "  pricing:", "  scenarios: {environments: [prod]}\n  pricing:", 1
+    )
+    platform.write_text(text)
+    hotfix = "tenants/payments/scenarios/hotfix.yaml"
+    write(
+        root,
+        {
+            hotfix: SCENARIO.format(name="hotfix", expires="2026-12-10").replace(
+                "base: dev", "base: prod"
+            )
+        },
+    )
+    code, out, err = berth(root, "render")
+    assert code == 0, out + err
+    commit_all(root)
+    write(root, {hotfix: None})
+    code, out, err = berth(root, "render")
+    assert code == 0, out + err
+
+    monkeypatch.setenv("BERTH_TODAY", "2026-12-10")  # its last day: still running
+    code, out, err = berth(root, "plan", "--base", "main", "--fail-on-delete")
+    assert code == 1, out + err
+    assert "this change deletes" in err and "Namespace" in out
+
+    monkeypatch.setenv("BERTH_TODAY", "2026-12-11")
+    code, out, err = berth(root, "plan", "--base", "main", "--fail-on-delete")
+    assert code == 0, out + err
+    assert "this change deletes" not in err
