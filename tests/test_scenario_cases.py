@@ -103,6 +103,7 @@ def test_an_unchanged_expired_scenario_warns_and_blocks_nothing(base_repo: Path)
     """Expired since it was merged: the default branch's check (no base) warns, and a change
     elsewhere still passes; `berth expire` removes it."""
     add_scenario(base_repo, "2026-12-04")
+    assert run("--root", str(base_repo), "render")[0] == 0
     git(base_repo, "add", "-A")
     git(base_repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "s")
     code, out, _ = run("--root", str(base_repo), "validate", "--format", "text")
@@ -111,5 +112,7 @@ def test_an_unchanged_expired_scenario_warns_and_blocks_nothing(base_repo: Path)
         "tenants/checkout/scenarios/load.yaml:7:12: warning: spec.expires: expired on 2026-12-04"
         " (today is 2026-12-05); `berth expire` removes it"
     )
+    code, out, _ = run("--root", str(base_repo), "render", "--check", "--base", "main")
+    assert code == 0, out
     code, out, _ = run("--root", str(base_repo), "render", "--check")
     assert code == 0, out

@@ -22,7 +22,7 @@ from generator.repo.atomic import write_atomic
 from generator.repo.changes import ChangeSet
 from generator.repo.fingerprint import generator_fingerprint
 from generator.repo.forbidden import repository_problems
-from generator.repo.scenario_layout import SCENARIOS_DIR, scenarios_dir
+from generator.repo.scenario_layout import SCENARIOS_DIR, changed_scenarios, scenarios_dir
 from generator.repo.view import DiskView, Kind, RepoView
 from generator.yamlio.reader import MAX_FILE_BYTES, Document, LoadError, parse_request
 
@@ -45,7 +45,7 @@ class RawRepo:
     cache: RequestCache | None = None
     # Tenant folders a scoped check did not read: unchanged since a base that passed.
     unloaded: frozenset[str] = frozenset()
-    changed: frozenset[str] | None = None  # the paths a scoped check's change touched
+    changed: frozenset[str] | None = None  # a scoped check's scenario files written anew
 
 
 class RequestCache:
@@ -117,7 +117,7 @@ def load_repo(
     view = DiskView(source) if isinstance(source, str) else source
     root = view.root
     repo = RawRepo(root=root, platform=None, cache=cache)
-    repo.changed = None if change is None else frozenset(change.paths)
+    repo.changed = None if change is None else changed_scenarios(view, change)
     repo.platform = _load(view, layout.PLATFORM_FILE, repo.problems, cache)
     if isinstance(view, DiskView):  # a view in memory adds no file Git could list
         repo.problems += (

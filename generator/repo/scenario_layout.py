@@ -9,6 +9,8 @@ meet another name (docs/decisions.md, "A scenario's namespace").
 from __future__ import annotations
 
 from generator.repo import layout
+from generator.repo.changes import ChangeSet
+from generator.repo.view import RepoView
 
 SCENARIOS_DIR = "scenarios"
 SCENARIO_SUFFIX = ".yaml"
@@ -40,3 +42,20 @@ def is_scenario_file(path: str) -> bool:
         and parts[2] == SCENARIOS_DIR
         and parts[3].endswith(SCENARIO_SUFFIX)
     )
+
+
+def changed_scenarios(view: RepoView, change: ChangeSet) -> frozenset[str]:
+    """The scenario files of `change` whose content in `view` is not the base's: what the
+    date rules judge as written now. In the base's own view (a plan's other side) none is."""
+    found = set()
+    for path in change.paths:
+        if not is_scenario_file(path) or view.kind(path) != "file":
+            continue
+        before = change.before.get(path)
+        try:
+            now = view.read(path)
+        except OSError:
+            continue
+        if before is None or before.data != now:
+            found.add(path)
+    return frozenset(found)
