@@ -1,6 +1,6 @@
 """Which removals the deletion guard expects: those of scenarios that had expired.
 
-A scenario is disposable and lives until its `expires` (docs/requests.md#scenario); `berth
+A scenario is disposable and lives until its `expires` (docs/requests.md#scenarios); `berth
 expire` proposes removing it the day after. Removing a scenario whose `expires` has passed is
 that expected end, not the loss of a production namespace, so its Namespace and Applications
 are left out of the plan's deletions, also in a `sync: manual` environment. A scenario removed
