@@ -16,10 +16,12 @@ import datetime
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 from generator.models.application import Application
 from generator.models.errors import validate_model
 from generator.models.platform import Environment, Platform
+from generator.models.quota import Quota, money, monthly_cost
 from generator.models.scenario import Scenario
 from generator.models.tenant import Tenant
 from generator.problems import Problem, UsageError
@@ -27,7 +29,7 @@ from generator.problems.words import human_list
 from generator.repo import layout
 from generator.repo.scenario_layout import scenario_file, scenario_host, scenario_namespace
 from generator.validate.hosts import host_problem, in_domain
-from generator.validate.rules import reserved_namespaces
+from generator.validate.rules import estimate_tenant, reserved_namespaces
 from generator.yamlio.reader import Document
 
 TODAY_VARIABLE = "BERTH_TODAY"  # a fixed date for tests and for re-running a past check
@@ -112,6 +114,7 @@ def check_scenarios(context: Context, scenarios: Scenarios) -> Iterator[Problem]
             yield from _dates(context, scenario, doc)
             yield from _apps(context, folder, scenario, doc, environment)
             yield from _names(taken, folder, scenario, doc, environment, context)
+        yield from _budget(context, tenant, scenarios[folder])
 
 
 def _base(
@@ -283,3 +286,41 @@ def _names(
             )
     for taken_name in names:
         taken.setdefault(taken_name, f"scenario {scenario_file(folder, name)}")
+
+
+def scenario_monthly(platform: Platform, scenario: Scenario) -> Fraction | None:
+    """What the scenario's quota (its size) costs a month, or None for an unknown size."""
+    size = platform.spec.sizes.get(scenario.spec.size)
+    if size is None:
+        return None
+    return monthly_cost(Quota(size.cpu, size.memory, size.storage), platform.spec.pricing)
+
+
+def _budget(
+    context: Context, tenant: Tenant, scenarios: Mapping[str, tuple[Scenario, Document]]
+) -> Iterator[Problem]:
+    """With `countsAgainstBudget`, the tenant's quotas and its scenarios' must fit its budget:
+    reported on the first scenario (by name) that takes the estimate over it."""
+    platform = context.platform
+    limit = platform.spec.scenarios
+    if limit is None or not limit.countsAgainstBudget or tenant.spec.budget is None:
+        return
+    total = estimate_tenant(platform, tenant)
+    if total is None:
+        return
+    budget = Fraction(str(tenant.spec.budget.monthly))
+    currency = platform.spec.pricing.currency
+    for _, (scenario, doc) in sorted(scenarios.items()):
+        cost = scenario_monthly(platform, scenario)
+        if cost is None:
+            continue
+        total += cost
+        if total > budget:
+            yield doc.problem(
+                ("spec", "size"),
+                f"with this scenario ({money(cost, currency)} a month) tenant"
+                f" {tenant.metadata.name!r} is estimated at {money(total, currency)} a month,"
+                f" over its budget of {money(budget, currency)} (platform.yaml"
+                " spec.scenarios.countsAgainstBudget); choose a smaller size or raise the budget",
+            )
+            return
