@@ -12,6 +12,7 @@ from generator.plan.egress import egress_changes
 from generator.plan.images import image_changes
 from generator.plan.model import DELETION_KINDS, Approval, Deletion, EnvironmentPlan, Plan, Row
 from generator.plan.objects import Rendered
+from generator.plan.scenario_cost import scenario_costs
 from generator.plan.scenarios import unexpected
 from generator.plan.snapshot import (
     Snapshot,
@@ -95,6 +96,7 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
     plan.environments = _environment_plans(base, head, rows, (base_costs, head_costs))
     plan.other = [row for (env, _), row in rows.items() if env is None]
     plan.deletions = unexpected(_deletions(plan.environments), base, head, today())
+    plan.scenarios = scenario_costs(base.valid, head.valid, today())
     plan.approvals = approvals(base, rows.values())
     # Who may approve with a label: as the base lists them, so a change cannot add its author.
     plan.maintainers = tuple(base.valid.platform.spec.maintainers) if base.valid else ()
