@@ -3,6 +3,7 @@ request that opens it (a month of its quota, and until it expires) and `berth co
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,28 @@ def test_the_plan_prices_a_new_scenario_for_a_month_and_until_it_expires(repo: P
     code, out, _ = berth(repo, "plan", "--base", "HEAD")
     assert "scenario payments/qa" not in out
 
+
+def test_cost_lists_scenarios_under_their_tenant_with_their_expiry(repo: Path) -> None:
+    code, out, err = berth(repo, "cost")
+    assert code == 0, out + err
+    rows = [" ".join(line.split()) for line in out.splitlines() if line.startswith("  payments ")]
+    assert rows[:4] == [
+        "payments dev CC-1042 62.80 0.00",
+        "payments staging CC-1042 126.60 0.00",
+        "payments prod CC-1042 410.40 0.00",
+        "payments dev: scenario qa until 2026-12-19 CC-1042 126.60 0.00",
+    ]
+    assert rows[4] == "payments CC-1042 726.40 0.00 — —"  # its total holds the scenario
+
+    code, out, err = berth(repo, "cost", "--format", "json")
+    assert code == 0, out + err
+    [scenario] = [r for r in json.loads(out)["rows"] if "scenario" in r]
+    assert scenario == {
+        "tenant": "payments",
+        "environment": "dev",
+        "costCenter": "CC-1042",
+        "quota": "126.60",
+        "apps": "0.00",
+        "scenario": "qa",
+        "expires": "2026-12-19",
+    }
