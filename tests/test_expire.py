@@ -110,9 +110,18 @@ def test_one_pull_request_removes_every_expired_scenario_and_is_updated(
     removed = set(github.git.files(base)) - set(github.git.files(BRANCH))
     assert removed == {QA, LOAD, *qa_files, *load_files}
 
+    # The tenant's catalog file no longer lists them; nothing else changes.
+    branch, main = github.git.files(BRANCH), github.git.files(base)
+    changed = {p for p, data in branch.items() if main.get(p) != data}
+    assert changed == {"catalog/tenants/payments.yaml"}
+    assert b"qa-scenario" in main["catalog/tenants/payments.yaml"]
+    assert b"qa-scenario" not in branch["catalog/tenants/payments.yaml"]
+
     # What the pull request leaves is what `berth render` makes of it: nothing stale, no stray.
     for path in removed:
         (scenario_checkout / path).unlink()
+    for path in changed:
+        (scenario_checkout / path).write_bytes(branch[path])
     code, out, err = berth(scenario_checkout, "render", "--check")
     assert code == 0, out + err
 

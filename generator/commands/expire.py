@@ -15,6 +15,7 @@ that is no date); 4 the Git host refused (cli.EXIT_HOST).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from typing import TextIO
 from generator.hosts import ci
 from generator.hosts.connect import Connect, host_from_environment
 from generator.models.scenario import Scenario
+from generator.portal.front import front_files
 from generator.problems import UsageError
 from generator.release.propose import valid_repo
 from generator.render.scenario import scenario_apps, scenario_paths
@@ -67,6 +69,27 @@ def removed_paths(repo: ValidRepo, tenant: str, scenario: Scenario) -> list[str]
         scenario_file(tenant, scenario.metadata.name),
         *scenario_paths(environment, tenant, scenario, apps),
     ]
+
+
+def front_changes(root: str, repo: ValidRepo, gone: list[tuple[str, Scenario]]) -> dict[str, bytes]:
+    """The front doors' files (the tenants' catalog files list their scenarios) as `render`
+    writes them without the expired scenarios, where that differs from the working tree."""
+    remaining = {
+        tenant: {n: s for n, s in scenarios.items() if (tenant, s) not in gone}
+        for tenant, scenarios in repo.scenarios.items()
+    }
+    files = front_files(dataclasses.replace(repo, scenarios=remaining))
+    changed = {}
+    for path, text in sorted(files.items()):
+        data = text.encode()
+        try:
+            with open(os.path.join(root, path), "rb") as fh:
+                same = fh.read() == data
+        except OSError:
+            same = False
+        if not same:
+            changed[path] = data
+    return changed
 
 
 def run(
@@ -115,7 +138,7 @@ def run(
         base=target,
         title=title,
         body=body,
-        files={},
+        files=front_changes(root, repo, gone),
         message=title,
         deleted=tuple(deleted),
     )
