@@ -202,3 +202,12 @@ def test_the_deletion_guard_expects_an_expired_scenario_to_go(
     code, out, err = berth(root, "plan", "--base", "main", "--fail-on-delete")
     assert code == 0, out + err
     assert "this change deletes" not in err
+
+
+def test_a_berth_today_that_is_no_date_is_a_usage_error(
+    scenario_checkout: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BERTH_TODAY", "tomorrow")
+    code, _, err = run("--root", str(scenario_checkout), "validate")
+    assert code == 2
+    assert err == "berth: error: BERTH_TODAY='tomorrow' is not a date (YYYY-MM-DD)\n"

@@ -29,8 +29,9 @@ from generator.problems import UsageError
 from generator.release.propose import valid_repo
 from generator.render.scenario import scenario_apps, scenario_paths
 from generator.repo.scenario_layout import scenario_file
+from generator.repo.today import today
 from generator.validate import ValidRepo
-from generator.validate.scenarios import expiry, today
+from generator.validate.scenarios import expiry
 
 EXPIRE_BRANCH = "berth/expire"
 

@@ -28,7 +28,7 @@ from generator.release.propose import valid_repo
 from generator.release.scenario_status import ScenarioStatus, scenario_statuses
 from generator.release.target import argument_problem, parse_target
 from generator.repo import layout
-from generator.validate.scenarios import today
+from generator.repo.today import today
 
 StatusFormat = Literal["text", "json", "markdown"]
 

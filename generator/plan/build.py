@@ -23,8 +23,8 @@ from generator.plan.snapshot import (
 )
 from generator.repo.scope import scope_of
 from generator.repo.selection import Selection
+from generator.repo.today import today
 from generator.repo.view import DiskView
-from generator.validate.scenarios import today
 from generator.write.strays import stray_problems
 
 

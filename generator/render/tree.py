@@ -235,20 +235,25 @@ def units(repo: ValidRepo, selection: Selection = EVERYTHING) -> list[Unit]:
 
 def _scenario_units(
     repo: ValidRepo,
-    env: Environment,
+    environment: Environment,
     selection: Selection,
     base: Any,
 ) -> list[Unit]:
-    """The scenarios based on `env` (generator/render/scenario.py), a unit each."""
+    """The scenarios based on `environment` (generator/render/scenario.py), a unit each."""
     out: list[Unit] = []
     for name, scenarios in sorted(repo.scenarios.items()):
-        if not selection.holds(name) or env.name not in repo.tenants[name].spec.environments:
+        if (
+            not selection.holds(name)
+            or environment.name not in repo.tenants[name].spec.environments
+        ):
             continue
         tenant = repo.tenants[name]
         for scenario in scenarios.values():
-            if scenario.spec.base != env.name:
+            if scenario.spec.base != environment.name:
                 continue
-            chosen = scenario_apps(name, scenario, env, [a for a, _ in _apps(repo, env, name)])
+            chosen = scenario_apps(
+                name, scenario, environment, [a for a, _ in _apps(repo, environment, name)]
+            )
             apps = [(a, repo.blueprints[a.spec.blueprint]) for a in chosen]
             key = _key(
                 "scenario",
@@ -258,13 +263,13 @@ def _scenario_units(
                 json.dumps([bp.digest for _, bp in apps]),
                 base=base,
             )
-            paths = scenario_paths(env, name, scenario, chosen)
+            paths = scenario_paths(environment, name, scenario, chosen)
             out.append(
                 Unit(
                     key,
                     paths,
                     lambda t=tenant, s=scenario, a=apps: texts(  # type: ignore[misc]
-                        scenario_documents(repo.platform, env, t, s, a)
+                        scenario_documents(repo.platform, environment, t, s, a)
                     ),
                 )
             )

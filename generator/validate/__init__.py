@@ -16,10 +16,11 @@ from generator.models.scenario import Scenario
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo.selection import EVERYTHING, Selection
+from generator.repo.today import today
 from generator.validate.app_rules import check_apps
 from generator.validate.hosts import check_platform_hosts
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
-from generator.validate.scenarios import Context, check_scenarios, read_scenarios, today
+from generator.validate.scenarios import Context, check_scenarios, read_scenarios
 from generator.yamlio.reader import Document
 
 if TYPE_CHECKING:

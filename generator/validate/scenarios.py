@@ -13,7 +13,6 @@ then names every scenario beyond the new limit).
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,7 +23,7 @@ from generator.models.platform import Environment, Platform
 from generator.models.quota import Quota, money, monthly_cost
 from generator.models.scenario import Scenario
 from generator.models.tenant import Tenant
-from generator.problems import Problem, UsageError
+from generator.problems import Problem
 from generator.problems.words import human_list
 from generator.repo import layout
 from generator.repo.scenario_layout import scenario_file, scenario_host, scenario_namespace
@@ -32,22 +31,10 @@ from generator.validate.hosts import host_problem, in_domain
 from generator.validate.rules import estimate_tenant, reserved_namespaces
 from generator.yamlio.reader import Document
 
-TODAY_VARIABLE = "BERTH_TODAY"  # a fixed date for tests and for re-running a past check
 WARN_DAYS = 3
 
 Scenarios = Mapping[str, Mapping[str, tuple[Scenario, Document]]]  # tenant -> stem -> both
 Apps = Mapping[str, Mapping[str, tuple[Application, Document]]]
-
-
-def today() -> datetime.date:
-    """`BERTH_TODAY` (YYYY-MM-DD) when set, else the machine's date (UTC)."""
-    fixed = os.environ.get(TODAY_VARIABLE)
-    if fixed:
-        try:
-            return datetime.date.fromisoformat(fixed)
-        except ValueError:
-            raise UsageError(f"{TODAY_VARIABLE}={fixed!r} is not a date (YYYY-MM-DD)") from None
-    return datetime.datetime.now(datetime.UTC).date()
 
 
 def expiry(scenario: Scenario) -> datetime.date:
