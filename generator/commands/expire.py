@@ -27,11 +27,11 @@ from generator.models.scenario import Scenario
 from generator.portal.front import front_files
 from generator.problems import UsageError
 from generator.release.propose import valid_repo
-from generator.render.scenario import scenario_apps, scenario_paths
+from generator.render.scenario import scenario_paths
 from generator.repo.scenario_layout import scenario_file
 from generator.repo.today import today
 from generator.validate import ValidRepo
-from generator.validate.scenarios import expiry
+from generator.validate.scenarios import expiry, scenario_apps
 
 EXPIRE_BRANCH = "berth/expire"
 

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 from generator.models.image import released
 from generator.problems.code_spans import code
-from generator.render.scenario import scenario_apps
 from generator.validate import ValidRepo
-from generator.validate.scenarios import expiry
+from generator.validate.scenarios import expiry, scenario_apps
 
 
 @dataclass(frozen=True)

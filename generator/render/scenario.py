@@ -26,7 +26,7 @@ from typing import Any
 
 from generator.load import RawRepo
 from generator.load.blueprints import Blueprint
-from generator.models.application import AppEnvironment, Application
+from generator.models.application import Application
 from generator.models.platform import Environment, Platform
 from generator.models.scenario import Scenario
 from generator.models.tenant import Tenant, TenantEnvironment
@@ -36,8 +36,9 @@ from generator.render import tenant_net
 from generator.render.tenant import BASE_BACKUP_NAMESPACE
 from generator.render.tenant_net import smp
 from generator.repo import layout
-from generator.repo.scenario_layout import scenario_file, scenario_host
+from generator.repo.scenario_layout import scenario_file
 from generator.validate import ValidRepo
+from generator.validate.scenarios import scenario_apps
 
 SCENARIO_LABEL = "berth.dev/scenario"
 TENANT_LABEL = "berth.dev/tenant"
@@ -63,36 +64,6 @@ def as_tenant(tenant: Tenant, scenario: Scenario) -> Tenant:
 def quiet(platform: Platform) -> Platform:
     """The platform without alerting: what a scenario's objects are rendered against."""
     return platform.model_copy(update={"spec": platform.spec.model_copy(update={"alerts": None})})
-
-
-def scenario_apps(
-    tenant: str, scenario: Scenario, environment: Environment, apps: Sequence[Application]
-) -> list[Application]:
-    """Its apps as they run in the base environment, with what the scenario changes."""
-    out = []
-    wanted = scenario.spec.apps
-    for app in apps:
-        name = app.metadata.name
-        if wanted is not None and name not in wanted:
-            continue
-        base = app.spec.environments[environment.name]
-        change = wanted.get(name) if wanted is not None else None
-        update: dict[str, Any] = {}
-        if base.host is not None:
-            update["host"] = scenario_host(name, scenario.metadata.name, tenant, environment.domain)
-        if change is not None:
-            if change.tag is not None:
-                update |= {"tag": change.tag, "digest": change.digest}
-            elif change.digest is not None:
-                update["digest"] = change.digest
-            if change.replicas is not None:
-                update |= {"replicas": change.replicas, "autoscale": None}
-            if change.host is not None:
-                update["host"] = change.host
-        here: AppEnvironment = base.model_copy(update=update)
-        spec = app.spec.model_copy(update={"environments": {environment.name: here}})
-        out.append(app.model_copy(update={"spec": spec}))
-    return sorted(out, key=lambda a: a.metadata.name)
 
 
 ISOLATED = tenant_objects.Peers((), ())

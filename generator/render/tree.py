@@ -26,11 +26,12 @@ from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
 from generator.render.argocd_cm import argocd_cm_patch
 from generator.render.readme import environments_readme
-from generator.render.scenario import scenario_apps, scenario_documents, scenario_paths
+from generator.render.scenario import scenario_documents, scenario_paths
 from generator.repo import layout
 from generator.repo.fingerprint import generator_fingerprint
 from generator.repo.selection import EVERYTHING, Selection
 from generator.validate import ValidRepo
+from generator.validate.scenarios import scenario_apps
 from generator.yamlio.writer import dump_all
 
 # A generated YAML file as data: its header comments and the objects it holds (path -> both).

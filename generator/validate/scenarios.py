@@ -13,13 +13,15 @@ then names every scenario beyond the new limit).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
-from generator.models.application import Application
+from generator.models.application import AppEnvironment, Application
 from generator.models.errors import validate_model
 from generator.models.platform import Environment, Platform
+from generator.models.quantity import format_amount, parse_quantity
 from generator.models.quota import Quota, money, monthly_cost
 from generator.models.scenario import Scenario
 from generator.models.tenant import Tenant
@@ -27,6 +29,7 @@ from generator.problems import Problem
 from generator.problems.words import human_list
 from generator.repo import layout
 from generator.repo.scenario_layout import scenario_file, scenario_host, scenario_namespace
+from generator.validate.app_global import app_requests
 from generator.validate.hosts import host_problem, in_domain
 from generator.validate.rules import estimate_tenant, reserved_namespaces
 from generator.yamlio.reader import Document
@@ -99,7 +102,8 @@ def check_scenarios(context: Context, scenarios: Scenarios) -> Iterator[Problem]
                 continue
             yield from _size(context.platform, scenario, doc)
             yield from _dates(context, scenario, doc)
-            yield from _apps(context, folder, scenario, doc, environment)
+            wrong_apps = list(_apps(context, folder, scenario, doc, environment))
+            yield from wrong_apps or _quota(context, folder, scenario, doc, environment)
             yield from _names(taken, folder, scenario, doc, environment, context)
         yield from _budget(context, tenant, scenarios[folder])
 
@@ -211,6 +215,34 @@ def _apps(
             yield from _host(context, folder, scenario, doc, environment, host, path)
 
 
+def _quota(
+    context: Context, folder: str, scenario: Scenario, doc: Document, environment: Environment
+) -> Iterator[Problem]:
+    """Its apps, as it runs them (every replica, the most an autoscaler may run), within the
+    quota of its size."""
+    size = context.platform.spec.sizes.get(scenario.spec.size)
+    if size is None:
+        return
+    present = [
+        app
+        for app, _ in context.apps.get(folder, {}).values()
+        if environment.name in app.spec.environments
+    ]
+    totals = dict.fromkeys(("cpu", "memory", "storage"), Fraction(0))
+    for app in scenario_apps(folder, scenario, environment, present):
+        for resource, amount in app_requests(app, environment.name).items():
+            totals[resource] += amount
+    for resource, total in totals.items():
+        limit = getattr(size, resource)
+        if total > parse_quantity(limit):
+            yield doc.problem(
+                ("spec", "size"),
+                f"its apps would request {resource} {format_amount(resource, total)} in all,"
+                f" over the quota of size {scenario.spec.size} ({limit}): lower replicas or"
+                " choose a larger size",
+            )
+
+
 def _host(
     context: Context,
     folder: str,
@@ -311,3 +343,33 @@ def _budget(
                 " spec.scenarios.countsAgainstBudget); choose a smaller size or raise the budget",
             )
             return
+
+
+def scenario_apps(
+    tenant: str, scenario: Scenario, environment: Environment, apps: Sequence[Application]
+) -> list[Application]:
+    """Its apps as they run in the base environment, with what the scenario changes."""
+    out = []
+    wanted = scenario.spec.apps
+    for app in apps:
+        name = app.metadata.name
+        if wanted is not None and name not in wanted:
+            continue
+        base = app.spec.environments[environment.name]
+        change = wanted.get(name) if wanted is not None else None
+        update: dict[str, Any] = {}
+        if base.host is not None:
+            update["host"] = scenario_host(name, scenario.metadata.name, tenant, environment.domain)
+        if change is not None:
+            if change.tag is not None:
+                update |= {"tag": change.tag, "digest": change.digest}
+            elif change.digest is not None:
+                update["digest"] = change.digest
+            if change.replicas is not None:
+                update |= {"replicas": change.replicas, "autoscale": None}
+            if change.host is not None:
+                update["host"] = change.host
+        here: AppEnvironment = base.model_copy(update=update)
+        spec = app.spec.model_copy(update={"environments": {environment.name: here}})
+        out.append(app.model_copy(update={"spec": spec}))
+    return sorted(out, key=lambda a: a.metadata.name)
