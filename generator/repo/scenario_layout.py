@@ -8,6 +8,8 @@ meet another name (docs/decisions.md, "A scenario's namespace").
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from generator.repo import layout
 from generator.repo.changes import ChangeSet
 from generator.repo.view import RepoView
@@ -59,3 +61,14 @@ def changed_scenarios(view: RepoView, change: ChangeSet) -> frozenset[str]:
         if before is None or before.data != now:
             found.add(path)
     return frozenset(found)
+
+
+def owned_by(owner: str | None, tenants: Collection[str]) -> bool:
+    """Whether generated files attributed to `owner` (`layout.generated_tenant`) belong with
+    `tenants`: one of them, or a name one of them prefixes with a dash. A scenario renders as
+    `<tenant>-<scenario>` (generator/render/scenario.py), so its files go with its tenant; a
+    tenant folder so named is always in scope together with its dash relative
+    (generator/repo/scope.py), so nothing is taken from a tenant left out."""
+    if owner is None:
+        return False
+    return owner in tenants or any(owner.startswith(f"{t}-") for t in tenants)
