@@ -25,6 +25,7 @@ from generator.hosts import ci
 from generator.problems import BerthError, HostError, UsageError
 from generator.problems.reporters import Format, format_problems
 from generator.repo import layout
+from generator.repo.today import TODAY_VARIABLE, fix_today
 
 if TYPE_CHECKING:  # the host clients are imported only by the commands that talk to one
     from generator.hosts.connect import Connect
@@ -74,6 +75,7 @@ def dispatch(
 ) -> int:
     """Run the parsed command; `progress` is the stream for progress lines (None: quiet)."""
     environ = os.environ if environ is None else environ
+    fix_today(environ.get(TODAY_VARIABLE))  # the day scenarios' dates are judged by
     hosts = {} if connect is None else {"connect": connect}
     fmt = cast(Format, getattr(args, "format", None) or ci.default_format(environ))
     log = ci.default_format(environ)  # what stdout gets beside an --output FILE
@@ -128,6 +130,12 @@ def dispatch(
         )
     if args.command in ("bump", "promote", "status"):
         return _release(args, _root(args), out, err, environ, hosts)
+    if args.command == "expire":
+        from generator.commands import expire
+
+        return expire.run(
+            _root(args), today_text=args.today, into=args.into, environ=environ, out=out, **hosts
+        )
     if args.command in ("init", "upgrade"):
         return _scaffold(args, out, err)
     raise UsageError(f"unknown command {args.command!r}")

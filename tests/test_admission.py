@@ -55,9 +55,14 @@ def _all_policies(platform: Platform) -> list[dict[str, Any]]:
     return [o for env in platform.spec.environments for o in admission.policies(platform, env)]
 
 
-def _namespace(name: str) -> dict[str, Any]:
+def _namespace(name: str, scenario: str | None = None) -> dict[str, Any]:
+    """A tenant namespace `<tenant>-<env>` as the guardrails label it; with `scenario`, that
+    scenario's namespace `<tenant>-<scenario>-<env>` (generator/render/scenario.py)."""
     tenant, env = name.rsplit("-", 1)
     labels = {"berth.dev/tenant": tenant, "berth.dev/environment": env}
+    if scenario is not None:
+        labels |= {"berth.dev/tenant": tenant.removesuffix(f"-{scenario}")}
+        labels |= {"berth.dev/scenario": scenario}
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
 
 
@@ -71,7 +76,7 @@ def test_case(name: str) -> None:
     request_file = case / "request.yaml"
     request = yaml.safe_load(request_file.read_text()) if request_file.exists() else {}
     platform = _platform(requireDigest=True) if request.pop("requireDigest", False) else PLATFORM
-    namespace = _namespace(obj["metadata"]["namespace"])
+    namespace = _namespace(obj["metadata"]["namespace"], request.pop("scenario", None))
     messages = admit_all(_all_policies(platform), obj, namespace, **request)
     check_text(case / "expected.txt", "".join(f"{m}\n" for m in messages))
 

@@ -40,6 +40,7 @@ def make_repo(case: Path, root: Path) -> Path:
 def test_valid_case_renders_the_expected_tree(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("BERTH_TODAY", "2026-12-05")  # what scenarios' `expires` is held to
     case = CASES / name
     repo = make_repo(case, tmp_path / "repo")
     code, out, err = berth(repo, "validate", "--format", "text")

@@ -57,8 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--event", metavar="FILE", help="issue event payload (default: $GITHUB_EVENT_PATH)"
     )
     _release_commands(sub)
+    _expire_command(sub)
     _scaffold_commands(sub)
     return parser
+
+
+def _expire_command(sub: Subparsers) -> None:
+    expire = _command(sub, "expire", "remove the scenarios that have expired, as a pull request")
+    expire.add_argument(
+        "--today",
+        metavar="DATE",
+        help="the date to judge `expires` by, YYYY-MM-DD (default: $BERTH_TODAY, else today in UTC)",
+    )
+    _proposal_options(expire)
 
 
 def _scaffold_commands(sub: Subparsers) -> None:

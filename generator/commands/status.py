@@ -22,10 +22,13 @@ from typing import Literal, TextIO
 from generator.commands.report import deliver
 from generator.models.image import Image, released
 from generator.problems.code_spans import code
+from generator.release import scenario_status
 from generator.release.live import Live, read_live
 from generator.release.propose import valid_repo
+from generator.release.scenario_status import ScenarioStatus, scenario_statuses
 from generator.release.target import argument_problem, parse_target
 from generator.repo import layout
+from generator.repo.today import today
 
 StatusFormat = Literal["text", "json", "markdown"]
 
@@ -84,24 +87,35 @@ def run(
                 previous = image or previous
             rows.append(AppStatus(name, app_name, tuple(cells)))
     source = Source(live)
-    deliver(out, output, render(rows, envs, fmt, source), render(rows, envs, "text", source))
+    open_ = scenario_statuses(repo, tenant, today())
+    deliver(
+        out,
+        output,
+        render(rows, envs, fmt, source, open_),
+        render(rows, envs, "text", source, open_),
+    )
     return 0
 
 
 def render(
-    rows: list[AppStatus], envs: list[str], fmt: StatusFormat, source: Source = Source()
+    rows: list[AppStatus],
+    envs: list[str],
+    fmt: StatusFormat,
+    source: Source = Source(),
+    scenarios: list[ScenarioStatus] | None = None,
 ) -> str:
+    scenarios = scenarios or []
     if fmt == "json":
         data = {
             "desiredState": "git",
             "live": source.live_file,
             "environments": envs,
             "apps": [_json(r, source) for r in rows],
-        }
+        } | ({"scenarios": scenario_status.as_json(scenarios)} if scenarios else {})
         return json.dumps(data, indent=2) + "\n"
     if fmt == "markdown":
-        return _markdown(rows, envs, source)
-    return _text(rows, envs, source)
+        return _markdown(rows, envs, source) + scenario_status.markdown(scenarios)
+    return _text(rows, envs, source) + scenario_status.text(scenarios)
 
 
 def _json(row: AppStatus, source: Source) -> dict[str, object]:

@@ -38,7 +38,7 @@ def _tables(report: Report) -> list[tuple[str, Table]]:
             "Per tenant and environment",
             (
                 ["tenant", "environment", "cost center", *cost],
-                [[r.tenant, r.environment, r.cost_center, *_money(r.money)] for r in report.rows],
+                [[r.tenant, r.where, r.cost_center, *_money(r.money)] for r in report.rows],
             ),
         ),
         (
@@ -113,7 +113,7 @@ def csv_text(report: Report) -> str:
     for r in report.rows:
         m = r.money
         writer.writerow(
-            [r.tenant, r.environment, r.cost_center, report.currency,
+            [r.tenant, r.where, r.cost_center, report.currency,
              amount(m.quota), amount(m.apps)]
         )  # fmt: skip
     return buffer.getvalue()

@@ -35,6 +35,10 @@ class CostRow(Costs):
     tenant: str
     environment: str
     costCenter: str
+    scenario: str | None = Field(
+        default=None, description="Set on a scenario's row: its name (in `environment`)."
+    )
+    expires: str | None = Field(default=None, description="A scenario's last day, YYYY-MM-DD.")
 
 
 class TenantCosts(Costs):

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from generator.models.quota import amount, cents
-from generator.plan.cost import Cost, tenant_costs
+from generator.plan.cost import Cost, Where, tenant_costs
 from generator.plan.snapshot import Snapshot
+from generator.validate import ValidRepo
 
 API_VERSION = "berth.dev/v1alpha1"
 KIND = "CostReport"
@@ -40,6 +41,15 @@ class Row:
     environment: str
     cost_center: str
     money: Money
+    scenario: str = ""  # a scenario of the tenant in `environment`, listed under it
+    expires: str = ""  # the scenario's last day
+
+    @property
+    def where(self) -> str:
+        """The environment, or the scenario and its expiry in it: the tables' column."""
+        if not self.scenario:
+            return self.environment
+        return f"{self.environment}: scenario {self.scenario} until {self.expires}"
 
 
 @dataclass(frozen=True)
@@ -69,16 +79,27 @@ def build(snapshot: Snapshot) -> Report | None:
     costs = tenant_costs(snapshot)
     env_order = [e.name for e in valid.platform.spec.environments]
     rows = tuple(
-        Row(name, env, tenant.spec.costCenter, _cents(costs.get((env, name))))
+        row
         for name, tenant in sorted(valid.tenants.items())
-        for env in env_order
-        if env in tenant.spec.environments
+        for row in (
+            *(
+                Row(name, env, tenant.spec.costCenter, _cents(costs.get((env, name))))
+                for env in env_order
+                if env in tenant.spec.environments
+            ),
+            *scenario_rows(valid, name, costs),
+        )
     )
+    limits = valid.platform.spec.scenarios
+    in_budget = limits is None or limits.countsAgainstBudget
     tenants = []
     for name, tenant in sorted(valid.tenants.items()):
         money = sum((r.money for r in rows if r.tenant == name), NONE)
         budget = None if tenant.spec.budget is None else cents(_exact(tenant.spec.budget.monthly))
-        used = None if not budget else Fraction(money.quota, budget)
+        counted = sum(
+            r.money.quota for r in rows if r.tenant == name and (in_budget or not r.scenario)
+        )
+        used = None if not budget else Fraction(counted, budget)
         tenants.append(TenantTotal(name, tenant.spec.costCenter, money, budget, used))
     centers = sorted({r.cost_center for r in rows})
     return Report(
@@ -95,6 +116,22 @@ def build(snapshot: Snapshot) -> Report | None:
         ),
         total=sum((r.money for r in rows), NONE),
     )
+
+
+def scenario_rows(valid: ValidRepo, tenant: str, costs: dict[Where, Cost]) -> list[Row]:
+    """The tenant's scenarios, each a row of its base environment, by name."""
+    cost_center = valid.tenants[tenant].spec.costCenter
+    return [
+        Row(
+            tenant,
+            s.spec.base,
+            cost_center,
+            _cents(costs.get((s.spec.base, f"{tenant}-{name}"))),
+            name,
+            s.spec.expires,
+        )
+        for name, s in sorted(valid.scenarios.get(tenant, {}).items())
+    ]
 
 
 def _cents(cost: Cost | None) -> Money:
@@ -125,6 +162,7 @@ def as_json(report: Report) -> dict[str, object]:
         "rows": [
             {"tenant": r.tenant, "environment": r.environment, "costCenter": r.cost_center}
             | money(r.money)
+            | ({"scenario": r.scenario, "expires": r.expires} if r.scenario else {})
             for r in report.rows
         ],
         "tenants": [_tenant(t, money(t.money)) for t in report.tenants],

@@ -22,6 +22,7 @@ from generator.repo.atomic import write_atomic
 from generator.repo.changes import ChangeSet
 from generator.repo.fingerprint import generator_fingerprint
 from generator.repo.forbidden import repository_problems
+from generator.repo.scenario_layout import SCENARIOS_DIR, changed_scenarios, scenarios_dir
 from generator.repo.view import DiskView, Kind, RepoView
 from generator.yamlio.reader import MAX_FILE_BYTES, Document, LoadError, parse_request
 
@@ -39,10 +40,12 @@ class RawRepo:
     tenants: dict[str, Document] = field(default_factory=dict)  # by folder name
     problems: list[Problem] = field(default_factory=list)
     apps: dict[str, dict[str, Document]] = field(default_factory=dict)  # tenant folder -> stem
+    scenarios: dict[str, dict[str, Document]] = field(default_factory=dict)  # the same
     blueprints: dict[str, Blueprint | None] = field(default_factory=dict)  # None: broken
     cache: RequestCache | None = None
     # Tenant folders a scoped check did not read: unchanged since a base that passed.
     unloaded: frozenset[str] = frozenset()
+    changed: frozenset[str] | None = None  # a scoped check's scenario files written anew
 
 
 class RequestCache:
@@ -114,6 +117,7 @@ def load_repo(
     view = DiskView(source) if isinstance(source, str) else source
     root = view.root
     repo = RawRepo(root=root, platform=None, cache=cache)
+    repo.changed = None if change is None else changed_scenarios(view, change)
     repo.platform = _load(view, layout.PLATFORM_FILE, repo.problems, cache)
     if isinstance(view, DiskView):  # a view in memory adds no file Git could list
         repo.problems += (
@@ -165,6 +169,9 @@ def _load_chosen_apps(
             apps = _load_apps(view, name, repo.problems, repo.cache)
             if apps:
                 repo.apps[name] = apps
+            scenarios = _load_apps(view, name, repo.problems, repo.cache, SCENARIOS_DIR)
+            if scenarios:
+                repo.scenarios[name] = scenarios
 
 
 def _not_a_tenant_folder(view: RepoView, name: str, kind: Kind, names: list[str]) -> list[Problem]:
@@ -225,15 +232,18 @@ def _foreign_entries(view: RepoView, tenant: str) -> list[Problem]:
     one but them having looked; a tenant folder holds requests only.
     """
     folder = f"{layout.TENANTS_DIR}/{tenant}"
-    allowed = f"{folder}/ holds only {layout.TENANT_FILE}, {layout.APPS_DIR}/<app>{layout.APP_SUFFIX} and a README.md"
+    allowed = (
+        f"{folder}/ holds only {layout.TENANT_FILE}, {layout.APPS_DIR}/<app>{layout.APP_SUFFIX},"
+        f" {SCENARIOS_DIR}/<name>.yaml and a README.md"
+    )
     problems: list[Problem] = []
     for name in view.names(folder):
         display = f"{folder}/{name}"
         kind = view.kind(display)
         if kind == "link":
-            if name not in {layout.TENANT_FILE, layout.APPS_DIR}:  # reported already
+            if name not in {layout.TENANT_FILE, layout.APPS_DIR, SCENARIOS_DIR}:  # reported
                 problems.append(Problem(display, 1, 1, "", f"is a symbolic link; {allowed}"))
-        elif name == layout.APPS_DIR or name == layout.TENANT_FILE:
+        elif name in (layout.APPS_DIR, layout.TENANT_FILE, SCENARIOS_DIR):
             continue  # loaded (and judged) above
         elif name.lower() in READMES and kind == "file":
             continue
@@ -287,10 +297,16 @@ def _argocd_shaped(view: RepoView, path: str) -> bool:
 
 
 def _load_apps(
-    view: RepoView, tenant: str, problems: list[Problem], cache: RequestCache | None
+    view: RepoView,
+    tenant: str,
+    problems: list[Problem],
+    cache: RequestCache | None,
+    kind_dir: str = layout.APPS_DIR,
 ) -> dict[str, Document]:
-    """`tenants/<tenant>/apps/*.yaml`, by file name without `.yaml` (which must be the app's name)."""
-    folder = layout.apps_dir(tenant)
+    """`tenants/<tenant>/apps/*.yaml` (or `scenarios/*.yaml`), by file name without `.yaml`
+    (which must be the request's name)."""
+    folder = layout.apps_dir(tenant) if kind_dir == layout.APPS_DIR else scenarios_dir(tenant)
+    what, stem = ("application", "<app>") if kind_dir == layout.APPS_DIR else ("scenario", "<name>")
     kind = view.kind(folder)
     if kind is None:
         return {}
@@ -313,7 +329,7 @@ def _load_apps(
                     1,
                     1,
                     "",
-                    f"{folder}/ holds one <app>{layout.APP_SUFFIX} file per application and nothing else",
+                    f"{folder}/ holds one {stem}{layout.APP_SUFFIX} file per {what} and nothing else",
                 )
             )
             continue

@@ -18,6 +18,7 @@ from generator.models.common import (
 from generator.models.ingress import Ingress
 from generator.models.install import BerthInstall
 from generator.models.network import EgressDestination, Network
+from generator.models.scenario import LIMITS_DESCRIPTION, ScenarioLimits
 from generator.models.secrets import Secrets
 
 RepoFolder = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._/-]+$")]
@@ -310,8 +311,7 @@ class PlatformSpec(Strict):
     @field_validator("kubernetesVersion")
     @classmethod
     def _shipped_version(cls, value: str) -> str:
-        # Deferred: kubernetes-validate is slow to import (bench/results.md), and only this
-        # setting needs it.
+        # Deferred: kubernetes-validate is slow to import (bench/results.md); only this needs it.
         from kubernetes_validate.utils import all_versions  # type: ignore[import-untyped]
 
         minors = {tuple(int(n) for n in v.split(".")[:2]) for v in all_versions()}
@@ -365,6 +365,7 @@ class PlatformSpec(Strict):
         description="Destinations outside the cluster, by name, that an application may ask for"
         " (its `spec.egress`). Nothing else outside the cluster is reachable.",
     )
+    scenarios: ScenarioLimits | None = Field(default=None, description=LIMITS_DESCRIPTION)
 
     @field_validator("environments")
     @classmethod

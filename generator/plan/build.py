@@ -12,6 +12,8 @@ from generator.plan.egress import egress_changes
 from generator.plan.images import image_changes
 from generator.plan.model import DELETION_KINDS, Approval, Deletion, EnvironmentPlan, Plan, Row
 from generator.plan.objects import Rendered
+from generator.plan.scenario_cost import scenario_costs
+from generator.plan.scenarios import unexpected
 from generator.plan.snapshot import (
     Snapshot,
     base_blueprints,
@@ -21,6 +23,7 @@ from generator.plan.snapshot import (
 )
 from generator.repo.scope import scope_of
 from generator.repo.selection import Selection
+from generator.repo.today import today
 from generator.repo.view import DiskView
 from generator.write.strays import stray_problems
 
@@ -92,7 +95,8 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
 
     plan.environments = _environment_plans(base, head, rows, (base_costs, head_costs))
     plan.other = [row for (env, _), row in rows.items() if env is None]
-    plan.deletions = _deletions(plan.environments)
+    plan.deletions = unexpected(_deletions(plan.environments), base, head, today())
+    plan.scenarios = scenario_costs(base.valid, head.valid, today())
     plan.approvals = approvals(base, rows.values())
     # Who may approve with a label: as the base lists them, so a change cannot add its author.
     plan.maintainers = tuple(base.valid.platform.spec.maintainers) if base.valid else ()

@@ -19,6 +19,7 @@ from generator.models.quantity import QuantityError
 from generator.models.quota import Quota, effective_quota, monthly_cost
 from generator.plan.diff import owner
 from generator.plan.objects import VALUES_SUFFIX
+from generator.plan.scenario_cost import quota_costs
 from generator.plan.snapshot import Snapshot
 from generator.yamlio.trusted import TrustedYAMLError, load_trusted
 
@@ -47,6 +48,7 @@ def tenant_costs(snapshot: Snapshot) -> dict[Where, Cost]:
         for env in tenant.spec.environments:
             quota = monthly_cost(effective_quota(valid.platform, tenant, env), pricing)
             costs[(env, name)] = Cost(quota, Fraction(0))
+    costs |= {where: Cost(quota, Fraction(0)) for where, quota in quota_costs(valid).items()}
     for path, text in snapshot.files.items():
         env_name, tenant_name = owner(path)
         if env_name is None or tenant_name is None or not path.endswith(VALUES_SUFFIX):

@@ -19,7 +19,6 @@ from __future__ import annotations
 from generator.models.quota import money
 from generator.plan.cost import ZERO
 from generator.plan.diff import FileChange
-from generator.plan.egress import egress_markdown
 from generator.plan.images import image_lines
 from generator.plan.model import (
     APPROVE_DELETION_LABEL,
@@ -30,6 +29,7 @@ from generator.plan.model import (
     Plan,
     Row,
 )
+from generator.plan.scenario_cost import egress_and_scenarios
 from generator.plan.text import SYMBOL, cost_change, counts, currency_note, row_change
 from generator.problems.code_spans import COMMENT_LIMIT, code, fence
 from generator.repo import layout
@@ -76,8 +76,7 @@ def _head(plan: Plan) -> str:
         out.append(_deletion_warning(plan.deletions))
     if plan.images:
         out.append(_releases(plan))
-    if plan.egress:
-        out.append(egress_markdown(plan.egress))
+    out.append(egress_and_scenarios(plan.egress, plan.scenarios, plan.currency))
     if plan.approvals:
         out.append(_approvals(plan.approvals))
     if plan.problems:  # warnings only: errors stop the plan above

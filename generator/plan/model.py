@@ -9,6 +9,7 @@ from generator.plan.cost import ZERO, Cost
 from generator.plan.diff import FileChange, ObjectChange
 from generator.plan.egress import EgressChange
 from generator.plan.images import ImageChange
+from generator.plan.scenario_cost import ScenarioCost
 from generator.problems import Problem
 
 # A pull request carrying this label may delete tenants' namespaces and applications in
@@ -108,6 +109,7 @@ class Plan:
     # platform.yaml's maintainers on the base: who may add an approval label (labels.py).
     maintainers: tuple[str, ...] = ()
     egress: list[EgressChange] = field(default_factory=list)  # grants given or taken (egress.py)
+    scenarios: list[ScenarioCost] = field(default_factory=list)  # opened or edited, priced
     has_apps: bool = False
     base_total: Cost = ZERO  # every tenant in every environment
     head_total: Cost = ZERO

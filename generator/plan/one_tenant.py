@@ -15,11 +15,12 @@ from generator.plan.model import Plan
 from generator.plan.snapshot import Snapshot, tenant_base
 from generator.render.tree import Unit, units
 from generator.repo import layout
+from generator.repo.scenario_layout import owned_by
 from generator.validate import ValidRepo
 
 
 def in_scope(path: str, tenants: frozenset[str]) -> bool:
-    return layout.generated_tenant(path) in tenants
+    return owned_by(layout.generated_tenant(path), tenants)  # with the tenants' scenarios
 
 
 def tenant_files(

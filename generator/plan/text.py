@@ -11,6 +11,7 @@ from generator.plan.cost import Cost
 from generator.plan.egress import egress_lines
 from generator.plan.images import ImageChange, Reference, image_lines
 from generator.plan.model import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, Row
+from generator.plan.scenario_cost import cost_lines
 from generator.problems.reporters import format_problems
 
 SYMBOL = {"add": "+", "change": "~", "remove": "-"}
@@ -104,6 +105,7 @@ def format_text(plan: Plan) -> str:
             f"{counts(plan)} objects; quota cost {money(plan.head_total.quota, plan.currency)}"
             f" a month ({quota_change})\n"
         )
+    out += [f"{line}\n" for line in cost_lines(plan.scenarios, plan.currency)]
     for env in plan.environments:
         total = money(env.head_total.quota, plan.currency)
         delta = cost_change(plan, env.base_total.quota, env.head_total.quota)

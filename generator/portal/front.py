@@ -11,6 +11,7 @@ from __future__ import annotations
 from generator.portal import backstage as templates
 from generator.portal import catalog
 from generator.portal.issue_forms import form_files
+from generator.portal.scenario_catalog import scenario_entities
 from generator.repo import layout
 from generator.repo.selection import EVERYTHING, Selection
 from generator.validate import ValidRepo
@@ -30,7 +31,9 @@ def catalog_files(
             sources.append(f"{layout.apps_dir(name)}/*{layout.APP_SUFFIX}")
         files[layout.catalog_tenant_file(name)] = layout.header(
             *sources, layout.PLATFORM_FILE
-        ) + dump_all(catalog.tenant_entities(repo.platform, tenant, apps))
+        ) + dump_all(
+            [*catalog.tenant_entities(repo.platform, tenant, apps), *scenario_entities(repo, name)]
+        )
     files[layout.CATALOG_LOCATION_FILE] = layout.header(
         "tenants/*/tenant.yaml", layout.PLATFORM_FILE
     ) + dump(catalog.location(repo.tenant_names, templates))

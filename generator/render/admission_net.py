@@ -9,6 +9,8 @@ from typing import Any
 from generator.models.platform import Environment, Platform
 from generator.render.admission_cel import TENANT_LABEL, check, host_regex, lit, policy, rule
 
+SCENARIO_LABEL = "berth.dev/scenario"  # set on a scenario's namespace (render/scenario.py)
+
 
 def service_policy(platform: Platform, environment: Environment) -> dict[str, Any]:
     kind = "(has(object.spec.type) ? object.spec.type : 'ClusterIP')"
@@ -33,7 +35,7 @@ def service_policy(platform: Platform, environment: Environment) -> dict[str, An
 class HostSpace:
     """The CEL that says whether a host `h` is the tenant's (for Ingresses and Certificates)."""
 
-    variables: list[dict[str, str]]  # tenant, apex, space, grants
+    variables: list[dict[str, str]]  # tenant, scenario, apex, space, grants
     ok: str  # in the tenant's space or granted to it
     allowed: str  # a CEL string: what the tenant's hosts must be
     reserved: str  # an RE2 regex of the reserved hosts, '' when none
@@ -55,19 +57,33 @@ def host_space(platform: Platform, environment: Environment) -> HostSpace:
     text_map = "{" + ", ".join(f"{lit(k)}: {lit(v)}" for k, v in grant_text.items()) + "}"
     ok = (
         "(h.endsWith(variables.space) || h == variables.apex"
-        " || (variables.tenant in variables.grants && h.endsWith('.' + " + lit(domain) + ")"
+        " || (variables.scenario == '' && variables.tenant in variables.grants"
+        " && h.endsWith('.' + " + lit(domain) + ")"
         " && h.matches(variables.grants[variables.tenant])))"
     )
     variables = [
         {"name": "tenant", "expression": f"namespaceObject.metadata.labels[{lit(TENANT_LABEL)}]"},
-        {"name": "apex", "expression": f"variables.tenant + '.' + {lit(domain)}"},
+        # A scenario's namespace (generator/render/scenario.py) holds the scenario's space only,
+        # `<scenario>.<tenant>.<domain>`: never the hosts of its base environment's apps.
+        {
+            "name": "scenario",
+            "expression": f"{lit(SCENARIO_LABEL)} in namespaceObject.metadata.labels"
+            f" ? namespaceObject.metadata.labels[{lit(SCENARIO_LABEL)}] : ''",
+        },
+        {
+            "name": "apex",
+            "expression": "(variables.scenario == '' ? '' : variables.scenario + '.')"
+            f" + variables.tenant + '.' + {lit(domain)}",
+        },
         {"name": "space", "expression": "'.' + variables.apex"},
         {"name": "grants", "expression": cel_map},
     ]
     allowed = (
-        f"'; hosts of tenant ' + variables.tenant + ' in {environment.name} must be ' + variables.apex"
+        "'; hosts of ' + (variables.scenario == '' ? '' : 'scenario ' + variables.scenario + ' of ')"
+        f" + 'tenant ' + variables.tenant + ' in {environment.name} must be ' + variables.apex"
         " + ' or <name>.' + variables.apex"
-        f" + (variables.tenant in {text_map} ? {text_map}[variables.tenant] : '')"
+        f" + (variables.scenario == '' && variables.tenant in {text_map}"
+        f" ? {text_map}[variables.tenant] : '')"
     )
     reserved = "|".join(host_regex(h) for h in platform.spec.reservedHosts)
     return HostSpace(variables, ok, allowed, reserved)

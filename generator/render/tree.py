@@ -26,10 +26,12 @@ from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
 from generator.render.argocd_cm import argocd_cm_patch
 from generator.render.readme import environments_readme
+from generator.render.scenario import scenario_documents, scenario_paths
 from generator.repo import layout
 from generator.repo.fingerprint import generator_fingerprint
 from generator.repo.selection import EVERYTHING, Selection
 from generator.validate import ValidRepo
+from generator.validate.scenarios import scenario_apps
 from generator.yamlio.writer import dump_all
 
 # A generated YAML file as data: its header comments and the objects it holds (path -> both).
@@ -228,6 +230,50 @@ def units(repo: ValidRepo, selection: Selection = EVERYTHING) -> list[Unit]:
                 base=base,
             )
             out.append(_tenant_unit(key, platform, env, tenant, env_peers[name], apps))
+        out += _scenario_units(repo, env, selection, base)
+    return out
+
+
+def _scenario_units(
+    repo: ValidRepo,
+    environment: Environment,
+    selection: Selection,
+    base: Any,
+) -> list[Unit]:
+    """The scenarios based on `environment` (generator/render/scenario.py), a unit each."""
+    out: list[Unit] = []
+    for name, scenarios in sorted(repo.scenarios.items()):
+        if (
+            not selection.holds(name)
+            or environment.name not in repo.tenants[name].spec.environments
+        ):
+            continue
+        tenant = repo.tenants[name]
+        for scenario in scenarios.values():
+            if scenario.spec.base != environment.name:
+                continue
+            chosen = scenario_apps(
+                name, scenario, environment, [a for a, _ in _apps(repo, environment, name)]
+            )
+            apps = [(a, repo.blueprints[a.spec.blueprint]) for a in chosen]
+            key = _key(
+                "scenario",
+                tenant.model_dump_json(),
+                scenario.model_dump_json(),
+                json.dumps([a.model_dump_json() for a in chosen]),
+                json.dumps([bp.digest for _, bp in apps]),
+                base=base,
+            )
+            paths = scenario_paths(environment, name, scenario, chosen)
+            out.append(
+                Unit(
+                    key,
+                    paths,
+                    lambda t=tenant, s=scenario, a=apps: texts(  # type: ignore[misc]
+                        scenario_documents(repo.platform, environment, t, s, a)
+                    ),
+                )
+            )
     return out
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 # is a path relative to the repository root; a trailing `/**` takes every file below it.
 OWNED: tuple[tuple[str, str], ...] = (
     ("all", ".ci/install-tools"),  # kubectl and helm for verify; nca for the full one
+    ("github", ".github/workflows/berth-expire.yml"),
     ("github", ".github/workflows/berth-intake.yml"),
     ("github", ".github/workflows/berth-main.yml"),
     ("github", ".github/workflows/berth-pr.yml"),

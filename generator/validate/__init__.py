@@ -12,12 +12,15 @@ from generator.models.application import Application
 from generator.models.errors import validate_model
 from generator.models.examples import platform_examples
 from generator.models.platform import Platform
+from generator.models.scenario import Scenario
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo.selection import EVERYTHING, Selection
+from generator.repo.today import today
 from generator.validate.app_rules import check_apps
 from generator.validate.hosts import check_platform_hosts
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
+from generator.validate.scenarios import Context, check_scenarios, read_scenarios
 from generator.yamlio.reader import Document
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ class ValidRepo:
     blueprints: dict[str, Blueprint] = field(default_factory=dict)  # by name
     # The tenants a scoped check did not read (generator/repo/scope.py): they exist, unchanged.
     others: frozenset[str] = frozenset()
+    scenarios: dict[str, dict[str, Scenario]] = field(default_factory=dict)  # tenant -> name
 
     @property
     def tenant_names(self) -> list[str]:
@@ -102,6 +106,13 @@ def validate_repo(
             frozenset(raw.tenants) | raw.unloaded,
         )
 
+    scenarios, found = read_scenarios(raw.scenarios, lambda doc, m: _learn(raw, doc, m))
+    problems += found
+    if platform is not None and scenarios:
+        problems += check_scenarios(
+            Context(platform, tenants, apps, raw.changed, today()), scenarios
+        )
+
     problems = sorted(set(problems))
     if platform is None or any(p.severity == "error" for p in problems):
         return None, problems
@@ -118,5 +129,9 @@ def validate_repo(
         },
         blueprints={name: b for name, b in raw.blueprints.items() if b is not None},
         others=raw.unloaded,
+        scenarios={
+            folder: {stem: s for stem, (s, _) in sorted(scenarios[folder].items())}
+            for folder in sorted(scenarios)
+        },
     )
     return valid, problems

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from generator.load import RawRepo
 from generator.problems import Problem
+from generator.render.scenario import as_tenants
 from generator.validate import ValidRepo
 from generator.verify.changed import VerifyScope
 from generator.verify.flow_runs import RunCost, flow_problems
@@ -27,6 +28,7 @@ class RuntimeFlows:
     ) -> list[Problem]:
         if self.network is None or self.nca is None:
             return []
+        valid, raw = as_tenants(valid, raw)  # a scenario's namespace is checked like a tenant's
         problems, self.costs = flow_problems(
             valid, raw, self.network, envs, self.nca, jobs, self.memo
         )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from generator.problems import BerthError, Problem
 from generator.repo import layout
+from generator.repo.scenario_layout import owned_by
 from generator.repo.selection import Selection
 
 
@@ -18,8 +19,9 @@ def outside(selection: Selection) -> Callable[[str], bool] | None:
     """Whether a generated path belongs to a tenant `selection` leaves out (None: no path does)."""
     if selection.tenants is None:
         return None
+    tenants = selection.tenants
     return lambda path: (
-        (tenant := layout.generated_tenant(path)) is not None and not selection.holds(tenant)
+        (owner := layout.generated_tenant(path)) is not None and not owned_by(owner, tenants)
     )
 
 
