@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from generator.load import RawRepo
 from generator.models.application import Application
+from generator.models.charts import ChartApplication, is_chart_app
 from generator.models.errors import validate_model
 from generator.models.examples import platform_examples
 from generator.models.platform import Platform
@@ -16,6 +17,7 @@ from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo.selection import EVERYTHING, Selection
 from generator.validate.app_rules import check_apps
+from generator.validate.chart_rules import check_chart_apps
 from generator.validate.hosts import check_platform_hosts
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
 from generator.yamlio.reader import Document
@@ -33,6 +35,8 @@ class ValidRepo:
     tenants: dict[str, Tenant]  # by name, sorted
     apps: dict[str, dict[str, Application]] = field(default_factory=dict)  # tenant -> name, sorted
     blueprints: dict[str, Blueprint] = field(default_factory=dict)  # by name
+    # Third-party charts (`blueprint: chart`), tenant -> name, sorted; never also in `apps`.
+    chart_apps: dict[str, dict[str, ChartApplication]] = field(default_factory=dict)
     # The tenants a scoped check did not read (generator/repo/scope.py): they exist, unchanged.
     others: frozenset[str] = frozenset()
 
@@ -84,9 +88,17 @@ def validate_repo(
         problems += check_namespaces_unique(tenants)
 
     apps: dict[str, dict[str, tuple[Application, Document]]] = {}
+    charts: dict[str, dict[str, tuple[ChartApplication, Document]]] = {}
     context = platform_examples(platform)
     for folder, docs in raw.apps.items():
         for stem, doc in docs.items():
+            if is_chart_app(doc):
+                chart_app, found = validate_model(ChartApplication, doc, context)
+                _learn(raw, doc, chart_app)
+                problems += found
+                if chart_app is not None:
+                    charts.setdefault(folder, {})[stem] = (chart_app, doc)
+                continue
             app, found = validate_model(Application, doc, context)
             _learn(raw, doc, app)
             problems += found
@@ -100,6 +112,9 @@ def validate_repo(
             apps,
             raw.blueprints,
             frozenset(raw.tenants) | raw.unloaded,
+        )
+        problems += check_chart_apps(
+            platform, raw.root, tenants, charts, frozenset(raw.tenants) | raw.unloaded
         )
 
     problems = sorted(set(problems))
@@ -115,6 +130,10 @@ def validate_repo(
         apps={
             folder: {stem: app for stem, (app, _) in sorted(apps[folder].items())}
             for folder in sorted(apps)
+        },
+        chart_apps={
+            folder: {stem: app for stem, (app, _) in sorted(charts[folder].items())}
+            for folder in sorted(charts)
         },
         blueprints={name: b for name, b in raw.blueprints.items() if b is not None},
         others=raw.unloaded,

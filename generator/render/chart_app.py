@@ -1,0 +1,69 @@
+"""A tenant's third-party chart (`blueprint: chart`) in one environment: an Argo CD Application in
+the tenant's project whose source is the chart in its own repository, values inline.
+
+Values go inline (`helm.valuesObject`), not through a second source's `$values` file: one
+source keeps the Application a single-source one (Argo CD's rollback, history and `argocd app
+diff` work only on those), the tenant's project needs only the chart's repository added, and
+the object the plan compares and verify renders carries the exact values that were checked
+(docs/decisions.md, "Third-party charts").
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from generator.models.charts import ChartApplication
+from generator.models.platform import Environment, Platform
+from generator.models.tenant import Tenant
+from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
+from generator.repo import layout
+
+OCI = "oci://"
+
+
+def chart_repo(repo_url: str) -> str:
+    """The repository as Argo CD names it in a source and in `sourceRepos`: a Helm repository
+    by its URL, an OCI registry without the scheme (Argo CD's Helm OCI sources)."""
+    return repo_url.removeprefix(OCI).rstrip("/")
+
+
+def chart_application(
+    platform: Platform, environment: Environment, tenant: Tenant, app: ChartApplication
+) -> dict[str, Any]:
+    tenant_name, app_name = tenant.metadata.name, app.metadata.name
+    allowed = platform.spec.charts[app.spec.chart.name]
+    helm: dict[str, Any] = {"releaseName": app_name}
+    if app.spec.values:
+        helm["valuesObject"] = copy.deepcopy(app.spec.values)
+    return argocd_application(
+        platform,
+        environment,
+        name=layout.app_application(tenant_name, app_name, environment.name),
+        labels={**labels(tenant, environment.name), "berth.dev/application": app_name},
+        project=layout.tenant_project(tenant_name, environment.name),
+        source={
+            "repoURL": chart_repo(allowed.repoURL),
+            "chart": allowed.chart,
+            "targetRevision": app.spec.environments[environment.name].version,
+            "helm": helm,
+        },
+        destination={
+            "server": environment.server,
+            "namespace": layout.tenant_namespace(tenant_name, environment.name),
+        },
+        sync_wave=WAVE_WORKLOAD,
+    )
+
+
+def with_chart_repos(
+    platform: Platform, project: dict[str, Any], apps: Sequence[ChartApplication]
+) -> dict[str, Any]:
+    """The tenant's AppProject with the repositories of its charts in `sourceRepos` (each once,
+    sorted after this repository's own URL)."""
+    repos = sorted({chart_repo(platform.spec.charts[a.spec.chart.name].repoURL) for a in apps})
+    if not repos:
+        return project
+    spec = project["spec"]
+    return {**project, "spec": {**spec, "sourceRepos": [*spec["sourceRepos"], *repos]}}

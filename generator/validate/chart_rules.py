@@ -1,0 +1,188 @@
+"""Rules for a tenant's chart app (`blueprint: chart`, models/charts.py) that need the platform,
+its tenant and the chart's values schema: the chart and its versions from the allow-list, the
+values against the schema and the denied value paths, hosts in the tenant's space.
+
+What only the chart itself can say (the Services it renders, the objects a tenant's project
+refuses) is checked by `berth verify`, which follows the chart from its repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft7Validator, SchemaError
+
+from generator.models.charts import (
+    DENIED_KEYS,
+    IMAGE_KEYS,
+    MAX_VALUES_BYTES,
+    AllowedChart,
+    ChartApplication,
+)
+from generator.models.platform import Platform
+from generator.models.tenant import Tenant
+from generator.problems import Problem
+from generator.repo import layout
+from generator.yamlio.reader import Document
+
+ChartApps = Mapping[str, Mapping[str, tuple[ChartApplication, Document]]]  # tenant -> stem
+ValuePath = tuple[str | int, ...]
+VALUES = ("spec", "values")
+
+
+def check_chart_apps(
+    platform: Platform,
+    root: str,
+    tenants: Mapping[str, tuple[Tenant, Document]],
+    apps: ChartApps,
+    tenant_folders: frozenset[str],
+) -> Iterator[Problem]:
+    schemas = {
+        name: _validator(root, chart.valuesSchema)
+        for name, chart in platform.spec.charts.items()
+        if chart.valuesSchema is not None
+    }
+    for name, validator in sorted(schemas.items()):
+        if isinstance(validator, str):
+            yield Problem(layout.PLATFORM_FILE, 1, 1, f"spec.charts.{name}.valuesSchema", validator)
+    for folder in sorted(apps):
+        tenant = tenants[folder][0] if folder in tenants else None
+        for stem, (app, doc) in sorted(apps[folder].items()):
+            yield from check_chart_app(platform, folder, tenant, stem, app, doc, tenant_folders)
+            found = schemas.get(app.spec.chart.name)
+            if isinstance(found, Draft7Validator):
+                yield from _schema(found, doc, app)
+
+
+def check_chart_app(
+    platform: Platform,
+    folder: str,
+    tenant: Tenant | None,
+    stem: str,
+    app: ChartApplication,
+    doc: Document,
+    tenant_folders: frozenset[str],
+) -> Iterator[Problem]:
+    spec = app.spec
+    if app.metadata.name != stem:
+        yield doc.problem(
+            ("metadata", "name"),
+            f"{app.metadata.name!r} must equal its file name {stem!r}"
+            f" ({layout.app_file(folder, stem)})",
+        )
+    chart = platform.spec.charts.get(spec.chart.name)
+    if chart is None:
+        allowed = ", ".join(sorted(platform.spec.charts)) or "none (platform.yaml has no charts)"
+        yield doc.problem(
+            ("spec", "chart", "name"),
+            f"unknown chart {spec.chart.name!r}; the platform allows: {allowed}",
+        )
+    for env_name, env in spec.environments.items():
+        path = ("spec", "environments", env_name)
+        if tenant is not None and env_name not in tenant.spec.environments:
+            yield doc.problem(
+                path,
+                f"tenant {folder!r} has no environment {env_name!r}; it has:"
+                f" {', '.join(tenant.spec.environments)}",
+                key=True,
+            )
+        if chart is not None and not chart.allows(env.version):
+            yield doc.problem(
+                (*path, "version"),
+                f"{env.version!r} is not a version platform.yaml allows for chart"
+                f" {spec.chart.name!r}: {', '.join(repr(v) for v in chart.versions)}",
+            )
+    size = len(json.dumps(spec.values, sort_keys=True))
+    if size > MAX_VALUES_BYTES:
+        yield doc.problem(VALUES, f"is {size} bytes as JSON; at most {MAX_VALUES_BYTES}")
+        return
+    yield from _denied(platform, spec.chart.name, chart, doc, spec.values)
+
+
+def _walk(value: Any, path: ValuePath) -> Iterator[tuple[ValuePath, Any]]:
+    yield path, value
+    if isinstance(value, dict):
+        for key in sorted(value):
+            yield from _walk(value[key], (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk(item, (*path, i))
+
+
+def _matches(pattern: str, path: ValuePath) -> bool:
+    """Whether a dotted pattern (`*` any one key) names `path` or one of its ancestors."""
+    parts = pattern.split(".")
+    keys = [str(p) for p in path]
+    return len(keys) >= len(parts) and all(p in ("*", k) for p, k in zip(parts, keys, strict=False))
+
+
+def _denied(
+    platform: Platform,
+    name: str,
+    chart: AllowedChart | None,
+    doc: Document,
+    values: dict[str, Any],
+) -> Iterator[Problem]:
+    registries = platform.spec.registries
+    extra = chart.deniedValues if chart is not None else []
+    for path, value in _walk(values, ()):
+        key = path[-1] if path else None
+        if isinstance(key, str) and key in DENIED_KEYS and value not in (False, None, [], {}):
+            yield doc.problem(
+                (*VALUES, *path),
+                f"{key} is refused in every chart's values ({DENIED_KEYS[key]}): the tenant's"
+                " admission rules refuse it",
+            )
+        elif path and (hit := next((p for p in extra if _matches(p, path)), None)):
+            if len(hit.split(".")) == len(path):
+                yield doc.problem(
+                    (*VALUES, *path),
+                    f"the platform refuses value path {hit!r} for this chart (platform.yaml"
+                    f" spec.charts.{name}.deniedValues)",
+                )
+        elif _foreign_image(key, value, registries):
+            yield doc.problem(
+                (*VALUES, *path),
+                f"{value!r} is not from an allowed registry; the platform allows:"
+                f" {', '.join(registries)}",
+            )
+
+
+def _foreign_image(key: object, value: object, registries: list[str]) -> bool:
+    """An image or registry value that names a registry host outside the platform's."""
+    if key not in IMAGE_KEYS or not isinstance(value, str) or not _names_registry(value):
+        return False
+    return not any((value + "/").startswith(r) or value.startswith(r) for r in registries)
+
+
+def _names_registry(value: str) -> bool:
+    """Whether an image or registry value starts with a host (`ghcr.io/...`, `host:5000`),
+    rather than a path the chart puts under its own registry value (`bitnami/redis`)."""
+    first = value.split("/", 1)[0]
+    return "." in first or ":" in first or first == "localhost"
+
+
+def _validator(root: str, path: str) -> Draft7Validator | str:
+    """The platform's copy of a chart's values.schema.json, or why it cannot be used."""
+    try:
+        with open(os.path.join(root, path), encoding="utf-8") as fh:
+            schema = json.load(fh)
+        Draft7Validator.check_schema(schema)
+    except (OSError, ValueError) as exc:
+        return f"{path} cannot be read as JSON: {exc}"
+    except SchemaError as exc:
+        return f"{path} is not a valid JSON Schema: {exc.message}"
+    return Draft7Validator(schema)
+
+
+def _schema(validator: Draft7Validator, doc: Document, app: ChartApplication) -> Iterator[Problem]:
+    for error in sorted(
+        validator.iter_errors(app.spec.values), key=lambda e: list(map(str, e.path))
+    ):
+        yield doc.problem(
+            (*VALUES, *error.absolute_path),
+            f"the chart's values.schema.json refuses it: {error.message}",
+        )
