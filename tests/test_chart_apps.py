@@ -2,19 +2,26 @@
 
 `tests/cases/charts/<case>` is a request tree laid over the valid cases' base, with `expected/`
 the exact tree `berth render` writes; the refusals are case folders in tests/cases/apps
-(`chart-*`). `berth verify` does not follow a chart from its repository yet, so it must refuse
-such a tree rather than pass it unread: the last test holds it to that.
+(`chart-*`). `berth verify` follows each chart from a chart repository the tests serve on 127.0.0.1
+(tests/cases/charts/_charts: one chart that fits a tenant, one that does not).
 Regenerate after a deliberate change: `pytest --update-golden tests/test_chart_apps.py`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from generator.models.charts import version_allowed
+from generator.verify.chart_source import ref_name
 from generator.yamlio.trusted import load_all_trusted
 from tests.support.cases import case_names, check_tree, lay_over
 from tests.support.cli import berth
@@ -101,13 +108,176 @@ def test_versions_meet_semver_ranges_as_helm_reads_them(
     assert version_allowed(version, spec) is allowed
 
 
-@pytest.mark.tools
-def test_verify_refuses_a_chart_it_cannot_follow_yet(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+CHARTS = CASES / "_charts"
+TENANT = """apiVersion: berth.dev/v1alpha1
+kind: Tenant
+metadata:
+  name: checkout
+spec:
+  description: Team checkout
+  owners: [carol]
+  group: acme/checkout
+  costCenter: CC-2001
+  environments:
+    dev: {size: small}
+"""
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def chart_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`helm package` + `helm repo index` of tests/cases/charts/_charts, served on 127.0.0.1."""
+    served = tmp_path_factory.mktemp("chart-repo")
+    helm = tool("helm")
+    for chart in ("tidy", "greedy"):
+        subprocess.run([helm, "package", str(CHARTS / chart), "-d", str(served)], check=True)
+    handler = partial(_Quiet, directory=str(served))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    subprocess.run([helm, "repo", "index", str(served), "--url", url], check=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def chart_tenant(tmp_path: Path, url: str, apps: dict[str, str]) -> Path:
+    """A repository whose platform allows both served charts, with one tenant's chart apps."""
     repo = make_repo(CASES / "app-chart", tmp_path / "repo")
-    assert berth(repo, "render")[0] == 0
+    shutil.rmtree(repo / "tenants")
+    platform = (BASE / "platform.yaml").read_text()
+    charts = (
+        "  charts:\n"
+        f'    tidy: {{repoURL: {url}, chart: tidy, versions: [">=1.0.0 <2.0.0"], description: fits}}\n'
+        f"    greedy: {{repoURL: {url}, chart: greedy, versions: [0.3.0], description: refused}}\n"
+    )
+    at = platform.index("  registries:")
+    (repo / "platform.yaml").write_text(platform[:at] + charts + platform[at:])
+    (repo / "tenants/checkout/apps").mkdir(parents=True)
+    (repo / "tenants/checkout/tenant.yaml").write_text(TENANT)
+    for name, body in apps.items():
+        (repo / f"tenants/checkout/apps/{name}.yaml").write_text(
+            "apiVersion: berth.dev/v1alpha1\nkind: Application\n"
+            f"metadata: {{name: {name}}}\nspec:\n  blueprint: chart\n{body}"
+        )
+    code, out, err = berth(repo, "render")
+    assert code == 0, out + err
+    return repo
+
+
+def verify(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     monkeypatch.setenv("PATH", f"{Path(tool('kubectl')).parent}:{Path(tool('helm')).parent}")
-    code, out, err = berth(repo, "verify")
-    assert code == 1, out + err
-    assert "Application/checkout-cache-dev.spec.source.repoURL" in out + err
+    code, out, err = berth(repo, "verify", "--format", "text")
+    return code, out + err
+
+
+@pytest.mark.tools
+def test_verify_follows_a_chart_that_fits_and_caches_it_by_digest(
+    chart_repo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = "  chart: {name: tidy}\n  values: {replicaCount: 2}\n  environments:\n    dev: {version: 1.2.0}\n"
+    repo = chart_tenant(tmp_path, chart_repo, {"web": app})
+    code, out = verify(repo, monkeypatch)
+    assert code == 0, out
+    cached = sorted(p.name for p in (repo / ".berth/charts").iterdir())
+    archives = [n for n in cached if n.endswith(".tgz")]
+    assert len(archives) == 1 and len(cached) == 2, cached
+    data = (repo / ".berth/charts" / archives[0]).read_bytes()
+    assert archives[0] == hashlib.sha256(data).hexdigest() + ".tgz"
+    # A damaged archive is not trusted: it is pulled again.
+    (repo / ".berth/charts" / archives[0]).write_bytes(b"damaged")
+    assert verify(repo, monkeypatch)[0] == 0
+    assert (repo / ".berth/charts" / archives[0]).read_bytes() == data
+
+
+@pytest.mark.tools
+def test_verify_uses_the_cached_chart_without_its_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chart_repo: str
+) -> None:
+    app = "  chart: {name: tidy}\n  environments:\n    dev: {version: 1.2.0}\n"
+    repo = chart_tenant(tmp_path, chart_repo, {"web": app})
+    assert verify(repo, monkeypatch)[0] == 0
+    dead = "http://127.0.0.1:9"  # nothing listens on the discard port
+    gone = chart_tenant(tmp_path / "gone", dead, {"web": app})
+    code, out = verify(gone, monkeypatch)
+    assert code == 1 and f"cannot pull chart tidy 1.2.0 from {dead}" in out, out
+    # The archive under its digest, and the reference naming it: nothing is pulled.
+    (archive,) = (repo / ".berth/charts").glob("*.tgz")
+    shutil.copy(archive, gone / ".berth/charts" / archive.name)
+    ref = gone / ".berth/charts" / ref_name(dead, "tidy", "1.2.0")
+    ref.write_text(archive.name.removesuffix(".tgz") + "\n")
+    code, out = verify(gone, monkeypatch)
+    assert code == 0, out
+
+
+@pytest.mark.tools
+def test_verify_refuses_a_chart_that_cannot_fit_a_tenant_naming_its_objects(
+    chart_repo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = "  chart: {name: greedy}\n  environments:\n    dev: {version: 0.3.0}\n"
+    repo = chart_tenant(tmp_path, chart_repo, {"agent": app})
+    code, out = verify(repo, monkeypatch)
+    assert code == 1, out
+    lines = [
+        line for line in out.splitlines() if line.startswith("tenants/checkout/apps/agent.yaml")
+    ]
+    assert any("ClusterRole/agent-reader" in line and "cluster-scoped" in line for line in lines), (
+        out
+    )
+    assert any(
+        "DaemonSet/agent: project checkout-dev does not whitelist" in line for line in lines
+    ), out
+    assert any("DaemonSet/agent hostNetwork" in line for line in lines), out
+    assert any(
+        "DaemonSet/agent containers[agent]" in line and "privileged" in line for line in lines
+    ), out
+
+
+@pytest.mark.tools
+def test_verify_refuses_values_the_charts_own_schema_refuses(
+    chart_repo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = "  chart: {name: tidy}\n  values: {replicas: 2}\n  environments:\n    dev: {version: 1.2.0}\n"
+    repo = chart_tenant(tmp_path, chart_repo, {"web": app})
+    code, out = verify(repo, monkeypatch)
+    assert code == 1 and "tenants/checkout/apps/web.yaml" in out and "replicas" in out, out
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize(
+    ("old", "new", "refusal"),
+    [
+        (
+            'targetRevision: "1.2.0"',
+            'targetRevision: "2.0.0"',
+            "version '2.0.0' of chart 'tidy' is not one platform.yaml allows",
+        ),
+        ("chart: tidy", "chart: other", "chart 'other' of http://127.0.0.1"),
+        (
+            "  - https://github.com/acme/platform.git\n",
+            "  - https://github.com/acme/platform.git\n  - https://charts.evil.example\n",
+            "sourceRepos[1]: the tenant's project may only read this repository",
+        ),
+    ],
+)
+def test_verify_holds_a_hand_edited_chart_application_to_the_allow_list(
+    chart_repo: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    old: str,
+    new: str,
+    refusal: str,
+) -> None:
+    app = "  chart: {name: tidy}\n  environments:\n    dev: {version: 1.2.0}\n"
+    repo = chart_tenant(tmp_path, chart_repo, {"web": app})
+    argocd = repo / "environments/dev/tenants/checkout/argocd.yaml"
+    text = argocd.read_text()
+    assert old in text
+    argocd.write_text(text.replace(old, new, 1))
+    code, out = verify(repo, monkeypatch)
+    assert code == 1 and refusal in out, out

@@ -26,7 +26,11 @@ _SEMVER = re.compile(
     r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?"
 )
 _COMPARATOR = re.compile(r"(>=|<=|>|<|=)?(.+)")
-_REPO_URL = re.compile(r"(?:https://|oci://)[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]+)*/?")
+# Plain http:// only to a loopback address: a mirror on the same machine, never across a network.
+_REPO_URL = re.compile(
+    r"(?:(?:https://|oci://)[A-Za-z0-9.-]+|http://(?:127\.0\.0\.1|localhost))(?::[0-9]{1,5})?"
+    r"(?:/[A-Za-z0-9._~-]+)*/?"
+)
 _CHART_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9._]*[a-z0-9])?")
 _REPO_PATH = re.compile(r"(?!(?:.*/)?\.\.(?:/|$))[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9._-]+)*")
 _VALUE_PATH = re.compile(r"(?:[A-Za-z0-9_-]+|\*)(?:\.(?:[A-Za-z0-9_-]+|\*))*")
@@ -127,7 +131,11 @@ class AllowedChart(Strict):
     repoURL: Annotated[
         str,
         Field(max_length=500),
-        _checked(_REPO_URL, "a chart repository URL: https://<host>/<path> or oci://<host>/<path>"),
+        _checked(
+            _REPO_URL,
+            "a chart repository URL: https://<host>/<path> or oci://<host>/<path>"
+            " (http:// only to 127.0.0.1 or localhost)",
+        ),
     ] = Field(description="The Helm repository (https://) or OCI registry (oci://) of the chart.")
     chart: Annotated[
         str, Field(max_length=100), _checked(_CHART_NAME, "a chart name such as redis")
