@@ -25,6 +25,7 @@ from generator.verify.chart_source import ref_name
 from generator.yamlio.trusted import load_all_trusted
 from tests.support.cases import case_names, check_tree, lay_over
 from tests.support.cli import berth
+from tests.support.repo import commit_all
 from tests.support.tools import REPO, tool
 from tests.support.trees import snapshot
 
@@ -281,3 +282,25 @@ def test_verify_holds_a_hand_edited_chart_application_to_the_allow_list(
     argocd.write_text(text.replace(old, new, 1))
     code, out = verify(repo, monkeypatch)
     assert code == 1 and refusal in out, out
+
+
+def test_the_plan_names_chart_versions_and_guards_their_skips(tmp_path: Path) -> None:
+    repo = make_repo(CASES / "app-chart", tmp_path / "repo")
+    (repo / ".gitignore").write_text(".berth/\n")
+    assert berth(repo, "render")[0] == 0
+    commit_all(repo)
+    cache = repo / "tenants/checkout/apps/cache.yaml"
+    text = cache.read_text()
+    cache.write_text(
+        text.replace('dev: {version: "19.2.0"}', 'dev: {version: "19.3.0"}').replace(
+            'prod: {version: "18.6.1"}', 'prod: {version: "19.3.0"}'
+        )
+    )
+    assert berth(repo, "render")[0] == 0
+    code, out, err = berth(repo, "plan", "--base", "HEAD", "--fail-on-skip")
+    assert code == 1, out + err
+    assert "checkout/cache: 19.2.0 -> 19.3.0 in dev" in out, out
+    assert (
+        "berth: checkout/cache: 18.6.1 -> 19.3.0 in prod did not run in dev before this change"
+        " (it ran 19.2.0)"
+    ) in err.splitlines(), err
