@@ -181,7 +181,10 @@ def verify(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
 def test_verify_follows_a_chart_that_fits_and_caches_it_by_digest(
     chart_repo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = "  chart: {name: tidy}\n  values: {replicaCount: 2}\n  environments:\n    dev: {version: 1.2.0}\n"
+    app = (
+        "  chart: {name: tidy}\n  values: {replicaCount: 2}\n  expose: {service: web, port: 80}\n"
+        "  environments:\n    dev: {version: 1.2.0, host: web.checkout.dev.acme.example}\n"
+    )
     repo = chart_tenant(tmp_path, chart_repo, {"web": app})
     code, out = verify(repo, monkeypatch)
     assert code == 0, out
@@ -240,6 +243,30 @@ def test_verify_refuses_a_chart_that_cannot_fit_a_tenant_naming_its_objects(
 
 
 @pytest.mark.tools
+@pytest.mark.parametrize(
+    ("expose", "refusal"),
+    [
+        (
+            "{service: api, port: 80}",
+            "the chart renders no Service 'api' to route to; its Services: web",
+        ),
+        ("{service: web, port: 8080}", "the chart's Service 'web' has no port 8080; its ports: 80"),
+    ],
+)
+def test_verify_refuses_an_expose_of_what_the_chart_does_not_render(
+    chart_repo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, expose: str, refusal: str
+) -> None:
+    app = (
+        f"  chart: {{name: tidy}}\n  expose: {expose}\n"
+        "  environments:\n    dev: {version: 1.2.0, host: web.checkout.dev.acme.example}\n"
+    )
+    repo = chart_tenant(tmp_path, chart_repo, {"web": app})
+    code, out = verify(repo, monkeypatch)
+    assert code == 1, out
+    assert f"tenants/checkout/apps/web.yaml:1:1: spec.expose: {refusal}" in out.splitlines(), out
+
+
+@pytest.mark.tools
 def test_verify_refuses_values_the_charts_own_schema_refuses(
     chart_repo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -292,7 +319,7 @@ def test_the_plan_names_chart_versions_and_guards_their_skips(tmp_path: Path) ->
     cache = repo / "tenants/checkout/apps/cache.yaml"
     text = cache.read_text()
     cache.write_text(
-        text.replace('dev: {version: "19.2.0"}', 'dev: {version: "19.3.0"}').replace(
+        text.replace('version: "19.2.0"', 'version: "19.3.0"').replace(
             'prod: {version: "18.6.1"}', 'prod: {version: "19.3.0"}'
         )
     )

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
-from generator.models.application import AppMetadata
+from generator.models.application import HOST, AppMetadata
 from generator.models.common import DnsLabel, Strict
 from generator.yamlio.reader import Document
 
@@ -176,11 +176,25 @@ class ChartRef(Strict):
     name: DnsLabel = Field(description="The chart's name in platform.yaml `spec.charts`.")
 
 
+class Expose(Strict):
+    """A route (an Ingress with TLS) in front of one of the chart's Services."""
+
+    service: DnsLabel = Field(description="A Service the chart renders, by its name.")
+    port: int = Field(ge=1, le=65535, description="The Service's port to route to.")
+
+
 class ChartEnvironment(Strict):
     """How the chart runs in one environment."""
 
     version: Annotated[str, Field(min_length=1, max_length=100)] = Field(
         description='The chart version, one platform.yaml allows for the chart (quote it: "18.6.1").'
+    )
+    host: (
+        Annotated[str, Field(max_length=253), _checked(HOST, "a lowercase DNS host name")] | None
+    ) = Field(
+        default=None,
+        description="Public host of `expose` in this environment, in the tenant's own space (as"
+        " a web-service's `host`).",
     )
 
 
@@ -191,6 +205,10 @@ class ChartAppSpec(Strict):
         default_factory=dict,
         description="The chart's values: checked against the chart's values.schema.json and the"
         " platform's denied value paths.",
+    )
+    expose: Expose | None = Field(
+        default=None,
+        description="Route each environment's `host` to one of the chart's Services.",
     )
     environments: dict[DnsLabel, ChartEnvironment] = Field(
         min_length=1, description="The environments the chart runs in: a subset of its tenant's."

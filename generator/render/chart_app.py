@@ -11,6 +11,7 @@ the object the plan compares and verify renders carries the exact values that we
 from __future__ import annotations
 
 import copy
+import posixpath
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,9 @@ from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
 from generator.repo import layout
 
 OCI = "oci://"
+EXPOSE_ANNOTATION = "berth.dev/expose"
+ROUTE_SUFFIX = ".route.yaml"
+ROUTE_SUFFIX_NAME = "-route"
 
 
 def chart_repo(repo_url: str) -> str:
@@ -37,7 +41,7 @@ def chart_application(
     helm: dict[str, Any] = {"releaseName": app_name}
     if app.spec.values:
         helm["valuesObject"] = copy.deepcopy(app.spec.values)
-    return argocd_application(
+    made = argocd_application(
         platform,
         environment,
         name=layout.app_application(tenant_name, app_name, environment.name),
@@ -48,6 +52,92 @@ def chart_application(
             "chart": allowed.chart,
             "targetRevision": app.spec.environments[environment.name].version,
             "helm": helm,
+        },
+        destination={
+            "server": environment.server,
+            "namespace": layout.tenant_namespace(tenant_name, environment.name),
+        },
+        sync_wave=WAVE_WORKLOAD,
+    )
+    expose = app.spec.expose
+    if expose is not None:
+        # What `berth verify` holds the chart to: it must render this Service with this port.
+        made["metadata"]["annotations"][EXPOSE_ANNOTATION] = f"{expose.service}:{expose.port}"
+    return made
+
+
+def route_file(environment: Environment, tenant: Tenant, app: ChartApplication) -> str:
+    """The Ingress of an exposed chart app, beside the values files of the tenant's apps."""
+    values = layout.app_values_file(environment.name, tenant.metadata.name, app.metadata.name)
+    return f"{posixpath.dirname(values)}/{app.metadata.name}{ROUTE_SUFFIX}"
+
+
+def routed(environment: Environment, app: ChartApplication) -> bool:
+    return app.spec.expose is not None and app.spec.environments[environment.name].host is not None
+
+
+def route_ingress(
+    platform: Platform, environment: Environment, tenant: Tenant, app: ChartApplication
+) -> dict[str, Any]:
+    """The Ingress in front of the chart's Service, as the shared chart writes a web-service's."""
+    expose = app.spec.expose
+    host = app.spec.environments[environment.name].host
+    assert expose is not None and host is not None  # `routed`
+    name = app.metadata.name
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": f"{name}-route",
+            "labels": {**labels(tenant, environment.name), "berth.dev/application": name},
+            "annotations": {
+                "cert-manager.io/cluster-issuer": platform.spec.ingress.clusterIssuer,
+                "external-dns.alpha.kubernetes.io/hostname": host,
+            },
+        },
+        "spec": {
+            "ingressClassName": platform.spec.ingress.className,
+            "tls": [{"hosts": [host], "secretName": f"{name}-route-tls"}],
+            "rules": [
+                {
+                    "host": host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {
+                                    "service": {
+                                        "name": expose.service,
+                                        "port": {"number": expose.port},
+                                    }
+                                },
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+
+
+def route_application(
+    platform: Platform, environment: Environment, tenant: Tenant, app: ChartApplication
+) -> dict[str, Any]:
+    """The route's own Application, in the tenant's project: a chart source cannot carry an
+    object of this repository, and a second source would make the chart's Application a
+    multi-source one (see the module's docstring)."""
+    tenant_name, app_name = tenant.metadata.name, app.metadata.name
+    path = route_file(environment, tenant, app)
+    return argocd_application(
+        platform,
+        environment,
+        name=layout.app_application(tenant_name, app_name, environment.name) + ROUTE_SUFFIX_NAME,
+        labels={**labels(tenant, environment.name), "berth.dev/application": app_name},
+        project=layout.tenant_project(tenant_name, environment.name),
+        source={
+            "path": posixpath.dirname(path),
+            "directory": {"include": posixpath.basename(path)},
         },
         destination={
             "server": environment.server,

@@ -118,6 +118,11 @@ def tenant_documents(
                     chart_objects.chart_application(platform, environment, tenant, c)
                     for c in charts
                 ),
+                *(
+                    chart_objects.route_application(platform, environment, tenant, c)
+                    for c in charts
+                    if chart_objects.routed(environment, c)
+                ),
             ],
         ),
         layout.tenant_overlay_file(environment.name, name): (
@@ -139,6 +144,12 @@ def tenant_documents(
             layout.header(*app_sources, layout.PLATFORM_FILE),
             egress,
         )
+    for chart in charts:
+        if chart_objects.routed(environment, chart):
+            files[chart_objects.route_file(environment, tenant, chart)] = (
+                layout.header(layout.app_file(name, chart.metadata.name), layout.PLATFORM_FILE),
+                [chart_objects.route_ingress(platform, environment, tenant, chart)],
+            )
     for app, blueprint in apps:
         app_name = app.metadata.name
         files[layout.app_values_file(environment.name, name, app_name)] = (
@@ -325,6 +336,11 @@ def _tenant_unit(
         layout.tenant_overlay_file(environment.name, name),
         layout.tenant_root_file(environment.name, name),
         *(layout.app_values_file(environment.name, name, app.metadata.name) for app, _ in apps),
+        *(
+            chart_objects.route_file(environment, tenant, c)
+            for c in charts
+            if chart_objects.routed(environment, c)
+        ),
         *(
             [layout.tenant_egress_file(environment.name, name)]
             if any(a.spec.egress for a, _ in apps)

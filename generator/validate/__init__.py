@@ -114,7 +114,7 @@ def validate_repo(
             frozenset(raw.tenants) | raw.unloaded,
         )
         problems += check_chart_apps(
-            platform, raw.root, tenants, charts, frozenset(raw.tenants) | raw.unloaded
+            platform, raw.root, tenants, charts, frozenset(raw.tenants) | raw.unloaded, apps
         )
 
     problems = sorted(set(problems))

@@ -26,6 +26,8 @@ from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo import layout
+from generator.validate.app_global import Apps
+from generator.validate.hosts import host_problem
 from generator.yamlio.reader import Document
 
 ChartApps = Mapping[str, Mapping[str, tuple[ChartApplication, Document]]]  # tenant -> stem
@@ -39,7 +41,10 @@ def check_chart_apps(
     tenants: Mapping[str, tuple[Tenant, Document]],
     apps: ChartApps,
     tenant_folders: frozenset[str],
+    others: Apps,
 ) -> Iterator[Problem]:
+    """`others`: the tenants' other applications, whose hosts a chart's may not take."""
+    yield from _hosts_unique(apps, others)
     schemas = {
         name: _validator(root, chart.valuesSchema)
         for name, chart in platform.spec.charts.items()
@@ -95,11 +100,58 @@ def check_chart_app(
                 f"{env.version!r} is not a version platform.yaml allows for chart"
                 f" {spec.chart.name!r}: {', '.join(repr(v) for v in chart.versions)}",
             )
+        environment = platform.spec.environment(env_name)
+        if env.host is None or environment is None:
+            continue
+        if spec.expose is None:
+            yield doc.problem(
+                (*path, "host"), "a host needs `spec.expose`: the chart's Service to route it to"
+            )
+            continue
+        problem = host_problem(platform, folder, environment, env.host, tenant_folders)
+        if problem:
+            yield doc.problem((*path, "host"), problem)
     size = len(json.dumps(spec.values, sort_keys=True))
     if size > MAX_VALUES_BYTES:
         yield doc.problem(VALUES, f"is {size} bytes as JSON; at most {MAX_VALUES_BYTES}")
         return
     yield from _denied(platform, spec.chart.name, chart, doc, spec.values)
+
+
+def _hosts_unique(charts: ChartApps, others: Apps) -> Iterator[Problem]:
+    """A chart app's host clashing with any other app's, reported on every claim (clashes
+    between two other apps are app_rules' `check_hosts_unique`)."""
+    claims: dict[str, list[tuple[str, str, Document, bool]]] = {}
+
+    def claim(
+        folder: str, stem: str, doc: Document, hosts: dict[str, str | None], chart: bool
+    ) -> None:
+        for env_name, host in hosts.items():
+            if host is not None:
+                found = (layout.app_file(folder, stem), env_name, doc, chart)
+                claims.setdefault(host, []).append(found)
+
+    for folder, apps in charts.items():
+        for stem, (app, doc) in apps.items():
+            claim(folder, stem, doc, {n: e.host for n, e in app.spec.environments.items()}, True)
+    for folder, other in others.items():
+        for stem, (regular, doc) in other.items():
+            hosts = {n: e.host for n, e in regular.spec.environments.items()}
+            claim(folder, stem, doc, hosts, False)
+    for host, found in sorted(claims.items()):
+        if len(found) < 2 or not any(chart for *_, chart in found):
+            continue
+        for file, env_name, doc, chart in found:
+            clashing = sorted(
+                (c for c in found if c[0] != file or c[1] != env_name), key=lambda c: c[:2]
+            )
+            if not chart:  # an app clashing with apps only is reported by app_rules
+                clashing = [c for c in clashing if c[3]]
+            names = ", ".join(f"{c[0]} ({c[1]})" for c in clashing)
+            yield doc.problem(
+                ("spec", "environments", env_name, "host"),
+                f"{host!r} is also the host of {names}; a host belongs to one application",
+            )
 
 
 def _walk(value: Any, path: ValuePath) -> Iterator[tuple[ValuePath, Any]]:

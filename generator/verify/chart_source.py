@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from generator.models.charts import AllowedChart
-from generator.render.chart_app import OCI, chart_repo
+from generator.render.chart_app import EXPOSE_ANNOTATION, OCI, chart_repo
 from generator.repo import layout
 from generator.verify.sources import TIMEOUT, Build, BuildError, Located, Tools, run_tool, tool_env
 
@@ -86,10 +86,36 @@ def build_chart(root: str, app: Mapping[str, Any], tools: Tools, origin: str, ku
         result.errors.append((exc.file, exc.line, exc.where, str(exc)))
         return result
     result.objects = [Located(at.obj, shown) for at in objects]
+    annotations = (app.get("metadata") or {}).get("annotations") or {}
+    expose = annotations.get(EXPOSE_ANNOTATION)
+    if isinstance(expose, str):
+        problem = expose_problem(expose, [at.obj for at in objects])
+        if problem:
+            result.errors.append((shown, 1, "spec.expose", problem))
     for at in result.objects:
         for path, message in pod_issues(at.obj):
             result.errors.append((shown, 1, "", f"{_what(at.obj)}{path}: {message}"))
     return result
+
+
+def expose_problem(expose: str, objects: list[Any]) -> str | None:
+    """Why the chart does not render the Service and port `expose` (`name:port`) routes to."""
+    service, _, port = expose.rpartition(":")
+    if not port.isdigit():
+        return f"{EXPOSE_ANNOTATION} {expose!r} is not <service>:<port>"
+    services = {
+        str((o.get("metadata") or {}).get("name")): o
+        for o in objects
+        if isinstance(o, Mapping) and o.get("kind") == "Service" and o.get("apiVersion") == "v1"
+    }
+    if service not in services:
+        known = ", ".join(sorted(services)) or "none"
+        return f"the chart renders no Service {service!r} to route to; its Services: {known}"
+    ports = [p.get("port") for p in (services[service].get("spec") or {}).get("ports") or []]
+    if int(port) not in ports:
+        shown = ", ".join(str(p) for p in ports) or "none"
+        return f"the chart's Service {service!r} has no port {port}; its ports: {shown}"
+    return None
 
 
 def pull(root: str, source: Mapping[str, Any], tools: Tools, origin: str) -> str:
