@@ -114,7 +114,13 @@ def validate_repo(
             frozenset(raw.tenants) | raw.unloaded,
         )
         problems += check_chart_apps(
-            platform, raw.root, tenants, charts, frozenset(raw.tenants) | raw.unloaded, apps
+            platform,
+            raw.root,
+            tenants,
+            charts,
+            frozenset(raw.tenants) | raw.unloaded,
+            apps,
+            raw.platform,
         )
 
     problems = sorted(set(problems))

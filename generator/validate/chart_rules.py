@@ -42,6 +42,7 @@ def check_chart_apps(
     apps: ChartApps,
     tenant_folders: frozenset[str],
     others: Apps,
+    platform_doc: Document,
 ) -> Iterator[Problem]:
     """`others`: the tenants' other applications, whose hosts a chart's may not take."""
     yield from _hosts_unique(apps, others)
@@ -52,7 +53,7 @@ def check_chart_apps(
     }
     for name, validator in sorted(schemas.items()):
         if isinstance(validator, str):
-            yield Problem(layout.PLATFORM_FILE, 1, 1, f"spec.charts.{name}.valuesSchema", validator)
+            yield platform_doc.problem(("spec", "charts", name, "valuesSchema"), validator)
     for folder in sorted(apps):
         tenant = tenants[folder][0] if folder in tenants else None
         for stem, (app, doc) in sorted(apps[folder].items()):
@@ -223,8 +224,12 @@ def _validator(root: str, path: str) -> Draft7Validator | str:
         with open(os.path.join(root, path), encoding="utf-8") as fh:
             schema = json.load(fh)
         Draft7Validator.check_schema(schema)
-    except (OSError, ValueError) as exc:
-        return f"{path} cannot be read as JSON: {exc}"
+    except FileNotFoundError:
+        return f"{path} does not exist: copy the chart's values.schema.json there"
+    except OSError as exc:
+        return f"{path} cannot be read: {exc.strerror}"
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError, without the full path
+        return f"{path} is not valid JSON: {exc}"
     except SchemaError as exc:
         return f"{path} is not a valid JSON Schema: {exc.message}"
     return Draft7Validator(schema)
