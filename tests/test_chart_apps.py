@@ -183,6 +183,7 @@ def test_verify_follows_a_chart_that_fits_and_caches_it_by_digest(
 ) -> None:
     app = (
         "  chart: {name: tidy}\n  values: {replicaCount: 2}\n  expose: {service: web, port: 80}\n"
+        "  secrets: [{name: api-token, key: web/api-token}]\n"
         "  environments:\n    dev: {version: 1.2.0, host: web.checkout.dev.acme.example}\n"
     )
     repo = chart_tenant(tmp_path, chart_repo, {"web": app})

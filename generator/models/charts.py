@@ -33,6 +33,7 @@ _REPO_URL = re.compile(
 )
 _CHART_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9._]*[a-z0-9])?")
 _REPO_PATH = re.compile(r"(?!(?:.*/)?\.\.(?:/|$))[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9._-]+)*")
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 _VALUE_PATH = re.compile(r"(?:[A-Za-z0-9_-]+|\*)(?:\.(?:[A-Za-z0-9_-]+|\*))*")
 
 # Keys refused anywhere in a chart app's values, whatever the chart: each turns a pod into one
@@ -172,6 +173,22 @@ class AllowedChart(Strict):
         return any(version_allowed(version, spec) for spec in self.versions)
 
 
+class ChartSecret(Strict):
+    """One key of the secret store, as one key of the Secret `<app>-secrets`."""
+
+    name: Annotated[
+        str,
+        Field(max_length=253),
+        _checked(_SECRET_KEY, "a Secret key: ASCII letters, digits, '-', '_' and '.'"),
+    ] = Field(description="The key in the Secret, as the chart expects it (`redis-password`).")
+    key: str = Field(
+        min_length=1,
+        max_length=512,
+        description="Key under the tenant's own path in the secret store (as other apps' secrets).",
+        examples=["cache/redis-password"],
+    )
+
+
 class ChartRef(Strict):
     name: DnsLabel = Field(description="The chart's name in platform.yaml `spec.charts`.")
 
@@ -205,6 +222,12 @@ class ChartAppSpec(Strict):
         default_factory=dict,
         description="The chart's values: checked against the chart's values.schema.json and the"
         " platform's denied value paths.",
+    )
+    secrets: list[ChartSecret] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Keys of the secret store, gathered in one Secret `<app>-secrets` (each under"
+        " its `name`) for the chart's values to name.",
     )
     expose: Expose | None = Field(
         default=None,

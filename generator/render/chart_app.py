@@ -23,8 +23,8 @@ from generator.repo import layout
 
 OCI = "oci://"
 EXPOSE_ANNOTATION = "berth.dev/expose"
-ROUTE_SUFFIX = ".route.yaml"
-ROUTE_SUFFIX_NAME = "-route"
+EXTRAS_SUFFIX = ".extras.yaml"
+EXTRAS_APPLICATION_SUFFIX = "-extras"
 
 
 def chart_repo(repo_url: str) -> str:
@@ -66,14 +66,64 @@ def chart_application(
     return made
 
 
-def route_file(environment: Environment, tenant: Tenant, app: ChartApplication) -> str:
-    """The Ingress of an exposed chart app, beside the values files of the tenant's apps."""
+def extras_file(environment: Environment, tenant: Tenant, app: ChartApplication) -> str:
+    """What Berth adds beside a chart (its route, its ExternalSecret), next to the values
+    files of the tenant's other apps."""
     values = layout.app_values_file(environment.name, tenant.metadata.name, app.metadata.name)
-    return f"{posixpath.dirname(values)}/{app.metadata.name}{ROUTE_SUFFIX}"
+    return f"{posixpath.dirname(values)}/{app.metadata.name}{EXTRAS_SUFFIX}"
 
 
 def routed(environment: Environment, app: ChartApplication) -> bool:
     return app.spec.expose is not None and app.spec.environments[environment.name].host is not None
+
+
+def has_extras(environment: Environment, app: ChartApplication) -> bool:
+    return routed(environment, app) or bool(app.spec.secrets)
+
+
+def extras(
+    platform: Platform, environment: Environment, tenant: Tenant, app: ChartApplication
+) -> list[dict[str, Any]]:
+    found = [route_ingress(platform, environment, tenant, app)] if routed(environment, app) else []
+    if app.spec.secrets:
+        found.append(external_secret(platform, environment, tenant, app))
+    return found
+
+
+def external_secret(
+    platform: Platform, environment: Environment, tenant: Tenant, app: ChartApplication
+) -> dict[str, Any]:
+    """One Secret `<app>-secrets` whose keys are the secrets' names, as the shared chart makes
+    for other apps: the chart's values name it (`existingSecret: <app>-secrets` and the like)."""
+    name, tenant_name = f"{app.metadata.name}-secrets", tenant.metadata.name
+    return {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {
+            "name": name,
+            "labels": {
+                **labels(tenant, environment.name),
+                "berth.dev/application": app.metadata.name,
+            },
+        },
+        "spec": {
+            "refreshInterval": "1h",
+            "secretStoreRef": {
+                "kind": "ClusterSecretStore",
+                "name": platform.spec.secret_store(environment),
+            },
+            "target": {"name": name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+            "data": [
+                {
+                    "secretKey": s.name,
+                    "remoteRef": {
+                        "key": platform.spec.secrets.key(environment.name, tenant_name, s.key)
+                    },
+                }
+                for s in app.spec.secrets
+            ],
+        },
+    }
 
 
 def route_ingress(
@@ -121,18 +171,19 @@ def route_ingress(
     }
 
 
-def route_application(
+def extras_application(
     platform: Platform, environment: Environment, tenant: Tenant, app: ChartApplication
 ) -> dict[str, Any]:
-    """The route's own Application, in the tenant's project: a chart source cannot carry an
+    """The extras' own Application, in the tenant's project: a chart source cannot carry an
     object of this repository, and a second source would make the chart's Application a
     multi-source one (see the module's docstring)."""
     tenant_name, app_name = tenant.metadata.name, app.metadata.name
-    path = route_file(environment, tenant, app)
+    path = extras_file(environment, tenant, app)
     return argocd_application(
         platform,
         environment,
-        name=layout.app_application(tenant_name, app_name, environment.name) + ROUTE_SUFFIX_NAME,
+        name=layout.app_application(tenant_name, app_name, environment.name)
+        + EXTRAS_APPLICATION_SUFFIX,
         labels={**labels(tenant, environment.name), "berth.dev/application": app_name},
         project=layout.tenant_project(tenant_name, environment.name),
         source={

@@ -119,9 +119,9 @@ def tenant_documents(
                     for c in charts
                 ),
                 *(
-                    chart_objects.route_application(platform, environment, tenant, c)
+                    chart_objects.extras_application(platform, environment, tenant, c)
                     for c in charts
-                    if chart_objects.routed(environment, c)
+                    if chart_objects.has_extras(environment, c)
                 ),
             ],
         ),
@@ -145,10 +145,10 @@ def tenant_documents(
             egress,
         )
     for chart in charts:
-        if chart_objects.routed(environment, chart):
-            files[chart_objects.route_file(environment, tenant, chart)] = (
+        if chart_objects.has_extras(environment, chart):
+            files[chart_objects.extras_file(environment, tenant, chart)] = (
                 layout.header(layout.app_file(name, chart.metadata.name), layout.PLATFORM_FILE),
-                [chart_objects.route_ingress(platform, environment, tenant, chart)],
+                chart_objects.extras(platform, environment, tenant, chart),
             )
     for app, blueprint in apps:
         app_name = app.metadata.name
@@ -337,9 +337,9 @@ def _tenant_unit(
         layout.tenant_root_file(environment.name, name),
         *(layout.app_values_file(environment.name, name, app.metadata.name) for app, _ in apps),
         *(
-            chart_objects.route_file(environment, tenant, c)
+            chart_objects.extras_file(environment, tenant, c)
             for c in charts
-            if chart_objects.routed(environment, c)
+            if chart_objects.has_extras(environment, c)
         ),
         *(
             [layout.tenant_egress_file(environment.name, name)]

@@ -27,6 +27,7 @@ from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo import layout
 from generator.validate.app_global import Apps
+from generator.validate.app_rules import secret_key_problem
 from generator.validate.hosts import host_problem
 from generator.yamlio.reader import Document
 
@@ -112,6 +113,15 @@ def check_chart_app(
         problem = host_problem(platform, folder, environment, env.host, tenant_folders)
         if problem:
             yield doc.problem((*path, "host"), problem)
+    prefix = platform.spec.secrets.prefix("<environment>", folder)
+    seen: set[str] = set()
+    for i, secret in enumerate(spec.secrets):
+        if secret.name in seen:
+            yield doc.problem(("spec", "secrets", i, "name"), f"{secret.name} is listed twice")
+        seen.add(secret.name)
+        problem = secret_key_problem(folder, prefix, stem, secret.key, tenant_folders)
+        if problem:
+            yield doc.problem(("spec", "secrets", i, "key"), problem)
     size = len(json.dumps(spec.values, sort_keys=True))
     if size > MAX_VALUES_BYTES:
         yield doc.problem(VALUES, f"is {size} bytes as JSON; at most {MAX_VALUES_BYTES}")
