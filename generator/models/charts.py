@@ -22,6 +22,9 @@ from generator.models.common import DnsLabel, Strict
 from generator.yamlio.reader import Document
 
 CHART_BLUEPRINT = "chart"
+# The Application of what Berth adds beside a chart (its route, its ExternalSecret) is named
+# after the chart's own: `<tenant>-<app>-<env>-extras` (render/chart_app.py).
+EXTRAS_APPLICATION_SUFFIX = "-extras"
 _SEMVER = re.compile(
     r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?"
 )

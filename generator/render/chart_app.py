@@ -15,7 +15,7 @@ import posixpath
 from collections.abc import Sequence
 from typing import Any
 
-from generator.models.charts import ChartApplication
+from generator.models.charts import EXTRAS_APPLICATION_SUFFIX, ChartApplication
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
@@ -24,7 +24,6 @@ from generator.repo import layout
 OCI = "oci://"
 EXPOSE_ANNOTATION = "berth.dev/expose"
 EXTRAS_SUFFIX = ".extras.yaml"
-EXTRAS_APPLICATION_SUFFIX = "-extras"
 
 
 def chart_repo(repo_url: str) -> str:

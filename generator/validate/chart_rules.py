@@ -17,6 +17,7 @@ from jsonschema import Draft7Validator, SchemaError
 
 from generator.models.charts import (
     DENIED_KEYS,
+    EXTRAS_APPLICATION_SUFFIX,
     IMAGE_KEYS,
     MAX_VALUES_BYTES,
     AllowedChart,
@@ -31,6 +32,7 @@ from generator.validate.app_rules import secret_key_problem
 from generator.validate.hosts import host_problem
 from generator.yamlio.reader import Document
 
+MAX_APPLICATION_NAME = 63  # as app_global's check: Argo CD puts the name in a label value
 ChartApps = Mapping[str, Mapping[str, tuple[ChartApplication, Document]]]  # tenant -> stem
 ValuePath = tuple[str | int, ...]
 VALUES = ("spec", "values")
@@ -45,8 +47,10 @@ def check_chart_apps(
     others: Apps,
     platform_doc: Document,
 ) -> Iterator[Problem]:
-    """`others`: the tenants' other applications, whose hosts a chart's may not take."""
+    """`others`: the tenants' other applications, whose hosts and Argo CD names a chart's may
+    not take."""
     yield from _hosts_unique(apps, others)
+    yield from _argocd_names(platform, tenants, apps, others)
     schemas = {
         name: _validator(root, chart.valuesSchema)
         for name, chart in platform.spec.charts.items()
@@ -127,6 +131,53 @@ def check_chart_app(
         yield doc.problem(VALUES, f"is {size} bytes as JSON; at most {MAX_VALUES_BYTES}")
         return
     yield from _denied(platform, spec.chart.name, chart, doc, spec.values)
+
+
+def _argocd_names(
+    platform: Platform,
+    tenants: Mapping[str, tuple[Tenant, Document]],
+    charts: ChartApps,
+    others: Apps,
+) -> Iterator[Problem]:
+    """As app_global's `check_argocd_names`, for a chart's Application and its extras'."""
+    taken: dict[str, str] = {}
+    for env in platform.spec.environments:
+        taken[layout.root_application(env.name)] = f"the root Application of {env.name}"
+    for folder in sorted(tenants):
+        for env_name in tenants[folder][0].spec.environments:
+            name = layout.tenant_namespace(tenants[folder][0].metadata.name, env_name)
+            taken.setdefault(name, f"the guardrails of tenant {folder!r} in {env_name}")
+    for folder in sorted(others):
+        for stem, (other, _) in sorted(others[folder].items()):
+            for env_name in other.spec.environments:
+                name = layout.app_application(folder, other.metadata.name, env_name)
+                taken.setdefault(name, f"the Application of {layout.app_file(folder, stem)}")
+    for folder in sorted(charts):
+        for stem, (app, doc) in sorted(charts[folder].items()):
+            for env_name, settings in app.spec.environments.items():
+                name = layout.app_application(folder, app.metadata.name, env_name)
+                names = [name]
+                if app.spec.secrets or (app.spec.expose is not None and settings.host is not None):
+                    names.append(name + EXTRAS_APPLICATION_SUFFIX)
+                for one in names:
+                    path = ("spec", "environments", env_name)
+                    if len(one) > MAX_APPLICATION_NAME:
+                        yield doc.problem(
+                            path,
+                            f"the Argo CD Application name {one!r} would be {len(one)}"
+                            f" characters; at most {MAX_APPLICATION_NAME}: shorten the"
+                            " application name",
+                            key=True,
+                        )
+                    elif one in taken:
+                        yield doc.problem(
+                            path,
+                            f"the Argo CD Application name {one!r} is already {taken[one]};"
+                            " rename the application",
+                            key=True,
+                        )
+                    else:
+                        taken[one] = f"the Application of {layout.app_file(folder, stem)}"
 
 
 def _hosts_unique(charts: ChartApps, others: Apps) -> Iterator[Problem]:
