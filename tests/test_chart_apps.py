@@ -10,6 +10,7 @@ Regenerate after a deliberate change: `pytest --update-golden tests/test_chart_a
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import threading
@@ -18,7 +19,9 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from generator.models.charts import version_allowed
 from generator.verify.chart_source import ref_name
@@ -332,3 +335,18 @@ def test_the_plan_names_chart_versions_and_guards_their_skips(tmp_path: Path) ->
         "berth: checkout/cache: 18.6.1 -> 19.3.0 in prod did not run in dev before this change"
         " (it ran 19.2.0)"
     ) in err.splitlines(), err
+
+
+def test_chart_requests_pass_their_schema_and_point_editors_at_it() -> None:
+    schema = json.loads((REPO / "schemas/chart-application.schema.json").read_text())
+    files = sorted((CASES / "app-chart/tenants").glob("*/apps/*.yaml"))
+    assert files
+    for path in files:
+        first = path.read_text().splitlines()[0]
+        assert (
+            first
+            == "# yaml-language-server: $schema=../../../schemas/chart-application.schema.json"
+        )
+        jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(path.read_text()))
+    wrong = yaml.safe_load(files[0].read_text()) | {"spec": {"blueprint": "chart"}}
+    assert not jsonschema.Draft202012Validator(schema).is_valid(wrong)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from generator.cost.json_schema import CostReport
 from generator.models.application import Application
+from generator.models.charts import ChartApplication
 from generator.models.platform import Platform
 from generator.models.tenant import Tenant
 from generator.repo import layout
@@ -19,6 +20,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "platform": Platform,
     "tenant": Tenant,
     "application": Application,
+    "chart-application": ChartApplication,  # `blueprint: chart` (docs/requests.md)
     "cost-report": CostReport,
 }
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

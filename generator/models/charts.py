@@ -244,6 +244,11 @@ class ChartAppSpec(Strict):
 class ChartApplication(Strict):
     """A tenant's application from a third-party chart of the platform's allow-list."""
 
+    model_config = Strict.model_config | {
+        "title": "Berth chart Application",
+        "json_schema_extra": {"$id": "https://berth.dev/schemas/chart-application.schema.json"},
+    }
+
     apiVersion: Literal["berth.dev/v1alpha1"]
     kind: Literal["Application"]
     metadata: AppMetadata
