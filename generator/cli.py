@@ -155,7 +155,7 @@ def _release(
         request = bump.request_from(args, environ)
         return bump.run(
             root, target=request.target, env_name=request.env, tag=request.tag,
-            digest=request.digest, into=args.into, environ=environ, out=out, err=err, **hosts,
+            digest=request.digest, version=request.version, into=args.into, environ=environ, out=out, err=err, **hosts,
         )  # fmt: skip
     if args.command == "promote":
         from generator.commands import promote

@@ -29,6 +29,7 @@ from generator.models.image import released
 from generator.problems import UsageError
 from generator.problems.words import human_list
 from generator.release import trigger as dispatch
+from generator.release.chart_versions import check_version, released_version, version_edits
 from generator.release.propose import ReleaseProposal, propose_release
 from generator.release.read import TenantRequests, read_tenant
 from generator.release.target import (
@@ -49,7 +50,7 @@ def bump_branch(tenant: str, app: str, env: str) -> str:
 
 def request_from(args: Any, environ: Mapping[str, str]) -> BumpRequest:
     """The bump from the command line, a dispatch event file, or trigger variables."""
-    given = [args.target, args.env, args.tag, args.digest]
+    given = [args.target, args.env, args.tag, args.digest, args.version]
     if args.event or args.from_variables:
         if any(value is not None for value in given):
             raise UsageError(
@@ -60,9 +61,13 @@ def request_from(args: Any, environ: Mapping[str, str]) -> BumpRequest:
         return dispatch.from_variables(environ)
     if args.target is None or args.env is None:
         raise UsageError("give TENANT/APP and --env ENV (or --event FILE, or --from-variables)")
-    if args.tag is None and args.digest is None:
-        raise UsageError("give --tag TAG, --digest sha256:<64 hex digits>, or both")
-    return BumpRequest(args.target, args.env, args.tag, args.digest)
+    if args.version is not None and (args.tag is not None or args.digest is not None):
+        raise UsageError("--version moves a chart app's chart; --tag and --digest an image")
+    if args.tag is None and args.digest is None and args.version is None:
+        raise UsageError(
+            "give --tag TAG, --digest sha256:<64 hex digits>, or both (--version for a chart app)"
+        )
+    return BumpRequest(args.target, args.env, args.tag, args.digest, args.version)
 
 
 def run(
@@ -73,6 +78,7 @@ def run(
     tag: str | None,
     digest: str | None,
     into: str | None,
+    version: str | None = None,
     environ: Mapping[str, str],
     out: TextIO,
     err: TextIO,
@@ -80,9 +86,17 @@ def run(
 ) -> int:
     tenant, app = parse_target(target, app_required=True)
     assert app is not None
+    if version is not None:
+        requests = read_tenant(root, tenant)
+        proposal = bump_chart(requests, app, env_name, version)
+        return propose_in_ci(root, requests, proposal, into, environ, out, err, connect)
     image = check_image(tag, digest)
     requests = read_tenant(root, tenant)
     environment_index(requests.platform, env_name, "--env")
+    if app in requests.charts:
+        raise argument_problem(
+            "app", f"{tenant}/{app} is a chart app: give its chart version with --version"
+        )
     application = find_app(requests, app)
     current = released(application, env_name)
     if current is None:
@@ -101,6 +115,36 @@ def run(
         auto_merge=_auto_merge(requests, env_name),
     )
     return propose_in_ci(root, requests, proposal, into, environ, out, err, connect)
+
+
+def bump_chart(requests: TenantRequests, app: str, env_name: str, version: str) -> ReleaseProposal:
+    """The proposal that makes a chart app run chart `version` in `env_name`."""
+    tenant = requests.tenant
+    wanted = check_version(version)
+    environment_index(requests.platform, env_name, "--env")
+    chart = requests.charts.get(app)
+    if chart is None:
+        find_app(requests, app)  # no such app at all: say which there are
+        raise argument_problem(
+            "version", f"{tenant}/{app} is not a chart app: give its image with --tag or --digest"
+        )
+    current = released_version(chart, env_name)
+    if current is None:
+        raise argument_problem(
+            "--env",
+            f"{tenant}/{app} does not run in {env_name!r} (it runs in"
+            f" {human_list(sorted(chart.spec.environments), quote=True)}); add the"
+            " environment to its request first",
+        )
+    name = chart.spec.chart.name
+    return ReleaseProposal(
+        branch=bump_branch(tenant, app, env_name),
+        title=f"berth: bump {tenant}/{app} to chart {name} {wanted} in {env_name}",
+        summary=f"Releases chart `{name}` `{wanted}` of `{tenant}/{app}` in `{env_name}`"
+        f" (was `{current}`).",
+        edits={request_file(tenant, app): version_edits(env_name, current, wanted)},
+        auto_merge=_auto_merge(requests, env_name),
+    )
 
 
 def propose_in_ci(

@@ -242,6 +242,7 @@ def _release_commands(sub: Subparsers) -> None:
     bump.add_argument(
         "--digest", metavar="sha256:...", help="the image digest (with --tag: both are pinned)"
     )
+    bump.add_argument("--version", metavar="VERSION", help="a chart app's chart version")
     source = bump.add_mutually_exclusive_group()
     source.add_argument(
         "--event",

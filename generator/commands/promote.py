@@ -23,6 +23,7 @@ from generator.hosts.connect import Connect, host_from_environment
 from generator.models.application import Application
 from generator.models.image import released
 from generator.plan import APPROVE_SKIP_LABEL
+from generator.release.chart_versions import chart_promotions
 from generator.release.propose import ReleaseProposal
 from generator.release.read import read_tenant
 from generator.release.target import (
@@ -67,7 +68,15 @@ def run(
             "--to",
             f"{dest!r} does not come after {source!r}: promotions go forward, {' -> '.join(order)}",
         )
-    if only is not None:
+    charts = requests.charts if only is None else {}
+    if only is not None and only in requests.charts:
+        apps, charts = {}, {only: requests.charts[only]}
+        chart = charts[only].spec.environments
+        if source not in chart or dest not in chart:
+            raise argument_problem(
+                "target", f"{tenant}/{only} does not run in both {source!r} and {dest!r}"
+            )
+    elif only is not None:
         apps = {only: find_app(requests, only)}
     else:
         if not requests.exists:
@@ -79,6 +88,7 @@ def run(
         e
         for e in order[start + 1 : end]
         if any(e in app.spec.environments for app in apps.values())
+        or any(e in chart.spec.environments for chart in charts.values())
     ]
     if skipped and not skip:
         raise argument_problem(
@@ -100,6 +110,9 @@ def run(
             edits[request_file(tenant, name)] = changes
         if line:
             lines.append(line)
+    chart_edits, chart_lines = chart_promotions(charts, source, dest)
+    edits.update({request_file(tenant, name): e for name, e in chart_edits.items()})
+    lines += chart_lines
     what = f"{tenant}/{only}" if only else tenant
     summary = f"Promotes `{what}` from `{source}` to `{dest}`:\n\n" + "".join(
         f"- {line}\n" for line in lines

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from generator.cost.json_schema import CostReport
 from generator.models.application import Application
+from generator.models.charts import ChartApplication
 from generator.models.platform import Platform
 from generator.models.scenario import Scenario
 from generator.models.tenant import Tenant
@@ -21,6 +22,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "tenant": Tenant,
     "application": Application,
     "scenario": Scenario,
+    "chart-application": ChartApplication,  # `blueprint: chart` (docs/requests.md)
     "cost-report": CostReport,
 }
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from generator.models.charts import Charts
 from generator.models.common import (
     API_VERSION,
     ByteQuantity,
@@ -247,6 +248,7 @@ class PlatformSpec(Strict):
     monitoringNamespace: DnsLabel = Field(
         description="Namespace of Prometheus, allowed in by network policy."
     )
+    charts: Charts
     registries: list[
         Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9.-]+(:[0-9]+)?/(\S+/)?$")]
     ] = Field(min_length=1, description="Image prefixes applications may use; each ends with '/'.")

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Mapping
 
 from generator.load import RequestCache
+from generator.plan.chart_versions import chart_changes
 from generator.plan.cost import ZERO, Cost, Where, tenant_costs
 from generator.plan.diff import file_changes, object_changes, owner
 from generator.plan.egress import egress_changes
@@ -100,7 +101,11 @@ def compare(base: Snapshot, head: Snapshot, *, base_ref: str, base_sha: str) -> 
     plan.approvals = approvals(base, rows.values())
     # Who may approve with a label: as the base lists them, so a change cannot add its author.
     plan.maintainers = tuple(base.valid.platform.spec.maintainers) if base.valid else ()
-    plan.images = image_changes(base.valid, head.valid)
+    order = [e.name for e in head.valid.platform.spec.environments]
+    plan.images = sorted(
+        image_changes(base.valid, head.valid) + chart_changes(base.valid, head.valid),
+        key=lambda c: (order.index(c.env), c.tenant, c.app),
+    )
     plan.egress = egress_changes(base.valid, head.valid)
     return plan
 

@@ -28,6 +28,7 @@ class BumpRequest:
     env: str
     tag: str | None
     digest: str | None
+    version: str | None = None  # a chart app's version (`berth bump --version` only)
 
 
 def from_event(payload: dict[str, Any], source: str) -> BumpRequest:

@@ -18,10 +18,12 @@ from typing import Any
 
 from generator.load.blueprints import Blueprint
 from generator.models.application import Application
+from generator.models.charts import ChartApplication
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
 from generator.render import admission, tenant_net
 from generator.render import app as app_objects
+from generator.render import chart_app as chart_objects
 from generator.render import environment as env_objects
 from generator.render import tenant as tenant_objects
 from generator.render.argocd_cm import argocd_cm_patch
@@ -72,6 +74,7 @@ def _hasher(*parts: object) -> Any:
 
 
 AppsInEnv = Sequence[tuple[Application, Blueprint]]  # a tenant's applications in one environment
+ChartsInEnv = Sequence[ChartApplication]  # a tenant's third-party charts in one environment
 
 
 def tenant_files(
@@ -80,8 +83,9 @@ def tenant_files(
     tenant: Tenant,
     peer: tenant_objects.Peers,
     apps: AppsInEnv = (),
+    charts: ChartsInEnv = (),
 ) -> dict[str, str]:
-    return texts(tenant_documents(platform, environment, tenant, peer, apps))
+    return texts(tenant_documents(platform, environment, tenant, peer, apps, charts))
 
 
 def tenant_documents(
@@ -90,6 +94,7 @@ def tenant_documents(
     tenant: Tenant,
     peer: tenant_objects.Peers,
     apps: AppsInEnv = (),
+    charts: ChartsInEnv = (),
 ) -> Documents:
     name = tenant.metadata.name
     sources = (layout.tenant_file(name), layout.PLATFORM_FILE)
@@ -99,16 +104,27 @@ def tenant_documents(
             f"{layout.apps_dir(name)}/*{layout.APP_SUFFIX}",
             layout.PLATFORM_FILE,
         )
-        if apps
+        if apps or charts
         else sources
     )
     files: Documents = {
         layout.tenant_argocd_file(environment.name, name): (
             layout.header(*argocd_sources),
             [
-                tenant_objects.tenant_project(platform, environment, tenant),
+                chart_objects.with_chart_repos(
+                    platform, tenant_objects.tenant_project(platform, environment, tenant), charts
+                ),
                 tenant_objects.guardrails_application(platform, environment, tenant),
                 *(app_objects.application(platform, environment, tenant, a, bp) for a, bp in apps),
+                *(
+                    chart_objects.chart_application(platform, environment, tenant, c)
+                    for c in charts
+                ),
+                *(
+                    chart_objects.extras_application(platform, environment, tenant, c)
+                    for c in charts
+                    if chart_objects.has_extras(environment, c)
+                ),
             ],
         ),
         layout.tenant_overlay_file(environment.name, name): (
@@ -130,6 +146,12 @@ def tenant_documents(
             layout.header(*app_sources, layout.PLATFORM_FILE),
             egress,
         )
+    for chart in charts:
+        if chart_objects.has_extras(environment, chart):
+            files[chart_objects.extras_file(environment, tenant, chart)] = (
+                layout.header(layout.app_file(name, chart.metadata.name), layout.PLATFORM_FILE),
+                chart_objects.extras(platform, environment, tenant, chart),
+            )
     for app, blueprint in apps:
         app_name = app.metadata.name
         files[layout.app_values_file(environment.name, name, app_name)] = (
@@ -198,6 +220,11 @@ def units(repo: ValidRepo, selection: Selection = EVERYTHING) -> list[Unit]:
     platform_json = platform.model_dump_json()
     out: list[Unit] = []
     tenant_json = {name: tenant.model_dump_json() for name, tenant in repo.tenants.items()}
+    chart_json = {
+        (tenant, name): app.model_dump_json()
+        for tenant, apps in repo.chart_apps.items()
+        for name, app in apps.items()
+    }
     app_json = {
         (tenant, name): app.model_dump_json()
         for tenant, apps in repo.apps.items()
@@ -223,13 +250,16 @@ def units(repo: ValidRepo, selection: Selection = EVERYTHING) -> list[Unit]:
             apps = _apps(repo, env, name)
             # A changed blueprint (template or chart) re-renders every application using it.
             apps_key = json.dumps([[app_json[name, a.metadata.name], bp.digest] for a, bp in apps])
+            charts = _charts(repo, env, name)
+            charts_key = json.dumps([chart_json[name, c.metadata.name] for c in charts])
             key = _key(
                 tenant_json[name],
                 json.dumps([env_peers[name].allowed_in, env_peers[name].allowed_out]),
                 apps_key,
+                charts_key,
                 base=base,
             )
-            out.append(_tenant_unit(key, platform, env, tenant, env_peers[name], apps))
+            out.append(_tenant_unit(key, platform, env, tenant, env_peers[name], apps, charts))
         out += _scenario_units(repo, env, selection, base)
     return out
 
@@ -289,6 +319,14 @@ def _apps(repo: ValidRepo, environment: Environment, tenant: str) -> AppsInEnv:
     ]
 
 
+def _charts(repo: ValidRepo, environment: Environment, tenant: str) -> ChartsInEnv:
+    return [
+        app
+        for app in repo.chart_apps.get(tenant, {}).values()
+        if environment.name in app.spec.environments
+    ]
+
+
 def unit_documents(
     repo: ValidRepo,
     env_name: str,
@@ -308,7 +346,12 @@ def unit_documents(
         return {}
     peer = (peers if peers is not None else tenant_objects.peers(repo.tenants, env.name))[tenant]
     return tenant_documents(
-        repo.platform, env, repo.tenants[tenant], peer, _apps(repo, env, tenant)
+        repo.platform,
+        env,
+        repo.tenants[tenant],
+        peer,
+        _apps(repo, env, tenant),
+        _charts(repo, env, tenant),
     )
 
 
@@ -331,6 +374,7 @@ def _tenant_unit(
     tenant: Tenant,
     peer: tenant_objects.Peers,
     apps: AppsInEnv = (),
+    charts: ChartsInEnv = (),
 ) -> Unit:
     name = tenant.metadata.name
     paths = (
@@ -339,9 +383,14 @@ def _tenant_unit(
         layout.tenant_root_file(environment.name, name),
         *(layout.app_values_file(environment.name, name, app.metadata.name) for app, _ in apps),
         *(
+            chart_objects.extras_file(environment, tenant, c)
+            for c in charts
+            if chart_objects.has_extras(environment, c)
+        ),
+        *(
             [layout.tenant_egress_file(environment.name, name)]
             if any(a.spec.egress for a, _ in apps)
             else []
         ),
     )
-    return Unit(key, paths, lambda: tenant_files(platform, environment, tenant, peer, apps))
+    return Unit(key, paths, lambda: tenant_files(platform, environment, tenant, peer, apps, charts))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from generator.load import RawRepo
 from generator.models.application import Application
+from generator.models.charts import ChartApplication, is_chart_app
 from generator.models.errors import validate_model
 from generator.models.examples import platform_examples
 from generator.models.platform import Platform
@@ -18,6 +19,7 @@ from generator.problems import Problem
 from generator.repo.selection import EVERYTHING, Selection
 from generator.repo.today import today
 from generator.validate.app_rules import check_apps
+from generator.validate.chart_rules import check_chart_apps
 from generator.validate.hosts import check_platform_hosts
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
 from generator.validate.scenarios import Context, check_scenarios, read_scenarios
@@ -36,6 +38,8 @@ class ValidRepo:
     tenants: dict[str, Tenant]  # by name, sorted
     apps: dict[str, dict[str, Application]] = field(default_factory=dict)  # tenant -> name, sorted
     blueprints: dict[str, Blueprint] = field(default_factory=dict)  # by name
+    # Third-party charts (`blueprint: chart`), tenant -> name, sorted; never also in `apps`.
+    chart_apps: dict[str, dict[str, ChartApplication]] = field(default_factory=dict)
     # The tenants a scoped check did not read (generator/repo/scope.py): they exist, unchanged.
     others: frozenset[str] = frozenset()
     scenarios: dict[str, dict[str, Scenario]] = field(default_factory=dict)  # tenant -> name
@@ -49,6 +53,35 @@ class ValidRepo:
 def _learn(raw: RawRepo, doc: Document, model: BaseModel | None) -> None:
     if raw.cache is not None and model is not None and doc.model_json is None:
         raw.cache.learn(doc, model.model_dump_json())
+
+
+Apps = dict[str, dict[str, tuple[Application, Document]]]
+ChartApps = dict[str, dict[str, tuple[ChartApplication, Document]]]
+
+
+def _read_apps(
+    raw: RawRepo, context: dict[str, Any] | None
+) -> tuple[Apps, ChartApps, list[Problem]]:
+    """Every app request through its model: the chart's for `blueprint: chart`, else the
+    shared chart's; the valid ones per tenant folder and file stem."""
+    apps: Apps = {}
+    charts: ChartApps = {}
+    problems: list[Problem] = []
+    for folder, docs in raw.apps.items():
+        for stem, doc in docs.items():
+            if is_chart_app(doc):
+                chart_app, found = validate_model(ChartApplication, doc, context)
+                _learn(raw, doc, chart_app)
+                problems += found
+                if chart_app is not None:
+                    charts.setdefault(folder, {})[stem] = (chart_app, doc)
+                continue
+            app, found = validate_model(Application, doc, context)
+            _learn(raw, doc, app)
+            problems += found
+            if app is not None:
+                apps.setdefault(folder, {})[stem] = (app, doc)
+    return apps, charts, problems
 
 
 def validate_repo(
@@ -87,15 +120,8 @@ def validate_repo(
                 problems += check_tenant(platform, folder, tenant, doc, known)
         problems += check_namespaces_unique(tenants)
 
-    apps: dict[str, dict[str, tuple[Application, Document]]] = {}
-    context = platform_examples(platform)
-    for folder, docs in raw.apps.items():
-        for stem, doc in docs.items():
-            app, found = validate_model(Application, doc, context)
-            _learn(raw, doc, app)
-            problems += found
-            if app is not None:
-                apps.setdefault(folder, {})[stem] = (app, doc)
+    apps, charts, found = _read_apps(raw, platform_examples(platform))
+    problems += found
     if platform is not None and raw.platform is not None:
         problems += check_apps(
             platform,
@@ -104,6 +130,15 @@ def validate_repo(
             apps,
             raw.blueprints,
             frozenset(raw.tenants) | raw.unloaded,
+        )
+        problems += check_chart_apps(
+            platform,
+            raw.root,
+            tenants,
+            charts,
+            frozenset(raw.tenants) | raw.unloaded,
+            apps,
+            raw.platform,
         )
 
     scenarios, found = read_scenarios(raw.scenarios, lambda doc, m: _learn(raw, doc, m))
@@ -126,6 +161,10 @@ def validate_repo(
         apps={
             folder: {stem: app for stem, (app, _) in sorted(apps[folder].items())}
             for folder in sorted(apps)
+        },
+        chart_apps={
+            folder: {stem: app for stem, (app, _) in sorted(charts[folder].items())}
+            for folder in sorted(charts)
         },
         blueprints={name: b for name, b in raw.blueprints.items() if b is not None},
         others=raw.unloaded,

@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.models.platform import Platform
 from generator.problems import Problem
+from generator.render.chart_app import chart_repo
 from generator.verify import project as rules
 from generator.verify.kube_schema import Schemas, json_path
 from generator.verify.sources import Build, Located
@@ -42,7 +43,7 @@ def application_problems(
     found = [
         located_problem(declared, path, msg)
         for path, msg in rules.app_issues(
-            app, project, platform.spec.repoURL, platform.spec.targetRevision
+            app, project, platform.spec.repoURL, platform.spec.targetRevision, platform.spec.charts
         )
     ]
     found += [Problem(f, line, 1, where, msg) for f, line, where, msg in built.errors]
@@ -55,6 +56,7 @@ def application_problems(
         role=rules.role_of(app, env, tenants),
         backup_namespace=platform.spec.backupNamespace,
         repo_url=platform.spec.repoURL,
+        chart_repos=frozenset(chart_repo(c.repoURL) for c in platform.spec.charts.values()),
     )
     name = app["metadata"]["name"]
     for at in built.objects:

@@ -17,7 +17,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+from generator.models.charts import AllowedChart
 from generator.repo import layout
+from generator.verify.chart_source import source_issues as chart_source_issues
 from generator.verify.globs import filepath_match, glob
 
 ObjPath = tuple[str | int, ...]
@@ -153,6 +155,7 @@ def app_issues(
     project: Mapping[str, Any] | None,
     repo_url: str,
     target_revision: str = "",
+    charts: Mapping[str, AllowedChart] | None = None,
 ) -> Iterator[Issue]:
     """What Argo CD (and Berth's one-repository rule) refuses about the Application itself."""
     spec = _spec(app)
@@ -185,6 +188,9 @@ def app_issues(
             ("spec", "source", "repoURL"),
             (f"project {_name(project)} does not allow the source {repo} (it allows: {allowed})"),
         )
+    if isinstance(source, Mapping) and "chart" in source:  # a tenant's third-party chart
+        yield from chart_source_issues(source, charts or {})
+        return
     if normalize_git_url(repo) != normalize_git_url(repo_url):
         yield ("spec", "source", "repoURL"), f"{repo} is not this repository ({repo_url})"
     revision = str(source.get("targetRevision", "")) if isinstance(source, Mapping) else ""
@@ -232,6 +238,7 @@ class Context:
     role: Role
     backup_namespace: str
     repo_url: str
+    chart_repos: frozenset[str] = frozenset()  # platform.yaml spec.charts, as Argo CD names them
 
 
 def object_issues(ctx: Context, obj: Mapping[str, Any], cluster: bool) -> Iterator[Issue]:
@@ -306,6 +313,8 @@ def _tenant_argocd_issues(
                     f"the tenant's project may only deploy to the namespace {namespace}",
                 )
         for i, repo in enumerate(spec.get("sourceRepos") or []):
+            if str(repo) in ctx.chart_repos:
+                continue
             if normalize_git_url(str(repo)) != normalize_git_url(ctx.repo_url):
                 yield (
                     ("spec", "sourceRepos", i),

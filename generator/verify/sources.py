@@ -159,6 +159,12 @@ def build(
 ) -> Build:
     """The objects Argo CD would render for an Application (found in `origin`); `only` limits
     a plain directory to the files it accepts."""
+    # A tenant's third-party chart comes from its own repository (chart_source.py, which
+    # builds on this module: imported here, not at the top).
+    from generator.verify import chart_source
+
+    if chart_source.is_chart_source(app):
+        return chart_source.build_chart(root, app, tools, origin, kube_version)
     result = Build()
     folders = folders or Folders(root)
     try:
