@@ -281,8 +281,13 @@ def _names_registry(value: str) -> bool:
 
 def _validator(root: str, path: str) -> Draft7Validator | str:
     """The platform's copy of a chart's values.schema.json, or why it cannot be used."""
+    full = os.path.join(root, path)
+    top = os.path.realpath(root)
+    if not os.path.realpath(full).startswith(top + os.sep):
+        # The path is checked to stay inside; a symbolic link on the way must not lead out.
+        return f"{path} leads outside the repository through a symbolic link: copy the file in"
     try:
-        with open(os.path.join(root, path), encoding="utf-8") as fh:
+        with open(full, encoding="utf-8") as fh:
             schema = json.load(fh)
         Draft7Validator.check_schema(schema)
     except FileNotFoundError:
