@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from generator.cost.json_schema import CostReport
 from generator.models.application import Application
 from generator.models.platform import Platform
+from generator.models.system import System
 from generator.models.tenant import Tenant
 from generator.repo import layout
 from generator.repo.atomic import write_atomic
@@ -19,6 +20,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "platform": Platform,
     "tenant": Tenant,
     "application": Application,
+    "system": System,
     "cost-report": CostReport,
 }
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -39,6 +39,7 @@ class RawRepo:
     tenants: dict[str, Document] = field(default_factory=dict)  # by folder name
     problems: list[Problem] = field(default_factory=list)
     apps: dict[str, dict[str, Document]] = field(default_factory=dict)  # tenant folder -> stem
+    systems: dict[str, dict[str, Document]] = field(default_factory=dict)  # tenant folder -> stem
     blueprints: dict[str, Blueprint | None] = field(default_factory=dict)  # None: broken
     cache: RequestCache | None = None
     # Tenant folders a scoped check did not read: unchanged since a base that passed.
@@ -165,6 +166,9 @@ def _load_chosen_apps(
             apps = _load_apps(view, name, repo.problems, repo.cache)
             if apps:
                 repo.apps[name] = apps
+            systems = _load_apps(view, name, repo.problems, repo.cache, layout.systems_dir(name))
+            if systems:
+                repo.systems[name] = systems
 
 
 def _not_a_tenant_folder(view: RepoView, name: str, kind: Kind, names: list[str]) -> list[Problem]:
@@ -225,15 +229,18 @@ def _foreign_entries(view: RepoView, tenant: str) -> list[Problem]:
     one but them having looked; a tenant folder holds requests only.
     """
     folder = f"{layout.TENANTS_DIR}/{tenant}"
-    allowed = f"{folder}/ holds only {layout.TENANT_FILE}, {layout.APPS_DIR}/<app>{layout.APP_SUFFIX} and a README.md"
+    allowed = (
+        f"{folder}/ holds only {layout.TENANT_FILE}, {layout.APPS_DIR}/<app>{layout.APP_SUFFIX},"
+        f" {layout.SYSTEMS_DIR}/<system>{layout.APP_SUFFIX} and a README.md"
+    )
     problems: list[Problem] = []
     for name in view.names(folder):
         display = f"{folder}/{name}"
         kind = view.kind(display)
         if kind == "link":
-            if name not in {layout.TENANT_FILE, layout.APPS_DIR}:  # reported already
+            if name not in {layout.TENANT_FILE, layout.APPS_DIR, layout.SYSTEMS_DIR}:
                 problems.append(Problem(display, 1, 1, "", f"is a symbolic link; {allowed}"))
-        elif name == layout.APPS_DIR or name == layout.TENANT_FILE:
+        elif name in {layout.APPS_DIR, layout.SYSTEMS_DIR, layout.TENANT_FILE}:
             continue  # loaded (and judged) above
         elif name.lower() in READMES and kind == "file":
             continue
@@ -287,10 +294,16 @@ def _argocd_shaped(view: RepoView, path: str) -> bool:
 
 
 def _load_apps(
-    view: RepoView, tenant: str, problems: list[Problem], cache: RequestCache | None
+    view: RepoView,
+    tenant: str,
+    problems: list[Problem],
+    cache: RequestCache | None,
+    folder: str | None = None,
 ) -> dict[str, Document]:
-    """`tenants/<tenant>/apps/*.yaml`, by file name without `.yaml` (which must be the app's name)."""
-    folder = layout.apps_dir(tenant)
+    """`tenants/<tenant>/apps/*.yaml` (or the request files of `folder`, such as its systems/),
+    by file name without `.yaml` (which must be the request's name)."""
+    folder = folder or layout.apps_dir(tenant)
+    what = folder.rsplit("/", 1)[-1].removesuffix("s")
     kind = view.kind(folder)
     if kind is None:
         return {}
@@ -313,7 +326,8 @@ def _load_apps(
                     1,
                     1,
                     "",
-                    f"{folder}/ holds one <app>{layout.APP_SUFFIX} file per application and nothing else",
+                    f"{folder}/ holds one <{what}>{layout.APP_SUFFIX} file per"
+                    f" {'application' if what == 'app' else what} and nothing else",
                 )
             )
             continue

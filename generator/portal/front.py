@@ -25,12 +25,15 @@ def catalog_files(
         if not selection.holds(name):
             continue
         apps = repo.apps.get(name, {})
+        systems = repo.systems.get(name, {})
         sources = [layout.tenant_file(name)]
         if apps:
             sources.append(f"{layout.apps_dir(name)}/*{layout.APP_SUFFIX}")
+        if systems:
+            sources.append(f"{layout.systems_dir(name)}/*{layout.APP_SUFFIX}")
         files[layout.catalog_tenant_file(name)] = layout.header(
             *sources, layout.PLATFORM_FILE
-        ) + dump_all(catalog.tenant_entities(repo.platform, tenant, apps))
+        ) + dump_all(catalog.tenant_entities(repo.platform, tenant, apps, systems))
     files[layout.CATALOG_LOCATION_FILE] = layout.header(
         "tenants/*/tenant.yaml", layout.PLATFORM_FILE
     ) + dump(catalog.location(repo.tenant_names, templates))

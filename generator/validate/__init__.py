@@ -12,9 +12,11 @@ from generator.models.application import Application
 from generator.models.errors import validate_model
 from generator.models.examples import platform_examples
 from generator.models.platform import Platform
+from generator.models.system import System
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo.selection import EVERYTHING, Selection
+from generator.validate.api_rules import check_systems_and_apis, validate_systems
 from generator.validate.app_rules import check_apps
 from generator.validate.hosts import check_platform_hosts
 from generator.validate.rules import check_namespaces_unique, check_platform, check_tenant
@@ -35,6 +37,7 @@ class ValidRepo:
     blueprints: dict[str, Blueprint] = field(default_factory=dict)  # by name
     # The tenants a scoped check did not read (generator/repo/scope.py): they exist, unchanged.
     others: frozenset[str] = frozenset()
+    systems: dict[str, dict[str, System]] = field(default_factory=dict)  # tenant -> name, sorted
 
     @property
     def tenant_names(self) -> list[str]:
@@ -102,6 +105,12 @@ def validate_repo(
             frozenset(raw.tenants) | raw.unloaded,
         )
 
+    systems, found = validate_systems(raw.systems)
+    problems += found
+    problems += check_systems_and_apis(
+        {folder: t for folder, (t, _) in tenants.items()}, systems, raw.systems, apps, raw.unloaded
+    )
+
     problems = sorted(set(problems))
     if platform is None or any(p.severity == "error" for p in problems):
         return None, problems
@@ -118,5 +127,6 @@ def validate_repo(
         },
         blueprints={name: b for name, b in raw.blueprints.items() if b is not None},
         others=raw.unloaded,
+        systems={folder: dict(sorted(systems[folder].items())) for folder in sorted(systems)},
     )
     return valid, problems
