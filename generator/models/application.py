@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
+from generator.models.api import Api, ConsumedApp
 from generator.models.common import (
     API_VERSION,
     ByteQuantity,
@@ -22,7 +23,6 @@ from generator.models.common import (
     DnsLabel,
     Strict,
 )
-from generator.models.api import Api, ConsumedApp
 from generator.models.examples import example
 from generator.models.operations import Slo, Vpa
 from generator.models.quantity import parse_quantity

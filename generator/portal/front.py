@@ -9,7 +9,7 @@ any that is stale.
 from __future__ import annotations
 
 from generator.portal import backstage as templates
-from generator.portal import catalog
+from generator.portal import catalog, new_system
 from generator.portal.issue_forms import form_files
 from generator.repo import layout
 from generator.repo.selection import EVERYTHING, Selection
@@ -48,6 +48,10 @@ def template_files(repo: ValidRepo) -> dict[str, str]:
         )
     for kind in templates.SKELETONS:
         files[templates.skeleton_file(kind)] = templates.skeleton(kind)
+    files[layout.catalog_template_file(new_system.NAME)] = layout.header(
+        layout.PLATFORM_FILE, "tenants/*/tenant.yaml"
+    ) + dump(new_system.template(repo.platform, repo.tenant_names))
+    files[f"{layout.CATALOG_DIR}/templates/skeletons/{new_system.SKELETON}"] = new_system.skeleton()
     return files
 
 
@@ -62,7 +66,7 @@ def front_files(repo: ValidRepo, selection: Selection = EVERYTHING) -> dict[str,
     """Every front-door file `render` writes besides environments/ and CODEOWNERS (of the
     tenants' catalog files, those `selection` holds)."""
     return {
-        **catalog_files(repo, list(templates.TEMPLATES), selection),
+        **catalog_files(repo, [*templates.TEMPLATES, new_system.NAME], selection),
         **template_files(repo),
         **form_files(repo.platform, repo.blueprints),
     }

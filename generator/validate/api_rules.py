@@ -127,7 +127,7 @@ def _consumed(
             doc.problem(
                 where,
                 f"{target!r}: tenant {provider_tenant!r} does not list {folder!r} in its allowFrom"
-            f" ({layout.tenant_file(provider_tenant)}), so its network policies drop this"
+                f" ({layout.tenant_file(provider_tenant)}), so its network policies drop this"
                 " application's calls; ask its owners to add it",
             ),
             severity="warning",
