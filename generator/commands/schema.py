@@ -13,6 +13,7 @@ from generator.models.application import Application
 from generator.models.charts import ChartApplication
 from generator.models.platform import Platform
 from generator.models.scenario import Scenario
+from generator.models.system import System
 from generator.models.tenant import Tenant
 from generator.repo import layout
 from generator.repo.atomic import write_atomic
@@ -23,6 +24,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "application": Application,
     "scenario": Scenario,
     "chart-application": ChartApplication,  # `blueprint: chart` (docs/requests.md)
+    "system": System,
     "cost-report": CostReport,
 }
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

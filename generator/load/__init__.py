@@ -41,6 +41,7 @@ class RawRepo:
     problems: list[Problem] = field(default_factory=list)
     apps: dict[str, dict[str, Document]] = field(default_factory=dict)  # tenant folder -> stem
     scenarios: dict[str, dict[str, Document]] = field(default_factory=dict)  # the same
+    systems: dict[str, dict[str, Document]] = field(default_factory=dict)  # tenant folder -> stem
     blueprints: dict[str, Blueprint | None] = field(default_factory=dict)  # None: broken
     cache: RequestCache | None = None
     # Tenant folders a scoped check did not read: unchanged since a base that passed.
@@ -169,9 +170,12 @@ def _load_chosen_apps(
             apps = _load_apps(view, name, repo.problems, repo.cache)
             if apps:
                 repo.apps[name] = apps
-            scenarios = _load_apps(view, name, repo.problems, repo.cache, SCENARIOS_DIR)
+            scenarios = _load_apps(view, name, repo.problems, repo.cache, scenarios_dir(name))
             if scenarios:
                 repo.scenarios[name] = scenarios
+            systems = _load_apps(view, name, repo.problems, repo.cache, layout.systems_dir(name))
+            if systems:
+                repo.systems[name] = systems
 
 
 def _not_a_tenant_folder(view: RepoView, name: str, kind: Kind, names: list[str]) -> list[Problem]:
@@ -234,16 +238,17 @@ def _foreign_entries(view: RepoView, tenant: str) -> list[Problem]:
     folder = f"{layout.TENANTS_DIR}/{tenant}"
     allowed = (
         f"{folder}/ holds only {layout.TENANT_FILE}, {layout.APPS_DIR}/<app>{layout.APP_SUFFIX},"
-        f" {SCENARIOS_DIR}/<name>.yaml and a README.md"
+        f" {SCENARIOS_DIR}/<scenario>{layout.APP_SUFFIX},"
+        f" {layout.SYSTEMS_DIR}/<system>{layout.APP_SUFFIX} and a README.md"
     )
     problems: list[Problem] = []
     for name in view.names(folder):
         display = f"{folder}/{name}"
         kind = view.kind(display)
         if kind == "link":
-            if name not in {layout.TENANT_FILE, layout.APPS_DIR, SCENARIOS_DIR}:  # reported
+            if name not in {layout.TENANT_FILE, layout.APPS_DIR, SCENARIOS_DIR, layout.SYSTEMS_DIR}:
                 problems.append(Problem(display, 1, 1, "", f"is a symbolic link; {allowed}"))
-        elif name in (layout.APPS_DIR, layout.TENANT_FILE, SCENARIOS_DIR):
+        elif name in {layout.APPS_DIR, layout.TENANT_FILE, SCENARIOS_DIR, layout.SYSTEMS_DIR}:
             continue  # loaded (and judged) above
         elif name.lower() in READMES and kind == "file":
             continue
@@ -301,12 +306,12 @@ def _load_apps(
     tenant: str,
     problems: list[Problem],
     cache: RequestCache | None,
-    kind_dir: str = layout.APPS_DIR,
+    folder: str | None = None,
 ) -> dict[str, Document]:
-    """`tenants/<tenant>/apps/*.yaml` (or `scenarios/*.yaml`), by file name without `.yaml`
-    (which must be the request's name)."""
-    folder = layout.apps_dir(tenant) if kind_dir == layout.APPS_DIR else scenarios_dir(tenant)
-    what, stem = ("application", "<app>") if kind_dir == layout.APPS_DIR else ("scenario", "<name>")
+    """`tenants/<tenant>/apps/*.yaml` (or the request files of `folder`, such as its
+    scenarios/ or systems/), by file name without `.yaml` (which must be the request's name)."""
+    folder = folder or layout.apps_dir(tenant)
+    what = folder.rsplit("/", 1)[-1].removesuffix("s")
     kind = view.kind(folder)
     if kind is None:
         return {}
@@ -329,7 +334,8 @@ def _load_apps(
                     1,
                     1,
                     "",
-                    f"{folder}/ holds one {stem}{layout.APP_SUFFIX} file per {what} and nothing else",
+                    f"{folder}/ holds one <{what}>{layout.APP_SUFFIX} file per"
+                    f" {'application' if what == 'app' else what} and nothing else",
                 )
             )
             continue

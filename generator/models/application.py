@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
+from generator.models.api import Api, ConsumedApp
 from generator.models.common import (
     API_VERSION,
     ByteQuantity,
@@ -335,6 +336,21 @@ class ApplicationSpec(Strict):
         default=None,
         description="Service level objectives of a web-service, alerted on in every environment"
         " where it has a `host` (they are measured at the ingress controller).",
+    )
+    system: DnsLabel | None = Field(
+        default=None,
+        description="The tenant's System the application is part of"
+        " (tenants/<tenant>/systems/<system>.yaml); without it, the tenant's own System.",
+    )
+    api: Api | None = Field(
+        default=None,
+        description="The API the application provides, listed in the catalog as an API entity.",
+    )
+    consumes: list[ConsumedApp] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Applications whose APIs this one calls (`<app>` or `<tenant>/<app>`); each"
+        " must exist and declare `api`.",
     )
     environments: dict[DnsLabel, AppEnvironment] = Field(
         min_length=1,

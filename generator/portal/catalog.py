@@ -9,8 +9,10 @@ an organisation provider imports into `default`) and deleting the tenant deletes
 - User `<tenant>/<owner>` for each owner, member of that Group; a team owner (`org/team`)
   is a Group `<tenant>/<org>.<team>` instead, child of that Group (Backstage names allow no
   '/'; a Git login has no '.', so the name is the team's and no user's);
-- System `<tenant>/<tenant>`: everything the tenant runs;
-- Component `<tenant>/<app>` per application, and Resource `<tenant>/<app>-db` for its database.
+- System `<tenant>/<tenant>`: everything the tenant runs that names no System of its own,
+  and System `<tenant>/<name>` per `tenants/<tenant>/systems/<name>.yaml`;
+- Component `<tenant>/<app>` per application, and Resource `<tenant>/<app>-db` for its database;
+  API `<tenant>/<app>` for its `api`, and `consumesApis` for its `consumes` (catalog_apis.py).
 
 The Kubernetes and Argo CD annotations select exactly the labels `render` puts on the objects:
 the chart's `berth.labels` (app.kubernetes.io/name, berth.dev/tenant) and the Applications'
@@ -25,7 +27,9 @@ from typing import Any
 from generator.models.application import Application
 from generator.models.common import is_team
 from generator.models.platform import Platform
+from generator.models.system import System
 from generator.models.tenant import Tenant
+from generator.portal.catalog_apis import api_entity, api_ref, app_system_ref, system_entity
 from generator.repo import layout
 
 API_VERSION = "backstage.io/v1alpha1"
@@ -115,7 +119,10 @@ def _berth_annotations(path: str) -> dict[str, str]:
 
 
 def tenant_entities(
-    platform: Platform, tenant: Tenant, apps: Mapping[str, Application]
+    platform: Platform,
+    tenant: Tenant,
+    apps: Mapping[str, Application],
+    systems: Mapping[str, System] | None = None,
 ) -> list[dict[str, Any]]:
     name = tenant.metadata.name
     spec = tenant.spec
@@ -168,6 +175,7 @@ def tenant_entities(
             "spec": {"owner": group_ref(name)},
         },
     ]
+    entities.extend(system_entity(name, system) for system in (systems or {}).values())
     for app in apps.values():
         entities.extend(_app_entities(platform, tenant, app))
     return entities
@@ -205,11 +213,16 @@ def _app_entities(platform: Platform, tenant: Tenant, app: Application) -> list[
         "type": COMPONENT_TYPES.get(spec.blueprint, spec.blueprint),
         "lifecycle": lifecycle(platform, spec.environments),
         "owner": group_ref(tenant_name),
-        "system": system_ref(tenant_name),
+        "system": app_system_ref(tenant_name, app),
     }
     entities: list[dict[str, Any]] = [
         {"apiVersion": API_VERSION, "kind": "Component", "metadata": metadata, "spec": component}
     ]
+    if spec.api is not None:
+        component["providesApis"] = [ref("api", tenant_name, name)]
+        entities.append(api_entity(platform, tenant_name, app, spec.api, component["lifecycle"]))
+    if spec.consumes:
+        component["consumesApis"] = [api_ref(tenant_name, target) for target in spec.consumes]
     if spec.database is not None:
         db = database_name(name)
         component["dependsOn"] = [ref("resource", tenant_name, db)]
@@ -226,7 +239,7 @@ def _app_entities(platform: Platform, tenant: Tenant, app: Application) -> list[
                 "spec": {
                     "type": "database",
                     "owner": group_ref(tenant_name),
-                    "system": system_ref(tenant_name),
+                    "system": app_system_ref(tenant_name, app),
                 },
             }
         )

@@ -9,7 +9,7 @@ any that is stale.
 from __future__ import annotations
 
 from generator.portal import backstage as templates
-from generator.portal import catalog
+from generator.portal import catalog, new_system
 from generator.portal.issue_forms import form_files
 from generator.portal.scenario_catalog import scenario_entities
 from generator.repo import layout
@@ -26,13 +26,19 @@ def catalog_files(
         if not selection.holds(name):
             continue
         apps = repo.apps.get(name, {})
+        systems = repo.systems.get(name, {})
         sources = [layout.tenant_file(name)]
         if apps:
             sources.append(f"{layout.apps_dir(name)}/*{layout.APP_SUFFIX}")
+        if systems:
+            sources.append(f"{layout.systems_dir(name)}/*{layout.APP_SUFFIX}")
         files[layout.catalog_tenant_file(name)] = layout.header(
             *sources, layout.PLATFORM_FILE
         ) + dump_all(
-            [*catalog.tenant_entities(repo.platform, tenant, apps), *scenario_entities(repo, name)]
+            [
+                *catalog.tenant_entities(repo.platform, tenant, apps, systems),
+                *scenario_entities(repo, name),
+            ]
         )
     files[layout.CATALOG_LOCATION_FILE] = layout.header(
         "tenants/*/tenant.yaml", layout.PLATFORM_FILE
@@ -48,6 +54,10 @@ def template_files(repo: ValidRepo) -> dict[str, str]:
         )
     for kind in templates.SKELETONS:
         files[templates.skeleton_file(kind)] = templates.skeleton(kind)
+    files[layout.catalog_template_file(new_system.NAME)] = layout.header(
+        layout.PLATFORM_FILE, "tenants/*/tenant.yaml"
+    ) + dump(new_system.template(repo.platform, repo.tenant_names))
+    files[f"{layout.CATALOG_DIR}/templates/skeletons/{new_system.SKELETON}"] = new_system.skeleton()
     return files
 
 
@@ -62,7 +72,7 @@ def front_files(repo: ValidRepo, selection: Selection = EVERYTHING) -> dict[str,
     """Every front-door file `render` writes besides environments/ and CODEOWNERS (of the
     tenants' catalog files, those `selection` holds)."""
     return {
-        **catalog_files(repo, list(templates.TEMPLATES), selection),
+        **catalog_files(repo, [*templates.TEMPLATES, new_system.NAME], selection),
         **template_files(repo),
         **form_files(repo.platform, repo.blueprints),
     }

@@ -218,6 +218,18 @@ def app_file(tenant: str, app: str) -> str:
     return f"{apps_dir(tenant)}/{app}{APP_SUFFIX}"
 
 
+# A tenant's Systems (tenants/<tenant>/systems/<name>.yaml), rendered into its catalog file.
+SYSTEMS_DIR = "systems"
+
+
+def systems_dir(tenant: str) -> str:
+    return f"{TENANTS_DIR}/{tenant}/{SYSTEMS_DIR}"
+
+
+def system_file(tenant: str, system: str) -> str:
+    return f"{systems_dir(tenant)}/{system}{APP_SUFFIX}"
+
+
 def blueprint_dir(blueprint: str) -> str:
     return f"{BLUEPRINTS_DIR}/{blueprint}"
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from generator.repo import layout
 from generator.repo.changes import ChangeSet
+from generator.repo.scope_apis import consumers_of, providers_of
 from generator.repo.view import RepoView
 from generator.yamlio.reader import MAX_FILE_BYTES, Document, LoadError, parse_request
 
@@ -136,6 +137,9 @@ def closure(
         in_scope.update(allows(name))
         in_scope.update(_base_allow_from(scope.change, name))
     in_scope |= named_by(scope.requests)
+    # An application's check reads the applications it consumes (generator/repo/scope_apis.py).
+    in_scope |= consumers_of(view, scope.tenants, folders)
+    in_scope |= providers_of(view, in_scope, folders)
     for name in list(in_scope):
         in_scope |= _dash_relatives(name, folders)
     around = {n for name in in_scope if name in texts for n in allows(name)}

@@ -14,10 +14,12 @@ from generator.models.errors import validate_model
 from generator.models.examples import platform_examples
 from generator.models.platform import Platform
 from generator.models.scenario import Scenario
+from generator.models.system import System
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo.selection import EVERYTHING, Selection
 from generator.repo.today import today
+from generator.validate.api_rules import check_systems_and_apis, validate_systems
 from generator.validate.app_rules import check_apps
 from generator.validate.chart_rules import check_chart_apps
 from generator.validate.hosts import check_platform_hosts
@@ -43,6 +45,7 @@ class ValidRepo:
     # The tenants a scoped check did not read (generator/repo/scope.py): they exist, unchanged.
     others: frozenset[str] = frozenset()
     scenarios: dict[str, dict[str, Scenario]] = field(default_factory=dict)  # tenant -> name
+    systems: dict[str, dict[str, System]] = field(default_factory=dict)  # tenant -> name, sorted
 
     @property
     def tenant_names(self) -> list[str]:
@@ -148,6 +151,12 @@ def validate_repo(
             Context(platform, tenants, apps, raw.changed, today()), scenarios
         )
 
+    systems, found = validate_systems(raw.systems)
+    problems += found
+    problems += check_systems_and_apis(
+        {folder: t for folder, (t, _) in tenants.items()}, systems, raw.systems, apps, raw.unloaded
+    )
+
     problems = sorted(set(problems))
     if platform is None or any(p.severity == "error" for p in problems):
         return None, problems
@@ -172,5 +181,6 @@ def validate_repo(
             folder: {stem: s for stem, (s, _) in sorted(scenarios[folder].items())}
             for folder in sorted(scenarios)
         },
+        systems={folder: dict(sorted(systems[folder].items())) for folder in sorted(systems)},
     )
     return valid, problems
