@@ -19,6 +19,7 @@ from generator.models.common import (
 from generator.models.ingress import Ingress
 from generator.models.install import BerthInstall
 from generator.models.network import EgressDestination, Network
+from generator.models.observability import Alerts, Dashboards
 from generator.models.secrets import Secrets
 
 RepoFolder = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._/-]+$")]
@@ -102,45 +103,6 @@ class EnvironmentVpa(Strict):
         description="Modes an application may opt into here (spec.environments.<env>.vpa.mode),"
         " where the VPA sets requests instead of only advising. Default: none.",
     )
-
-
-class Alerts(Strict):
-    runbookUrl: str = Field(
-        min_length=1,
-        max_length=1024,
-        pattern=r"^https://[^\s{}]*(\{alert\}[^\s{}]*)*$",
-        description="Runbook link of every alert; `{alert}` is replaced by the alert's name.",
-        examples=["https://runbooks.example.com/{alert}"],
-    )
-
-
-class GrafanaOperator(Strict):
-    instanceSelector: dict[
-        Annotated[str, Field(max_length=317, pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9._-]+$")],
-        Annotated[str, Field(max_length=63, pattern=r"^[A-Za-z0-9._-]*$")],
-    ] = Field(
-        min_length=1,
-        description="matchLabels of the Grafana instances that import the dashboards.",
-        examples=[{"dashboards": "grafana"}],
-    )
-
-
-class Dashboards(Strict):
-    provider: Literal["configmap", "grafana-operator"] = Field(
-        default="configmap",
-        description="`configmap`: a ConfigMap labelled grafana_dashboard=1 per tenant and"
-        " environment, for Grafana's dashboard sidecar. `grafana-operator`: a GrafanaDashboard"
-        " that reads that ConfigMap (without the sidecar label).",
-    )
-    grafanaOperator: GrafanaOperator | None = Field(
-        default=None, description="Required with provider grafana-operator."
-    )
-
-    @model_validator(mode="after")
-    def _operator(self) -> Dashboards:
-        if self.provider == "grafana-operator" and self.grafanaOperator is None:
-            raise ValueError("provider grafana-operator needs grafanaOperator.instanceSelector")
-        return self
 
 
 class Environment(Strict):
