@@ -16,6 +16,7 @@ from generator.models.common import (
     Metadata,
     Strict,
 )
+from generator.models.gateway import Gateway
 from generator.models.ingress import Ingress
 from generator.models.install import BerthInstall
 from generator.models.network import EgressDestination, Network
@@ -199,6 +200,13 @@ class PlatformSpec(Strict):
         min_length=1, description="T-shirt sizes a tenant can ask for."
     )
     ingress: Ingress
+    gateway: Gateway | None = Field(
+        default=None,
+        description="Route applications through this Gateway (Gateway API): every application"
+        " with a host gets an HTTPRoute attached to it instead of an Ingress, TLS ends at the"
+        " Gateway. With both, the Gateway wins for routes; `ingress` still names the controller"
+        " whose metrics the SLOs read (docs/decisions.md#gateway-api-routes). Default: Ingress.",
+    )
     secretStore: DnsLabel = Field(
         description="ClusterSecretStore that ExternalSecrets read from (an environment may name"
         " its own)."
@@ -342,6 +350,10 @@ class PlatformSpec(Strict):
 
     def environment(self, name: str) -> Environment | None:
         return next((env for env in self.environments if env.name == name), None)
+
+    def router_namespace(self) -> str:
+        """Where the pods that bring outside traffic to applications run."""
+        return self.gateway.namespace if self.gateway is not None else self.ingress.namespace
 
     def secret_store(self, environment: Environment) -> str:
         return environment.secretStore or self.secretStore
