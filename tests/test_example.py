@@ -14,7 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
+from generator.models.install import BerthInstall
+from generator.scaffold.init import owned_for
 from tests.support.cli import berth
 from tests.support.tools import REPO
 from tests.support.trees import snapshot
@@ -56,3 +59,14 @@ def test_the_roots_requests_render_to_the_committed_tree(tmp_path: Path) -> None
 def test_the_roots_tree_verifies_clean() -> None:
     code, out, err = berth(REPO, "verify")
     assert code == 0, out + err
+
+
+@pytest.mark.parametrize("host", ["github", "gitlab"])
+def test_the_roots_berth_files_are_what_upgrade_writes_for_its_platform_yaml(host: str) -> None:
+    """The root's workflows and CI files are the templates `berth init` and `upgrade` write:
+    what an upgrade would write for the root's own platform.yaml, byte for byte."""
+    section = yaml.safe_load((REPO / "platform.yaml").read_text(encoding="utf-8")).get("berth")
+    setting = None if section is None else BerthInstall.model_validate(section)
+    assert setting is None or setting.source  # Berth's own repository installs itself
+    for path, text in owned_for(host, setting).items():
+        assert (REPO / path).read_text(encoding="utf-8") == text, path

@@ -88,8 +88,9 @@ def test_a_request_file_problem_in_the_comment(checkout: Path, tmp_path: Path) -
     assert rejection_comment(rejection) == (
         HEAD + "### berth intake: 1 error\n"
         "\n"
-        "- `tenants/billing/tenant.yaml:12:5` `spec.owners[1]`: `'bad_user!' is not a Git hosting"
-        " username (ASCII letters, digits and single '-', at most 39; no leading '@')`\n"
+        "- `tenants/billing/tenant.yaml:12:5` `spec.owners[1]`: `'bad_user!' is neither a Git"
+        " hosting username (ASCII letters, digits and single '-', at most 39) nor a team"
+        " (org/team)`\n"
         "\n"
         "<details><summary>The request file built from this issue (the line numbers above refer"
         " to it)</summary>\n"

@@ -30,7 +30,6 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _prepare(base: Path, case: Path, root: Path) -> None:
     shutil.copytree(base, root, symlinks=True)
     lay_over(case, root)
-    (root / "command").unlink(missing_ok=True)  # lay_over leaves it out
     code, out, err = berth(root, "render")
     assert code == 0, out + err
     git(root, "-c", "init.defaultBranch=main", "init", "-q")

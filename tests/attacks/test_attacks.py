@@ -1,8 +1,8 @@
 """The attack catalogue: changes a tenant with write access could push, each refused.
 
 Every folder here with a `case.yaml` is one attack (the format is in README.md). The runner
-builds the example repository (this repository's platform.yaml, CODEOWNERS, .gitignore,
-tenants/, blueprints/ and committed environments/) as a real Git repository, commits it as
+builds the example repository (tests/support/example.py: its platform.yaml, CODEOWNERS,
+.gitignore, tenants/, blueprints/ and rendered tree) as a real Git repository, commits it as
 `base`, lays the case's change over it (committed on top, as a pull request would bring
 it, unless the case says otherwise), and then runs each command the case names. Each must
 exit 1 and print the expected lines, and afterwards nothing may have changed anywhere: not
@@ -23,23 +23,13 @@ import pytest
 import yaml
 
 from tests.support import cli
+from tests.support.example import example
 from tests.support.repo import git
-from tests.support.tools import REPO, tool
+from tests.support.tools import tool
 
 pytestmark = pytest.mark.tools
 
 CASES = Path(__file__).parent
-EXAMPLE = (
-    "platform.yaml",
-    "CODEOWNERS",
-    ".gitignore",
-    "tenants",
-    "blueprints",
-    "environments",
-    "catalog",
-    ".github/ISSUE_TEMPLATE",
-    ".gitlab/issue_templates",
-)
 # What Berth may write while refusing: its own lock and caches, never the journal or staging.
 BERTH_STATE = frozenset({".berth/lock", ".berth/cache.json", ".berth/requests.json"})
 KEYS = frozenset({"why", "commit", "expect", "after_render", "must_exist", "must_not_exist"})
@@ -125,11 +115,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     dirs = sorted({str(Path(tool(name)).parent) for name in ("kubectl", "helm")})
     monkeypatch.setenv("PATH", os.pathsep.join([*dirs, os.environ.get("PATH", "")]))
     repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in EXAMPLE:
-        src = REPO / name
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, repo / name)
+    shutil.copytree(example(), repo, ignore=shutil.ignore_patterns(".git", ".berth"))
     (tmp_path / "victim").write_text("a file outside the repository\n")
     git(repo, "-c", "init.defaultBranch=main", "init", "-q")
     commit(repo, "base")

@@ -12,6 +12,7 @@ tests/conftest.py fails any other test, or test module at import, that did.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ COMPANY_PATHS = (
     ".gitlab/issue_templates",
 )
 _opened: set[str] = set()
+_DIR_FD_WALKERS = frozenset({shutil.__file__, os.__file__})
 
 
 def company_path(path: str) -> str | None:
@@ -71,6 +73,11 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     # command line (subprocess.Popen: executable, args, cwd, env). A relative argument is
     # relative to the program's cwd, if given; without one it may be to anything (`git -C`).
     if event in ("open", "os.listdir", "os.scandir") and args:
+        # shutil.rmtree and os.fwalk open entries by bare name relative to a directory's file
+        # descriptor (dir_fd), which the event does not carry: not relative to the cwd.
+        relative = isinstance(args[0], (str, bytes)) and not os.path.isabs(args[0])
+        if relative and sys._getframe(1).f_code.co_filename in _DIR_FD_WALKERS:
+            return
         _note(args[0])
     elif event == "subprocess.Popen" and len(args) > 1:
         cwd = os.fsdecode(args[2]) if len(args) > 2 and args[2] is not None else None
