@@ -106,7 +106,8 @@ def check_ingress_controller(platform: Platform, doc: Document) -> Iterator[Prob
             ),
             severity="warning",
         )
-    elif ingress.controller == "envoy-gateway":
+    elif ingress.controller == "envoy-gateway" and platform.spec.gateway is None:
+        # With spec.gateway the shared chart renders that HTTPRoute itself.
         yield replace(
             doc.problem(
                 path,
