@@ -239,9 +239,7 @@ def tenant_project(platform: Platform, environment: Environment, tenant: Tenant)
             # Nothing cluster-scoped: an empty whitelist allows none, the blacklist says so twice.
             "clusterResourceWhitelist": [],
             "clusterResourceBlacklist": [{"group": "*", "kind": "*"}],
-            "namespaceResourceWhitelist": [
-                {"group": g, "kind": k} for g, k in app_kinds(platform)
-            ],
+            "namespaceResourceWhitelist": [{"group": g, "kind": k} for g, k in app_kinds(platform)],
             "namespaceResourceBlacklist": [{"group": g, "kind": k} for g, k in TENANT_DENIED_KINDS],
             "roles": [
                 {
