@@ -763,7 +763,12 @@ def _jinja(trim: bool) -> Environment:
 def test_values_template_renders_the_sample(sample: str, trim: bool) -> None:
     expected = load_sample(sample)
     template = _jinja(trim).get_template(f"{expected['blueprint']}/values.yaml.j2")
-    assert yaml.safe_load(template.render(app=CONTEXTS[sample], platform=PLATFORMS.get(sample, PLATFORM))) == expected
+    assert (
+        yaml.safe_load(
+            template.render(app=CONTEXTS[sample], platform=PLATFORMS.get(sample, PLATFORM))
+        )
+        == expected
+    )
 
 
 @pytest.mark.parametrize("blueprint", BLUEPRINTS)
