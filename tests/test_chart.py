@@ -277,6 +277,20 @@ def test_web_service_through_the_gateway(rendered: dict[str, list[dict[str, Any]
 
 
 @pytest.mark.tools
+def test_a_route_without_a_listener_attaches_to_the_whole_gateway(tmp_path: Path) -> None:
+    path = _write_values(tmp_path, "web-service-gateway", {"ingress.gateway.sectionName": ""})
+    route = one(render_file(path, "api"), "HTTPRoute")
+    assert route["spec"]["parentRefs"] == [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": "public",
+            "namespace": "envoy-gateway-system",
+        }
+    ]
+
+
+@pytest.mark.tools
 def test_web_service_with_autoscaling_secrets_and_database(
     rendered: dict[str, list[dict[str, Any]]],
 ) -> None:
