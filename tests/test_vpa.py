@@ -147,7 +147,7 @@ def test_tenant_apps_may_create_only_the_chart_kinds() -> None:
         ("postgresql.cnpg.io", "Cluster"),
         ("postgresql.cnpg.io", "ScheduledBackup"),
     }
-    # Issue 25 added HTTPRoute, whitelisted only on a platform with a Gateway (test_applications).
+    # HTTPRoute came later, whitelisted only on a platform with a Gateway (test_applications).
     assert set(APP_KINDS) - before_issue_13 - {ROUTE_KIND} == {
         ("monitoring.coreos.com", "PrometheusRule"),
         ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
