@@ -47,7 +47,16 @@ def _platform(**prod: Any) -> Platform:
     return Platform.model_validate(data)
 
 
+def _routed(platform: Platform) -> Platform:
+    """`platform` routing through a Gateway (spec.gateway): the HTTPRoute policy joins the rest."""
+    gateway = {"name": "public", "namespace": "gateways", "sectionName": "https"}
+    data = platform.model_dump(exclude_unset=True)
+    data["spec"]["gateway"] = gateway
+    return Platform.model_validate(data)
+
+
 PLATFORM = _platform()
+ROUTED = _routed(PLATFORM)
 ARGOCD = argocd_controller(PLATFORM.spec.argocdNamespace)
 
 
@@ -76,6 +85,7 @@ def test_case(name: str) -> None:
     request_file = case / "request.yaml"
     request = yaml.safe_load(request_file.read_text()) if request_file.exists() else {}
     platform = _platform(requireDigest=True) if request.pop("requireDigest", False) else PLATFORM
+    platform = _routed(platform)
     namespace = _namespace(obj["metadata"]["namespace"], request.pop("scenario", None))
     messages = admit_all(_all_policies(platform), obj, namespace, **request)
     check_text(case / "expected.txt", "".join(f"{m}\n" for m in messages))
@@ -84,7 +94,7 @@ def test_case(name: str) -> None:
 def test_every_rule_has_a_denying_case() -> None:
     rules_named = {
         m.group(1)
-        for policy in _all_policies(_platform(requireDigest=True))
+        for policy in _all_policies(_routed(_platform(requireDigest=True)))
         for v in policy["spec"].get("validations", [])
         if (m := re.match(r"'berth/([a-z-]+): '", v["messageExpression"]))
     }
@@ -111,7 +121,7 @@ def test_hostile_objects_are_refused_in_every_environment() -> None:
         for env in ("dev", "staging"):
             ns = obj["metadata"]["namespace"].rsplit("-", 1)[0] + f"-{env}"
             moved = {**obj, "metadata": {**obj["metadata"], "namespace": ns}}
-            assert admit_all(_all_policies(PLATFORM), moved, _namespace(ns)), (name, env)
+            assert admit_all(_all_policies(ROUTED), moved, _namespace(ns)), (name, env)
             refused += 1
     assert refused > 40
 
@@ -191,12 +201,17 @@ def test_every_object_of_the_held_in_cases_is_admitted(name: str, tmp_path: Path
     checked: dict[str, int] = {}
     for env in platform.spec.environments:
         argocd = argocd_controller(platform.spec.argocdNamespace)
-        for kind, count in _admitted(_rendered(env.name, repo), argocd).items():
+        routed = platform.spec.gateway is not None
+        for kind, count in _admitted(_rendered(env.name, repo), argocd, routed).items():
             checked[kind] = checked.get(kind, 0) + count
     assert checked.get("ResourceQuota"), checked  # the guardrails, at least
+    if platform.spec.gateway is not None:
+        assert checked.get("HTTPRoute"), checked  # the shared chart's routes, held to the policy
 
 
-def _admitted(objects: list[dict[str, Any]], argocd: str = ARGOCD) -> dict[str, int]:
+def _admitted(
+    objects: list[dict[str, Any]], argocd: str = ARGOCD, routed: bool = False
+) -> dict[str, int]:
     """Admit every object in a tenant namespace (and the pods of its workloads); the count by kind."""
     namespaces = {
         o["metadata"]["name"]: o
@@ -204,7 +219,8 @@ def _admitted(objects: list[dict[str, Any]], argocd: str = ARGOCD) -> dict[str, 
         if o.get("kind") == "Namespace" and "berth.dev/tenant" in o["metadata"].get("labels", {})
     }
     policies = [o for o in objects if o.get("apiVersion") == f"{GROUP}/v1"]
-    assert len(policies) == 2 * len(admission.POLICY_BUILDERS)  # synced like everything else
+    # Synced like everything else; the HTTPRoute policy only where the platform has a Gateway.
+    assert len(policies) == 2 * (len(admission.POLICY_BUILDERS) + routed)
     checked: dict[str, int] = {}
     for obj in objects:
         namespace = namespaces.get((obj.get("metadata") or {}).get("namespace", ""))
@@ -254,7 +270,7 @@ def test_validation_action_per_environment(action: str, expected: list[str]) -> 
     platform = _platform(admission=action)
     for env in platform.spec.environments:
         bindings = [o for o in admission.policies(platform, env) if o["kind"].endswith("Binding")]
-        assert len(bindings) == len(admission.POLICY_BUILDERS)
+        assert len(bindings) == len(admission.POLICY_BUILDERS)  # no Gateway, no HTTPRoute policy
         want = expected if env.name == "prod" else ["Deny"]  # the default
         assert all(b["spec"]["validationActions"] == want for b in bindings)
 

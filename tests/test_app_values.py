@@ -155,6 +155,7 @@ def context(blueprint: str) -> dict[str, Any]:
     platform = {
         "ingressClass": "nginx",
         "clusterIssuer": "letsencrypt",
+        "gateway": None,
         "secretStore": "aws-parameter-store",
     }
     return {"app": app, "platform": platform}

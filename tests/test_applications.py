@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from generator.models.application import DATABASE_SIZES
-from generator.render.tenant import APP_KINDS
+from generator.render.tenant import APP_KINDS, ROUTE_KIND
 from tests.support.cases import case_names, lay_over
 from tests.support.cli import run
 from tests.support.golden import updating
@@ -161,7 +161,9 @@ def test_tenant_project_whitelists_exactly_the_chart_kinds(base_repo: Path) -> N
         )
     )
     project = docs[0]["spec"]
-    assert project["namespaceResourceWhitelist"] == [{"group": g, "kind": k} for g, k in APP_KINDS]
+    # The example routes through Ingresses: no HTTPRoute (tests/cases/valid/app-gateway has it).
+    without_routes = [{"group": g, "kind": k} for g, k in APP_KINDS if (g, k) != ROUTE_KIND]
+    assert project["namespaceResourceWhitelist"] == without_routes
     assert project["clusterResourceWhitelist"] == []
     assert {"group": "", "kind": "ResourceQuota"} in project["namespaceResourceBlacklist"]
     root = yaml.safe_load_all((base_repo / "environments/dev/bootstrap.yaml").read_text())

@@ -42,6 +42,7 @@ CHART_KINDS = {
     ("external-secrets.io", "ExternalSecret"),
     ("postgresql.cnpg.io", "Cluster"),
     ("postgresql.cnpg.io", "ScheduledBackup"),
+    ("gateway.networking.k8s.io", "HTTPRoute"),
 }
 
 LABEL_KEYS = (
@@ -114,6 +115,7 @@ def workload(docs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def test_samples_cover_every_blueprint() -> None:
     blueprints = {load_sample(n)["blueprint"] for n in SAMPLE_NAMES}
+    assert set(PLATFORMS) <= set(SAMPLE_NAMES)
     assert blueprints == {"web-service", "worker", "cronjob"}
 
 
@@ -239,6 +241,53 @@ def test_web_service(rendered: dict[str, list[dict[str, Any]]]) -> None:
     assert monitor["spec"]["selector"] == {"matchLabels": selector}
     assert monitor["spec"]["endpoints"][0]["port"] == "http"
     assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
+
+
+@pytest.mark.tools
+def test_web_service_through_the_gateway(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    # With the platform's Gateway: an HTTPRoute on it instead of the Ingress, no certificate
+    # (TLS ends at the Gateway), the Service's port by number.
+    docs = rendered["web-service-gateway"]
+    assert kinds(docs) == ["Deployment", "HTTPRoute", "Service", "ServiceAccount", "ServiceMonitor"]
+    route = one(docs, "HTTPRoute")
+    assert route["metadata"]["name"] == "api"
+    assert route["metadata"]["annotations"] == {
+        "external-dns.alpha.kubernetes.io/hostname": "payments.dev.acme.example"
+    }
+    assert route["spec"] == {
+        "parentRefs": [
+            {
+                "group": "gateway.networking.k8s.io",
+                "kind": "Gateway",
+                "name": "public",
+                "namespace": "envoy-gateway-system",
+                "sectionName": "https",
+            }
+        ],
+        "hostnames": ["payments.dev.acme.example"],
+        "rules": [
+            {
+                "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                "backendRefs": [{"name": "api", "port": 80}],
+            }
+        ],
+    }
+    (port,) = one(docs, "Service")["spec"]["ports"]
+    assert port["port"] == 80
+
+
+@pytest.mark.tools
+def test_a_route_without_a_listener_attaches_to_the_whole_gateway(tmp_path: Path) -> None:
+    path = _write_values(tmp_path, "web-service-gateway", {"ingress.gateway.sectionName": ""})
+    route = one(render_file(path, "api"), "HTTPRoute")
+    assert route["spec"]["parentRefs"] == [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": "public",
+            "namespace": "envoy-gateway-system",
+        }
+    ]
 
 
 @pytest.mark.tools
@@ -407,6 +456,7 @@ CRD_FILES = {
     "ScheduledBackup": "cloudnative-pg/postgresql.cnpg.io_scheduledbackups.yaml",
     "PrometheusRule": "prometheus-operator/monitoring.coreos.com_prometheusrules.yaml",
     "VerticalPodAutoscaler": "autoscaler/vpa-v1-crd-gen.yaml",
+    "HTTPRoute": "gateway-api/gateway.networking.k8s.io_httproutes.yaml",
 }
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -612,6 +662,7 @@ BLUEPRINTS = ("web-service", "worker", "cronjob")
 PLATFORM = {
     "ingressClass": "nginx",
     "clusterIssuer": "letsencrypt",
+    "gateway": None,
     "secretStore": "aws-parameter-store",
 }
 _COMMON = {
@@ -689,6 +740,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     },
 }
 
+CONTEXTS["web-service-gateway"] = CONTEXTS["web-service"]
+# The platform context of samples whose platform differs from PLATFORM.
+PLATFORMS: dict[str, dict[str, Any]] = {
+    "web-service-gateway": PLATFORM
+    | {"gateway": {"name": "public", "namespace": "envoy-gateway-system", "sectionName": "https"}}
+}
+
 # The operations values (vpa, alerts, slo) are computed in Python (generator/render/operations.py,
 # tested in tests/test_vpa.py and tests/test_alerts.py) and passed through as they are.
 for _name, _context in CONTEXTS.items():
@@ -719,7 +777,12 @@ def _jinja(trim: bool) -> Environment:
 def test_values_template_renders_the_sample(sample: str, trim: bool) -> None:
     expected = load_sample(sample)
     template = _jinja(trim).get_template(f"{expected['blueprint']}/values.yaml.j2")
-    assert yaml.safe_load(template.render(app=CONTEXTS[sample], platform=PLATFORM)) == expected
+    assert (
+        yaml.safe_load(
+            template.render(app=CONTEXTS[sample], platform=PLATFORMS.get(sample, PLATFORM))
+        )
+        == expected
+    )
 
 
 @pytest.mark.parametrize("blueprint", BLUEPRINTS)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.models.platform import Dashboards
+from generator.models.observability import Dashboards
 from generator.render.dashboard import MAX_UID, dashboard_exprs, dashboard_uid
 from generator.verify.kube_schema import validate_objects
 from tests.support.cli import berth

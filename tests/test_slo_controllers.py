@@ -333,3 +333,23 @@ def test_validate_warns_where_berth_cannot_measure(tmp_path: Path) -> None:
         "platform.yaml:39:25: warning: spec.ingress.controller: Envoy Gateway serves Gateway API"
         " routes, not the Ingresses Berth renders" in out + err
     )
+
+
+@pytest.mark.parametrize(
+    ("controller", "warned"), [("envoy-gateway", False), ("istio", False), ("ingress-nginx", True)]
+)
+def test_validate_warns_on_a_gateway_that_the_slo_controller_cannot_measure(
+    tmp_path: Path, controller: str, warned: bool
+) -> None:
+    root = copy_example(tmp_path / "repo")
+    platform = root / "platform.yaml"
+    text = platform.read_text().replace(
+        "controller: ingress-nginx}",
+        f"controller: {controller}}}\n  gateway: {{name: public, namespace: gateways}}",
+    )
+    platform.write_text(text)
+    code, out, err = berth(root, "validate")
+    assert code == 0, out + err
+    assert ("warning: spec.ingress.controller" in out + err) == warned, out + err
+    if warned:
+        assert "but Berth reads ingress-nginx's metrics of Ingresses" in out + err

@@ -16,9 +16,11 @@ from generator.models.common import (
     Metadata,
     Strict,
 )
+from generator.models.gateway import Gateway
 from generator.models.ingress import Ingress
 from generator.models.install import BerthInstall
 from generator.models.network import EgressDestination, Network
+from generator.models.observability import Alerts, Dashboards
 from generator.models.scenario import LIMITS_DESCRIPTION, ScenarioLimits
 from generator.models.secrets import Secrets
 
@@ -103,45 +105,6 @@ class EnvironmentVpa(Strict):
         description="Modes an application may opt into here (spec.environments.<env>.vpa.mode),"
         " where the VPA sets requests instead of only advising. Default: none.",
     )
-
-
-class Alerts(Strict):
-    runbookUrl: str = Field(
-        min_length=1,
-        max_length=1024,
-        pattern=r"^https://[^\s{}]*(\{alert\}[^\s{}]*)*$",
-        description="Runbook link of every alert; `{alert}` is replaced by the alert's name.",
-        examples=["https://runbooks.example.com/{alert}"],
-    )
-
-
-class GrafanaOperator(Strict):
-    instanceSelector: dict[
-        Annotated[str, Field(max_length=317, pattern=r"^([a-z0-9.-]+/)?[A-Za-z0-9._-]+$")],
-        Annotated[str, Field(max_length=63, pattern=r"^[A-Za-z0-9._-]*$")],
-    ] = Field(
-        min_length=1,
-        description="matchLabels of the Grafana instances that import the dashboards.",
-        examples=[{"dashboards": "grafana"}],
-    )
-
-
-class Dashboards(Strict):
-    provider: Literal["configmap", "grafana-operator"] = Field(
-        default="configmap",
-        description="`configmap`: a ConfigMap labelled grafana_dashboard=1 per tenant and"
-        " environment, for Grafana's dashboard sidecar. `grafana-operator`: a GrafanaDashboard"
-        " that reads that ConfigMap (without the sidecar label).",
-    )
-    grafanaOperator: GrafanaOperator | None = Field(
-        default=None, description="Required with provider grafana-operator."
-    )
-
-    @model_validator(mode="after")
-    def _operator(self) -> Dashboards:
-        if self.provider == "grafana-operator" and self.grafanaOperator is None:
-            raise ValueError("provider grafana-operator needs grafanaOperator.instanceSelector")
-        return self
 
 
 class Environment(Strict):
@@ -238,6 +201,13 @@ class PlatformSpec(Strict):
         min_length=1, description="T-shirt sizes a tenant can ask for."
     )
     ingress: Ingress
+    gateway: Gateway | None = Field(
+        default=None,
+        description="Route applications through this Gateway (Gateway API): every application"
+        " with a host gets an HTTPRoute attached to it instead of an Ingress, TLS ends at the"
+        " Gateway. With both, the Gateway wins for routes; `ingress` still names the controller"
+        " whose metrics the SLOs read (docs/decisions.md#gateway-api-routes). Default: Ingress.",
+    )
     secretStore: DnsLabel = Field(
         description="ClusterSecretStore that ExternalSecrets read from (an environment may name"
         " its own)."
@@ -381,6 +351,10 @@ class PlatformSpec(Strict):
 
     def environment(self, name: str) -> Environment | None:
         return next((env for env in self.environments if env.name == name), None)
+
+    def router_namespace(self) -> str:
+        """Where the pods that bring outside traffic to applications run."""
+        return self.gateway.namespace if self.gateway is not None else self.ingress.namespace
 
     def secret_store(self, environment: Environment) -> str:
         return environment.secretStore or self.secretStore

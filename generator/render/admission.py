@@ -21,6 +21,7 @@ from generator.render.admission_cel import POLICY_KINDS, binding, cel_list, chec
 from generator.render.admission_certs import certificates_policy
 from generator.render.admission_net import ingress_policy, service_policy
 from generator.render.admission_operators import guardrails_policy, operators_policy
+from generator.render.admission_routes import routes_policy
 from generator.render.admission_secrets import secrets_policy
 
 __all__ = ["POLICY_KINDS", "policies"]
@@ -326,4 +327,7 @@ def policies(platform: Platform, environment: Environment) -> list[dict[str, Any
     for build in POLICY_BUILDERS:
         made = build(platform, environment)
         out += [made, binding(environment, made)]
+    routes = routes_policy(platform, environment)  # only on a platform with a Gateway
+    if routes is not None:
+        out += [routes, binding(environment, routes)]
     return out

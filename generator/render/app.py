@@ -13,6 +13,7 @@ from generator.load.blueprints import Blueprint
 from generator.models.application import DATABASE_SIZES, Application
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.render.gateway_route import gateway_values
 from generator.render.operations import alerts_values, slo_values, vpa_values
 from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
 from generator.render.values import render_blueprint
@@ -73,6 +74,7 @@ def values_context(
         "platform": {
             "ingressClass": platform.spec.ingress.className,
             "clusterIssuer": platform.spec.ingress.clusterIssuer,
+            "gateway": gateway_values(platform),
             "secretStore": platform.spec.secret_store(environment),
         },
     }

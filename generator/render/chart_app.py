@@ -18,6 +18,7 @@ from typing import Any
 from generator.models.charts import EXTRAS_APPLICATION_SUFFIX, ChartApplication
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.render.gateway_route import http_route
 from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
 from generator.repo import layout
 
@@ -83,7 +84,7 @@ def has_extras(environment: Environment, app: ChartApplication) -> bool:
 def extras(
     platform: Platform, environment: Environment, tenant: Tenant, app: ChartApplication
 ) -> list[dict[str, Any]]:
-    found = [route_ingress(platform, environment, tenant, app)] if routed(environment, app) else []
+    found = [route(platform, environment, tenant, app)] if routed(environment, app) else []
     if app.spec.secrets:
         found.append(external_secret(platform, environment, tenant, app))
     return found
@@ -123,6 +124,24 @@ def external_secret(
             ],
         },
     }
+
+
+def route(
+    platform: Platform, environment: Environment, tenant: Tenant, app: ChartApplication
+) -> dict[str, Any]:
+    """The route to the exposed Service: an HTTPRoute on the platform's Gateway, else an Ingress."""
+    gateway = platform.spec.gateway
+    if gateway is None:
+        return route_ingress(platform, environment, tenant, app)
+    expose = app.spec.expose
+    host = app.spec.environments[environment.name].host
+    assert expose is not None and host is not None  # `routed`
+    name = app.metadata.name
+    metadata = {
+        "name": f"{name}-route",
+        "labels": {**labels(tenant, environment.name), "berth.dev/application": name},
+    }
+    return http_route(gateway, metadata, host, expose.service, expose.port)
 
 
 def route_ingress(

@@ -54,7 +54,17 @@ APP_KINDS = (
     ("external-secrets.io", "ExternalSecret"),
     ("postgresql.cnpg.io", "Cluster"),
     ("postgresql.cnpg.io", "ScheduledBackup"),
+    ("gateway.networking.k8s.io", "HTTPRoute"),
 )
+# Only a platform with a Gateway (spec.gateway) lets its tenants' Applications write routes to it.
+ROUTE_KIND = ("gateway.networking.k8s.io", "HTTPRoute")
+
+
+def app_kinds(platform: Platform) -> tuple[tuple[str, str], ...]:
+    """The kinds a tenant's Applications may create on this platform."""
+    if platform.spec.gateway is not None:
+        return APP_KINDS
+    return tuple(kind for kind in APP_KINDS if kind != ROUTE_KIND)
 
 
 @dataclass(frozen=True)
@@ -229,7 +239,7 @@ def tenant_project(platform: Platform, environment: Environment, tenant: Tenant)
             # Nothing cluster-scoped: an empty whitelist allows none, the blacklist says so twice.
             "clusterResourceWhitelist": [],
             "clusterResourceBlacklist": [{"group": "*", "kind": "*"}],
-            "namespaceResourceWhitelist": [{"group": g, "kind": k} for g, k in APP_KINDS],
+            "namespaceResourceWhitelist": [{"group": g, "kind": k} for g, k in app_kinds(platform)],
             "namespaceResourceBlacklist": [{"group": g, "kind": k} for g, k in TENANT_DENIED_KINDS],
             "roles": [
                 {

@@ -65,7 +65,7 @@ def _platform_patches(platform: Platform) -> tuple[dict[str, Any], ...]:
     network, api = platform.spec.network, platform.spec.network.apiServer
     cidrs, ports = (api.cidrs, api.ports) if api is not None else (ANYWHERE, API_SERVER_PORTS)
     return _shared_patches(
-        platform.spec.ingress.namespace,
+        platform.spec.router_namespace(),
         platform.spec.monitoringNamespace,
         network.cnpgNamespace,
         tuple(cidrs),

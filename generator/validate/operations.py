@@ -93,6 +93,11 @@ def _check_measurable(platform: Platform, app: Application, doc: Document) -> It
         )
 
 
+# Controllers whose metrics Berth reads by the Ingress (docs/operations.md): they measure no
+# HTTPRoute, so not the routes of a platform with a Gateway.
+INGRESS_ONLY = ("ingress-nginx", "traefik")
+
+
 def check_ingress_controller(platform: Platform, doc: Document) -> Iterator[Problem]:
     """Warnings on platform.yaml's ingress controller: what Berth cannot measure on it."""
     ingress = platform.spec.ingress
@@ -106,13 +111,24 @@ def check_ingress_controller(platform: Platform, doc: Document) -> Iterator[Prob
             ),
             severity="warning",
         )
-    elif ingress.controller == "envoy-gateway":
+    elif ingress.controller == "envoy-gateway" and platform.spec.gateway is None:
+        # With spec.gateway the shared chart renders that HTTPRoute itself.
         yield replace(
             doc.problem(
                 path,
                 "Envoy Gateway serves Gateway API routes, not the Ingresses Berth renders: SLO"
                 " alerts read the HTTPRoute named after each application"
                 " (httproute/<namespace>/<app>/rule/<i>), which the platform must provide",
+            ),
+            severity="warning",
+        )
+    elif ingress.controller in INGRESS_ONLY and platform.spec.gateway is not None:
+        yield replace(
+            doc.problem(
+                path,
+                f"applications are routed by HTTPRoutes on spec.gateway, but Berth reads"
+                f" {ingress.controller}'s metrics of Ingresses, so SLO alerts would read"
+                " nothing: name the Gateway's implementation (envoy-gateway, istio)",
             ),
             severity="warning",
         )

@@ -40,6 +40,7 @@ def reserved_namespaces(platform: Platform) -> frozenset[str]:
         spec.argocdNamespace,
         spec.backupNamespace,
         spec.ingress.namespace,
+        *([spec.gateway.namespace] if spec.gateway is not None else []),
         spec.monitoringNamespace,
         *spec.reservedNamespaces,
     }

@@ -292,7 +292,7 @@ def _app_flows(
     ingress = pairs.get((role["ingress"], endpoint), [])
     if port is not None and host is not None and not _allows(ingress, "TCP", port):
         yield (
-            f"the ingress controller ({check.spec.ingress.namespace}) cannot reach {name}"
+            f"the ingress controller ({check.spec.router_namespace()}) cannot reach {name}"
             f" on TCP {port}; {host} would not answer",
             ("spec", "environments", env, "host"),
         )

@@ -148,7 +148,7 @@ def platform_pods(platform: Platform) -> list[Pod]:
     spec = platform.spec
     return [
         Pod(
-            spec.ingress.namespace,
+            spec.router_namespace(),
             "ingress-controller",
             {APP_LABEL: "ingress-controller"},
             "ingress",

@@ -41,6 +41,7 @@ RESOURCES = {
     "Service": "services",
     "ConfigMap": "configmaps",
     "Ingress": "ingresses",
+    "HTTPRoute": "httproutes",
     "NetworkPolicy": "networkpolicies",
     "ExternalSecret": "externalsecrets",
     "PushSecret": "pushsecrets",
