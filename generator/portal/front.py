@@ -9,7 +9,7 @@ any that is stale.
 from __future__ import annotations
 
 from generator.portal import backstage as templates
-from generator.portal import catalog
+from generator.portal import catalog, scenario_template
 from generator.portal.issue_forms import form_files
 from generator.portal.scenario_catalog import scenario_entities
 from generator.repo import layout
@@ -62,7 +62,10 @@ def front_files(repo: ValidRepo, selection: Selection = EVERYTHING) -> dict[str,
     """Every front-door file `render` writes besides environments/ and CODEOWNERS (of the
     tenants' catalog files, those `selection` holds)."""
     return {
-        **catalog_files(repo, list(templates.TEMPLATES), selection),
+        **catalog_files(
+            repo, [*templates.TEMPLATES, *scenario_template.names(repo.platform)], selection
+        ),
         **template_files(repo),
+        **scenario_template.files(repo.platform),
         **form_files(repo.platform, repo.blueprints),
     }
