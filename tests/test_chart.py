@@ -574,6 +574,23 @@ def _write_values(tmp_path: Path, base: str, changes: dict[str, Any]) -> Path:
             ],
         ),
         (
+            # a scenario's database: disposable, no backup of any kind
+            "web-service-full",
+            {"database.backupSchedule": ""},
+            [
+                "Cluster",
+                "Deployment",
+                "ExternalSecret",
+                "HorizontalPodAutoscaler",
+                "Ingress",
+                "PodDisruptionBudget",
+                "PrometheusRule",
+                "Service",
+                "ServiceMonitor",
+                "VerticalPodAutoscaler",
+            ],
+        ),
+        (
             "web-service-full",
             {"alerts.enabled": False, "alerts.runbookUrl": "", "vpa.enabled": False}
             | {"slo.availability.enabled": False, "slo.latency.enabled": False},
@@ -596,6 +613,17 @@ def test_optional_objects_follow_the_values(
 ) -> None:
     docs = render_file(_write_values(tmp_path, base, changes), "x")
     assert kinds(docs) == sorted([*expected, "ServiceAccount"])
+
+
+@pytest.mark.tools
+def test_a_database_without_a_backup_schedule_is_backed_up_by_nothing(tmp_path: Path) -> None:
+    """A scenario's database: no ScheduledBackup, and no backup method in its Cluster."""
+    docs = render_file(
+        _write_values(tmp_path, "web-service-full", {"database.backupSchedule": ""}), "x"
+    )
+
+    assert "ScheduledBackup" not in kinds(docs)
+    assert "backup" not in one(docs, "Cluster")["spec"]
 
 
 @pytest.mark.tools

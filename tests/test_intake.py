@@ -306,8 +306,12 @@ def test_a_path_as_tenant_name_is_a_validation_error(
 @pytest.mark.parametrize(
     ("labels", "state", "message"),
     [
-        (("bug",), "open", "has no 'tenant-request' or 'app-request' label"),
-        ((), "open", "has no 'tenant-request' or 'app-request' label"),
+        (
+            ("bug",),
+            "open",
+            "has none of the labels 'tenant-request', 'app-request', 'scenario-request'",
+        ),
+        ((), "open", "has none of the labels 'tenant-request', 'app-request', 'scenario-request'"),
         (("tenant-request",), "closed", "is closed"),
     ],
 )

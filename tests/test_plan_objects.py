@@ -109,6 +109,19 @@ def test_turning_a_database_off_removes_its_objects() -> None:
     ]
 
 
+def test_a_database_without_a_backup_schedule_has_no_scheduled_backup() -> None:
+    """A scenario's database (backupSchedule empty): the chart renders its Cluster only."""
+    schedule = next(line for line in text(VALUES).splitlines() if "backupSchedule:" in line)
+    edited = text(VALUES).replace(schedule, "  backupSchedule: ''")
+    assert edited != text(VALUES)
+
+    assert changes(VALUES, text(VALUES), edited) == [
+        ("change", "Cluster/api-db"),
+        ("change", "Values/api"),
+        ("remove", "ScheduledBackup/api-db"),
+    ]
+
+
 @pytest.mark.parametrize(
     "broken",
     [

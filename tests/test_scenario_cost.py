@@ -52,12 +52,28 @@ def test_the_plan_prices_a_new_scenario_for_a_month_and_until_it_expires(repo: P
     code, out, err = berth(repo, "plan", "--base", "main", "--format", "markdown")
     assert code == 0, out + err
     assert f"- `{line}`\n" in out
+    code, out, err = berth(repo, "plan", "--base", "main", "--format", "json")
+    assert code == 0, out + err
+    plan = json.loads(out)
+    assert plan["currency"] == "USD"
+    assert plan["scenarios"] == [
+        {
+            "tenant": "payments",
+            "scenario": "qa",
+            "environment": "dev",
+            "expires": "2026-12-19",
+            "monthlyQuotaCost": 126.6,
+            "costUntilExpiry": 63.3,
+        }
+    ]
 
     # Once merged, a later change that leaves the scenario alone does not price it again.
     git(repo, "add", "-A")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "qa")
     code, out, _ = berth(repo, "plan", "--base", "HEAD")
     assert "scenario payments/qa" not in out
+    code, out, _ = berth(repo, "plan", "--base", "HEAD", "--format", "json")
+    assert json.loads(out)["scenarios"] == []
 
 
 def test_cost_lists_scenarios_under_their_tenant_with_their_expiry(repo: Path) -> None:

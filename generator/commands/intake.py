@@ -1,8 +1,8 @@
 """`berth intake [--event FILE]`: a request issue becomes one branch and one pull request.
 
 The issue comes from the event payload (`--event FILE`, else `$GITHUB_EVENT_PATH`). Issues
-without the `tenant-request` or `app-request` label are left alone (exit 0). Otherwise the
-request is validated (generator/intake/proposal.py) and either
+without the `tenant-request`, `app-request` or `scenario-request` label are left alone (exit
+0). Otherwise the request is validated (generator/intake/proposal.py) and either
 
 - its problems are posted on the issue, in the words of `berth validate` (exit 1), or
 - for an existing tenant, the issue's author or the user who sent the event is neither an
@@ -70,8 +70,8 @@ def _skip_reason(event: IssueEvent) -> str:
     if not event.open:
         return "is closed"
     if not {form.label for form in FORMS} & set(event.labels):
-        wanted = " or ".join(repr(form.label) for form in FORMS)
-        return f"has no {wanted} label"
+        wanted = ", ".join(repr(form.label) for form in FORMS)
+        return f"has none of the labels {wanted}"
     return ""
 
 
@@ -96,7 +96,9 @@ def _intake(root: str, event: IssueEvent, host: GitHost, out: TextIO) -> int:
         url = host.upsert_comment("issue", event.number, body, marker=MARKER)
         out.write(f"berth: issue #{event.number} may not change this tenant; commented: {url}\n")
         return 1
-    what = "tenant" if result.kind == "Tenant" else f"application {result.name} of tenant"
+    what = {"Tenant": "tenant", "Scenario": f"scenario {result.name} of tenant"}.get(
+        result.kind, f"application {result.name} of tenant"
+    )
     verb = "update" if result.updates else "add"
     url = host.upsert_pull_request(
         branch=branch_name(event.number),

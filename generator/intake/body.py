@@ -80,9 +80,9 @@ def select_form(labels: Iterable[object]) -> IssueForm | FormError:
     found = [form for form in FORMS if form.label in names]
     if len(found) == 1:
         return found[0]
-    wanted = " or ".join(f"'{form.label}'" for form in FORMS)
+    wanted = ", ".join(f"'{form.label}'" for form in FORMS)
     if not found:
-        return FormError("labels", "Labels", f"the issue has neither label {wanted}")
+        return FormError("labels", "Labels", f"the issue has none of the labels {wanted}")
     return FormError("labels", "Labels", f"the issue has more than one of the labels {wanted}")
 
 

@@ -25,7 +25,7 @@ class RequestDraft:
     Tenant both are the tenant's name.
     """
 
-    kind: Literal["Tenant", "Application"]
+    kind: Literal["Tenant", "Application", "Scenario"]
     tenant: str | None
     name: str | None
     document: dict[str, Any] | None
@@ -176,6 +176,35 @@ def build_application_request(
     return RequestDraft("Application", tenant, name, None if errors else document, errors)
 
 
+def build_scenario_request(parsed: ParsedForm) -> RequestDraft:
+    """The Scenario mapping (docs/requests.md, Scenarios) from a parsed scenario form.
+
+    The apps are names only: each runs as in the base environment (`{}`), and no apps means
+    every app of the base; a pinned tag or replicas are edited in the pull request.
+    """
+    v = _Values(parsed)
+    if parsed.form.kind != "scenario":
+        v.errors.append(FormError("body", "Issue body", "this is not a scenario request form"))
+    tenant = v.text("tenant")
+    name = v.text("scenario_name")
+    spec: dict[str, Any] = {}
+    description = v.text("description")
+    if description is not None:
+        spec["description"] = description
+    spec |= {"base": v.text("base"), "expires": v.text("expires"), "size": v.text("size")}
+    apps = [a for a in re.split(r"[,\s]+", v.text("apps") or "") if a]
+    if apps:
+        spec["apps"] = {app: {} for app in apps}
+    document: dict[str, Any] = {
+        "apiVersion": API_VERSION,
+        "kind": "Scenario",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+    errors = tuple(v.errors)
+    return RequestDraft("Scenario", tenant, name, None if errors else document, errors)
+
+
 def request_from_issue(
     body: object, labels: Iterable[object], *, domains: Mapping[str, str] | None = None
 ) -> RequestDraft | FormError:
@@ -189,4 +218,6 @@ def request_from_issue(
     parsed = parse_issue_body(body, form)
     if form.kind == "tenant":
         return build_tenant_request(parsed)
+    if form.kind == "scenario":
+        return build_scenario_request(parsed)
     return build_application_request(parsed, domains=domains)

@@ -36,6 +36,13 @@ OWNED: dict[str, tuple[Path, ...]] = {
         ("spec", "healthPath"),
         ("spec", "schedule"),
     ),
+    "Scenario": (
+        *_HEAD,
+        ("spec", "description"),
+        ("spec", "base"),
+        ("spec", "expires"),
+        ("spec", "size"),
+    ),
 }
 # Of each environment the form ticks; environments it does not tick are removed.
 OWNED_IN_ENVIRONMENT: dict[str, tuple[str, ...]] = {
@@ -53,6 +60,8 @@ def merge_form(existing: dict[str, Any], form: dict[str, Any], kind: str) -> dic
             _set(merged, path, copy.deepcopy(value))
         else:
             _delete(merged, path)
+    if kind == "Scenario":
+        return _scenario_apps(merged, form)
     wanted = _get(form, ("spec", "environments"))[1]
     wanted = wanted if isinstance(wanted, dict) else {}
     spec = merged.setdefault("spec", {})
@@ -70,6 +79,19 @@ def merge_form(existing: dict[str, Any], form: dict[str, Any], kind: str) -> dic
                 entry.pop(key, None)
         environments[env] = entry
     spec["environments"] = environments
+    return merged
+
+
+def _scenario_apps(merged: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """A scenario's apps are the form's names; an app the file already has keeps its pins."""
+    wanted = _get(form, ("spec", "apps"))[1]
+    if not isinstance(wanted, dict):
+        _delete(merged, ("spec", "apps"))
+        return merged
+    current = _get(merged, ("spec", "apps"))[1]
+    current = current if isinstance(current, dict) else {}
+    apps = {app: copy.deepcopy(current[app]) if app in current else {} for app in wanted}
+    _set(merged, ("spec", "apps"), apps)
     return merged
 
 

@@ -23,10 +23,12 @@ from generator.load import load_repo
 from generator.models.application import Application, AppName
 from generator.models.common import TenantName
 from generator.models.errors import validate_model
+from generator.models.scenario import Scenario, ScenarioName
 from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.render.pipeline import build
 from generator.repo import layout
+from generator.repo.scenario_layout import scenario_file
 from generator.repo.view import DiskView, OverlayView, RepoView
 from generator.validate import validate_repo
 from generator.write import Workspace
@@ -37,6 +39,15 @@ from generator.yamlio.writer import dump
 
 _TENANT_NAME: TypeAdapter[str] = TypeAdapter(TenantName)
 _APP_NAME: TypeAdapter[str] = TypeAdapter(AppName)
+_SCENARIO_NAME: TypeAdapter[str] = TypeAdapter(ScenarioName)
+# What the name of each kind of request must be (a Tenant's is its tenant's).
+_NAMES = {"Tenant": _TENANT_NAME, "Application": _APP_NAME, "Scenario": _SCENARIO_NAME}
+_PLACEHOLDER = {"Tenant": "<tenant>", "Application": "<app>", "Scenario": "<scenario>"}
+_MODELS: dict[str, type[Tenant | Application | Scenario]] = {
+    "Tenant": Tenant,
+    "Application": Application,
+    "Scenario": Scenario,
+}
 TENANT_LABEL = APP_FORM.field("tenant").label  # an application's tenant: a form field only
 
 
@@ -44,7 +55,7 @@ TENANT_LABEL = APP_FORM.field("tenant").label  # an application's tenant: a form
 class Proposal:
     """The pull request to open: the request file and the generated files it changes."""
 
-    kind: str  # Tenant | Application
+    kind: str  # Tenant | Application | Scenario
     tenant: str
     name: str
     request_path: str
@@ -76,7 +87,7 @@ def propose(root: str, event: IssueEvent) -> Proposal | Rejection:
         return Rejection(problems, text)
     # From here on both names are valid DNS labels: now they may become a path.
     path = _request_path(draft.kind, draft.tenant, draft.name)
-    if draft.kind == "Application" and not os.path.isfile(
+    if draft.kind != "Tenant" and not os.path.isfile(
         os.path.join(root, layout.tenant_file(draft.tenant))
     ):
         return Rejection(
@@ -105,9 +116,12 @@ def form_problem(error: FormError, issue: int) -> Problem:
 
 
 def request_text(document: dict[str, Any], issue: int) -> str:
+    kind = document.get("kind")
     schema = (
         "../../schemas/tenant"
-        if document.get("kind") == "Tenant"
+        if kind == "Tenant"
+        else "../../../schemas/scenario"
+        if kind == "Scenario"
         else "../../../schemas/application"
     )
     return (
@@ -140,6 +154,8 @@ def _updated(root: str, path: str, kind: str, form: dict[str, Any]) -> str | Non
 
 
 def _request_path(kind: str, tenant: str, name: str) -> str:
+    if kind == "Scenario":
+        return scenario_file(tenant, name)
     return layout.tenant_file(tenant) if kind == "Tenant" else layout.app_file(tenant, name)
 
 
@@ -148,26 +164,26 @@ def _model_problems(
 ) -> tuple[Problem, ...]:
     """What the request model says about the request (names included), as the CLI says it."""
     tenant_errors = _errors(_TENANT_NAME, tenant)
-    # An application's tenant is a form field, not a field of the file: reported by its label.
+    # An application's or a scenario's tenant is a form field, not a field of the file:
+    # reported by its label.
     found = (
         [issue_problem(issue, TENANT_LABEL, e) for e in tenant_errors]
-        if draft.kind == "Application"
+        if draft.kind != "Tenant"
         else []
     )
-    names_ok = not tenant_errors and (draft.kind == "Tenant" or not _errors(_APP_NAME, name))
+    names_ok = not tenant_errors and not _errors(_NAMES[draft.kind], name)
     # Problems name the file the request would become; a name that is not valid yet does not
     # go into it, not even as text.
     display = (
         _request_path(draft.kind, tenant, name)
         if names_ok
-        else _request_path(draft.kind, "<tenant>", "<app>")
+        else _request_path(draft.kind, "<tenant>", _PLACEHOLDER[draft.kind])
     )
     try:
         doc = parse_request(text.encode("utf-8", "surrogatepass"), display)
     except LoadError as exc:
         return (*found, exc.problem)
-    model = Tenant if draft.kind == "Tenant" else Application
-    _, problems = validate_model(model, doc)
+    _, problems = validate_model(_MODELS[draft.kind], doc)
     return (*found, *problems)
 
 
@@ -186,6 +202,8 @@ def _validate_and_render(
     if valid is None:
         return Rejection(tuple(p for p in problems if p.severity == "error"), text)
     tenant, name = draft.tenant or "", draft.name or ""
+    # A scenario's generated files are those of the tenant it renders as, `<tenant>-<name>`.
+    scope = {tenant, f"{tenant}-{name}"} if draft.kind == "Scenario" else {tenant}
     # Everything `berth render` writes for the branch, by render's own code path: the request's
     # pull request then passes `render --check` as opened, before any commit-back.
     built = build(view, valid)
@@ -200,10 +218,10 @@ def _validate_and_render(
     # default branch: an edited issue must undo what an earlier version of the request
     # changed on the branch. The host skips the files the branch already has.
     files = {path: text.encode()}
-    files |= {p: t.encode() for p, t in extra.items() if p in _SHARED or _in_scope(p, tenant)}
+    files |= {p: t.encode() for p, t in extra.items() if p in _SHARED or _in_scope(p, scope)}
     for unit in tree:
-        if any(_in_scope(p, tenant) for p in unit.paths):
-            files |= {p: t.encode() for p, t in unit.build().items() if _in_scope(p, tenant)}
+        if any(_in_scope(p, scope) for p in unit.paths):
+            files |= {p: t.encode() for p, t in unit.build().items() if _in_scope(p, scope)}
     files |= changed
     return Proposal(
         kind=draft.kind,
@@ -222,10 +240,10 @@ def _validate_and_render(
 _SHARED = frozenset({layout.CODEOWNERS_FILE, layout.CATALOG_LOCATION_FILE})
 
 
-def _in_scope(path: str, tenant: str) -> bool:
+def _in_scope(path: str, tenants: set[str]) -> bool:
     # The tenant's folders and its entry in each environment's root (no environment file
     # lists the tenants).
-    return layout.generated_tenant(path) == tenant
+    return layout.generated_tenant(path) in tenants
 
 
 def _domains(root: str) -> dict[str, str]:

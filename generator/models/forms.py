@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 FieldKind = Literal["input", "textarea", "dropdown", "checkboxes"]
-FormKind = Literal["tenant", "app"]
-Choices = Literal["", "environments", "sizes", "blueprints"]
+FormKind = Literal["tenant", "app", "scenario"]
+Choices = Literal["", "environments", "sizes", "blueprints", "scenarioEnvironments"]
 
 
 @dataclass(frozen=True)
@@ -282,4 +282,82 @@ APP_FORM = IssueForm(
     ),
 )
 
-FORMS: tuple[IssueForm, ...] = (TENANT_FORM, APP_FORM)
+SCENARIO_FORM = IssueForm(
+    kind="scenario",
+    label="scenario-request",
+    name="Scenario environment",
+    description="A short-lived, isolated copy of your tenant's apps in one environment, for a"
+    " test scenario; removed when it expires.",
+    intro="adds the scenario's file under your tenant's folder",
+    fields=(
+        FormField(
+            "tenant",
+            "Tenant",
+            "input",
+            required=True,
+            help="The tenant whose apps the scenario copies (its folder under `tenants/`).",
+            placeholder="payments",
+            source="tenant",
+        ),
+        FormField(
+            "scenario_name",
+            "Scenario name",
+            "input",
+            required=True,
+            help="Lowercase letters, digits and '-', at most {maxLength} characters. Its"
+            " namespace is `<tenant>-<scenario>-<environment>`.",
+            placeholder="load-test",
+            source="metadata.name",
+        ),
+        FormField(
+            "description",
+            "Description",
+            "textarea",
+            required=False,
+            help="Optional. What it is for, in a sentence (at most {maxLength} characters).",
+            placeholder="Load test of the new cart",
+            source="spec.description",
+        ),
+        FormField(
+            "base",
+            "Base environment",
+            "dropdown",
+            required=True,
+            help="The environment it copies: its cluster, guardrails and the releases its"
+            " apps run there.",
+            source="spec.base",
+            choices="scenarioEnvironments",
+        ),
+        FormField(
+            "expires",
+            "Expires",
+            "input",
+            required=True,
+            help="The last day it runs, as YYYY-MM-DD, within the platform's limit; after it a"
+            " pull request removes the scenario. No backups and no alerts: it is disposable.",
+            placeholder="YYYY-MM-DD",
+            source="spec.expires",
+        ),
+        FormField(
+            "size",
+            "Size",
+            "dropdown",
+            required=True,
+            help="The scenario's own quota; it counts against your tenant's budget unless the"
+            " platform says otherwise.",
+            source="spec.size",
+            choices="sizes",
+        ),
+        FormField(
+            "apps",
+            "Applications",
+            "input",
+            required=False,
+            help="Optional. Your apps to run, separated by commas, each as it runs in the base"
+            " environment (pin another tag in the pull request). Empty: every app of the base.",
+            placeholder="shop, cart-worker",
+        ),
+    ),
+)
+
+FORMS: tuple[IssueForm, ...] = (TENANT_FORM, APP_FORM, SCENARIO_FORM)

@@ -12,8 +12,9 @@ YAML (generator/yamlio/reader.py `load_all_trusted`) and, if that fails, compare
   the overlay's shared parts (labels, namespace) plus the patches that target it;
 - an application's Helm values file (`.../apps/<app>.values.yaml`) is one `Values/<app>`,
   plus the CloudNativePG `Cluster/<app>-db` and `ScheduledBackup/<app>-db` the chart makes
-  of it while `database.enabled` is true (fingerprint: the `database` block), so that turning
-  a database off shows as removing them, which `--fail-on-delete` guards;
+  of it while `database.enabled` is true (the ScheduledBackup only with a `backupSchedule`: a
+  scenario's database has none) (fingerprint: the `database` block), so that turning a
+  database off shows as removing them, which `--fail-on-delete` guards;
 - any other YAML file holds its documents, each `Kind/metadata.name` (the Argo CD AppProjects
   and Applications of `argocd.yaml` and `bootstrap.yaml`; a root kustomization, which has no
   name, is named after its folder).
@@ -135,7 +136,8 @@ def _values(app: str, docs: list[Any]) -> Fingerprints | None:
     found = {("Values", app): _canonical(values)}
     database = values.get("database")
     if isinstance(database, dict) and database.get("enabled") is True:
-        found |= {(kind, f"{app}-db"): _canonical(database) for kind in DATABASE_KINDS}
+        kinds = DATABASE_KINDS if database.get("backupSchedule") else DATABASE_KINDS[:1]
+        found |= {(kind, f"{app}-db"): _canonical(database) for kind in kinds}
     return found
 
 

@@ -73,6 +73,22 @@ def cost_lines(costs: list[ScenarioCost], currency: str) -> list[str]:
     ]
 
 
+def scenario_json(costs: list[ScenarioCost]) -> list[dict[str, object]]:
+    """The plan's JSON `scenarios`: the same figures as `cost_lines`, in the plan's currency,
+    rounded to the cent as the plan's other amounts are."""
+    return [
+        {
+            "tenant": c.tenant,
+            "scenario": c.name,
+            "environment": c.env,
+            "expires": c.expires,
+            "monthlyQuotaCost": round(float(c.monthly), 2),
+            "costUntilExpiry": round(float(c.until), 2),
+        }
+        for c in costs
+    ]
+
+
 def scenario_markdown(costs: list[ScenarioCost], currency: str) -> str:
     if not costs:
         return ""

@@ -11,7 +11,7 @@ from generator.plan.cost import Cost
 from generator.plan.egress import egress_lines
 from generator.plan.images import ImageChange, Reference, image_lines
 from generator.plan.model import APPROVE_DELETION_LABEL, APPROVE_SKIP_LABEL, Plan, Row
-from generator.plan.scenario_cost import cost_lines
+from generator.plan.scenario_cost import cost_lines, scenario_json
 from generator.problems.reporters import format_problems
 
 SYMBOL = {"add": "+", "change": "~", "remove": "-"}
@@ -175,6 +175,7 @@ def format_json(plan: Plan) -> str:
             "images": [_json_image(c) for c in plan.images],
             "skipLabel": APPROVE_SKIP_LABEL,
             "egress": egress_lines(plan.egress),
+            "scenarios": scenario_json(plan.scenarios),
             "approvals": [
                 {"tenant": a.tenant, "owners": list(a.owners), "environments": list(a.envs)}
                 for a in plan.approvals

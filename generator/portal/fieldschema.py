@@ -20,9 +20,14 @@ from generator.models.application import MAX_APP_NAME, Application
 from generator.models.common import DNS_LABEL, LABEL_VALUE, MAX_TENANT_NAME, OWNER
 from generator.models.forms import FormField, FormKind, IssueForm
 from generator.models.platform import Platform
+from generator.models.scenario import MAX_SCENARIO_NAME, Scenario
 from generator.models.tenant import Tenant
 
-MODELS: dict[FormKind, type[BaseModel]] = {"tenant": Tenant, "app": Application}
+MODELS: dict[FormKind, type[BaseModel]] = {
+    "tenant": Tenant,
+    "app": Application,
+    "scenario": Scenario,
+}
 _APP_NAME = r"[a-z](?:[-a-z0-9]*[a-z0-9])?"
 
 # Checks the models make in validators, which a JSON Schema does not show: stated here once.
@@ -37,6 +42,15 @@ EXTRA: dict[tuple[FormKind, str], dict[str, Any]] = {
         "pattern": f"^{DNS_LABEL.pattern}$",
     },
     ("app", "metadata.name"): {"maxLength": MAX_APP_NAME, "pattern": f"^{_APP_NAME}$"},
+    ("scenario", "tenant"): {
+        "type": "string",
+        "maxLength": MAX_TENANT_NAME,
+        "pattern": f"^{DNS_LABEL.pattern}$",
+    },
+    ("scenario", "metadata.name"): {
+        "maxLength": MAX_SCENARIO_NAME,
+        "pattern": f"^{DNS_LABEL.pattern}$",
+    },
     ("tenant", "spec.costCenter"): {"maxLength": 63, "pattern": f"^{LABEL_VALUE.pattern}$"},
     ("tenant", "spec.owners"): {"items": {"type": "string", "pattern": f"^(?:{OWNER.pattern})$"}},
 }
@@ -84,10 +98,12 @@ def model_property(kind: FormKind, source: str) -> dict[str, Any]:
 
 
 def options(platform: Platform, blueprints: Mapping[str, Blueprint]) -> dict[str, tuple[str, ...]]:
+    scenarios = platform.spec.scenarios
     return {
         "environments": tuple(e.name for e in platform.spec.environments),
         "sizes": tuple(platform.spec.sizes),
         "blueprints": tuple(sorted(blueprints)),
+        "scenarioEnvironments": tuple(scenarios.environments) if scenarios else (),
     }
 
 

@@ -9,7 +9,7 @@ any that is stale.
 from __future__ import annotations
 
 from generator.portal import backstage as templates
-from generator.portal import catalog, new_system
+from generator.portal import catalog, new_system, scenario_template
 from generator.portal.issue_forms import form_files
 from generator.portal.scenario_catalog import scenario_entities
 from generator.repo import layout
@@ -72,7 +72,12 @@ def front_files(repo: ValidRepo, selection: Selection = EVERYTHING) -> dict[str,
     """Every front-door file `render` writes besides environments/ and CODEOWNERS (of the
     tenants' catalog files, those `selection` holds)."""
     return {
-        **catalog_files(repo, [*templates.TEMPLATES, new_system.NAME], selection),
+        **catalog_files(
+            repo,
+            [*templates.TEMPLATES, new_system.NAME, *scenario_template.names(repo.platform)],
+            selection,
+        ),
         **template_files(repo),
+        **scenario_template.files(repo.platform),
         **form_files(repo.platform, repo.blueprints),
     }

@@ -19,7 +19,11 @@ from generator.repo import layout
 from generator.yamlio.writer import dump
 
 SOURCES = (layout.PLATFORM_FILE, "blueprints/*/blueprint.yaml", "generator/models/forms.py")
-_FILES = {"tenant": "tenants/<tenant>/tenant.yaml", "app": "tenants/<tenant>/apps/<app>.yaml"}
+_FILES = {
+    "tenant": "tenants/<tenant>/tenant.yaml",
+    "app": "tenants/<tenant>/apps/<app>.yaml",
+    "scenario": "tenants/<tenant>/scenarios/<scenario>.yaml",
+}
 
 
 def _header(comment: str) -> str:
@@ -116,6 +120,8 @@ def _comment_safe(text: str) -> str:
 def form_files(platform: Platform, blueprints: Mapping[str, Blueprint]) -> dict[str, str]:
     files: dict[str, str] = {}
     for form in FORMS:
+        if form.kind == "scenario" and platform.spec.scenarios is None:
+            continue  # a platform that allows no scenarios offers no form for one
         files[layout.github_form_file(form.label)] = github_form(form, platform, blueprints)
         files[layout.gitlab_template_file(form.label)] = gitlab_template(form, platform, blueprints)
     return files

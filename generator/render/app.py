@@ -28,9 +28,18 @@ def database_backup_schedule(environment: Environment) -> str:
 
 
 def values_context(
-    platform: Platform, environment: Environment, tenant: Tenant, app: Application
+    platform: Platform,
+    environment: Environment,
+    tenant: Tenant,
+    app: Application,
+    *,
+    backups: bool = True,
 ) -> dict[str, Any]:
-    """What a blueprint's values template sees: `app` and `platform` (see the templates)."""
+    """What a blueprint's values template sees: `app` and `platform` (see the templates).
+
+    Without `backups` (a scenario's app, disposable) a database's `backupSchedule` is empty,
+    for which the chart renders no ScheduledBackup and no backup section in the Cluster.
+    """
     spec = app.spec
     wanted = spec.environments[environment.name]
     name = tenant.metadata.name
@@ -42,7 +51,7 @@ def values_context(
             "storage": size.storage,
             "cpu": size.cpu,
             "memory": size.memory,
-            "backupSchedule": database_backup_schedule(environment),
+            "backupSchedule": database_backup_schedule(environment) if backups else "",
         }
     context_app: dict[str, Any] = {
         "name": app.metadata.name,
@@ -86,9 +95,12 @@ def values(
     tenant: Tenant,
     app: Application,
     blueprint: Blueprint,
+    *,
+    backups: bool = True,
 ) -> dict[str, Any]:
     where = f"{layout.app_file(tenant.metadata.name, app.metadata.name)} in {environment.name}"
-    return render_blueprint(blueprint, values_context(platform, environment, tenant, app), where)
+    context = values_context(platform, environment, tenant, app, backups=backups)
+    return render_blueprint(blueprint, context, where)
 
 
 def application(

@@ -10,8 +10,9 @@ checks and the admission policies cover it like any other. What differs, on purp
   policies read for the host space and the secret keys) and `berth.dev/scenario`;
 - its apps read the tenant's secrets of the base environment (the Helm values are the real
   tenant's) and run the base environment's releases unless the scenario pins others;
-- no backups (the Velero Schedule is deleted) and no alerts (rendered as if the platform had
-  no `alerts`): a scenario is disposable and pages no one;
+- no backups (the Velero Schedule is deleted, and its apps' databases get no ScheduledBackup)
+  and no alerts (rendered as if the platform had no `alerts`): a scenario is disposable and
+  pages no one;
 - no other namespace's pods reach it, nor does it reach theirs: not its base namespace, not
   another scenario, not the tenants its tenant accepts (`allowFrom`), whose pods call the base
   environment's; only the platform's (ingress controller, monitoring, DNS, the database
@@ -121,7 +122,11 @@ def scenario_documents(
             layout.header(
                 layout.app_file(real, app.metadata.name), blueprint.values_path, *sources
             ),
-            [app_objects.values(quiet_platform, environment, tenant, app, blueprint)],
+            [
+                app_objects.values(
+                    quiet_platform, environment, tenant, app, blueprint, backups=False
+                )
+            ],
         )
     for _, objs in files.values():
         for obj in objs:

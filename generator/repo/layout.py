@@ -278,7 +278,7 @@ def gitlab_template_file(form: str) -> str:
 
 
 # The request forms by their label (generator/models/forms.py defines them).
-FORM_LABELS = ("tenant-request", "app-request")
+FORM_LABELS = ("tenant-request", "app-request", "scenario-request")
 GENERATED_FILES = frozenset(
     {CODEOWNERS_FILE}
     | {github_form_file(label) for label in FORM_LABELS}
