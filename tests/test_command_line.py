@@ -87,7 +87,8 @@ def test_bump_without_an_image_is_a_usage_error_like_without_an_environment(repo
     assert berth("--root", str(repo), "bump", "payments/api", "--env", "dev") == (
         2,
         "",
-        "berth: error: give --tag TAG, --digest sha256:<64 hex digits>, or both\n",
+        "berth: error: give --tag TAG, --digest sha256:<64 hex digits>, or both (--version for a"
+        " chart app)\n",
     )
     assert berth("--root", str(repo), "bump", "payments/api", "--tag", "1.0") == (
         2,

@@ -36,6 +36,7 @@ BILLING_FILES = {
     "tenants/billing/tenant.yaml",
     "CODEOWNERS",
     "catalog/catalog-info.yaml",
+    "catalog/templates/new-system.yaml",  # its form offers the tenants that exist
     "catalog/tenants/billing.yaml",
     "environments/dev/shards/0/billing.yaml",
     "environments/dev/tenants/billing/argocd.yaml",
@@ -364,7 +365,7 @@ def test_without_a_token_intake_is_a_dry_run(
     code, out, _ = intake(checkout, github_event(tmp_path, "opened", tenant_form()), monkeypatch)
 
     assert code == 0
-    assert "[dry run] would commit those of 10 file(s) that differ to branch 'berth/issue-1'" in out
+    assert "[dry run] would commit those of 11 file(s) that differ to branch 'berth/issue-1'" in out
     assert "    tenants/billing/tenant.yaml (" in out
     assert (
         "[dry run] would create or update the comment marked <!-- berth:intake --> on issue #1"

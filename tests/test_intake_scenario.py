@@ -22,6 +22,7 @@ from tests import test_intake as base
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, make_repo, write
+from tests.support.tools import reference, run, tool
 from tests.test_intake import apply_proposal, github_event, gitlab_event, intake
 
 # The fakes of tests/test_intake.py, holding this module's checkout as the job sees it.
@@ -79,6 +80,19 @@ def test_the_forms_offer_the_scenario_environments_and_parse_back(checkout: Path
     assert f'/label ~"{LABEL}"' in gitlab_text
     parsed = parse_issue_body(scenario_form(), SCENARIO_FORM)
     assert parsed.errors == ()
+
+
+@pytest.mark.tools
+def test_the_scenario_form_matches_the_issue_forms_schema(checkout: Path) -> None:
+    schema = reference("github", "schemas", "github-issue-forms.json")
+    run(
+        [
+            tool("check-jsonschema"),
+            "--schemafile",
+            str(schema),
+            str(checkout / layout.github_form_file(LABEL)),
+        ]
+    )
 
 
 def test_a_platform_without_scenarios_has_no_scenario_form(tmp_path: Path) -> None:
