@@ -18,10 +18,10 @@ from tests.support.repo import (
     PAYMENTS_API_FILE,
     berth,
     commit_all,
-    make_repo,
     tree,
     write,
 )
+from tests.support.scenarios import scenario_platform
 
 BRANCH = "berth/expire"
 SCENARIO = """\
@@ -42,13 +42,7 @@ QA = "tenants/payments/scenarios/qa.yaml"
 def scenario_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """payments with its api and two scenarios on dev, `qa` (last day 2026-12-10) and `load`
     (2026-12-12), written on 2026-12-05, rendered and committed on `main`."""
-    monkeypatch.setenv("BERTH_TODAY", "2026-12-05")
-    root = make_repo(tmp_path / "checkout", commit=False)
-    platform = root / "platform.yaml"
-    text = platform.read_text()
-    platform.write_text(
-        text.replace("  pricing:", "  scenarios: {environments: [dev]}\n  pricing:", 1)
-    )
+    root = scenario_platform(tmp_path / "checkout", monkeypatch)
     write(
         root,
         {
@@ -170,13 +164,7 @@ def test_the_deletion_guard_expects_an_expired_scenario_to_go(
     """Removing a scenario from prod (sync: manual) deletes a Namespace and Applications there:
     after its `expires`, that is the expected end and `plan --fail-on-delete` passes; before,
     it needs the approval label like any production deletion."""
-    monkeypatch.setenv("BERTH_TODAY", "2026-12-05")
-    root = make_repo(tmp_path / "repo", commit=False)
-    platform = root / "platform.yaml"
-    text = platform.read_text().replace(
-        "  pricing:", "  scenarios: {environments: [prod]}\n  pricing:", 1
-    )
-    platform.write_text(text)
+    root = scenario_platform(tmp_path / "repo", monkeypatch, "{environments: [prod]}")
     hotfix = "tenants/payments/scenarios/hotfix.yaml"
     write(
         root,

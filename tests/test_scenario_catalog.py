@@ -8,7 +8,8 @@ import pytest
 
 from generator.repo import layout
 from tests.support.backstage import load_entities, validate
-from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, make_repo, write
+from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, write
+from tests.support.scenarios import scenario_platform
 
 QA = """\
 apiVersion: berth.dev/v1alpha1
@@ -25,14 +26,7 @@ spec:
 
 @pytest.fixture
 def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BERTH_TODAY", "2026-12-05")
-    root = make_repo(tmp_path / "repo", commit=False)
-    platform = root / "platform.yaml"
-    platform.write_text(
-        platform.read_text().replace(
-            "  pricing:", "  scenarios: {environments: [dev]}\n  pricing:", 1
-        )
-    )
+    root = scenario_platform(tmp_path / "repo", monkeypatch)
     write(root, {PAYMENTS_API_FILE: PAYMENTS_API, "tenants/payments/scenarios/qa.yaml": QA})
     code, out, err = berth(root, "render")
     assert code == 0, out + err

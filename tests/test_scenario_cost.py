@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.repo import berth, commit_all, git, make_repo, write
+from tests.support.repo import berth, commit_all, git, write
+from tests.support.scenarios import scenario_platform
 
 QA = """\
 apiVersion: berth.dev/v1alpha1
@@ -25,14 +26,7 @@ spec:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BERTH_TODAY", "2026-12-05")
-    root = make_repo(tmp_path / "repo", commit=False)
-    platform = root / "platform.yaml"
-    platform.write_text(
-        platform.read_text().replace(
-            "  pricing:", "  scenarios: {environments: [dev]}\n  pricing:", 1
-        )
-    )
+    root = scenario_platform(tmp_path / "repo", monkeypatch)
     assert berth(root, "render")[0] == 0
     commit_all(root)
     write(root, {"tenants/payments/scenarios/qa.yaml": QA})

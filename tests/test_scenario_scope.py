@@ -9,7 +9,8 @@ import pytest
 
 from tests.support.fake_github import FakeGitHub
 from tests.support.jobs import github_job
-from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, commit_all, make_repo, write
+from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, commit_all, write
+from tests.support.scenarios import scenario_platform
 
 QA = "tenants/payments/scenarios/qa.yaml"
 QA_VALUES = "environments/dev/tenants/payments-qa/apps/api.values.yaml"
@@ -27,14 +28,7 @@ spec:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BERTH_TODAY", "2026-12-05")
-    root = make_repo(tmp_path / "repo", commit=False)
-    platform = root / "platform.yaml"
-    platform.write_text(
-        platform.read_text().replace(
-            "  pricing:", "  scenarios: {environments: [dev]}\n  pricing:", 1
-        )
-    )
+    root = scenario_platform(tmp_path / "repo", monkeypatch)
     write(root, {PAYMENTS_API_FILE: PAYMENTS_API, QA: SCENARIO})
     code, out, err = berth(root, "render")
     assert code == 0, out + err

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, make_repo, write
+from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, write
+from tests.support.scenarios import scenario_platform
 
 SCENARIOS = {
     "tenants/payments/scenarios/load.yaml": """\
@@ -37,14 +38,7 @@ spec:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BERTH_TODAY", "2026-12-05")
-    root = make_repo(tmp_path / "repo", commit=False)
-    platform = root / "platform.yaml"
-    platform.write_text(
-        platform.read_text().replace(
-            "  pricing:", "  scenarios: {environments: [dev]}\n  pricing:", 1
-        )
-    )
+    root = scenario_platform(tmp_path / "repo", monkeypatch)
     write(root, {PAYMENTS_API_FILE: PAYMENTS_API, **SCENARIOS})
     return root
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from generator.models.charts import ChartApplication
 from generator.models.image import Image
-from generator.plan.images import ImageChange, Reference
+from generator.plan.images import ImageChange, Reference, release_changes
 from generator.validate import ValidRepo
 
 
@@ -22,30 +22,10 @@ def chart_reference(app: ChartApplication | None, env: str | None) -> Reference 
 
 
 def chart_changes(base: ValidRepo | None, head: ValidRepo) -> list[ImageChange]:
-    order = [env.name for env in head.platform.spec.environments]
-    found: list[ImageChange] = []
-    for tenant, apps in head.chart_apps.items():
-        for name, app in apps.items():
-            before = base.chart_apps.get(tenant, {}).get(name) if base is not None else None
-            runs = [env for env in order if env in app.spec.environments]
-            for env in order:
-                old, new = chart_reference(before, env), chart_reference(app, env)
-                # As images.py: a new app shows in the plan's objects; leaving releases nothing.
-                if before is None or new is None or old == new:
-                    continue
-                index = runs.index(env) if env in runs else -1
-                previous_env = runs[index - 1] if index > 0 else None
-                environment = head.platform.spec.environment(env)
-                found.append(
-                    ImageChange(
-                        env=env,
-                        tenant=tenant,
-                        app=name,
-                        old=old,
-                        new=new,
-                        previous_env=previous_env,
-                        previous=chart_reference(before, previous_env),
-                        sync=environment.sync if environment is not None else "unknown",
-                    )
-                )
-    return found
+    return release_changes(
+        head,
+        head.chart_apps,
+        lambda tenant, name: None if base is None else base.chart_apps.get(tenant, {}).get(name),
+        chart_reference,
+        lambda app: app.spec.environments,
+    )

@@ -16,11 +16,15 @@ asks (`berth plan --fail-on-skip`), the way deletions need `berth/approve-deleti
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from generator.models.application import Application
 from generator.models.image import Image, released
 from generator.validate import ValidRepo
+
+App = TypeVar("App")
 
 
 @dataclass(frozen=True, order=True)
@@ -77,19 +81,28 @@ class ImageChange:
         return str(self.previous)
 
 
-def image_changes(base: ValidRepo | None, head: ValidRepo) -> list[ImageChange]:
+def release_changes(
+    head: ValidRepo,
+    apps: Mapping[str, Mapping[str, App]],
+    before: Callable[[str, str], App | None],
+    ref: Callable[[App | None, str | None], Reference | None],
+    runs_in: Callable[[App], Collection[str]],
+) -> list[ImageChange]:
+    """What each app of `apps` releases per environment against its base version `before`
+    (`ref`: what it runs in an environment; `runs_in`: the environments it has), with the
+    previous environment's base release for the skip guard."""
     order = [env.name for env in head.platform.spec.environments]
     found: list[ImageChange] = []
-    for tenant, apps in head.apps.items():
-        for name, app in apps.items():
-            before = base.apps.get(tenant, {}).get(name) if base is not None else None
-            runs = [env for env in order if env in app.spec.environments]
+    for tenant, named in apps.items():
+        for name, app in named.items():
+            old_app = before(tenant, name)
+            runs = [env for env in order if env in runs_in(app)]
             for env in order:
-                old, new = reference(before, env), reference(app, env)
+                old, new = ref(old_app, env), ref(app, env)
                 # A new application shows in the plan's objects and runs nowhere yet; an
                 # environment an application leaves releases nothing. An environment an
                 # existing application gains is a release into it.
-                if before is None or new is None or old == new:
+                if old_app is None or new is None or old == new:
                     continue
                 index = runs.index(env) if env in runs else -1
                 previous_env = runs[index - 1] if index > 0 else None
@@ -102,10 +115,22 @@ def image_changes(base: ValidRepo | None, head: ValidRepo) -> list[ImageChange]:
                         old=old,
                         new=new,
                         previous_env=previous_env,
-                        previous=reference(before, previous_env),
+                        previous=ref(old_app, previous_env),
                         sync=environment.sync if environment is not None else "unknown",
                     )
                 )
+    return found
+
+
+def image_changes(base: ValidRepo | None, head: ValidRepo) -> list[ImageChange]:
+    order = [env.name for env in head.platform.spec.environments]
+    found = release_changes(
+        head,
+        head.apps,
+        lambda tenant, name: None if base is None else base.apps.get(tenant, {}).get(name),
+        reference,
+        lambda app: app.spec.environments,
+    )
     return sorted(found, key=lambda c: (order.index(c.env), c.tenant, c.app))
 
 
