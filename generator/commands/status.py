@@ -1,5 +1,6 @@
 """`berth status [TENANT] [--live FILE]`: the image each application is set to run in each
-environment, as Git says (the desired state Argo CD applies), not what the clusters run.
+environment, as Git says (the desired state Argo CD applies), not what the clusters run; for a
+third-party chart (`blueprint: chart`), the chart and its version.
 
 With `--live FILE` (an exported `argocd app list -o json`, generator/release/live.py) each cell
 also shows what Argo CD reported for that application's Application: its sync status and its
@@ -16,13 +17,16 @@ Exit codes: 0 reported; 1 the repository is invalid.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal, TextIO
 
 from generator.commands.report import deliver
 from generator.models.image import Image, released
 from generator.problems.code_spans import code
 from generator.release import scenario_status
+from generator.release.chart_status import ChartVersion, released_chart
 from generator.release.live import Live, read_live
 from generator.release.propose import valid_repo
 from generator.release.scenario_status import ScenarioStatus, scenario_statuses
@@ -36,7 +40,7 @@ StatusFormat = Literal["text", "json", "markdown"]
 @dataclass(frozen=True)
 class Cell:
     env: str
-    image: Image | None  # None: the application does not run there
+    image: Image | ChartVersion | None  # None: the application does not run there
     differs: bool  # from the previous environment the application runs in
     live: Live | None = None  # what Argo CD reported (with --live), None when not reported
 
@@ -72,13 +76,24 @@ def run(
             raise argument_problem("tenant", f"there is no tenant {tenant!r} in tenants/")
     envs = [e.name for e in repo.platform.spec.environments]
     rows = []
-    for name in sorted(repo.apps):
+    for name in sorted(repo.apps.keys() | repo.chart_apps.keys()):
         if tenant is not None and name != tenant:
             continue
-        for app_name, app in repo.apps[name].items():
-            cells, previous = [], None
+        releases: dict[str, Callable[[str], Image | ChartVersion | None]] = {
+            **{
+                app_name: partial(released, app)
+                for app_name, app in repo.apps.get(name, {}).items()
+            },
+            **{
+                app_name: partial(released_chart, app)
+                for app_name, app in repo.chart_apps.get(name, {}).items()
+            },
+        }
+        for app_name in sorted(releases):
+            cells: list[Cell] = []
+            previous: Image | ChartVersion | None = None
             for env in envs:
-                image = released(app, env)
+                image = releases[app_name](env)
                 differs = image is not None and previous is not None and image != previous
                 seen = None
                 if reported is not None and image is not None:
@@ -125,11 +140,18 @@ def _json(row: AppStatus, source: Source) -> dict[str, object]:
         "environments": {
             c.env: None
             if c.image is None
-            else {"tag": c.image.tag, "digest": c.image.digest, "differs": c.differs}
+            else _release_json(c.image)
+            | {"differs": c.differs}
             | ({} if source.live_file is None else {"live": _live_json(c.live)})
             for c in row.cells
         },
     }
+
+
+def _release_json(release: Image | ChartVersion) -> dict[str, object]:
+    if isinstance(release, ChartVersion):
+        return dict(release.as_json())
+    return {"tag": release.tag, "digest": release.digest}
 
 
 def _live_json(live: Live | None) -> dict[str, object] | None:

@@ -11,7 +11,8 @@ import io
 import json
 from collections.abc import Sequence
 
-from generator.cost.report import Money, Report, as_json, percent
+from generator.cost.charts import NOTE as CHARTS_NOTE
+from generator.cost.report import Money, Report, Row, as_json, percent
 from generator.models.quota import amount
 
 Table = tuple[Sequence[str], list[list[str]]]
@@ -31,6 +32,26 @@ def _money(m: Money) -> list[str]:
     return [amount(m.quota, grouped=True), amount(m.apps, grouped=True)]
 
 
+# Marks a requested figure that leaves out the row's chart apps (generator/cost/charts.py);
+# in front, so that the amounts of a right-aligned column stay aligned.
+UNPRICED = "* "
+
+
+def _row_money(row: Row) -> list[str]:
+    reserved, requested = _money(row.money)
+    return [reserved, UNPRICED + requested if row.charts else requested]
+
+
+def _charts_note(report: Report, mark: str, bullet: str) -> list[str]:
+    """The footnote of the marked rows: which chart apps each leaves out."""
+    rows = [r for r in report.rows if r.charts]
+    if not rows:
+        return []
+    return [f"{mark} {CHARTS_NOTE}\n"] + [
+        f"{bullet}{r.tenant} in {r.where}: {', '.join(r.charts)}\n" for r in rows
+    ]
+
+
 def _tables(report: Report) -> list[tuple[str, Table]]:
     cost = [RESERVED, REQUESTED]
     return [
@@ -38,7 +59,7 @@ def _tables(report: Report) -> list[tuple[str, Table]]:
             "Per tenant and environment",
             (
                 ["tenant", "environment", "cost center", *cost],
-                [[r.tenant, r.where, r.cost_center, *_money(r.money)] for r in report.rows],
+                [[r.tenant, r.where, r.cost_center, *_row_money(r)] for r in report.rows],
             ),
         ),
         (
@@ -79,6 +100,8 @@ def text(report: Report) -> str:
                 for h, c, w in zip(head, line, widths, strict=True)
             ]
             out.append("  " + "  ".join(cells).rstrip() + "\n")
+    if note := _charts_note(report, "*", "  "):
+        out += ["\n", *note]
     out.append(f"\nAll tenants: {amount(report.total.quota, grouped=True)} {report.currency}"
                f" a month reserved, of which the applications request"
                f" {amount(report.total.apps, grouped=True)}\n")  # fmt: skip
@@ -97,6 +120,8 @@ def markdown(report: Report) -> str:
         out.append(f"\n### {title}\n\n| {' | '.join(head)} |\n")
         out.append("|" + "|".join("--:" if _is_money(h) else "---" for h in head) + "|\n")
         out.extend(f"| {' | '.join(row)} |\n" for row in rows)
+    if note := _charts_note(report, "\\*", "- "):
+        out += ["\n", note[0], "\n", *note[1:]]
     return "".join(out)
 
 
@@ -106,15 +131,18 @@ def _is_money(column: str) -> bool:
 
 def csv_text(report: Report) -> str:
     """One line per tenant and environment, plain amounts (no thousands separators); `quota`
-    is reserved, `apps` requested (inside the quota, never added to it)."""
+    is reserved, `apps` requested (inside the quota, never added to it), `unpriced_charts` the
+    chart apps `apps` leaves out, space-separated."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["tenant", "environment", "cost_center", "currency", "quota", "apps"])
+    writer.writerow(
+        ["tenant", "environment", "cost_center", "currency", "quota", "apps", "unpriced_charts"]
+    )
     for r in report.rows:
         m = r.money
         writer.writerow(
             [r.tenant, r.where, r.cost_center, report.currency,
-             amount(m.quota), amount(m.apps)]
+             amount(m.quota), amount(m.apps), " ".join(r.charts)]
         )  # fmt: skip
     return buffer.getvalue()
 

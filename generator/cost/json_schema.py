@@ -39,6 +39,12 @@ class CostRow(Costs):
         default=None, description="Set on a scenario's row: its name (in `environment`)."
     )
     expires: str | None = Field(default=None, description="A scenario's last day, YYYY-MM-DD.")
+    unpricedCharts: list[str] | None = Field(
+        default=None,
+        description="The tenant's third-party chart apps (`blueprint: chart`) running here, by"
+        " name: they declare no resources, so `apps` does not count them (their pods count"
+        " against the quota). Absent when there are none.",
+    )
 
 
 class TenantCosts(Costs):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from generator.cost.charts import unpriced_charts
 from generator.models.quota import amount, cents
 from generator.plan.cost import Cost, Where, tenant_costs
 from generator.plan.snapshot import Snapshot
@@ -43,6 +44,7 @@ class Row:
     money: Money
     scenario: str = ""  # a scenario of the tenant in `environment`, listed under it
     expires: str = ""  # the scenario's last day
+    charts: tuple[str, ...] = ()  # chart apps running here, not priced in `money.apps`
 
     @property
     def where(self) -> str:
@@ -83,7 +85,13 @@ def build(snapshot: Snapshot) -> Report | None:
         for name, tenant in sorted(valid.tenants.items())
         for row in (
             *(
-                Row(name, env, tenant.spec.costCenter, _cents(costs.get((env, name))))
+                Row(
+                    name,
+                    env,
+                    tenant.spec.costCenter,
+                    _cents(costs.get((env, name))),
+                    charts=unpriced_charts(valid, name, env),
+                )
                 for env in env_order
                 if env in tenant.spec.environments
             ),
@@ -163,6 +171,7 @@ def as_json(report: Report) -> dict[str, object]:
             {"tenant": r.tenant, "environment": r.environment, "costCenter": r.cost_center}
             | money(r.money)
             | ({"scenario": r.scenario, "expires": r.expires} if r.scenario else {})
+            | ({"unpricedCharts": list(r.charts)} if r.charts else {})
             for r in report.rows
         ],
         "tenants": [_tenant(t, money(t.money)) for t in report.tenants],

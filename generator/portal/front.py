@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from generator.portal import backstage as templates
 from generator.portal import catalog, new_system, scenario_template
+from generator.portal.catalog_charts import chart_entities
 from generator.portal.issue_forms import form_files
 from generator.portal.scenario_catalog import scenario_entities
 from generator.repo import layout
@@ -27,8 +28,9 @@ def catalog_files(
             continue
         apps = repo.apps.get(name, {})
         systems = repo.systems.get(name, {})
+        charts = repo.chart_apps.get(name, {})
         sources = [layout.tenant_file(name)]
-        if apps:
+        if apps or charts:
             sources.append(f"{layout.apps_dir(name)}/*{layout.APP_SUFFIX}")
         if systems:
             sources.append(f"{layout.systems_dir(name)}/*{layout.APP_SUFFIX}")
@@ -37,6 +39,7 @@ def catalog_files(
         ) + dump_all(
             [
                 *catalog.tenant_entities(repo.platform, tenant, apps, systems),
+                *chart_entities(repo.platform, tenant, charts),
                 *scenario_entities(repo, name),
             ]
         )
