@@ -31,7 +31,6 @@ from generator.repo import layout
 
 CHART_ANNOTATION = "berth.dev/chart"
 CHART_REPOSITORY_ANNOTATION = "berth.dev/chart-repository"
-CHART_VERSIONS_ANNOTATION = "berth.dev/chart-versions"
 # Helm's recommended label for the release's objects; the release is named after the app.
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 
@@ -50,13 +49,12 @@ def chart_component(platform: Platform, tenant: Tenant, app: ChartApplication) -
     tenant_name, name, spec = tenant.metadata.name, app.metadata.name, app.spec
     allowed = platform.spec.charts[spec.chart.name]
     envs = [e for e in platform.spec.environments if e.name in spec.environments]
+    # No versions: a release must not change the catalog (as an image tag does not); `berth
+    # status` shows what runs where.
     annotations = {
         "berth.dev/request": layout.app_file(tenant_name, name),
         CHART_ANNOTATION: spec.chart.name,
         CHART_REPOSITORY_ANNOTATION: f"{allowed.repoURL.rstrip('/')} {allowed.chart}",
-        CHART_VERSIONS_ANNOTATION: ",".join(
-            f"{e.name}={spec.environments[e.name].version}" for e in envs
-        ),
         KUBERNETES_ID: f"{tenant_name}-{name}",
         KUBERNETES_SELECTOR: selector_text(chart_selector(name)),
         ARGOCD_SELECTOR: selector_text(application_selector(tenant_name, name)),
