@@ -205,8 +205,14 @@ def test_make_demo_ends_by_saying_how_to_run_berth() -> None:
 
     from tests.support.tools import REPO
 
+    # --no-print-directory: under a make that runs this suite with -C (.ci/run's second run),
+    # the inherited `w` flag would add "Leaving directory" after the last line.
     shown = subprocess.run(
-        ["make", "-n", "-s", "demo"], cwd=REPO, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "-s", "demo"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     assert shown[-1].startswith("echo 'berth is installed in .venv/: run it as .venv/bin/berth")
 
