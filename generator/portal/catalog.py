@@ -26,7 +26,7 @@ from typing import Any
 
 from generator.models.application import Application
 from generator.models.common import is_team
-from generator.models.platform import Platform
+from generator.models.platform import Environment, Platform
 from generator.models.system import System
 from generator.models.tenant import Tenant
 from generator.portal.catalog_apis import api_entity, api_ref, app_system_ref, system_entity
@@ -191,15 +191,8 @@ def _app_entities(platform: Platform, tenant: Tenant, app: Application) -> list[
         KUBERNETES_SELECTOR: selector_text(pod_selector(tenant_name, name)),
         ARGOCD_SELECTOR: selector_text(application_selector(tenant_name, name)),
     }
-    # The annotation takes one namespace, and each environment has its own: set it only when
-    # there is one, else the label selector (which names the tenant) finds every environment's.
-    if len(envs) == 1:
-        annotations[KUBERNETES_NAMESPACE] = layout.tenant_namespace(tenant_name, envs[0].name)
-    links = [
-        {"url": f"https://{host}", "title": env.name, "icon": "web"}
-        for env in envs
-        if (host := spec.environments[env.name].host) is not None
-    ]
+    annotations |= one_namespace(tenant_name, envs)
+    links = host_links(envs, {e: s.host for e, s in spec.environments.items()})
     metadata: dict[str, Any] = {
         "name": name,
         "namespace": tenant_name,
@@ -269,3 +262,20 @@ def location(tenants: list[str], templates: list[str]) -> dict[str, Any]:
 def _relative(path: str) -> str:
     # Backstage resolves a url Location's relative targets against the Location's own file.
     return "./" + path.removeprefix(layout.CATALOG_DIR + "/")
+
+
+def one_namespace(tenant: str, envs: list[Environment]) -> dict[str, str]:
+    """The namespace annotation, only for an app in one environment: the annotation takes one
+    namespace and each environment has its own."""
+    if len(envs) != 1:
+        return {}
+    return {KUBERNETES_NAMESPACE: layout.tenant_namespace(tenant, envs[0].name)}
+
+
+def host_links(envs: list[Environment], hosts: Mapping[str, str | None]) -> list[dict[str, str]]:
+    """A link per environment where the app has a host, in the platform's order."""
+    return [
+        {"url": f"https://{host}", "title": env.name, "icon": "web"}
+        for env in envs
+        if (host := hosts.get(env.name)) is not None
+    ]

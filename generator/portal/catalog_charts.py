@@ -19,11 +19,12 @@ from generator.portal.catalog import (
     API_VERSION,
     ARGOCD_SELECTOR,
     KUBERNETES_ID,
-    KUBERNETES_NAMESPACE,
     KUBERNETES_SELECTOR,
     application_selector,
     group_ref,
+    host_links,
     lifecycle,
+    one_namespace,
     selector_text,
     system_ref,
 )
@@ -59,15 +60,9 @@ def chart_component(platform: Platform, tenant: Tenant, app: ChartApplication) -
         KUBERNETES_SELECTOR: selector_text(chart_selector(name)),
         ARGOCD_SELECTOR: selector_text(application_selector(tenant_name, name)),
     }
-    # One namespace per environment: the annotation takes one, so only when there is one (the
-    # instance label alone would find the release of every tenant that names an app alike).
-    if len(envs) == 1:
-        annotations[KUBERNETES_NAMESPACE] = layout.tenant_namespace(tenant_name, envs[0].name)
-    links = [
-        {"url": f"https://{host}", "title": env.name, "icon": "web"}
-        for env in envs
-        if (host := spec.environments[env.name].host) is not None
-    ]
+    # (The instance label alone would find the release of every tenant naming an app alike.)
+    annotations |= one_namespace(tenant_name, envs)
+    links = host_links(envs, {e: s.host for e, s in spec.environments.items()})
     metadata: dict[str, Any] = {
         "name": name,
         "namespace": tenant_name,
