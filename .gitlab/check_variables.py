@@ -90,6 +90,7 @@ BERTH = frozenset(
         "BERTH_ENVIRONMENT",
         "BERTH_TAG",
         "BERTH_DIGEST",
+        "BERTH_VERSION",
     }
 )
 # Set in every pod by the kubelet, for the cluster's API service (a Kubernetes runner).

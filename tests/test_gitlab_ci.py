@@ -172,11 +172,13 @@ def test_gitlab_bump_template_for_app_projects() -> None:
     run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(template)])
     script = g.script(g.load(template)[".berth-bump"])
     # --form would read `@file` values from disk; --form-string sends them as typed.
-    assert "--form " not in script and script.count("--form-string") == 7
-    # The platform takes inputs, never variables (docs/ci.md).
+    # The platform takes inputs, never variables (docs/ci.md): the template sends each input
+    # of the platform pipeline's `spec: inputs`, the token and the ref, and nothing else.
+    inputs = g.header()["spec"]["inputs"]
+    assert "--form " not in script and script.count("--form-string") == 2 + len(inputs)
     assert "variables[" not in script
-    for name in ("TENANT", "APP", "ENVIRONMENT", "TAG", "DIGEST"):
-        assert f'"inputs[{name.lower()}]=$BERTH_{name}"' in script
+    for name in inputs:
+        assert f'"inputs[{name}]=$BERTH_{name.upper()}"' in script
 
 
 # --- the merge request is checked as it would merge ------------------------------------------

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from generator.models.charts import semver
 from tests.support import gitlab_ci as g
 from tests.support.tools import REPO
 
@@ -30,6 +32,7 @@ INPUTS = {
     "environment": "BERTH_ENVIRONMENT",
     "tag": "BERTH_TAG",
     "digest": "BERTH_DIGEST",
+    "version": "BERTH_VERSION",
 }
 GUARD = REPO / ".gitlab" / "check_variables.py"
 REQUIREMENTS = REPO / ".gitlab" / "requirements.txt"
@@ -59,6 +62,11 @@ def test_a_release_is_the_pipelines_inputs() -> None:
         ("environment", ["", "prod"], ["prod\n", "$CI_JOB_TOKEN"]),
         ("tag", ["", "1.4.0", "v2_rc.1"], ["latest$(id)", "1.4 .0", "-1", "a" * 129, "`id`"]),
         ("digest", ["", DIGEST], ["sha256:" + "AB" * 32, "sha256:abc", DIGEST + "\n"]),
+        (
+            "version",
+            ["", "19.3.0", "v1.2.3", "0.108.0", "1.0.0-rc.1+build.5", "123456789.0.0"],
+            ["19.3", "01.2.3", "1.2.3$(id)", "1.2.3 ", "latest", "1.2.3-" + "a" * 33, "1.2.3\n"],
+        ),
     ],
 )
 def test_each_input_admits_only_its_values(name: str, good: list[str], bad: list[str]) -> None:
@@ -69,6 +77,17 @@ def test_each_input_admits_only_its_values(name: str, good: list[str], bad: list
         assert pattern.fullmatch(value), (name, value)
     for value in bad:
         assert not pattern.fullmatch(value), (name, value)
+
+
+def test_the_version_input_admits_only_what_berth_takes_as_a_chart_version() -> None:
+    # Narrower than the model (bounded parts), never wider: every value the pattern admits is
+    # a semantic version no longer than the model's 100 characters.
+    pattern = g.header()["spec"]["inputs"]["version"]["regex"]
+    longest = "v" + ".".join(["9" * 9] * 3) + "-" + "a" * 32 + "+" + "b" * 32
+    assert re.fullmatch(pattern, longest) and semver(longest) is not None
+    assert len(longest) <= 100
+    for value in ("1.2.3", "v0.0.1-alpha.1+sha.5114f85", "10.20.30-rc.1"):
+        assert re.fullmatch(pattern, value) and semver(value) is not None, value
 
 
 def test_no_pipeline_is_started_with_variables() -> None:
@@ -138,6 +157,24 @@ def _guard(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+def test_the_variable_check_takes_the_berth_names_of_the_pipeline_and_no_other() -> None:
+    # The BERTH_* names the guard lets through are exactly the project's two tokens and the
+    # pipeline's own variables (its commit message and the release inputs): an input added to
+    # `spec: inputs` needs its name here, and the guard takes no name the pipeline lacks.
+    names = _guard_names()
+    pipeline = {name for name in g.gitlab()["variables"] if name.startswith("BERTH_")}
+    assert names == pipeline | {"BERTH_GITLAB_TOKEN", "BERTH_GITLAB_READ_TOKEN"}
+    assert set(INPUTS.values()) <= names
+
+
+def _guard_names() -> set[str]:
+    spec = importlib.util.spec_from_file_location("check_variables", GUARD)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return set(module.BERTH)
 
 
 def test_the_variable_check_passes_a_gitlab_jobs_own_environment() -> None:

@@ -61,6 +61,7 @@ def test_the_release_workflow_reads_the_payload_from_the_event_file() -> None:
         "environment",
         "tag",
         "digest",
+        "version",
     }
     [job] = _jobs(workflow).values()
     assert job["permissions"] == {"contents": "write", "pull-requests": "write"}

@@ -1,5 +1,6 @@
 """`berth bump TENANT/APP --env ENV [--tag TAG] [--digest sha256:...]`: release an image (a
-tag, a digest or both; one of them at least).
+tag, a digest or both; one of them at least); `--version VERSION` instead: a chart app's chart
+version. The same from a dispatch payload (`--event`) or trigger variables (`--from-variables`).
 
 The order is the safety: the names, the environment, the tag and the digest are checked
 (generator/release/target.py) before any path is built or any file read; the request file is
@@ -54,7 +55,8 @@ def request_from(args: Any, environ: Mapping[str, str]) -> BumpRequest:
     if args.event or args.from_variables:
         if any(value is not None for value in given):
             raise UsageError(
-                "--event and --from-variables take everything from there: no TENANT/APP, --env, --tag or --digest"
+                "--event and --from-variables take everything from there: no TENANT/APP, --env,"
+                " --tag, --digest or --version"
             )
         if args.event:
             return dispatch.from_event(ci.read_event(args.event), args.event)

@@ -253,7 +253,8 @@ def _release_commands(sub: Subparsers) -> None:
     source.add_argument(
         "--from-variables",
         action="store_true",
-        help="take it from BERTH_TENANT, BERTH_APP, BERTH_ENVIRONMENT, BERTH_TAG, BERTH_DIGEST",
+        help="take it from BERTH_TENANT, BERTH_APP, BERTH_ENVIRONMENT, BERTH_TAG, BERTH_DIGEST,"
+        " BERTH_VERSION",
     )
     _proposal_options(bump)
 

@@ -167,10 +167,11 @@ def _on_disk(root: str, path: str) -> bytes | None:
 
 
 def _before(after: ValidRepo, requests: TenantRequests) -> ValidRepo:
-    """The repository before the edit: the one after it, with the tenant's applications as
-    they were (only their files were edited)."""
+    """The repository before the edit: the one after it, with the tenant's applications and
+    chart apps as they were (only their files were edited)."""
     apps = dict(after.apps) | {requests.tenant: dict(requests.apps)}
-    return dataclasses.replace(after, apps=apps)
+    charts = dict(after.chart_apps) | {requests.tenant: dict(requests.charts)}
+    return dataclasses.replace(after, apps=apps, chart_apps=charts)
 
 
 def _head(root: str) -> str:

@@ -1,6 +1,7 @@
 """A bump asked for by another repository: a GitHub dispatch payload or GitLab variables.
 
-The app repository's CI sends tenant, app, environment and tag or digest. Those values are
+The app repository's CI sends tenant, app, environment and tag or digest (an image app), or
+version (a chart app's chart version, as `berth bump --version`). Those values are
 whatever that CI (or whoever holds its token) put there, so they are data only: they come
 from the event file (`repository_dispatch`: `client_payload`; `workflow_dispatch`:
 `inputs`) or from environment variables (a GitLab pipeline trigger's `BERTH_*` variables),
@@ -10,14 +11,14 @@ never from a shell or an expression, and `berth bump` checks every one of them
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from generator.problems import BerthError, Problem
 
 EVENT_TYPE = "berth-bump"
-FIELDS = ("tenant", "app", "environment", "tag", "digest")
+FIELDS = ("tenant", "app", "environment", "tag", "digest", "version")
 VARIABLES = {field: f"BERTH_{field.upper()}" for field in FIELDS}
 MAX_VALUE = 256  # longer than any valid name, tag or digest
 
@@ -28,7 +29,7 @@ class BumpRequest:
     env: str
     tag: str | None
     digest: str | None
-    version: str | None = None  # a chart app's version (`berth bump --version` only)
+    version: str | None = None  # a chart app's chart version, never with tag or digest
 
 
 def from_event(payload: dict[str, Any], source: str) -> BumpRequest:
@@ -50,25 +51,41 @@ def from_event(payload: dict[str, Any], source: str) -> BumpRequest:
 def from_variables(environ: Mapping[str, str]) -> BumpRequest:
     """The bump in the `BERTH_TENANT`, `BERTH_APP`, ... variables of a pipeline trigger."""
     return _request(
-        {field: environ.get(name) for field, name in VARIABLES.items()}, "<variables>", "BERTH"
+        {field: environ.get(name) for field, name in VARIABLES.items()},
+        "<variables>",
+        lambda field: VARIABLES[field],
     )
 
 
-def _request(values: dict[str, Any], source: str, where: str) -> BumpRequest:
+def _request(
+    values: dict[str, Any], source: str, where: str | Callable[[str], str]
+) -> BumpRequest:
+    def name(field: str) -> str:
+        return where(field) if callable(where) else f"{where}.{field}"
+
     problems = []
     clean: dict[str, str | None] = {}
     for field, value in values.items():
         if value is None or value == "":
             clean[field] = None
         elif not isinstance(value, str) or len(value) > MAX_VALUE:
-            problems.append(
-                Problem(source, 1, 1, f"{where}.{field}", f"must be text of at most {MAX_VALUE}")
-            )
+            problems.append(Problem(source, 1, 1, name(field), f"must be text of at most {MAX_VALUE}"))
         else:
             clean[field] = value
     for field in ("tenant", "app", "environment"):
         if field in clean and clean[field] is None:
-            problems.append(Problem(source, 1, 1, f"{where}.{field}", "is required"))
+            problems.append(Problem(source, 1, 1, name(field), "is required"))
+    image = [field for field in ("tag", "digest") if clean.get(field) is not None]
+    if clean.get("version") is not None and image:
+        # One release is either an image or a chart; which of the two the app takes is for
+        # `berth bump` to say, against the repository.
+        problems.append(
+            Problem(
+                source, 1, 1, name("version"),
+                f"a chart app's version is given alone: remove {' and '.join(map(name, image))}"
+                " (they release an image)",
+            )
+        )  # fmt: skip
     if problems:
         raise BerthError(problems)
     return BumpRequest(
@@ -76,6 +93,7 @@ def _request(values: dict[str, Any], source: str, where: str) -> BumpRequest:
         env=clean["environment"] or "",
         tag=clean["tag"],
         digest=clean["digest"],
+        version=clean["version"],
     )
 
 
