@@ -21,8 +21,16 @@ from tests.support.cases import lay_over
 from tests.support.fake_github import FakeGitHub
 from tests.support.fake_gitlab import FakeGitLab
 from tests.support.jobs import github_job, gitlab_job
-from tests.support.repo import PAYMENTS_API, PAYMENTS_API_FILE, berth, commit_all, make_repo
-from tests.support.repo import git, tree, write
+from tests.support.repo import (
+    PAYMENTS_API,
+    PAYMENTS_API_FILE,
+    berth,
+    commit_all,
+    git,
+    make_repo,
+    tree,
+    write,
+)
 from tests.test_release import bump, dispatch
 
 CASE = Path(__file__).parent / "cases" / "edits" / "bump-chart-version"
@@ -45,9 +53,7 @@ def chart_checkout(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def github(
-    github: FakeGitHub, chart_checkout: Path, monkeypatch: pytest.MonkeyPatch
-) -> FakeGitHub:
+def github(github: FakeGitHub, chart_checkout: Path, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
     """The release workflow's job, on the fake GitHub whose default branch is the checkout."""
     monkeypatch.setenv("GITHUB_REF_NAME", github.default_branch)
     return github_job(github, monkeypatch, chart_checkout)

@@ -57,9 +57,7 @@ def from_variables(environ: Mapping[str, str]) -> BumpRequest:
     )
 
 
-def _request(
-    values: dict[str, Any], source: str, where: str | Callable[[str], str]
-) -> BumpRequest:
+def _request(values: dict[str, Any], source: str, where: str | Callable[[str], str]) -> BumpRequest:
     def name(field: str) -> str:
         return where(field) if callable(where) else f"{where}.{field}"
 
@@ -69,7 +67,9 @@ def _request(
         if value is None or value == "":
             clean[field] = None
         elif not isinstance(value, str) or len(value) > MAX_VALUE:
-            problems.append(Problem(source, 1, 1, name(field), f"must be text of at most {MAX_VALUE}"))
+            problems.append(
+                Problem(source, 1, 1, name(field), f"must be text of at most {MAX_VALUE}")
+            )
         else:
             clean[field] = value
     for field in ("tenant", "app", "environment"):
