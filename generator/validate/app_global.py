@@ -150,9 +150,7 @@ def check_database_names(apps: AnyApps) -> Iterator[Problem]:
                     )
 
 
-def check_backup_schedules(
-    platform: Platform, doc: Document, apps: AnyApps
-) -> Iterator[Problem]:
+def check_backup_schedules(platform: Platform, doc: Document, apps: AnyApps) -> Iterator[Problem]:
     """Databases back up on the environment's backup schedule, so it must be a plain cron."""
     with_database = {
         env

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.problems import Problem
-from generator.validate.app_global import AnyApps, Apps
+from generator.validate.app_global import AnyApps
 from generator.yamlio.reader import Document
 
 

@@ -1,0 +1,129 @@
+"""A chart app's database (`blueprint: chart` with `database`, render/chart_database.py).
+
+Its Cluster and ScheduledBackup are built in Python, not by the shared chart: these tests hold
+them to what the shared chart's `templates/database.yaml` renders with the real `helm template`
+for another app with the same database (every size), and to the vendored CloudNativePG CRDs.
+The request cases are tests/cases/charts/app-chart-database (renders) and
+tests/cases/apps/chart-database-* (quota, names).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.load import load_repo
+from generator.models.application import DATABASE_SIZES, Database
+from generator.render.app import database_backup_schedule
+from generator.render.chart_database import database_objects, owner_labels
+from generator.validate import validate_repo
+from generator.verify.kube_schema import validate_objects
+from tests.support.cases import lay_over
+from tests.support.cli import berth
+from tests.support.tools import REPO, helm_template
+
+CASE = REPO / "tests" / "cases" / "charts" / "app-chart-database"
+pytestmark = pytest.mark.tools
+BASE = REPO / "tests" / "cases" / "valid" / "_base"
+LEDGER = """apiVersion: berth.dev/v1alpha1
+kind: Application
+metadata: {name: ledger}
+spec:
+  blueprint: worker
+  image: ghcr.io/acme/ledger
+  resources: {cpu: 100m, memory: 128Mi}
+  database: {engine: postgres, size: small}
+  environments:
+    dev: {tag: "1.0.0"}
+"""
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The chart case, with a worker `ledger` that has a database too, rendered."""
+    root = tmp_path_factory.mktemp("chartdb") / "repo"
+    shutil.copytree(BASE, root)
+    shutil.copytree(REPO / "blueprints", root / "blueprints")
+    lay_over(CASE, root)
+    (root / "tenants/checkout/apps/ledger.yaml").write_text(LEDGER)
+    code, out, err = berth(root, "render")
+    assert code == 0, out + err
+    return root
+
+
+def documents(path: Path) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def shared_chart(repo: Path, size: str) -> list[dict[str, Any]]:
+    """What the shared chart renders for `forge`'s database of `size`, from ledger's values
+    (a valid values file) with the name and the database changed."""
+    values = yaml.safe_load(
+        (repo / "environments/dev/tenants/checkout/apps/ledger.values.yaml").read_text()
+    )
+    wanted = DATABASE_SIZES[size]
+    values["name"] = "forge"
+    values["database"] = {
+        **values["database"],
+        "instances": wanted.instances,
+        "storage": wanted.storage,
+        "cpu": wanted.cpu,
+        "memory": wanted.memory,
+    }
+    file = repo / f"forge-{size}.values.yaml"
+    file.write_text(yaml.safe_dump(values))
+    text = helm_template(repo / "blueprints/chart", [file], name="forge", namespace="checkout-dev")
+    return [
+        d
+        for d in yaml.safe_load_all(text)
+        if d and d["apiVersion"].startswith("postgresql.cnpg.io/")
+    ]
+
+
+@pytest.mark.parametrize("size", sorted(DATABASE_SIZES))
+def test_the_database_is_what_the_shared_chart_renders_for_other_apps(
+    repo: Path, size: str
+) -> None:
+    raw = load_repo(str(repo))
+    valid, problems = validate_repo(raw)
+    assert valid is not None, problems
+    environment = valid.platform.spec.environment("dev")
+    assert environment is not None
+    tenant = valid.tenants["checkout"]
+    ours = database_objects(environment, tenant, "forge", Database(engine="postgres", size=size))  # type: ignore[arg-type]
+    theirs = shared_chart(repo, size)
+    assert [(o["kind"], o["metadata"]["name"]) for o in ours] == [
+        ("Cluster", "forge-db"),
+        ("ScheduledBackup", "forge-db"),
+    ]
+    assert [(o["kind"], o["metadata"]["name"]) for o in theirs] == [
+        (o["kind"], o["metadata"]["name"]) for o in ours
+    ]
+    for mine, chart in zip(ours, theirs, strict=True):
+        assert mine["apiVersion"] == chart["apiVersion"]
+        assert mine["spec"] == chart["spec"], mine["kind"]
+    # The labels the operator's pods get are the ownership ones, never the chart's selectors'.
+    assert ours[0]["spec"]["inheritedMetadata"]["labels"] == owner_labels(tenant, "dev")
+    assert ours[1]["spec"]["schedule"] == database_backup_schedule(environment)
+
+
+def test_the_rendered_extras_pass_the_cloudnativepg_crds(repo: Path) -> None:
+    for env in ("dev", "staging"):
+        objects = documents(repo / f"environments/{env}/tenants/checkout/apps/forge.extras.yaml")
+        assert [o["kind"] for o in objects] == ["Cluster", "ScheduledBackup"]
+        assert validate_objects(objects) == []
+    broken = documents(repo / "environments/dev/tenants/checkout/apps/forge.extras.yaml")
+    broken[0]["spec"]["instances"] = "one"
+    assert validate_objects(broken), "the CRD check cannot fail"
+
+
+def test_the_extras_application_syncs_the_database(repo: Path) -> None:
+    argocd = documents(repo / "environments/dev/tenants/checkout/argocd.yaml")
+    extras = [o for o in argocd if o["metadata"]["name"] == "checkout-forge-dev-extras"]
+    assert len(extras) == 1
+    assert extras[0]["spec"]["source"]["directory"] == {"include": "forge.extras.yaml"}
+    assert extras[0]["spec"]["destination"]["namespace"] == "checkout-dev"
