@@ -9,7 +9,9 @@ tests/cases/apps/chart-database-* (quota, names).
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,9 @@ from generator.render.chart_database import database_objects, owner_labels
 from generator.validate import validate_repo
 from generator.verify.kube_schema import validate_objects
 from tests.support.cases import lay_over
+from tests.support.chart_repo import serve_charts
 from tests.support.cli import berth
-from tests.support.tools import REPO, helm_template
+from tests.support.tools import REPO, helm_template, tool
 
 CASE = REPO / "tests" / "cases" / "charts" / "app-chart-database"
 pytestmark = pytest.mark.tools
@@ -127,3 +130,94 @@ def test_the_extras_application_syncs_the_database(repo: Path) -> None:
     assert len(extras) == 1
     assert extras[0]["spec"]["source"]["directory"] == {"include": "forge.extras.yaml"}
     assert extras[0]["spec"]["destination"]["namespace"] == "checkout-dev"
+
+
+@pytest.fixture(scope="module")
+def chart_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from serve_charts(tmp_path_factory.mktemp("chart-repo"))
+
+
+def tidy_with_database(root: Path, url: str) -> Path:
+    """A platform that allows the served chart `tidy`; tenant checkout runs it as `web`, with
+    a database, in dev."""
+    shutil.copytree(BASE, root)
+    shutil.copytree(REPO / "blueprints", root / "blueprints")
+    platform = (BASE / "platform.yaml").read_text()
+    at = platform.index("  registries:")
+    chart = f'  charts:\n    tidy: {{repoURL: {url}, chart: tidy, versions: ["1.2.0"], description: fits}}\n'
+    (root / "platform.yaml").write_text(platform[:at] + chart + platform[at:])
+    apps = root / "tenants/checkout/apps"
+    apps.mkdir(parents=True)
+    (root / "tenants/checkout/tenant.yaml").write_text(
+        "apiVersion: berth.dev/v1alpha1\nkind: Tenant\nmetadata: {name: checkout}\nspec:\n"
+        "  description: Team checkout\n  owners: [carol]\n  group: acme/checkout\n"
+        "  costCenter: CC-2001\n  environments:\n    dev: {size: small}\n"
+    )
+    (apps / "web.yaml").write_text(
+        "apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n"
+        "  blueprint: chart\n  chart: {name: tidy}\n  database: {engine: postgres, size: small}\n"
+        "  environments:\n    dev: {version: 1.2.0}\n"
+    )
+    return root
+
+
+def verify_flows(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[str], str]:
+    dirs = sorted({str(Path(tool(name)).parent) for name in ("kubectl", "helm", "nca")})
+    monkeypatch.setenv("PATH", os.pathsep.join([*dirs, os.environ.get("PATH", "")]))
+    code, out, err = berth(repo, "render")
+    assert code == 0, out + err
+    code, out, err = berth(repo, "verify", "--env", "dev", "--format", "text")
+    flows = [line for line in out.splitlines() if line.endswith("(network-config-analyzer)")]
+    return code, flows, out + err
+
+
+def test_the_charts_pods_reach_their_database_and_verify_says_so(
+    chart_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tidy_with_database(tmp_path / "repo", chart_url)
+    code, flows, out = verify_flows(repo, monkeypatch)
+    assert (code, flows) == (0, []), out
+    assert "runtime flows allowed and denied as the requests say" in out, out
+
+
+def test_a_guardrail_that_keeps_the_charts_pods_from_the_database_is_reported(
+    chart_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broken: `allow-same-namespace` lets in only pods with Berth's labels (the database's
+    own), which a chart's pods do not carry."""
+    repo = tidy_with_database(tmp_path / "repo", chart_url)
+    policies = repo / "blueprints/tenant/networkpolicies.yaml"
+    text = policies.read_text()
+    same = "  ingress:\n  - from:\n    - podSelector: {}\n"
+    assert text.count(same) == 1
+    broken = (
+        "  ingress:\n  - from:\n    - podSelector:\n        matchExpressions:\n"
+        "        - {key: app.kubernetes.io/managed-by, operator: Exists}\n"
+    )
+    policies.write_text(text.replace(same, broken))
+    code, flows, out = verify_flows(repo, monkeypatch)
+    assert flows == [
+        "tenants/checkout/apps/web.yaml:7:13: spec.database: dev: the chart's pods (app-web)"
+        " cannot reach web's database on TCP 5432 (network-config-analyzer)"
+    ], out
+    assert code == 1
+
+
+def test_a_guardrail_that_lets_other_namespaces_reach_the_database_is_reported(
+    chart_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broken: `allow-same-namespace` lets in every namespace's pods: the run's stranger
+    namespace (any namespace the requests do not name) reaches the chart app's database."""
+    repo = tidy_with_database(tmp_path / "repo", chart_url)
+    policies = repo / "blueprints/tenant/networkpolicies.yaml"
+    text = policies.read_text()
+    same = "  ingress:\n  - from:\n    - podSelector: {}\n"
+    policies.write_text(text.replace(same, "  ingress:\n  - from:\n    - namespaceSelector: {}\n"))
+    code, flows, out = verify_flows(repo, monkeypatch)
+    on_database = [line for line in flows if "web.yaml" in line]
+    assert on_database == [
+        "tenants/checkout/apps/web.yaml:7:13: spec.database: dev: web's database in checkout-dev"
+        " is reached by a namespace of dev that its requests do not name (a stranger with no"
+        " NetworkPolicy) (network-config-analyzer)"
+    ], out
+    assert code == 1
