@@ -9,6 +9,7 @@ tests/cases/apps/chart-database-* (quota, names).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -221,3 +222,21 @@ def test_a_guardrail_that_lets_other_namespaces_reach_the_database_is_reported(
         " NetworkPolicy) (network-config-analyzer)"
     ], out
     assert code == 1
+
+
+def test_berth_cost_prices_the_database_of_a_chart_app(tmp_path: Path) -> None:
+    """A small database: 250m x 24 + 0.5 GiB x 3.2 + 10 GiB x 0.10 = 8.60 a month; the chart's
+    own workloads stay unpriced, and the row still names the chart app."""
+    root = tmp_path / "repo"
+    shutil.copytree(BASE, root)
+    shutil.copytree(REPO / "blueprints", root / "blueprints")
+    lay_over(CASE, root)
+    assert berth(root, "render")[0] == 0
+    code, out, err = berth(root, "cost", "--format", "json")
+    assert code == 0, err
+    rows = {r["environment"]: r for r in json.loads(out)["rows"] if r["tenant"] == "checkout"}
+    assert {env: (r["apps"], r.get("unpricedCharts")) for env, r in rows.items()} == {
+        "dev": ("8.60", ["forge"]),
+        "staging": ("8.60", ["forge"]),
+        "prod": ("0.00", None),
+    }
