@@ -12,11 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jsonschema
@@ -27,6 +23,7 @@ from generator.models.charts import version_allowed
 from generator.verify.chart_source import ref_name
 from generator.yamlio.trusted import load_all_trusted
 from tests.support.cases import case_names, check_tree, lay_over
+from tests.support.chart_repo import serve_charts
 from tests.support.cli import berth
 from tests.support.repo import commit_all
 from tests.support.tools import REPO, tool
@@ -112,7 +109,6 @@ def test_versions_meet_semver_ranges_as_helm_reads_them(
     assert version_allowed(version, spec) is allowed
 
 
-CHARTS = CASES / "_charts"
 TENANT = """apiVersion: berth.dev/v1alpha1
 kind: Tenant
 metadata:
@@ -127,27 +123,10 @@ spec:
 """
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def chart_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`helm package` + `helm repo index` of tests/cases/charts/_charts, served on 127.0.0.1."""
-    served = tmp_path_factory.mktemp("chart-repo")
-    helm = tool("helm")
-    for chart in ("tidy", "greedy"):
-        subprocess.run([helm, "package", str(CHARTS / chart), "-d", str(served)], check=True)
-    handler = partial(_Quiet, directory=str(served))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    subprocess.run([helm, "repo", "index", str(served), "--url", url], check=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
+    yield from serve_charts(tmp_path_factory.mktemp("chart-repo"))
 
 
 def chart_tenant(tmp_path: Path, url: str, apps: dict[str, str]) -> Path:

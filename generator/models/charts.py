@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
-from generator.models.application import HOST, AppMetadata
+from generator.models.application import HOST, AppMetadata, Database
 from generator.models.common import DnsLabel, Strict
 from generator.yamlio.reader import Document
 
@@ -235,6 +235,12 @@ class ChartAppSpec(Strict):
     expose: Expose | None = Field(
         default=None,
         description="Route each environment's `host` to one of the chart's Services.",
+    )
+    database: Database | None = Field(
+        default=None,
+        description="Optional managed PostgreSQL (CloudNativePG Cluster `<app>-db`), as other"
+        " apps'; the chart's values name its Secret `<app>-db-app` (keys host, port, dbname,"
+        " user, password, uri).",
     )
     environments: dict[DnsLabel, ChartEnvironment] = Field(
         min_length=1, description="The environments the chart runs in: a subset of its tenant's."

@@ -4,7 +4,8 @@ Two figures, both with `generator.models.quota`:
 - `quota`: the tenant's ResourceQuota (what the platform reserves for it; the budget rule of
   `validate` uses the same number);
 - `apps`: what its applications request, read from their generated Helm values files:
-  resources x replicas, plus a managed database's instances x (cpu, memory, storage).
+  resources x replicas, plus a managed database's instances x (cpu, memory, storage); of a
+  chart app, only its database, read from its extras file (the CloudNativePG Cluster there).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from generator.plan.diff import owner
 from generator.plan.objects import VALUES_SUFFIX
 from generator.plan.scenario_cost import quota_costs
 from generator.plan.snapshot import Snapshot
-from generator.yamlio.trusted import TrustedYAMLError, load_trusted
+from generator.render.chart_app import EXTRAS_SUFFIX
+from generator.render.chart_database import CNPG_API
+from generator.yamlio.trusted import TrustedYAMLError, load_all_trusted, load_trusted
 
 Where = tuple[str, str]  # (environment, tenant)
 
@@ -51,12 +54,18 @@ def tenant_costs(snapshot: Snapshot) -> dict[Where, Cost]:
     costs |= {where: Cost(quota, Fraction(0)) for where, quota in quota_costs(valid).items()}
     for path, text in snapshot.files.items():
         env_name, tenant_name = owner(path)
-        if env_name is None or tenant_name is None or not path.endswith(VALUES_SUFFIX):
+        if env_name is None or tenant_name is None:
             continue
         if posixpath.basename(posixpath.dirname(path)) != "apps":
             continue
+        if path.endswith(VALUES_SUFFIX):
+            amount = app_cost(text, pricing)
+        elif path.endswith(EXTRAS_SUFFIX):
+            amount = extras_cost(text, pricing)
+        else:
+            continue
         where = (env_name, tenant_name)
-        costs[where] = costs.get(where, ZERO) + Cost(Fraction(0), app_cost(text, pricing))
+        costs[where] = costs.get(where, ZERO) + Cost(Fraction(0), amount)
     return costs
 
 
@@ -70,6 +79,23 @@ def app_cost(values_text: str, pricing: Pricing) -> Fraction:
             total += _priced(database, _count(database.get("instances")), pricing)
         return total
     except (TrustedYAMLError, AttributeError, QuantityError, TypeError, ValueError):
+        return Fraction(0)
+
+
+def extras_cost(extras_text: str, pricing: Pricing) -> Fraction:
+    """A chart app's database, from the Cluster of its extras file: instances x (requests,
+    storage); 0 for what cannot be read. The chart's own workloads declare nothing to price."""
+    try:
+        total = Fraction(0)
+        for doc in load_all_trusted(extras_text):
+            if doc.get("kind") != "Cluster" or doc.get("apiVersion") != CNPG_API:
+                continue
+            spec = doc["spec"]
+            requests = spec["resources"]["requests"]
+            sized = {**requests, "storage": spec["storage"]["size"]}
+            total += _priced(sized, _count(spec.get("instances")), pricing)
+        return total
+    except (TrustedYAMLError, AttributeError, KeyError, QuantityError, TypeError, ValueError):
         return Fraction(0)
 
 

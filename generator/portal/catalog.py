@@ -217,26 +217,25 @@ def _app_entities(platform: Platform, tenant: Tenant, app: Application) -> list[
     if spec.consumes:
         component["consumesApis"] = [api_ref(tenant_name, target) for target in spec.consumes]
     if spec.database is not None:
-        db = database_name(name)
-        component["dependsOn"] = [ref("resource", tenant_name, db)]
-        entities.append(
-            {
-                "apiVersion": API_VERSION,
-                "kind": "Resource",
-                "metadata": {
-                    "name": db,
-                    "namespace": tenant_name,
-                    "description": f"PostgreSQL ({spec.database.size}) of {name}",
-                    "annotations": _berth_annotations(layout.app_file(tenant_name, name)),
-                },
-                "spec": {
-                    "type": "database",
-                    "owner": group_ref(tenant_name),
-                    "system": app_system_ref(tenant_name, app),
-                },
-            }
-        )
+        component["dependsOn"] = [ref("resource", tenant_name, database_name(name))]
+        system = app_system_ref(tenant_name, app)
+        entities.append(database_entity(tenant_name, name, spec.database.size, system))
     return entities
+
+
+def database_entity(tenant_name: str, app: str, size: str, system: str) -> dict[str, Any]:
+    """The Resource `<app>-db` of an app's database (a chart app's too)."""
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "Resource",
+        "metadata": {
+            "name": database_name(app),
+            "namespace": tenant_name,
+            "description": f"PostgreSQL ({size}) of {app}",
+            "annotations": _berth_annotations(layout.app_file(tenant_name, app)),
+        },
+        "spec": {"type": "database", "owner": group_ref(tenant_name), "system": system},
+    }
 
 
 def location(tenants: list[str], templates: list[str]) -> dict[str, Any]:

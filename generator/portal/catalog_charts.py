@@ -1,5 +1,6 @@
 """Backstage entities of a tenant's third-party charts (`blueprint: chart`): a Component each,
-like the tenant's other apps, naming the chart, its repository and the version per environment.
+like the tenant's other apps, naming the chart, its repository and the version per environment,
+and the Resource of its database (as another app's) when it has one.
 
 The chart's objects carry the chart's labels, not the shared chart's `berth.labels`: Helm's
 conventional `app.kubernetes.io/instance` is the release name, and Berth names the release
@@ -21,10 +22,13 @@ from generator.portal.catalog import (
     KUBERNETES_ID,
     KUBERNETES_SELECTOR,
     application_selector,
+    database_entity,
+    database_name,
     group_ref,
     host_links,
     lifecycle,
     one_namespace,
+    ref,
     selector_text,
     system_ref,
 )
@@ -43,7 +47,19 @@ def chart_selector(app: str) -> dict[str, str]:
 def chart_entities(
     platform: Platform, tenant: Tenant, apps: dict[str, ChartApplication]
 ) -> list[dict[str, Any]]:
-    return [chart_component(platform, tenant, app) for app in apps.values()]
+    entities = []
+    for app in apps.values():
+        component = chart_component(platform, tenant, app)
+        entities.append(component)
+        if app.spec.database is not None:
+            name, system = tenant.metadata.name, component["spec"]["system"]
+            component["spec"]["dependsOn"] = [
+                ref("resource", name, database_name(app.metadata.name))
+            ]
+            entities.append(
+                database_entity(name, app.metadata.name, app.spec.database.size, system)
+            )
+    return entities
 
 
 def chart_component(platform: Platform, tenant: Tenant, app: ChartApplication) -> dict[str, Any]:

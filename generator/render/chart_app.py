@@ -18,6 +18,7 @@ from typing import Any
 from generator.models.charts import EXTRAS_APPLICATION_SUFFIX, ChartApplication
 from generator.models.platform import Environment, Platform
 from generator.models.tenant import Tenant
+from generator.render.chart_database import database_objects
 from generator.render.gateway_route import http_route
 from generator.render.tenant import WAVE_WORKLOAD, argocd_application, labels
 from generator.repo import layout
@@ -67,7 +68,7 @@ def chart_application(
 
 
 def extras_file(environment: Environment, tenant: Tenant, app: ChartApplication) -> str:
-    """What Berth adds beside a chart (its route, its ExternalSecret), next to the values
+    """What Berth adds beside a chart (its route, its ExternalSecret, its database), next to the values
     files of the tenant's other apps."""
     values = layout.app_values_file(environment.name, tenant.metadata.name, app.metadata.name)
     return f"{posixpath.dirname(values)}/{app.metadata.name}{EXTRAS_SUFFIX}"
@@ -78,7 +79,7 @@ def routed(environment: Environment, app: ChartApplication) -> bool:
 
 
 def has_extras(environment: Environment, app: ChartApplication) -> bool:
-    return routed(environment, app) or bool(app.spec.secrets)
+    return routed(environment, app) or bool(app.spec.secrets) or app.spec.database is not None
 
 
 def extras(
@@ -87,6 +88,8 @@ def extras(
     found = [route(platform, environment, tenant, app)] if routed(environment, app) else []
     if app.spec.secrets:
         found.append(external_secret(platform, environment, tenant, app))
+    if app.spec.database is not None:
+        found += database_objects(environment, tenant, app.metadata.name, app.spec.database)
     return found
 
 

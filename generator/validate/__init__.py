@@ -133,6 +133,7 @@ def validate_repo(
             apps,
             raw.blueprints,
             frozenset(raw.tenants) | raw.unloaded,
+            charts,
         )
         problems += check_chart_apps(
             platform,

@@ -1,6 +1,9 @@
 """Rules across all applications: unique Argo CD names, tenant quotas, names that
 clash with database objects, and the backup schedules databases inherit.
 
+A chart app (`blueprint: chart`) may declare a database as other apps do: the checks of
+databases (quota, names, backup schedules) read both kinds of request, `AnyApps`.
+
 Each reports on the application where the clash or the excess first appears, in the order of
 tenant and application names, so the output is deterministic.
 """
@@ -11,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from fractions import Fraction
 
 from generator.models.application import DATABASE_SIZES, Application
+from generator.models.charts import ChartApplication
 from generator.models.platform import Platform
 from generator.models.quantity import format_amount, parse_quantity
 from generator.models.quota import effective_quota
@@ -22,9 +26,19 @@ from generator.yamlio.reader import Document
 
 Apps = Mapping[str, Mapping[str, tuple[Application, Document]]]  # tenant folder -> stem -> app
 Tenants = Mapping[str, tuple[Tenant, Document]]  # folder -> valid tenant
+AnyApp = Application | ChartApplication
+AnyApps = Mapping[str, Mapping[str, tuple[AnyApp, Document]]]  # both kinds of request
 
 
-def _sorted_apps(apps: Apps) -> Iterator[tuple[str, str, Application, Document]]:
+def with_charts(apps: Apps, charts: AnyApps) -> AnyApps:
+    """Both kinds of request by tenant folder and stem (a stem is one file: never both)."""
+    return {
+        folder: {**apps.get(folder, {}), **charts.get(folder, {})}
+        for folder in sorted({*apps, *charts})
+    }
+
+
+def _sorted_apps(apps: AnyApps) -> Iterator[tuple[str, str, AnyApp, Document]]:
     for folder in sorted(apps):
         for stem in sorted(apps[folder]):
             app, doc = apps[folder][stem]
@@ -63,16 +77,18 @@ def check_argocd_names(platform: Platform, tenants: Tenants, apps: Apps) -> Iter
                 taken[name] = f"the Application of {layout.app_file(folder, stem)} in {env_name}"
 
 
-def app_requests(app: Application, env_name: str) -> dict[str, Fraction]:
-    """What one application asks of its tenant's quota in one environment, at most."""
-    env = app.spec.environments[env_name]
-    replicas = env.autoscale.max if env.autoscale else (1 if env.replicas is None else env.replicas)
-    resources = app.spec.resources
-    total = {
-        "cpu": replicas * parse_quantity(resources.cpu),
-        "memory": replicas * parse_quantity(resources.memory),
-        "storage": Fraction(0),
-    }
+def app_requests(app: AnyApp, env_name: str) -> dict[str, Fraction]:
+    """What one application asks of its tenant's quota in one environment, at most: of a chart
+    app, its database alone (the chart's own requests are the chart's, bounded by the
+    tenant's LimitRange and quota at run time)."""
+    total = dict.fromkeys(("cpu", "memory", "storage"), Fraction(0))
+    if isinstance(app, Application):
+        env = app.spec.environments[env_name]
+        replicas = (
+            env.autoscale.max if env.autoscale else (1 if env.replicas is None else env.replicas)
+        )
+        total["cpu"] = replicas * parse_quantity(app.spec.resources.cpu)
+        total["memory"] = replicas * parse_quantity(app.spec.resources.memory)
     if app.spec.database is not None:
         size = DATABASE_SIZES[app.spec.database.size]
         total["cpu"] += size.instances * parse_quantity(size.cpu)
@@ -81,7 +97,7 @@ def app_requests(app: Application, env_name: str) -> dict[str, Fraction]:
     return total
 
 
-def check_quotas(platform: Platform, tenants: Tenants, apps: Apps) -> Iterator[Problem]:
+def check_quotas(platform: Platform, tenants: Tenants, apps: AnyApps) -> Iterator[Problem]:
     """Every replica (the most an autoscaler may run) and database instance, within the quota."""
     for folder in sorted(apps):
         if folder not in tenants:
@@ -116,7 +132,7 @@ def check_quotas(platform: Platform, tenants: Tenants, apps: Apps) -> Iterator[P
                     )
 
 
-def check_database_names(apps: Apps) -> Iterator[Problem]:
+def check_database_names(apps: AnyApps) -> Iterator[Problem]:
     """`<app>-db...` objects of CloudNativePG would clash with an application of that name."""
     for folder in sorted(apps):
         group = apps[folder]
@@ -134,7 +150,7 @@ def check_database_names(apps: Apps) -> Iterator[Problem]:
                     )
 
 
-def check_backup_schedules(platform: Platform, doc: Document, apps: Apps) -> Iterator[Problem]:
+def check_backup_schedules(platform: Platform, doc: Document, apps: AnyApps) -> Iterator[Problem]:
     """Databases back up on the environment's backup schedule, so it must be a plain cron."""
     with_database = {
         env

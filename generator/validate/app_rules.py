@@ -15,12 +15,15 @@ from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo import layout
 from generator.validate.app_global import (
+    AnyApp,
+    AnyApps,
     Apps,
     Tenants,
     check_argocd_names,
     check_backup_schedules,
     check_database_names,
     check_quotas,
+    with_charts,
 )
 from generator.validate.credentials import credential_in, sensitive_name
 from generator.validate.cron import cron_problem
@@ -54,7 +57,9 @@ def check_apps(
     apps: Apps,
     blueprints: Mapping[str, Blueprint | None],
     tenant_folders: frozenset[str],
+    charts: AnyApps,
 ) -> Iterator[Problem]:
+    """`charts`: the chart apps, whose databases count as other apps' do."""
     for folder in sorted(apps):
         tenant = tenants[folder][0] if folder in tenants else None
         for stem, (app, doc) in sorted(apps[folder].items()):
@@ -64,10 +69,11 @@ def check_apps(
     yield from check_hosts_unique(apps)
     yield from check_grant_tenants(platform, platform_doc, tenant_folders)
     yield from check_argocd_names(platform, tenants, apps)
-    yield from check_quotas(platform, tenants, apps)
-    yield from check_database_names(apps)
-    yield from check_backup_schedules(platform, platform_doc, apps)
-    yield from check_api_server(platform, platform_doc, apps)
+    every = with_charts(apps, charts)
+    yield from check_quotas(platform, tenants, every)
+    yield from check_database_names(every)
+    yield from check_backup_schedules(platform, platform_doc, every)
+    yield from check_api_server(platform, platform_doc, every)
 
 
 def check_app(
@@ -262,9 +268,8 @@ def _env_vars(prefix: str, app: Application, doc: Document) -> Iterator[Problem]
                 yield doc.problem(path, f"looks like {what}; {advice}")
 
 
-def _derived_names(
-    app: Application, doc: Document, blueprint: Blueprint | None
-) -> Iterator[Problem]:
+def database_name_length(app: AnyApp, doc: Document) -> Iterator[Problem]:
+    """An app's database objects are named after it (chart apps' too): a length limit."""
     name = app.metadata.name
     if app.spec.database is not None and len(name) > MAX_DATABASE_APP_NAME:
         yield doc.problem(
@@ -275,6 +280,13 @@ def _derived_names(
             f" {LABEL_VALUE_MAX} characters of a label value (and a Cluster name may have at most"
             f" {CNPG_MAX_CLUSTER_NAME})",
         )
+
+
+def _derived_names(
+    app: Application, doc: Document, blueprint: Blueprint | None
+) -> Iterator[Problem]:
+    name = app.metadata.name
+    yield from database_name_length(app, doc)
     if blueprint is not None and "schedule" in blueprint.requires and len(name) > MAX_CRONJOB_NAME:
         yield doc.problem(
             ("metadata", "name"),

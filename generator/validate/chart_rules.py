@@ -28,7 +28,7 @@ from generator.models.tenant import Tenant
 from generator.problems import Problem
 from generator.repo import layout
 from generator.validate.app_global import Apps
-from generator.validate.app_rules import secret_key_problem
+from generator.validate.app_rules import database_name_length, secret_key_problem
 from generator.validate.hosts import host_problem
 from generator.yamlio.reader import Document
 
@@ -84,6 +84,7 @@ def check_chart_app(
             f"{app.metadata.name!r} must equal its file name {stem!r}"
             f" ({layout.app_file(folder, stem)})",
         )
+    yield from database_name_length(app, doc)
     chart = platform.spec.charts.get(spec.chart.name)
     if chart is None:
         allowed = ", ".join(sorted(platform.spec.charts)) or "none (platform.yaml has no charts)"

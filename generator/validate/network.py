@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from generator.models.application import Application
 from generator.models.platform import Platform
 from generator.problems import Problem
-from generator.validate.app_global import Apps
+from generator.validate.app_global import AnyApps
 from generator.yamlio.reader import Document
 
 
@@ -27,7 +27,9 @@ def check_egress(platform: Platform, app: Application, doc: Document) -> Iterato
         seen.add(name)
 
 
-def check_api_server(platform: Platform, platform_doc: Document, apps: Apps) -> Iterator[Problem]:
+def check_api_server(
+    platform: Platform, platform_doc: Document, apps: AnyApps
+) -> Iterator[Problem]:
     """Without the API server's addresses, every database pod may reach any address outside
     the cluster on the API server's ports: allowed, so that databases start, but worth fixing."""
     if platform.spec.network.apiServer is not None:

@@ -46,6 +46,12 @@ def request_file(app: Mapping[str, Any], origin: str) -> str:
     return origin
 
 
+def chart_app_name(app: Mapping[str, Any]) -> str | None:
+    """The chart app an Application of a chart source renders (Berth's label), else None."""
+    name = ((app.get("metadata") or {}).get("labels") or {}).get("berth.dev/application")
+    return name if is_chart_source(app) and isinstance(name, str) else None
+
+
 def source_issues(
     source: Mapping[str, Any], charts: Mapping[str, AllowedChart]
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:

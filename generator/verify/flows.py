@@ -4,7 +4,8 @@ The NetworkPolicies `verify` builds, with the pods of `runtime`, go through the 
 analyzer (`nca`) in runs of some tenants each (`flow_runs`); each run's map of allowed
 connections is held to what the requests imply. Required: the ingress controller to every app with a host, on its port;
 monitoring to every scraped port; each app to its own database on 5432; the CloudNativePG
-operator to every instance on 8000 and 5432; every instance to the API server; every peer
+operator to every instance on 8000 and 5432; every instance to the API server; every pod of
+a chart app to its database (chart_flows.py); every peer
 named in `allowFrom` to the app pods; every egress grant; DNS. Forbidden: another tenant
 without `allowFrom`; any tenant to another tenant's database; another environment's
 namespaces on the same cluster; anything outside the cluster without a grant, either way;
@@ -25,6 +26,7 @@ from generator.problems import Problem
 from generator.render.tenant_net import ANYWHERE, CNPG_PORTS
 from generator.repo import layout
 from generator.validate import ValidRepo
+from generator.verify.chart_flows import chart_flows
 from generator.verify.nca import (
     Conn,
     Grant,
@@ -271,6 +273,7 @@ def _required(
                 )  # fmt: skip
         _api_server(check, (env, tenant, name), outside.get(endpoint, []))
     _peers(check, apps, pairs)
+    chart_flows(check, role, owners, databases, pairs)
 
 
 def _app_flows(

@@ -205,7 +205,7 @@ class _Walk:
             self.schema_check(built.objects, fresh)
         if self.progress:
             self.progress.done(job.env)
-        view = network_view(built.objects) if self.network or self.cache else []
+        view = network_view(built.objects, job.app.obj) if self.network or self.cache else []
         if self.network is not None:
             self.network.add_view(job.env, view)
         self.problems += application_problems(

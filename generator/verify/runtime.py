@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.models.platform import Platform
 from generator.render.tenant_net import APP_LABEL, CNPG_OPERATOR, DATABASE_LABEL
+from generator.verify.chart_source import chart_app_name
 from generator.verify.sources import Located
 
 NAME_LABEL = "kubernetes.io/metadata.name"
@@ -24,7 +25,14 @@ DNS_LABELS = {"k8s-app": "kube-dns"}  # what the guardrails' allow-dns selects
 WORKLOAD_KINDS = {
     "Deployment": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    # Third-party charts' workloads too (blueprints/chart renders the first two only).
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "Job": ("spec", "template"),
 }
+# On a workload of a chart app's build (network_view's `owner`): the app its pods are. A
+# chart labels its pods as it likes, so their app is the Application's, not a label's.
+OWNER_KEY = "berth.dev/application"
 CNPG_GROUP = "postgresql.cnpg.io"
 
 
@@ -94,8 +102,10 @@ class Network:
                 into.namespaces[name] = {**_labels(meta.get("labels")), NAME_LABEL: name}
             elif kind in WORKLOAD_KINDS and group in ("apps", "batch"):
                 labels = _labels(_dig(obj, (*WORKLOAD_KINDS[str(kind)], "metadata", "labels")))
-                app = labels.get(APP_LABEL, name)
-                into.pods.append(Pod(namespace, f"app-{name}", labels, "app", app))
+                owner = _labels(meta.get("annotations")).get(OWNER_KEY)
+                app = owner or labels.get(APP_LABEL, name)
+                pod = f"app-{name}" if kind in ("Deployment", "CronJob") else f"app-{kind}-{name}"
+                into.pods.append(Pod(namespace, pod.lower(), labels, "app", app))
             elif kind == "Cluster" and group == CNPG_GROUP:
                 labels = _labels(_dig(obj, ("spec", "inheritedMetadata", "labels")))
                 labels |= {
@@ -107,10 +117,18 @@ class Network:
                 into.pods.append(Pod(namespace, f"db-{name}", labels, "database", name))
 
 
-def network_view(objects: Sequence[Located]) -> list[dict[str, Any]]:
+def network_view(
+    objects: Sequence[Located], app: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """What the runtime flows read of a build's objects: its NetworkPolicies and Namespaces
     whole, of a workload or a CloudNativePG Cluster only the names and the labels its pods get.
-    Small enough to keep in a verify cache entry, so a reused build still feeds the flows."""
+    Small enough to keep in a verify cache entry, so a reused build still feeds the flows.
+    `app`: the build's Argo CD Application; of a chart app's chart, its workloads' pods are
+    that app's."""
+    owner = chart_app_name(app) if app is not None else None
+    # Argo CD puts an object that names no namespace in its Application's destination (a
+    # chart's workloads, a chart app's extras).
+    destination = _dig(app, ("spec", "destination", "namespace")) if app is not None else None
     view: list[dict[str, Any]] = []
     for at in objects:
         obj = at.obj
@@ -133,6 +151,10 @@ def network_view(objects: Sequence[Located]) -> list[dict[str, Any]]:
             "kind": kind,
             "metadata": {k: meta[k] for k in ("name", "namespace") if k in meta},
         }
+        if "namespace" not in meta and isinstance(destination, str):
+            slim["metadata"]["namespace"] = destination
+        if owner is not None and kind in WORKLOAD_KINDS:
+            slim["metadata"]["annotations"] = {OWNER_KEY: owner}
         labels = _dig(obj, path)
         if labels is not None:
             nested = slim
