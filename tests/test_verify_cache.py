@@ -446,6 +446,59 @@ def test_the_analyzer_runs_again_only_for_what_changed(
     assert code == 1 and "network-config-analyzer" in out
 
 
+def test_a_flow_verdict_is_judged_again_only_when_what_it_read_changed(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm run recalls each flow run's findings instead of judging its map again. They
+    point at request lines, so a change to the requests alone (here: a comment that moves
+    every line) judges the run again, from the map kept though the warm run did not read it;
+    and what it reports is what a run without the cache reports."""
+    from generator.verify import flow_runs, nca
+
+    mapped: list[str] = []
+    judged: list[int] = []
+    real_run, real_check = nca._run, flow_runs.check_run
+
+    def counted_run(args: Any, tmp: str) -> Any:
+        mapped.append(tmp)
+        return real_run(args, tmp)
+
+    def counted_check(check: Any, pods: Any, *rest: Any) -> None:
+        judged.append(len(pods))
+        real_check(check, pods, *rest)
+
+    monkeypatch.setattr(nca, "_run", counted_run)
+    monkeypatch.setattr(flow_runs, "check_run", counted_check)
+    (example / "environments/dev/tenants/payments/guardrails/extra-policy.yaml").write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: open\n"
+        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n  ingress: [{}]\n"
+    )
+    edit(
+        example / "environments/dev/tenants/payments/guardrails/kustomization.yaml",
+        "resources:",
+        "resources:\n- extra-policy.yaml",
+    )
+
+    def every_environment() -> tuple[int, str]:  # a full run: it removes what it did not use
+        code, out, _ = berth(example, "verify", "--format", "json", "--cache", str(store))
+        return code, out
+
+    store = example / ".berth/verify-cache"
+    cold = every_environment()
+    assert cold[0] == 1 and "network-config-analyzer" in cold[1]
+    assert len(mapped) == len(judged) == 3  # one run an environment: payments is in each
+    for _ in range(2):  # the second warm run: the first kept the maps it did not read
+        mapped.clear(), judged.clear()
+        assert every_environment() == cold
+        assert (mapped, judged) == ([], [])
+    tenant = example / "tenants/payments/tenant.yaml"
+    tenant.write_text("# moved one line down\n" + tenant.read_text())
+    plain_code, plain, _ = berth(example, "verify", "--format", "json")
+    mapped.clear(), judged.clear()
+    assert every_environment() == (plain_code, plain) != cold
+    assert (mapped, len(judged)) == ([], 3)
+
+
 def test_an_analyzer_map_is_kept_by_the_cluster_not_by_the_order_builds_ended() -> None:
     """Builds end in any order, so the objects reach the analyzer in any order: the memo's
     key must be the same for the same cluster (a warm run would map every run again)."""

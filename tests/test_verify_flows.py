@@ -4,7 +4,7 @@ class of flow, broken in the built policies, is reported on the request that ask
 
 from __future__ import annotations
 
-import copy
+import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,7 +20,7 @@ from generator.verify import Schemas, find_tools, flow_runs, verify
 from generator.verify import nca as nca_module
 from generator.verify.flow_runs import flow_problems
 from generator.verify.nca import Conn, parse_conn, parse_map
-from generator.verify.runtime import Network
+from generator.verify.runtime import Network, View
 from tests.support.example import example
 from tests.support.tools import tool
 
@@ -61,9 +61,17 @@ Change = Callable[[list[Policy]], None]
 
 def changed(network: Network, changes: Mapping[str, Change]) -> Network:
     """A copy of the collected objects with each environment's policies changed."""
-    copied = copy.deepcopy(network)
-    for env, change in changes.items():
-        change(copied.envs[env].policies)  # type: ignore[arg-type]
+    copied = Network()
+    for env, views in network.views.items():
+        policies: list[Policy] = []
+        for view in views:
+            objects = json.loads(view.text)
+            kept = [o for o in objects if o.get("kind") != "NetworkPolicy"]
+            policies += [o for o in objects if o.get("kind") == "NetworkPolicy"]
+            copied.add_view(env, View.of(kept))
+        if env in changes:
+            changes[env](policies)
+        copied.add_view(env, View.of(policies))
     return copied
 
 

@@ -47,9 +47,10 @@ from generator.verify.folders import Folders
 from generator.verify.kube_schema import Schemas
 from generator.verify.prerequisites import Need
 from generator.verify.project import role_of
+from generator.verify.runtime import View
 from generator.verify.sources import Build, BuildError, Located, Tools, source_type
 
-FORMAT = "berth-verify-cache/1"
+FORMAT = "berth-verify-cache/2"
 # Environment variables kubectl, kustomize, helm or the Go runtime read that could change what
 # a tool prints (sources.GO_RUNTIME's own values are among them when the caller sets them).
 TOOL_SETTINGS = ("HELM_", "KUBECTL_", "KUSTOMIZE_", "KUBECONFIG", "GO", "LC_", "LANG")
@@ -71,8 +72,9 @@ class Entry:
     # files the build read: the key holds them and the declaring file.
     may_empty: bool | None
     # What the runtime flows read of the build (runtime.network_view): a reused build feeds
-    # them as a built one does.
-    network: tuple[dict[str, Any], ...]
+    # them as a built one does. Kept as its JSON text after the entry's own, decoded only
+    # by a flow run that is not recalled (flow_verdicts.py).
+    network: View
     # What the build's objects need in the cluster (prerequisites.build_needs).
     needs: tuple[Need, ...] = ()
 
@@ -86,21 +88,32 @@ class Stats:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
-def _sealed(payload: Mapping[str, Any]) -> bytes:
+def _sealed(payload: Mapping[str, Any], tail: str = "") -> bytes:
+    """A digest line, the payload's JSON (one line: JSON text holds no line break), and
+    `tail`, a text read only when asked for."""
     raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    if tail:
+        raw += b"\n" + tail.encode("utf-8", "surrogatepass")
     return digest(raw).encode() + b"\n" + raw
 
 
-def _unsealed(key: str, raw: bytes) -> dict[str, Any] | None:
-    """The payload of an entry file, if it is whole and is the entry of `key`."""
+def _unsealed(key: str, raw: bytes) -> tuple[dict[str, Any], str] | None:
+    """The payload and tail of an entry file, if it is whole and is the entry of `key`."""
     head, _, body = raw.partition(b"\n")
     if head.decode("ascii", "replace") != digest(body):
         return None
+    main, _, tail = body.partition(b"\n")
     try:
-        data = json.loads(body)
+        data = json.loads(main)
+        text = tail.decode("utf-8", "surrogatepass")
     except ValueError:
         return None
-    return data if isinstance(data, dict) and data.get("key") == key else None
+    return (data, text) if isinstance(data, dict) and data.get("key") == key else None
+
+
+def _value(key: str, raw: bytes | None) -> Any:
+    found = None if raw is None else _unsealed(key, raw)
+    return None if found is None else found[0].get("value")
 
 
 def _encode(key: str, entry: Entry) -> bytes | None:
@@ -114,21 +127,23 @@ def _encode(key: str, entry: Entry) -> bytes | None:
         "namespaces": sorted(entry.namespaces),
         "objects": entry.objects,
         "may_empty": entry.may_empty,
-        "network": list(entry.network),
+        "network": sorted(entry.network.namespaces),
         "needs": [list(need) for need in entry.needs],
     }
-    sealed = _sealed(payload)
-    # JSON turns a non-string key or a tuple into something else: keep only what comes back.
-    back = json.loads(sealed.partition(b"\n")[2])
-    if back["argocd"] != argocd or back["network"] != payload["network"]:
+    sealed = _sealed(payload, entry.network.text)
+    # JSON turns a non-string key or a tuple into something else: keep only what comes back
+    # (the view is its text already: what this run read is what a later one reads).
+    back = json.loads(sealed.split(b"\n")[1])
+    if back["argocd"] != argocd:
         return None
     return sealed
 
 
 def _decode(key: str, raw: bytes) -> Entry | None:
-    data = _unsealed(key, raw)
-    if data is None:
+    found = _unsealed(key, raw)
+    if found is None:
         return None
+    data, text = found
     try:
         problems = tuple(
             Problem(str(f), int(line), int(col), str(where), str(msg), sev)
@@ -143,8 +158,6 @@ def _decode(key: str, raw: bytes) -> Entry | None:
         may_empty, network = data["may_empty"], data["network"]
         if may_empty not in (True, False, None) or not isinstance(network, list):
             return None
-        if not all(isinstance(obj, dict) for obj in network):
-            return None
         needs = tuple((str(component), str(what)) for component, what in data["needs"])
         return Entry(
             problems,
@@ -152,7 +165,7 @@ def _decode(key: str, raw: bytes) -> Entry | None:
             frozenset(map(str, data["namespaces"])),
             int(data["objects"]),
             may_empty,
-            tuple(network),
+            View(frozenset(map(str, network)), text),
             needs,
         )
     except (ValueError, TypeError, KeyError):
@@ -227,7 +240,7 @@ class BuildCache:
         argocd: Sequence[Located],
         namespaces: frozenset[str],
         may_empty: bool | None,
-        network: Sequence[dict[str, Any]],
+        network: View,
         needs: Sequence[Need] = (),
     ) -> None:
         """Record a checked build: its problems (all `finish` found) and what it kept."""
@@ -241,7 +254,7 @@ class BuildCache:
             namespaces,
             count,
             may_empty,
-            tuple(network),
+            network,
             tuple(needs),
         )
         self.put(key, entry)
@@ -318,16 +331,16 @@ class BuildCache:
     def recall(self, content: str) -> list[str] | str | None:
         """A kustomization's `folder_refs`, by the digest of its bytes (cache_key.Memo)."""
         key = self._memo_key(content)
-        raw = self._read(key)
-        data = None if raw is None else _unsealed(key, raw)
-        value = None if data is None else data.get("value")
-        ok = isinstance(value, str) or (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-        )
-        if not ok:
+        value = _value(key, self._read(key))
+        found: list[str] | str
+        if isinstance(value, str):
+            found = value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            found = [str(v) for v in value]
+        else:
             return None
         self.used.add(key)
-        return value
+        return found
 
     def remember(self, content: str, value: list[str] | str) -> None:
         key = self._memo_key(content)
@@ -335,18 +348,28 @@ class BuildCache:
 
     def recall_text(self, parts: Sequence[str]) -> str | None:
         """A text kept by the digest of everything it was made from (nca.TextStore)."""
-        key = digest(canonical(["text", self.code, list(parts)]))
-        raw = self._read(key)
-        data = None if raw is None else _unsealed(key, raw)
-        value = None if data is None else data.get("value")
+        key = self.text_key(parts)
+        value = _value(key, self._read(key))
         if not isinstance(value, str):
             return None
         self.used.add(key)
         return value
 
     def remember_text(self, parts: Sequence[str], text: str) -> None:
-        key = digest(canonical(["text", self.code, list(parts)]))
+        key = self.text_key(parts)
         self._write(key, _sealed({"key": key, "value": text}))
+
+    def keep(self, key: str) -> None:
+        self.used.add(key)
+
+    def text_key(self, parts: Sequence[str]) -> str:
+        return digest(canonical(["text", self.code, list(parts)]))
+
+    def folder_digest(self, rel: str) -> str | None:
+        try:
+            return self.reader.tree(rel)
+        except (Unkeyable, OSError):
+            return None
 
     def get(self, key: str) -> Entry | None:
         raw = self._read(key)

@@ -22,8 +22,17 @@ from generator.load import RawRepo
 from generator.problems import Problem
 from generator.repo import layout
 from generator.validate import ValidRepo
+from generator.verify.flow_verdicts import recall, remember, verdict_parts
 from generator.verify.flows import Checker, check_run
-from generator.verify.nca import AnalyzerError, Cost, Memo, Pairs, connectivity
+from generator.verify.nca import (
+    AnalyzerError,
+    Cost,
+    Memo,
+    Pairs,
+    analyzer_input,
+    map_of,
+    map_parts,
+)
 from generator.verify.runtime import Cluster, Network, Shard, clusters
 
 SHARD = 32  # tenants a run holds, with their peers (what a run costs: bench/results.md)
@@ -65,21 +74,64 @@ def _peers(
     return found
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Run:
     cluster: tuple[str, ...]
     env: str
     tenants: int
-    shard: Shard
+    namespaces: list[str]
     strangers: Mapping[str, str]  # stranger namespace -> its environment
+    cut: Cluster
+    _shard: Shard | None = None
+
+    @property
+    def shard(self) -> Shard:
+        """The run's pods and policies, cut only when the run is judged."""
+        if self._shard is None:
+            self._shard = self.cut.shard(self.namespaces)
+        return self._shard
 
 
-def _analyze(nca: str, memo: Memo | None, run: _Run) -> tuple[Pairs, Cost] | AnalyzerError:
-    manifests = [pod.manifest() for pod in run.shard.pods]
+@dataclass(frozen=True)
+class _Mapped:
+    pairs: Pairs
+    cost: Cost
+    key: str  # where the map is kept (a verdict names it)
+
+
+def _analyze(nca: str, memo: Memo | None, run: _Run) -> _Mapped | AnalyzerError:
+    shard = run.shard
+    texts = analyzer_input(shard.namespaces, [p.manifest() for p in shard.pods], shard.policies)
+    key = memo.store.text_key(map_parts(memo.identity, texts)) if memo else ""
     try:
-        return connectivity(nca, run.shard.namespaces, manifests, run.shard.policies, memo)
+        pairs, cost = map_of(nca, texts, memo)
     except AnalyzerError as exc:
         return exc
+    return _Mapped(pairs, cost, key)
+
+
+def _cost(run: _Run, cost: Cost) -> RunCost:
+    if run._shard is None:  # recalled: counted from what the run is cut from, not cut
+        pods = policies = 0
+    else:
+        pods, policies = len(run._shard.pods), len(run._shard.policies)
+    return RunCost(run.cluster, run.env, run.tenants, pods, policies, cost)
+
+
+def _runs(repo: ValidRepo, network: Network, envs: Sequence[str], check: Checker) -> list[_Run]:
+    related = _relations(repo)
+    runs: list[_Run] = []
+    for group in clusters(repo.platform, envs):
+        cluster = Cluster(repo.platform, network, group)
+        strangers = {namespace: env for env, namespace in cluster.strangers.items()}
+        for env in group:
+            tenants = sorted(t for e, t in check.namespaces.values() if e == env)
+            for start in range(0, len(tenants), SHARD):
+                members = tenants[start : start + SHARD]
+                own = [layout.tenant_namespace(t, env) for t in members]
+                namespaces = sorted({*own, *_peers(repo, related, members, env)})
+                runs.append(_Run(tuple(group), env, len(members), namespaces, strangers, cluster))
+    return runs
 
 
 def flow_problems(
@@ -93,33 +145,45 @@ def flow_problems(
 ) -> tuple[list[Problem], list[RunCost]]:
     """Every runtime-flow finding of `envs`, and what each analyzer run cost; `jobs` runs at
     once (each a process of its own), checked in a fixed order whatever order they end in;
-    with a `memo`, a run whose input the analyzer has mapped before is not run again."""
+    with a `memo`, a run whose input the analyzer has mapped before is not run again, and one
+    judged before from the same parts (flow_verdicts.py) is neither cut nor judged again."""
     check = Checker(repo, raw, envs)
-    related = _relations(repo)
-    runs: list[_Run] = []
-    for group in clusters(repo.platform, envs):
-        cluster = Cluster(repo.platform, network, group)
-        strangers = {namespace: env for env, namespace in cluster.strangers.items()}
-        for env in group:
-            tenants = sorted(t for e, t in check.namespaces.values() if e == env)
-            for start in range(0, len(tenants), SHARD):
-                members = tenants[start : start + SHARD]
-                own = [layout.tenant_namespace(t, env) for t in members]
-                shard = cluster.shard([*own, *_peers(repo, related, members, env)])
-                runs.append(_Run(tuple(group), env, len(members), shard, strangers))
-    costs = []
+    costs: dict[int, RunCost] = {}
+    pending: list[tuple[int, _Run, list[str] | None]] = []
+    platform = repo.platform.model_dump_json()
+    for i, run in enumerate(_runs(repo, network, envs, check)):
+        parts = None
+        if memo is not None:
+            shard = run.cut.shard_digest(run.namespaces)
+            parts = verdict_parts(memo, check, run.namespaces, shard, platform)
+        known = None if memo is None or parts is None else recall(memo, parts)
+        if known is None:
+            pending.append((i, run, parts))
+            continue
+        check.problems.update(known)
+        costs[i] = _cost(run, Cost(0.0, 0.0))
+    analyze = partial(_analyze, nca, memo)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for run, result in zip(runs, pool.map(partial(_analyze, nca, memo), runs), strict=True):
+        results = pool.map(analyze, [run for _, run, _ in pending])
+        for (i, run, parts), result in zip(pending, results, strict=True):
             if isinstance(result, AnalyzerError):
                 message = f"runtime flows of {run.env} not checked: {result}"
                 check.problems.add(Problem(layout.bootstrap_file(run.env), 1, 1, "", message))
                 continue
-            pairs, cost = result
-            shard = run.shard
-            costs.append(
-                RunCost(
-                    run.cluster, run.env, run.tenants, len(shard.pods), len(shard.policies), cost
-                )
-            )
-            check_run(check, shard.pods, pairs, run.strangers)
-    return sorted(check.problems), costs
+            costs[i] = _cost(run, result.cost)
+            found = _judge(check, run, result.pairs)
+            if memo is not None and parts is not None:
+                remember(memo, parts, result.key, found)
+            run._shard = None  # what the next runs need of memory is theirs
+    return sorted(check.problems), [costs[i] for i in sorted(costs)]
+
+
+def _judge(check: Checker, run: _Run, pairs: Pairs) -> set[Problem]:
+    """The findings of one run's map (added to the checker's too)."""
+    everything, check.problems = check.problems, set()
+    try:
+        check_run(check, run.shard.pods, pairs, run.strangers)
+        found = check.problems
+    finally:
+        check.problems = everything | check.problems
+    return found

@@ -34,7 +34,7 @@ from generator.verify.focus import Focus, Fresh, app_focus
 from generator.verify.folders import Folders
 from generator.verify.kube_schema import Schemas
 from generator.verify.prerequisites import Needs, build_needs
-from generator.verify.runtime import Network, network_view
+from generator.verify.runtime import Network, View, network_view
 from generator.verify.sources import (
     Build,
     BuildError,
@@ -205,7 +205,9 @@ class _Walk:
             self.schema_check(built.objects, fresh)
         if self.progress:
             self.progress.done(job.env)
-        view = network_view(built.objects, job.app.obj) if self.network or self.cache else []
+        view = View.of(
+            network_view(built.objects, job.app.obj) if self.network or self.cache else []
+        )
         if self.network is not None:
             self.network.add_view(job.env, view)
         self.problems += application_problems(

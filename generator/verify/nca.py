@@ -190,6 +190,19 @@ class TextStore(Protocol):
 
     def remember_text(self, parts: Sequence[str], text: str) -> None: ...
 
+    def text_key(self, parts: Sequence[str]) -> str:
+        """The name a text made from `parts` is kept under."""
+        ...
+
+    def keep(self, key: str) -> None:
+        """Keep what is kept under `key` (if anything) through the run's clean-up, though
+        this run did not read it."""
+        ...
+
+    def folder_digest(self, rel: str) -> str | None:
+        """The digest of a repository folder's tree (None: it cannot be told soundly)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Memo:
@@ -208,6 +221,36 @@ def analyzer_identity(nca: str) -> str:
     return done.stdout.strip()
 
 
+def analyzer_input(
+    namespaces: Sequence[Mapping[str, Any]],
+    pods: Sequence[Mapping[str, Any]],
+    policies: Sequence[Mapping[str, Any]],
+) -> dict[str, str]:
+    """The analyzer's input files by name, the same bytes for the same cluster."""
+    lists = {
+        "namespaces.json": ("v1", "NamespaceList", namespaces),
+        "pods.json": ("v1", "PodList", pods),
+        "policies.json": ("networking.k8s.io/v1", "NetworkPolicyList", policies),
+    }
+    # The builds end in any order: sorted items make the same cluster the same bytes, which a
+    # memo's key is made of (the analyzer's map does not depend on the order). Each item is
+    # written once, and its text is what it is sorted by. JSON is YAML, and far quicker to
+    # write for thousands of objects.
+    texts = {}
+    for name, (api, kind, items) in lists.items():
+        written = sorted(json.dumps(item, sort_keys=True) for item in items)
+        texts[name] = (
+            f'{{"apiVersion": {json.dumps(api)}, "items": [{", ".join(written)}],'
+            f' "kind": {json.dumps(kind)}}}'
+        )
+    return texts
+
+
+def map_parts(identity: str, texts: Mapping[str, str]) -> list[str]:
+    """What a map is made from: the analyzer, its flags and its input."""
+    return [identity, *_FLAGS, *(f"{name}\n{text}" for name, text in texts.items())]
+
+
 def connectivity(
     nca: str,
     namespaces: Sequence[Mapping[str, Any]],
@@ -217,26 +260,12 @@ def connectivity(
 ) -> tuple[Pairs, Cost]:
     """The analyzer's map of what `policies` allow between `pods` (and addresses outside).
     With a `memo`, a map made before from the same bytes by the same analyzer is reused."""
-    # JSON is YAML, and far quicker to write for thousands of objects.
-    files = {
-        "namespaces.json": {"apiVersion": "v1", "kind": "NamespaceList", "items": list(namespaces)},
-        "pods.json": {"apiVersion": "v1", "kind": "PodList", "items": list(pods)},
-        "policies.json": {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicyList",
-            "items": list(policies),
-        },
-    }
-    # The builds end in any order: sorted items make the same cluster the same bytes, which a
-    # memo's key is made of (the analyzer's map does not depend on the order).
-    for doc in files.values():
-        doc["items"] = sorted(doc["items"], key=lambda item: json.dumps(item, sort_keys=True))
-    texts = {name: json.dumps(doc, sort_keys=True) for name, doc in files.items()}
-    parts = (
-        [memo.identity, *_FLAGS, *(f"{name}\n{text}" for name, text in texts.items())]
-        if memo
-        else []
-    )
+    return map_of(nca, analyzer_input(namespaces, pods, policies), memo)
+
+
+def map_of(nca: str, texts: Mapping[str, str], memo: Memo | None = None) -> tuple[Pairs, Cost]:
+    """The analyzer's map of its input files (`analyzer_input`), or the memo's."""
+    parts = map_parts(memo.identity, texts) if memo else []
     known = memo.store.recall_text(parts) if memo else None
     if known is not None:
         return parse_map(known), Cost(0.0, 0.0)

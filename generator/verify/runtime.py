@@ -9,6 +9,8 @@ all replicas: the policies select by labels, which replicas share.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -78,43 +80,105 @@ def _labels(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _sort(view: Sequence[Mapping[str, Any]]) -> EnvObjects:
+    """A view's objects as the flows read them: policies, namespaces' labels, pods."""
+    into = EnvObjects()
+    for obj in view:
+        kind, meta = obj.get("kind"), obj.get("metadata")
+        meta = meta if isinstance(meta, Mapping) else {}
+        name, namespace = str(meta.get("name", "")), str(meta.get("namespace", ""))
+        group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+        if kind == "NetworkPolicy" and group == "networking.k8s.io":
+            into.policies.append(obj)
+        elif kind == "Namespace" and group == "":
+            into.namespaces[name] = {**_labels(meta.get("labels")), NAME_LABEL: name}
+        elif kind in WORKLOAD_KINDS and group in ("apps", "batch"):
+            labels = _labels(_dig(obj, (*WORKLOAD_KINDS[str(kind)], "metadata", "labels")))
+            owner = _labels(meta.get("annotations")).get(OWNER_KEY)
+            app = owner or labels.get(APP_LABEL, name)
+            pod = f"app-{name}" if kind in ("Deployment", "CronJob") else f"app-{kind}-{name}"
+            into.pods.append(Pod(namespace, pod.lower(), labels, "app", app))
+        elif kind == "Cluster" and group == CNPG_GROUP:
+            labels = _labels(_dig(obj, ("spec", "inheritedMetadata", "labels")))
+            labels |= {
+                DATABASE_LABEL: name,
+                "cnpg.io/instanceName": f"{name}-1",
+                "cnpg.io/podRole": "instance",
+                "role": "primary",
+            }
+            into.pods.append(Pod(namespace, f"db-{name}", labels, "database", name))
+    return into
+
+
+def _policy_namespace(policy: Mapping[str, Any]) -> str:
+    return str((policy.get("metadata") or {}).get("namespace", ""))
+
+
+class View:
+    """One build's network view (`network_view`), as its JSON text: a verify cache entry
+    keeps the text, and a run whose verdict is recalled (flow_verdicts.py) never decodes it.
+    `digest` names it in those verdicts' keys; `namespaces` are the ones it holds objects of."""
+
+    def __init__(
+        self,
+        namespaces: frozenset[str],
+        text: str,
+    ) -> None:
+        self.namespaces, self.text = namespaces, text
+        self.digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        self._sorted: EnvObjects | None = None
+
+    @classmethod
+    def of(cls, objects: Sequence[Mapping[str, Any]]) -> View:
+        """The view of `objects`, read back from its text as a later run reads it (a value
+        JSON cannot hold is written as its repr, in both)."""
+        text = json.dumps(
+            objects, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
+        )
+        view = cls(frozenset(), text)
+        found = view.sorted()
+        view.namespaces = frozenset(
+            {*found.namespaces, *(p.namespace for p in found.pods)}
+            | {_policy_namespace(p) for p in found.policies}
+        )
+        return view
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, View) and (self.namespaces, self.text) == (
+            other.namespaces,
+            other.text,
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def sorted(self) -> EnvObjects:
+        if self._sorted is None:
+            objects = json.loads(self.text) if self.text else []
+            items = objects if isinstance(objects, list) else []
+            self._sorted = _sort([obj for obj in items if isinstance(obj, Mapping)])
+        return self._sorted
+
+
 class Network:
-    """Collects, build by build, the objects of each environment the flows need (a few per
-    tenant: its NetworkPolicies, its Namespace, one pod per workload and database)."""
+    """Collects, build by build, the views of each environment the flows need (a few objects
+    per tenant: its NetworkPolicies, its Namespace, one pod per workload and database)."""
 
     def __init__(self) -> None:
-        self.envs: dict[str, EnvObjects] = {}
+        self.views: dict[str, list[View]] = {}
 
-    def add(self, env: str, objects: Sequence[Located]) -> None:
-        self.add_view(env, network_view(objects))
+    def add_view(self, env: str, view: View) -> None:
+        self.views.setdefault(env, []).append(view)
 
-    def add_view(self, env: str, view: Sequence[Mapping[str, Any]]) -> None:
-        """Objects as `network_view` keeps them (what a verify cache entry holds of a build)."""
-        into = self.envs.setdefault(env, EnvObjects())
-        for obj in view:
-            kind, meta = obj.get("kind"), obj.get("metadata")
-            meta = meta if isinstance(meta, Mapping) else {}
-            name, namespace = str(meta.get("name", "")), str(meta.get("namespace", ""))
-            group = str(obj.get("apiVersion", "")).rpartition("/")[0]
-            if kind == "NetworkPolicy" and group == "networking.k8s.io":
-                into.policies.append(obj)
-            elif kind == "Namespace" and group == "":
-                into.namespaces[name] = {**_labels(meta.get("labels")), NAME_LABEL: name}
-            elif kind in WORKLOAD_KINDS and group in ("apps", "batch"):
-                labels = _labels(_dig(obj, (*WORKLOAD_KINDS[str(kind)], "metadata", "labels")))
-                owner = _labels(meta.get("annotations")).get(OWNER_KEY)
-                app = owner or labels.get(APP_LABEL, name)
-                pod = f"app-{name}" if kind in ("Deployment", "CronJob") else f"app-{kind}-{name}"
-                into.pods.append(Pod(namespace, pod.lower(), labels, "app", app))
-            elif kind == "Cluster" and group == CNPG_GROUP:
-                labels = _labels(_dig(obj, ("spec", "inheritedMetadata", "labels")))
-                labels |= {
-                    DATABASE_LABEL: name,
-                    "cnpg.io/instanceName": f"{name}-1",
-                    "cnpg.io/podRole": "instance",
-                    "role": "primary",
-                }
-                into.pods.append(Pod(namespace, f"db-{name}", labels, "database", name))
+    def objects(self, env: str) -> EnvObjects:
+        """Every object the environment's views hold, sorted (all of them decoded)."""
+        found = EnvObjects()
+        for view in sorted(self.views.get(env, []), key=lambda v: v.digest):
+            part = view.sorted()
+            found.policies += part.policies
+            found.namespaces.update(part.namespaces)
+            found.pods += part.pods
+        return found
 
 
 def network_view(
@@ -217,22 +281,30 @@ def strangers(envs: Sequence[str], taken: AbstractSet[str]) -> dict[str, str]:
 
 
 class Cluster:
-    """One cluster's collected objects, indexed by namespace, from which runs are cut."""
+    """One cluster's views, indexed by the namespaces they hold objects of; runs are cut from
+    them, each view decoded only when a run needs it. Views are taken in the order of their
+    digests, so that a run is the same whatever order the builds ended in."""
 
     def __init__(self, platform: Platform, network: Network, envs: Sequence[str]) -> None:
         self.platform_pods = platform_pods(platform)
-        self.labels: dict[str, Mapping[str, str]] = {}
-        self.pods: dict[str, list[Pod]] = {}
-        self.policies: dict[str, list[Mapping[str, Any]]] = {}
+        self.views: dict[str, list[View]] = {}
         for env in envs:
-            objects = network.envs.get(env, EnvObjects())
-            self.labels.update(objects.namespaces)
-            for pod in objects.pods:
-                self.pods.setdefault(pod.namespace, []).append(pod)
-            for policy in objects.policies:
-                namespace = str((policy.get("metadata") or {}).get("namespace", ""))
-                self.policies.setdefault(namespace, []).append(policy)
-        self.strangers = strangers(envs, {*self.labels, *self.pods, *self.policies})
+            for view in network.views.get(env, []):
+                for namespace in view.namespaces:
+                    self.views.setdefault(namespace, []).append(view)
+        for views in self.views.values():
+            views.sort(key=lambda v: v.digest)
+        self.strangers = strangers(envs, set(self.views))
+
+    def shard_digest(self, namespaces: Sequence[str]) -> str:
+        """What the run of `namespaces` is cut from: the views of those namespaces and the
+        stranger namespaces (the platform's pods come from the platform's settings)."""
+        parts = [
+            [namespace, [view.digest for view in self.views.get(namespace, [])]]
+            for namespace in sorted(set(namespaces))
+        ]
+        text = json.dumps([parts, sorted(self.strangers.items())], separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def shard(self, namespaces: Sequence[str]) -> Shard:
         """The run of `namespaces` (sorted, each once) with the strangers and the platform."""
@@ -240,9 +312,12 @@ class Cluster:
         pods = list(self.platform_pods)
         policies: list[Mapping[str, Any]] = []
         for namespace in sorted(set(namespaces)):
-            labels[namespace] = self.labels.get(namespace, {NAME_LABEL: namespace})
-            pods += self.pods.get(namespace, [])
-            policies += self.policies.get(namespace, [])
+            labels[namespace] = {NAME_LABEL: namespace}
+            for view in self.views.get(namespace, []):
+                part = view.sorted()
+                labels[namespace] = part.namespaces.get(namespace, labels[namespace])
+                pods += [p for p in part.pods if p.namespace == namespace]
+                policies += [p for p in part.policies if _policy_namespace(p) == namespace]
         for env, namespace in self.strangers.items():
             # Labelled like a tenant's namespace and pods, with no NetworkPolicy of its own:
             # what reaches it or comes from it, a tenant's own policies let through.
