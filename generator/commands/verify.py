@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,7 +28,7 @@ from generator.verify import Schemas, Summary, find_tools, verify
 from generator.verify.cache import BuildCache
 from generator.verify.cache_key import Unkeyable
 from generator.verify.changed import scope as change_scope
-from generator.verify.flow_check import runtime_flows
+from generator.verify.flow_check import RuntimeFlows, runtime_flows
 from generator.verify.nca import AnalyzerError, Memo, analyzer_identity
 from generator.write.strays import tree_problems
 from generator.yamlio.reader import Document
@@ -160,16 +161,18 @@ def run(
         except Unkeyable as exc:
             err.write(f"berth: verify cache not used: {exc}\n")
     flows = runtime_flows(scope, strict=ci.in_ci(environ))
-    if builds is not None and flows.nca is not None:
-        try:
-            flows.memo = Memo(builds, analyzer_identity(flows.nca))
-        except AnalyzerError as exc:
-            err.write(f"berth: verify cache not used for the runtime flows: {exc}\n")
-    problems, summary = verify(
-        root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
-        jobs=jobs or default_jobs(), scope=scope, cache=builds, network=flows.network,
-        progress=None if progress is None else Progress(progress),
-    )  # fmt: skip
+    with ThreadPoolExecutor(max_workers=1) as aside:
+        # The analyzer's version names its maps in the cache; asking it starts a process,
+        # which runs while the tree is walked.
+        identity = None
+        if builds is not None and flows.nca is not None:
+            identity = aside.submit(analyzer_identity, flows.nca)
+        problems, summary = verify(
+            root, valid.platform, selected, tools, schemas=schemas, tenants=valid.tenant_names,
+            jobs=jobs or default_jobs(), scope=scope, cache=builds, network=flows.network,
+            progress=None if progress is None else Progress(progress),
+        )  # fmt: skip
+        _flow_memo(flows, builds, identity, err)
     problems += flows.check(valid, raw, selected, jobs or default_jobs())
     if builds is not None:
         # Only a run that saw every build knows which entries the tree no longer needs.
@@ -191,6 +194,18 @@ def run(
         line += f"; {flows.summary}\n"
     _report(problems, fmt, output, out, line, environ, _Needs(summary, selected))
     return 1 if problems else 0
+
+
+def _flow_memo(
+    flows: RuntimeFlows, builds: BuildCache | None, identity: Future[str] | None, err: TextIO
+) -> None:
+    """The verify cache as the flows' memo, once the analyzer has said which it is."""
+    if builds is None or identity is None:
+        return
+    try:
+        flows.memo = Memo(builds, identity.result())
+    except AnalyzerError as exc:
+        err.write(f"berth: verify cache not used for the runtime flows: {exc}\n")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from importlib import metadata
 from typing import Any, Protocol
 
-from generator.verify.deps import directory_reads
+from generator.verify.deps import directory_reader
 from generator.verify.folders import KUSTOMIZATIONS
 from generator.yamlio.trusted import TrustedYAMLError, load_trusted
 
@@ -79,9 +79,12 @@ class Reader:
         self._linkless: dict[str, bool] = {}
         self._kustomize: dict[str, tuple[tuple[str, str], ...]] = {}
         self._visiting: set[str] = set()
+        self._walks: dict[tuple[str, bool], list[str]] = {}
+        self._prefix = os.path.join(root, "")
 
     def _full(self, rel: str) -> str:
-        return os.path.join(self.root, rel)
+        # os.path.join, without its cost for the relative paths a Reader is given
+        return rel if rel.startswith("/") else self._prefix + rel
 
     def linkless(self, rel: str) -> bool:
         """Whether no component of the repository path `rel` is a symbolic link."""
@@ -188,10 +191,10 @@ class Reader:
 
     def directory(self, path: str, settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         """(path, digest) of each file a plain-directory source at `path` reads."""
-        recurse = settings.get("recurse") is True
+        reads = directory_reader(path, settings)
         found = []
-        for rel in self._walk(path, recurse):
-            if directory_reads(path, settings, rel):
+        for rel in self._walk(path, settings.get("recurse") is True):
+            if reads(rel):
                 found.append((rel, self.file(rel)))
         return tuple(found)
 
@@ -205,20 +208,26 @@ class Reader:
         except OSError as exc:
             raise Unkeyable(f"{folder}: {exc.strerror}") from None
         found = []
+        prefix = folder + "/" if folder and not folder.endswith("/") else folder
         for entry in entries:
-            child = posixpath.join(folder, entry.name)
+            child = prefix + entry.name  # posixpath.join, for a relative folder
             if entry.is_symlink():
                 raise Unkeyable(f"{child} is a symbolic link")
             found.append((child, entry))
         return found
 
-    def _walk(self, folder: str, recurse: bool) -> Iterator[str]:
-        for child, entry in self._entries(folder):
-            if entry.is_dir():
-                if recurse:
-                    yield from self._walk(child, recurse)
-            else:
-                yield child
+    def _walk(self, folder: str, recurse: bool) -> list[str]:
+        """The files in a folder (and its subfolders, `recurse`), listed once a run: every
+        shard's source lists the whole shards folder."""
+        if (folder, recurse) not in self._walks:
+            found = []
+            for child, entry in self._entries(folder):
+                if not entry.is_dir():
+                    found.append(child)
+                elif recurse:
+                    found += self._walk(child, recurse)
+            self._walks[folder, recurse] = found
+        return self._walks[folder, recurse]
 
 
 def folder_refs(raw: bytes) -> list[str] | str:

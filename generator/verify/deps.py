@@ -20,7 +20,7 @@ import bisect
 import functools
 import os
 import posixpath
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,21 +104,33 @@ class Reads:
 
 def directory_reads(path: str, directory: Mapping[str, Any], name: str) -> bool:
     """Whether a plain-directory source at `path` reads the repository file `name`."""
+    return directory_reader(path, directory)(name)
+
+
+def directory_reader(path: str, directory: Mapping[str, Any]) -> Callable[[str], bool]:
+    """`directory_reads` of one source, its settings read once (a shard's source is asked
+    about every tenant's file)."""
     path = posixpath.normpath(path)
-    if not name.startswith(path + "/"):
-        return path == "." and not name.startswith("../")
-    rel = name[len(path) + 1 :]
-    base = posixpath.basename(rel)
-    if "/" not in rel and base.startswith(".argocd-source"):
-        return True
-    if "/" in rel and directory.get("recurse") is not True:
-        return False
-    if not base.endswith(MANIFEST_SUFFIXES):
-        return False
+    prefix = path + "/"
+    recurse = directory.get("recurse") is True
     include = str(directory.get("include") or "")
     exclude = str(directory.get("exclude") or "")
-    # An invalid glob is an error the build reports; reading the file then is the safe answer.
-    return not (exclude and glob(exclude, rel)) and not (include and not glob(include, rel))
+
+    def reads(name: str) -> bool:
+        if not name.startswith(prefix):
+            return path == "." and not name.startswith("../")
+        rel = name[len(prefix) :]
+        nested = "/" in rel
+        base = rel.rpartition("/")[2]
+        if not nested and base.startswith(".argocd-source"):
+            return True
+        if (nested and not recurse) or not base.endswith(MANIFEST_SUFFIXES):
+            return False
+        # An invalid glob is an error the build reports; reading the file then is the safe
+        # answer.
+        return not (exclude and glob(exclude, rel)) and not (include and not glob(include, rel))
+
+    return reads
 
 
 def reads(root: str, app: Mapping[str, Any], kind: str, path: str) -> Reads:
