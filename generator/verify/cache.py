@@ -16,7 +16,8 @@ plain-directory focus). The checks across builds (convergence, the roots) run ev
 what the entries hold.
 
 Entries are written atomically (a temporary file, then a rename) as `DIR/<2 hex>/<key>`: a first
-line with the digest of the rest, then JSON. A file that does not read, does not match its
+line with the digest of the rest, then JSON, then the build's network view as JSON on a line of
+its own (decoded only by a flow run that is judged again, flow_verdicts.py). A file that does not read, does not match its
 digest or holds something else is a miss. A full run (every environment, no `--base`) removes
 the entries it did not use, so the folder holds one tree's verdicts.
 """
