@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from generator.verify.cache import Entry, _decode, _encode, _sealed
+from generator.verify.cache_entry import Entry, decode, encode, seal
 from generator.verify.prerequisites import COMPONENTS, PAGE, Need, Needs, build_needs, object_needs
 from generator.verify.runtime import View
 from tests.support.tools import REPO
@@ -163,11 +163,11 @@ def test_json_and_markdown_carry_the_same_needs() -> None:
 def test_a_cached_build_keeps_its_needs() -> None:
     needs = build_needs(tree("ingress", "externalsecret"))
     entry = Entry((), (), frozenset(), 2, False, View.of([]), needs)
-    raw = _encode("k", entry)
+    raw = encode("k", entry)
     assert raw is not None
-    assert _decode("k", raw) == entry
+    assert decode("k", raw) == entry
     # An entry written without them (by other code) is a miss, never a build with no needs.
     _, main, view = raw.split(b"\n")
     data = json.loads(main)
     del data["needs"]
-    assert _decode("k", _sealed(data, view.decode())) is None
+    assert decode("k", seal(data, view.decode())) is None

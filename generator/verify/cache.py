@@ -15,9 +15,8 @@ itself), a build whose reads cannot be named (`Unkeyable`), a partial build (`ve
 plain-directory focus). The checks across builds (convergence, the roots) run every time on
 what the entries hold.
 
-Entries are written atomically (a temporary file, then a rename) as `DIR/<2 hex>/<key>`: a first
-line with the digest of the rest, then JSON, then the build's network view as JSON on a line of
-its own (decoded only by a flow run that is judged again, flow_verdicts.py). A file that does not read, does not match its
+Entries are written atomically (a temporary file, then a rename) as `DIR/<2 hex>/<key>`, sealed
+with the digest of their bytes (cache_entry.py); a file that does not read, does not match its
 digest or holds something else is a miss. A full run (every environment, no `--base`) removes
 the entries it did not use, so the folder holds one tree's verdicts.
 """
@@ -25,7 +24,6 @@ the entries it did not use, so the folder holds one tree's verdicts.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ from typing import Any
 from generator.models.platform import Platform
 from generator.problems import Problem
 from generator.repo.atomic import write_atomic
+from generator.verify.cache_entry import Entry, decode, encode, kept_value, seal
 from generator.verify.cache_key import (
     Reader,
     Unkeyable,
@@ -61,25 +60,6 @@ def tool_settings() -> list[tuple[str, str]]:
     return sorted((k, v) for k, v in os.environ.items() if k.startswith(TOOL_SETTINGS))
 
 
-@dataclass(frozen=True)
-class Entry:
-    """What the walk keeps of one checked build."""
-
-    problems: tuple[Problem, ...]
-    argocd: tuple[Located, ...]
-    namespaces: frozenset[str]
-    objects: int
-    # Whether the source can come to hold nothing (convergence.can_become_empty), from the
-    # files the build read: the key holds them and the declaring file.
-    may_empty: bool | None
-    # What the runtime flows read of the build (runtime.network_view): a reused build feeds
-    # them as a built one does. Kept as its JSON text after the entry's own, decoded only
-    # by a flow run that is not recalled (flow_verdicts.py).
-    network: View
-    # What the build's objects need in the cluster (prerequisites.build_needs).
-    needs: tuple[Need, ...] = ()
-
-
 @dataclass
 class Stats:
     hits: int = 0
@@ -87,90 +67,6 @@ class Stats:
     uncached: int = 0  # not keyable, a failed build, or not JSON
     pruned: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
-
-
-def _sealed(payload: Mapping[str, Any], tail: str = "") -> bytes:
-    """A digest line, the payload's JSON (one line: JSON text holds no line break), and
-    `tail`, a text read only when asked for."""
-    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    if tail:
-        raw += b"\n" + tail.encode("utf-8", "surrogatepass")
-    return digest(raw).encode() + b"\n" + raw
-
-
-def _unsealed(key: str, raw: bytes) -> tuple[dict[str, Any], str] | None:
-    """The payload and tail of an entry file, if it is whole and is the entry of `key`."""
-    head, _, body = raw.partition(b"\n")
-    if head.decode("ascii", "replace") != digest(body):
-        return None
-    main, _, tail = body.partition(b"\n")
-    try:
-        data = json.loads(main)
-        text = tail.decode("utf-8", "surrogatepass")
-    except ValueError:
-        return None
-    return (data, text) if isinstance(data, dict) and data.get("key") == key else None
-
-
-def _value(key: str, raw: bytes | None) -> Any:
-    found = None if raw is None else _unsealed(key, raw)
-    return None if found is None else found[0].get("value")
-
-
-def _encode(key: str, entry: Entry) -> bytes | None:
-    argocd = [[at.obj, at.file, at.line] for at in entry.argocd]
-    payload = {
-        "key": key,
-        "problems": [
-            [p.file, p.line, p.col, p.field, p.message, p.severity] for p in entry.problems
-        ],
-        "argocd": argocd,
-        "namespaces": sorted(entry.namespaces),
-        "objects": entry.objects,
-        "may_empty": entry.may_empty,
-        "network": sorted(entry.network.namespaces),
-        "needs": [list(need) for need in entry.needs],
-    }
-    sealed = _sealed(payload, entry.network.text)
-    # JSON turns a non-string key or a tuple into something else: keep only what comes back
-    # (the view is its text already: what this run read is what a later one reads).
-    back = json.loads(sealed.split(b"\n")[1])
-    if back["argocd"] != argocd:
-        return None
-    return sealed
-
-
-def _decode(key: str, raw: bytes) -> Entry | None:
-    found = _unsealed(key, raw)
-    if found is None:
-        return None
-    data, text = found
-    try:
-        problems = tuple(
-            Problem(str(f), int(line), int(col), str(where), str(msg), sev)
-            for f, line, col, where, msg, sev in data["problems"]
-            if sev in ("error", "warning")
-        )
-        if len(problems) != len(data["problems"]):
-            return None
-        argocd = tuple(Located(obj, str(f), int(line)) for obj, f, line in data["argocd"])
-        if not all(isinstance(at.obj, dict) for at in argocd):
-            return None
-        may_empty, network = data["may_empty"], data["network"]
-        if may_empty not in (True, False, None) or not isinstance(network, list):
-            return None
-        needs = tuple((str(component), str(what)) for component, what in data["needs"])
-        return Entry(
-            problems,
-            argocd,
-            frozenset(map(str, data["namespaces"])),
-            int(data["objects"]),
-            may_empty,
-            View(frozenset(map(str, network)), text),
-            needs,
-        )
-    except (ValueError, TypeError, KeyError):
-        return None
 
 
 class BuildCache:
@@ -332,7 +228,7 @@ class BuildCache:
     def recall(self, content: str) -> list[str] | str | None:
         """A kustomization's `folder_refs`, by the digest of its bytes (cache_key.Memo)."""
         key = self._memo_key(content)
-        value = _value(key, self._read(key))
+        value = kept_value(key, self._read(key))
         found: list[str] | str
         if isinstance(value, str):
             found = value
@@ -345,12 +241,12 @@ class BuildCache:
 
     def remember(self, content: str, value: list[str] | str) -> None:
         key = self._memo_key(content)
-        self._write(key, _sealed({"key": key, "value": value}))
+        self._write(key, seal({"key": key, "value": value}))
 
     def recall_text(self, parts: Sequence[str]) -> str | None:
         """A text kept by the digest of everything it was made from (nca.TextStore)."""
         key = self.text_key(parts)
-        value = _value(key, self._read(key))
+        value = kept_value(key, self._read(key))
         if not isinstance(value, str):
             return None
         self.used.add(key)
@@ -358,7 +254,7 @@ class BuildCache:
 
     def remember_text(self, parts: Sequence[str], text: str) -> None:
         key = self.text_key(parts)
-        self._write(key, _sealed({"key": key, "value": text}))
+        self._write(key, seal({"key": key, "value": text}))
 
     def keep(self, key: str) -> None:
         self.used.add(key)
@@ -374,14 +270,14 @@ class BuildCache:
 
     def get(self, key: str) -> Entry | None:
         raw = self._read(key)
-        entry = None if raw is None else _decode(key, raw)
+        entry = None if raw is None else decode(key, raw)
         if entry is not None:
             self.stats.hits += 1
             self.used.add(key)
         return entry
 
     def put(self, key: str, entry: Entry) -> None:
-        raw = _encode(key, entry)
+        raw = encode(key, entry)
         if raw is None:
             self.uncached("json")
             return

@@ -205,9 +205,8 @@ class _Walk:
             self.schema_check(built.objects, fresh)
         if self.progress:
             self.progress.done(job.env)
-        view = View.of(
-            network_view(built.objects, job.app.obj) if self.network or self.cache else []
-        )
+        wanted = self.network is not None or self.cache is not None
+        view = View.of(network_view(built.objects, job.app.obj) if wanted else [])
         if self.network is not None:
             self.network.add_view(job.env, view)
         self.problems += application_problems(
