@@ -78,7 +78,7 @@ def composition(root: Path) -> None:
     os.environ["PATH"] = SEARCH
     os.chdir(root)
     from generator.commands import verify as command
-    from generator.verify import cache, follow
+    from generator.verify import cache, flow_check, follow
 
     spent: dict[str, float] = {}
     calls: dict[str, int] = {}
@@ -104,8 +104,9 @@ def composition(root: Path) -> None:
     clock(cache.BuildCache, "key", "cache: keys (reading and hashing inputs)")
     clock(cache.BuildCache, "get", "cache: reading entries")
     clock(cache.BuildCache, "prune", "cache: removing unused entries")
-    clock(follow, "_root_build", "roots: read (every run)")
-    clock(follow, "_convergence_problems", "convergence checks (every run)")
+    clock(follow, "root_build", "roots: read (every run)")
+    clock(follow.convergence, "walk_problems", "convergence checks (every run)")
+    clock(flow_check.RuntimeFlows, "check", "runtime flows: each run recalled or judged")
     start = time.perf_counter()
     code = command.run(
         str(root), envs=[], fmt="text", output=None, out=io.StringIO(), err=io.StringIO(),

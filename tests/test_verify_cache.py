@@ -46,10 +46,10 @@ class Seams:
             return real_run(*args)
 
         def lookup(self_: cache.BuildCache, env: str, app: sources.Located, *rest: Any) -> Any:
-            key, entry = real_lookup(self_, env, app, *rest)
+            entry = real_lookup(self_, env, app, *rest)
             if entry is None:
                 self.built.add(str(app.obj["metadata"]["name"]))
-            return key, entry
+            return entry
 
         monkeypatch.setattr(sources, "run_tool", run_tool)
         monkeypatch.setattr(batch, "run_tool", run_tool)
@@ -526,3 +526,50 @@ def test_an_analyzer_map_is_kept_by_the_cluster_not_by_the_order_builds_ended() 
     assert store.asked[0] == store.asked[1]
     nca.connectivity("nca", namespaces[:2], pods, policies, memo)  # another cluster
     assert store.asked[2] != store.asked[0]
+
+
+def test_keys_computed_in_a_fork_are_the_keys_computed_here(
+    example: Path, seams: Seams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm run computes half of a level's keys in a fork of itself: the same keys, the same
+    entries kept through a full run's clean-up, the same report, and no tool started."""
+    from generator.verify import forked
+
+    def full() -> tuple[int, str, str]:
+        store = str(example / ".berth/verify-cache")
+        return berth(example, "verify", "--format", "json", "--cache", store, "--jobs", "2")
+
+    plain = berth(example, "verify", "--format", "json")[:2]
+    assert full()[:2] == plain  # cold, in one process: the example's levels are small
+    forks: list[bool] = []
+    real_both = forked.both
+
+    def counted(first: Any, second: Any) -> Any:
+        found = real_both(first, second)
+        forks.append(found[2])
+        return found
+
+    monkeypatch.setattr(cache, "SPLIT", 2)
+    monkeypatch.setattr(cache, "cores", lambda: 2)
+    monkeypatch.setattr(cache, "both", counted)
+    for _ in range(2):  # the second: the first removed nothing the tree needs
+        seams.reset()
+        code, out, err = full()
+        assert (code, out) == plain and forks and all(forks)
+        assert seams.tool_runs == 0 and seams.built == set()
+        assert "unused removed" not in err, err
+
+
+def test_a_fork_that_fails_leaves_its_part_to_this_process() -> None:
+    from generator.verify import forked
+
+    parent = os.getpid()
+    theirs, mine, in_fork = forked.both(os.getpid, os.getpid)
+    assert (mine, in_fork) == (parent, True) and theirs != parent
+
+    def dies_in_a_fork() -> int:
+        if os.getpid() != parent:
+            os._exit(3)
+        return 7
+
+    assert forked.both(dies_in_a_fork, lambda: 8) == (7, 8, False)

@@ -44,6 +44,7 @@ from generator.verify.cache_key import (
     tool_identity,
 )
 from generator.verify.folders import Folders
+from generator.verify.forked import both, cores
 from generator.verify.kube_schema import Schemas
 from generator.verify.prerequisites import Need
 from generator.verify.project import role_of
@@ -51,6 +52,7 @@ from generator.verify.runtime import View
 from generator.verify.sources import Build, BuildError, Located, Tools, source_type
 
 FORMAT = "berth-verify-cache/2"
+SPLIT = 2000  # keys asked at once from which a fork computes half (forked.py)
 # Environment variables kubectl, kustomize, helm or the Go runtime read that could change what
 # a tool prints (sources.GO_RUNTIME's own values are among them when the caller sets them).
 TOOL_SETTINGS = ("HELM_", "KUBECTL_", "KUSTOMIZE_", "KUBECONFIG", "GO", "LC_", "LANG")
@@ -114,20 +116,49 @@ class BuildCache:
                 self._tools[path] = None
         return self._tools[path]
 
-    def lookup(
+    def keys(
+        self,
+        asks: Sequence[tuple[str, Located, Mapping[str, Mapping[str, Any]]] | None],
+        tenants: frozenset[str],
+        jobs: int = 1,
+    ) -> list[str | None]:
+        """The key of each (environment, Application, the projects known) asked; None: not
+        asked, or not cacheable. With `jobs` > 1 and many asks, the first half is computed in a
+        fork (forked.py), which sends back what it added to the run's state too."""
+        half = len(asks) // 2 if jobs > 1 and len(asks) >= SPLIT and cores() > 1 else 0
+
+        def part(start: int, stop: int) -> tuple[list[str | None], set[str], dict[str, int]]:
+            used, reasons = set(self.used), dict(self.stats.reasons)
+            found = [None if ask is None else self._ask(*ask, tenants) for ask in asks[start:stop]]
+            added = {k: n - reasons.get(k, 0) for k, n in self.stats.reasons.items()}
+            return found, self.used - used, {k: n for k, n in added.items() if n}
+
+        if not half:
+            return part(0, len(asks))[0]
+        theirs, mine, forked = both(lambda: part(0, half), lambda: part(half, len(asks)))
+        if forked:
+            self.used |= theirs[1]
+            for reason, count in theirs[2].items():
+                self.stats.uncached += count
+                self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + count
+        return theirs[0] + mine[0]
+
+    def _ask(
         self,
         env: str,
         app: Located,
         projects: Mapping[str, Mapping[str, Any]],
         tenants: frozenset[str],
-    ) -> tuple[str | None, Entry | None]:
-        """The Application's key (None: not cacheable) and its recorded entry, if any."""
+    ) -> str | None:
         project = projects.get(str((app.obj.get("spec") or {}).get("project")))
         if project is None:
             self.uncached("project known only after its level")
-            return None, None
-        key = self.key(env, app, project, tenants)
-        return key, None if key is None else self.get(key)
+            return None
+        return self.key(env, app, project, tenants)
+
+    def lookup(self, env: str, app: Located, key: str | None) -> Entry | None:
+        """The entry recorded under the Application's key (None: not cacheable), if any."""
+        return None if key is None else self.get(key)
 
     def record(
         self,

@@ -41,7 +41,7 @@ from generator.verify.sources import (
     Located,
     Tools,
     build,
-    read_directory,
+    root_build,
     source_type,
 )
 
@@ -234,15 +234,23 @@ class _Walk:
             self.cache.record(self.keys.pop(id(job)), built, *kept)
         return _Done(job, argocd, fresh, complete and not root_app)
 
-    def reuse(self, job: _Job) -> _Done | None:
+    def cacheable(self, job: _Job) -> bool:
+        # Not the root (read every time) nor a part of a build (--base's focus).
+        root = job.name == layout.root_application(job.env)
+        return self.cache is not None and job.focus == Focus() and not root
+
+    def cache_keys(self, jobs: Sequence[_Job], workers: int) -> list[str | None]:
+        """Each job's cache key (None: no cache, or not cacheable), all computed at once."""
+        if self.cache is None:
+            return [None] * len(jobs)
+        envs = [(j.env, j.app, self.projects[j.env]) if self.cacheable(j) else None for j in jobs]
+        return self.cache.keys(envs, self.tenants, workers)
+
+    def reuse(self, job: _Job, key: str | None) -> _Done | None:
         """The job's recorded verdict, as `finish` would have made it; None to build it."""
-        if (
-            self.cache is None
-            or job.focus != Focus()  # a part of a build is checked: nothing to record
-            or job.name == layout.root_application(job.env)
-        ):
+        if self.cache is None or not self.cacheable(job):
             return None
-        key, entry = self.cache.lookup(job.env, job.app, self.projects[job.env], self.tenants)
+        entry = self.cache.lookup(job.env, job.app, key)
         if entry is None:
             if key is not None:
                 self.keys[id(job)] = key
@@ -333,9 +341,7 @@ def verify(
         cache.folders = walk.folders  # one answer per folder for the walk and the keys
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         level: list[_Job] = []
-        for env, built in zip(
-            envs, pool.map(lambda e: _root_build(root, e, tools, scope), envs), strict=True
-        ):
+        for env, built in zip(envs, pool.map(partial(root_build, root), envs), strict=True):
             level += walk.start(env, built)
         while level:
             followed = [job for job in level if job.focus.follow]
@@ -347,8 +353,8 @@ def verify(
                     walk.creates[(job.env, job.name)] = None
             order = {id(job): i for i, job in enumerate(followed)}
             done: list[_Done | None] = [None] * len(followed)
-            for job in followed:
-                done[order[id(job)]] = walk.reuse(job)
+            for job, key in zip(followed, walk.cache_keys(followed, jobs), strict=True):
+                done[order[id(job)]] = walk.reuse(job, key)
             waiting: list[tuple[_Job, Build, Fresh | None, bool]] = []
             # Results come through a queue, not futures, which would hold every build.
             results: queue.SimpleQueue[tuple[list[tuple[_Job, Any]], BaseException | None]]
@@ -380,20 +386,3 @@ def verify(
             walk.batches += [(one.job.env, one.argocd) for one in kept if one.complete]
     walk.problems += convergence.walk_problems(walk.batches, walk.creates, walk.may_empty)
     return sorted(set(walk.problems)), walk.summary
-
-
-def _root_build(root: str, env: str, tools: Tools, scope: VerifyScope | None) -> Build:
-    """The root's objects: what its Application reads of `environments/<env>` (a plain
-    directory: bootstrap.yaml and the shards' Applications), a few dozen objects whatever the
-    number of tenants, so it is always read in full."""
-    try:
-        return Build(
-            objects=read_directory(
-                root,
-                layout.env_root(env),
-                {"include": layout.ROOT_INCLUDE},
-                layout.bootstrap_file(env),
-            )
-        )
-    except BuildError as exc:
-        return Build(errors=[(exc.file, exc.line, exc.where, str(exc))])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.problems import UsageError
+from generator.repo import layout
 from generator.verify.folders import Folders, kustomization_file
 from generator.verify.globs import glob, glob_valid
 from generator.yamlio.trusted import TrustedYAMLError, load_documents
@@ -334,3 +335,20 @@ def _read_manifests(full: str, shown: str) -> list[Located]:
             shown,
             mark.line + 1 if mark else 1,
         ) from None
+
+
+def root_build(root: str, env: str) -> Build:
+    """The root's objects: what its Application reads of `environments/<env>` (a plain
+    directory: bootstrap.yaml and the shards' Applications), a few dozen objects whatever the
+    number of tenants, so it is always read in full."""
+    try:
+        return Build(
+            objects=read_directory(
+                root,
+                layout.env_root(env),
+                {"include": layout.ROOT_INCLUDE},
+                layout.bootstrap_file(env),
+            )
+        )
+    except BuildError as exc:
+        return Build(errors=[(exc.file, exc.line, exc.where, str(exc))])
