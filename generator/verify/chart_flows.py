@@ -11,20 +11,16 @@ workloads (a primary and its replicas), and each must reach the database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from generator.verify.nca import Conn, Pairs
+from generator.verify.nca import Pairs, allows
 
 if TYPE_CHECKING:  # types only: flows.py calls this module
     from generator.verify.flows import Checker, Owner
 
 POSTGRES = 5432
 DNS_PORT = 53
-
-
-def _allows(conns: Sequence[Conn], protocol: str, port: int) -> bool:
-    return any(conn.allows(protocol, port) for conn in conns)
 
 
 def chart_flows(
@@ -43,7 +39,7 @@ def chart_flows(
         pod = endpoint.rpartition("/")[2].removesuffix("[Pod]")
         database = databases.get((owner.env, owner.tenant, owner.app))
         if chart.spec.database is not None and (
-            database is None or not _allows(pairs.get((endpoint, database), []), "TCP", POSTGRES)
+            database is None or not allows(pairs.get((endpoint, database), []), "TCP", POSTGRES)
         ):
             check.app_problem(
                 owner.tenant, owner.app, ("spec", "database"),
@@ -51,7 +47,7 @@ def chart_flows(
                 f" TCP {POSTGRES}",
             )  # fmt: skip
         dns = pairs.get((endpoint, role["dns"]), [])
-        if not (_allows(dns, "UDP", DNS_PORT) and _allows(dns, "TCP", DNS_PORT)):
+        if not (allows(dns, "UDP", DNS_PORT) and allows(dns, "TCP", DNS_PORT)):
             check.app_problem(
                 owner.tenant, owner.app, ("metadata", "name"),
                 f"{owner.env}: the chart's pods ({pod}) cannot reach kube-dns on port {DNS_PORT}",

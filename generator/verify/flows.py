@@ -26,12 +26,13 @@ from generator.problems import Problem
 from generator.render.tenant_net import ANYWHERE, CNPG_PORTS
 from generator.repo import layout
 from generator.validate import ValidRepo
-from generator.verify.chart_flows import chart_flows
+from generator.verify.chart_flows import DNS_PORT, POSTGRES, chart_flows
 from generator.verify.nca import (
     Conn,
     Grant,
     IpRange,
     Pairs,
+    allows,
     covered,
     inside,
     parse_range,
@@ -40,8 +41,6 @@ from generator.verify.nca import (
 from generator.verify.runtime import Pod
 from generator.yamlio.reader import Document, Path_
 
-POSTGRES = 5432
-DNS_PORT = 53
 ENGINE = "network-config-analyzer"
 Outside = dict[str, list[tuple[IpRange, list[Conn]]]]  # a tenant pod's flows out of the cluster
 
@@ -115,10 +114,6 @@ class Checker:
             if grant is not None:
                 found += [(ipaddress.ip_network(c), tuple(grant.ports)) for c in grant.cidrs]
         return found
-
-
-def _allows(conns: Sequence[Conn], protocol: str, port: int) -> bool:
-    return any(conn.allows(protocol, port) for conn in conns)
 
 
 def check_run(
@@ -265,7 +260,7 @@ def _required(
             check.app_problem(tenant, name, path, f"{env}: {message}")
     for (env, tenant, name), endpoint in sorted(databases.items()):
         for port in CNPG_PORTS:
-            if not _allows(pairs.get((role["operator"], endpoint), []), "TCP", port):
+            if not allows(pairs.get((role["operator"], endpoint), []), "TCP", port):
                 check.app_problem(
                     tenant, name, ("spec", "database"),
                     f"{env}: the CloudNativePG operator ({check.spec.network.cnpgNamespace})"
@@ -293,29 +288,29 @@ def _app_flows(
     settings = app.spec.environments.get(env)
     host = settings.host if settings is not None else None
     ingress = pairs.get((role["ingress"], endpoint), [])
-    if port is not None and host is not None and not _allows(ingress, "TCP", port):
+    if port is not None and host is not None and not allows(ingress, "TCP", port):
         yield (
             f"the ingress controller ({check.spec.router_namespace()}) cannot reach {name}"
             f" on TCP {port}; {host} would not answer",
             ("spec", "environments", env, "host"),
         )
-    if port is not None and not _allows(pairs.get((role["monitoring"], endpoint), []), "TCP", port):
+    if port is not None and not allows(pairs.get((role["monitoring"], endpoint), []), "TCP", port):
         yield (
             f"monitoring ({check.spec.monitoringNamespace}) cannot scrape {name} on TCP {port}",
             ("spec", "port"),
         )
     database = databases.get((env, tenant, name))
-    if database is not None and not _allows(pairs.get((endpoint, database), []), "TCP", POSTGRES):
+    if database is not None and not allows(pairs.get((endpoint, database), []), "TCP", POSTGRES):
         yield f"{name} cannot reach its own database on TCP {POSTGRES}", ("spec", "database")
     dns = pairs.get((endpoint, role["dns"]), [])
-    if not (_allows(dns, "UDP", DNS_PORT) and _allows(dns, "TCP", DNS_PORT)):
+    if not (allows(dns, "UDP", DNS_PORT) and allows(dns, "TCP", DNS_PORT)):
         yield f"{name} cannot reach kube-dns on port {DNS_PORT}", ("metadata", "name")
     out = outside.get(endpoint, [])
     for i, grant_name in enumerate(app.spec.egress):
         grant = check.spec.egress.get(grant_name)
         for cidr in grant.cidrs if grant else ():
             for port_number in grant.ports if grant else ():
-                ranges = [r for r, conns in out if _allows(conns, "TCP", port_number)]
+                ranges = [r for r, conns in out if allows(conns, "TCP", port_number)]
                 if not covered(ranges, ipaddress.ip_network(cidr)):
                     yield (
                         f"{name} cannot reach {cidr} on TCP {port_number} ({grant_name})",
@@ -331,7 +326,7 @@ def _api_server(
     cidrs, ports = (api.cidrs, api.ports) if api else (ANYWHERE[:1], API_SERVER_PORTS)
     for cidr in cidrs:
         for port in ports:
-            ranges = [r for r, conns in out if _allows(conns, "TCP", port)]
+            ranges = [r for r, conns in out if allows(conns, "TCP", port)]
             if not covered(ranges, ipaddress.ip_network(cidr)):
                 check.app_problem(
                     tenant, name, ("spec", "database"),
@@ -351,7 +346,7 @@ def _peers(check: Checker, apps: Mapping[tuple[str, str, str], str], pairs: Pair
             continue
         for caller in check.repo.tenants[tenant].spec.allowFrom:
             source = first.get((env, caller))
-            if source is not None and not _allows(
+            if source is not None and not allows(
                 pairs.get((source, endpoint), []), "TCP", app.spec.port
             ):
                 check.tenant_problem(

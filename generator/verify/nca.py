@@ -71,6 +71,11 @@ class Conn:
         return f"{'/'.join(sorted(self.protocols))} {ports}"
 
 
+def allows(conns: Sequence[Conn], protocol: str, port: int) -> bool:
+    """Whether any of the connections lets `protocol` through to `port`."""
+    return any(conn.allows(protocol, port) for conn in conns)
+
+
 class AnalyzerError(Exception):
     """nca failed or printed what this reader does not understand."""
 
