@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from generator.commands.collector import without_cycle_collector
 from generator.commands.progress import Progress
 from generator.commands.report import deliver, with_summary
 from generator.hosts import ci
@@ -92,6 +93,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+@without_cycle_collector
 def run(
     root: str,
     *,
