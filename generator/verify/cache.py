@@ -157,7 +157,8 @@ class BuildCache:
         return self.key(env, app, project, tenants)
 
     def lookup(self, env: str, app: Located, key: str | None) -> Entry | None:
-        """The entry recorded under the Application's key (None: not cacheable), if any."""
+        """The entry recorded under the Application's key (None: not cacheable), if any; the
+        Application is named for the tests' seam (which builds a run did not reuse)."""
         return None if key is None else self.get(key)
 
     def record(

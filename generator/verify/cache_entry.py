@@ -10,7 +10,7 @@ match its digest or is the entry of another key is a miss, never an error.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,24 @@ class Entry:
     network: View
     # What the build's objects need in the cluster (prerequisites.build_needs).
     needs: tuple[Need, ...] = ()
+
+
+def problem_rows(problems: Iterable[Problem]) -> list[list[Any]]:
+    """Problems as JSON rows (an entry's, a flow verdict's)."""
+    return [[p.file, p.line, p.col, p.field, p.message, p.severity] for p in problems]
+
+
+def problems_of(rows: Any) -> tuple[Problem, ...] | None:
+    """The problems of `problem_rows`; None if any row is not one."""
+    try:
+        found = tuple(
+            Problem(str(f), int(line), int(col), str(where), str(msg), sev)
+            for f, line, col, where, msg, sev in rows
+            if sev in ("error", "warning")
+        )
+        return found if len(found) == len(rows) else None
+    except (ValueError, TypeError):
+        return None
 
 
 def seal(payload: Mapping[str, Any], tail: str = "") -> bytes:
@@ -72,9 +90,7 @@ def encode(key: str, entry: Entry) -> bytes | None:
     argocd = [[at.obj, at.file, at.line] for at in entry.argocd]
     payload = {
         "key": key,
-        "problems": [
-            [p.file, p.line, p.col, p.field, p.message, p.severity] for p in entry.problems
-        ],
+        "problems": problem_rows(entry.problems),
         "argocd": argocd,
         "namespaces": sorted(entry.namespaces),
         "objects": entry.objects,
@@ -97,12 +113,8 @@ def decode(key: str, raw: bytes) -> Entry | None:
         return None
     data, text = found
     try:
-        problems = tuple(
-            Problem(str(f), int(line), int(col), str(where), str(msg), sev)
-            for f, line, col, where, msg, sev in data["problems"]
-            if sev in ("error", "warning")
-        )
-        if len(problems) != len(data["problems"]):
+        problems = problems_of(data["problems"])
+        if problems is None:
             return None
         argocd = tuple(Located(obj, str(f), int(line)) for obj, f, line in data["argocd"])
         if not all(isinstance(at.obj, dict) for at in argocd):

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from generator.problems import Problem
 from generator.repo import layout
+from generator.verify.cache_entry import problem_rows, problems_of
 from generator.verify.flows import Checker
 from generator.verify.nca import Memo
 
@@ -71,21 +72,16 @@ def recall(memo: Memo, parts: Sequence[str]) -> list[Problem] | None:
         return None
     try:
         data = json.loads(text)
-        rows, kept = data["problems"], str(data["map"])
-        found = [
-            Problem(str(f), int(line), int(col), str(where), str(msg), sev)
-            for f, line, col, where, msg, sev in rows
-            if sev in ("error", "warning")
-        ]
+        found, kept = problems_of(data["problems"]), str(data["map"])
     except (ValueError, TypeError, KeyError):
         return None
-    if len(found) != len(rows):
+    if found is None:
         return None
     memo.store.keep(kept)
-    return found
+    return list(found)
 
 
 def remember(memo: Memo, parts: Sequence[str], map_key: str, problems: Iterable[Problem]) -> None:
     """Keep the verdict of a run judged from the map kept under `map_key`."""
-    rows = [[p.file, p.line, p.col, p.field, p.message, p.severity] for p in sorted(problems)]
+    rows = problem_rows(sorted(problems))
     memo.store.remember_text(parts, json.dumps({"problems": rows, "map": map_key}))
