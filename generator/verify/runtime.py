@@ -170,16 +170,6 @@ class Network:
     def add_view(self, env: str, view: View) -> None:
         self.views.setdefault(env, []).append(view)
 
-    def objects(self, env: str) -> EnvObjects:
-        """Every object the environment's views hold, sorted (all of them decoded)."""
-        found = EnvObjects()
-        for view in sorted(self.views.get(env, []), key=lambda v: v.digest):
-            part = view.sorted()
-            found.policies += part.policies
-            found.namespaces.update(part.namespaces)
-            found.pods += part.pods
-        return found
-
 
 def network_view(
     objects: Sequence[Located], app: Mapping[str, Any] | None = None
